@@ -1,0 +1,135 @@
+/**
+ * Artifacts: a folder of output files plus a manifest that records the full lineage (stage, params,
+ * inputs, checksums, times, backend, tool versions). A read verifies the manifest and every file's
+ * size and sha256, so a partial or corrupt artifact is never used.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type * as arrow from "apache-arrow";
+import { readArrow } from "./arrow.ts";
+import { sha256File } from "./hash.ts";
+
+/** Manifest format version; readers reject other versions as corrupt. */
+export const MANIFEST_VERSION = 1;
+
+/** One output file of an artifact. */
+export interface ManifestFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The lineage record written beside every artifact's files. */
+export interface Manifest {
+  manifestVersion: number;
+  key: string;
+  pipeline: string;
+  stageId: string;
+  kind: string;
+  kindVersion: number;
+  codeHash: string;
+  params: Record<string, unknown>;
+  seed: number;
+  /** Input name -> the keys of the artifacts it read. */
+  inputs: Record<string, { stageId: string; key: string }[]>;
+  files: ManifestFile[];
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** Facts the stage reported (e.g. backend) and the engine measured (host, tool versions). */
+  info: Record<string, unknown>;
+  metrics: Record<string, number | string>;
+}
+
+/** An artifact that failed verification; the message names the key, the file and what differs. */
+export class CorruptArtifactError extends Error {
+  override name = "CorruptArtifactError";
+}
+
+/** A verified, read-only artifact handed to downstream stages. */
+export class Artifact {
+  constructor(readonly dir: string, readonly manifest: Manifest) {}
+  /** The artifact's cache key. */
+  get key(): string {
+    return this.manifest.key;
+  }
+  /** Absolute path of one of the artifact's files; throws if the artifact has no such file. */
+  path(name: string): string {
+    if (!this.manifest.files.some((f) => f.path === name)) {
+      throw new Error(
+        `artifact of "${this.manifest.stageId}" has no file "${name}" (files: ${
+          this.manifest.files.map((f) => f.path).join(", ")
+        })`,
+      );
+    }
+    return join(this.dir, name);
+  }
+  /** Reads one of the artifact's Arrow files whole. */
+  readTable(name: string): Promise<arrow.Table> {
+    return readArrow(this.path(name));
+  }
+}
+
+/** Lists every file under `dir` as paths relative to it, sorted. */
+export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(join(dir, prefix))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...await listFiles(dir, rel));
+    else if (e.isFile) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Reads and parses a manifest, or throws CorruptArtifactError saying why it cannot be used. */
+export async function readManifest(dir: string, key: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, "manifest.json"));
+  } catch {
+    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json is missing`);
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json is not valid JSON`);
+  }
+  if (m.manifestVersion !== MANIFEST_VERSION || m.key !== key || !Array.isArray(m.files)) {
+    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json does not describe this key`);
+  }
+  return m;
+}
+
+/**
+ * Verifies an artifact folder: manifest, then each file's size and sha256 (`deep`) or size only.
+ * Throws CorruptArtifactError naming the first problem found.
+ */
+export async function verifyArtifact(dir: string, key: string, deep = true): Promise<Manifest> {
+  const m = await readManifest(dir, key);
+  for (const f of m.files) {
+    const p = join(dir, f.path);
+    let size: number;
+    try {
+      size = (await Deno.stat(p)).size;
+    } catch {
+      throw new CorruptArtifactError(
+        `artifact ${key.slice(0, 12)} (${m.stageId}): file ${f.path} is missing`,
+      );
+    }
+    if (size !== f.bytes) {
+      throw new CorruptArtifactError(
+        `artifact ${
+          key.slice(0, 12)
+        } (${m.stageId}): file ${f.path} has ${size} bytes, manifest says ${f.bytes}`,
+      );
+    }
+    if (deep && (await sha256File(p)).sha256 !== f.sha256) {
+      throw new CorruptArtifactError(
+        `artifact ${key.slice(0, 12)} (${m.stageId}): file ${f.path} fails its sha256 check`,
+      );
+    }
+  }
+  return m;
+}

@@ -1,0 +1,232 @@
+/**
+ * The on-disk, content-addressed artifact store.
+ *
+ * ```
+ * data/
+ *   cache/<key>/            committed artifacts (manifest.json + Arrow/PNG files)
+ *   cache/.tmp-<key>-<pid>-<id>  artifacts being written (renamed into place on success)
+ *   scratch/<key>/          checkpoints of unfinished stages (resume after a kill)
+ *   locks/<key>.lock        one builder per key at a time, across processes
+ *   verified/<key>.json     sizes + mtimes at the last full checksum (skip re-hashing unchanged files)
+ *   state/<pipeline>/*.json last run record of each stage id (for `status`)
+ *   logs/<pipeline>/*.log   each stage's log
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { Artifact, CorruptArtifactError, listFiles, type Manifest, verifyArtifact } from "./artifact.ts";
+import { sha256File } from "./hash.ts";
+import { acquireLock, type Lock, pidAlive } from "./lock.ts";
+
+/** Outcome of looking a key up. */
+export type Lookup =
+  | { state: "hit"; artifact: Artifact }
+  | { state: "miss" }
+  | { state: "corrupt"; reason: string };
+
+/** The last run of a stage id in a pipeline, as `status` reports it. */
+export interface RunRecord {
+  stageId: string;
+  key: string;
+  kind: string;
+  kindVersion: number;
+  codeHash: string;
+  params: Record<string, unknown>;
+  inputs: Record<string, string[]>;
+  seed: number;
+  status: "ok" | "failed" | "interrupted";
+  error?: string;
+  log: string;
+  durationMs: number;
+  endedAt: string;
+}
+
+/** Makes a stage id safe as a file name (`tok[p=4,c=8]` -> `tok[p=4,c=8]` with unsafe chars encoded). */
+export function fileSafe(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.,=\[\]-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+}
+
+/** Content-addressed artifact store rooted at a data folder. */
+export class Cache {
+  constructor(readonly root: string) {}
+
+  /** Folder of a committed artifact. */
+  artifactDir(key: string): string {
+    return join(this.root, "cache", key);
+  }
+  /** Persistent scratch folder for a key (created on demand). */
+  async scratchDir(key: string): Promise<string> {
+    const dir = join(this.root, "scratch", key);
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  }
+  /** Log file of a stage id in a pipeline. */
+  async logPath(pipeline: string, stageId: string): Promise<string> {
+    const dir = join(this.root, "logs", fileSafe(pipeline));
+    await Deno.mkdir(dir, { recursive: true });
+    return join(dir, `${fileSafe(stageId)}.log`);
+  }
+
+  /**
+   * Looks a key up and verifies it. Files whose size and mtime match the last full check are not
+   * re-hashed; any other file is checksummed again.
+   */
+  async lookup(key: string): Promise<Lookup> {
+    const dir = this.artifactDir(key);
+    try {
+      await Deno.stat(dir);
+    } catch {
+      return { state: "miss" };
+    }
+    try {
+      const stampPath = join(this.root, "verified", `${key}.json`);
+      let stamp: Record<string, [number, number]> | undefined;
+      try {
+        stamp = JSON.parse(await Deno.readTextFile(stampPath));
+      } catch { /* never verified */ }
+      const fresh = stamp && await this.#matchesStamp(dir, stamp);
+      const manifest = await verifyArtifact(dir, key, !fresh);
+      if (!fresh) await this.#writeStamp(dir, manifest, stampPath);
+      return { state: "hit", artifact: new Artifact(dir, manifest) };
+    } catch (e) {
+      if (e instanceof CorruptArtifactError) return { state: "corrupt", reason: e.message };
+      throw e;
+    }
+  }
+
+  async #matchesStamp(dir: string, stamp: Record<string, [number, number]>): Promise<boolean> {
+    for (const [path, [size, mtime]] of Object.entries(stamp)) {
+      try {
+        const st = await Deno.stat(join(dir, path));
+        if (st.size !== size || (st.mtime?.getTime() ?? -1) !== mtime) return false;
+      } catch {
+        return false;
+      }
+    }
+    return Object.keys(stamp).length > 0;
+  }
+
+  async #writeStamp(dir: string, m: Manifest, stampPath: string): Promise<void> {
+    const stamp: Record<string, [number, number]> = {};
+    for (const f of [...m.files.map((x) => x.path), "manifest.json"]) {
+      const st = await Deno.stat(join(dir, f));
+      stamp[f] = [st.size, st.mtime?.getTime() ?? -1];
+    }
+    await Deno.mkdir(join(this.root, "verified"), { recursive: true });
+    await writeJsonAtomic(stampPath, stamp);
+  }
+
+  /** Moves a corrupt or forced-out artifact out of the way and deletes it. */
+  async discard(key: string): Promise<void> {
+    const dir = this.artifactDir(key);
+    const trash = join(this.root, "cache", `.trash-${key}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+    try {
+      await Deno.rename(dir, trash);
+    } catch {
+      return;
+    }
+    await Deno.remove(trash, { recursive: true });
+    await Deno.remove(join(this.root, "verified", `${key}.json`)).catch(() => {});
+  }
+
+  /** Creates the temporary folder a stage writes its outputs into. */
+  async begin(key: string): Promise<string> {
+    const dir = join(this.root, "cache", `.tmp-${key}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * Checksums every file in `tmpDir`, writes the manifest, and renames the folder into place
+   * (replacing an existing artifact of the same key, as `--force` needs).
+   */
+  async commit(tmpDir: string, manifest: Omit<Manifest, "files">): Promise<Artifact> {
+    const files = [];
+    for (const path of await listFiles(tmpDir)) {
+      if (path === "manifest.json") {
+        throw new Error(`stage "${manifest.stageId}" must not write manifest.json`);
+      }
+      files.push({ path, ...await sha256File(join(tmpDir, path)) });
+    }
+    const full: Manifest = { ...manifest, files };
+    await Deno.writeTextFile(join(tmpDir, "manifest.json"), JSON.stringify(full, null, 2) + "\n");
+    const dest = this.artifactDir(manifest.key);
+    await this.discard(manifest.key);
+    await Deno.rename(tmpDir, dest);
+    return new Artifact(dest, full);
+  }
+
+  /** Takes the build lock of a key. */
+  lock(key: string, purpose: string, onWait?: (owner: string) => void): Promise<Lock> {
+    const dir = join(this.root, "locks");
+    Deno.mkdirSync(dir, { recursive: true });
+    return acquireLock(join(dir, `${key}.lock`), purpose, onWait);
+  }
+
+  /** Removes temporary and trash folders left by processes that no longer exist. */
+  async cleanOrphans(): Promise<string[]> {
+    const removed: string[] = [];
+    const dir = join(this.root, "cache");
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        const m = /^\.(?:tmp|trash)-[0-9a-f]+-(\d+)-/.exec(e.name);
+        if (m && !pidAlive(Number(m[1]))) {
+          await Deno.remove(join(dir, e.name), { recursive: true });
+          removed.push(e.name);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return removed;
+  }
+
+  /** Keys of every committed artifact. */
+  async keys(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(join(this.root, "cache"))) {
+        if (e.isDirectory && !e.name.startsWith(".")) out.push(e.name);
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return out.sort();
+  }
+
+  /** Removes an artifact with its scratch, stamp and lock files. */
+  async remove(key: string): Promise<void> {
+    await this.discard(key);
+    await Deno.remove(join(this.root, "scratch", key), { recursive: true }).catch(() => {});
+  }
+
+  /** Removes a key's scratch folder (after its artifact is committed). */
+  async clearScratch(key: string): Promise<void> {
+    await Deno.remove(join(this.root, "scratch", key), { recursive: true }).catch(() => {});
+  }
+
+  /** Saves the last run record of a stage id. */
+  async saveRecord(pipeline: string, record: RunRecord): Promise<void> {
+    const dir = join(this.root, "state", fileSafe(pipeline));
+    await Deno.mkdir(dir, { recursive: true });
+    await writeJsonAtomic(join(dir, `${fileSafe(record.stageId)}.json`), record);
+  }
+
+  /** The last run record of a stage id, if any. */
+  async loadRecord(pipeline: string, stageId: string): Promise<RunRecord | undefined> {
+    try {
+      return JSON.parse(
+        await Deno.readTextFile(join(this.root, "state", fileSafe(pipeline), `${fileSafe(stageId)}.json`)),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+}

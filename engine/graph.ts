@@ -1,0 +1,245 @@
+/**
+ * From a declarative pipeline to a validated graph of concrete nodes.
+ *
+ * ```
+ * PipelineSpec --expand matrix--> Node[] --check kinds, params, inputs--> Graph (topological order)
+ * ```
+ *
+ * Every validation failure is a {@link PipelineError} with a one-line message that names the
+ * stage and the fix.
+ *
+ * @module
+ */
+import { resolveParams } from "./params.ts";
+import type { Node, PipelineSpec, StageDecl, StageKind } from "./types.ts";
+
+/** A pipeline that cannot run as declared; the message is one line naming the problem. */
+export class PipelineError extends Error {
+  override name = "PipelineError";
+}
+
+/** A validated pipeline: nodes in topological order plus edge lookups. */
+export interface Graph {
+  name: string;
+  nodes: Node[];
+  byId: Map<string, Node>;
+  /** Node id -> ids of the nodes that consume it. */
+  children: Map<string, string[]>;
+}
+
+type MatrixValue = number | string | boolean;
+
+/** All combinations of a matrix, in declaration order (first key varies slowest). */
+export function matrixCombinations(
+  matrix: Record<string, readonly MatrixValue[]>,
+): Record<string, MatrixValue>[] {
+  let combos: Record<string, MatrixValue>[] = [{}];
+  for (const [name, values] of Object.entries(matrix)) {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new PipelineError(`matrix "${name}" must be a non-empty list of values`);
+    }
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+  }
+  return combos;
+}
+
+/** The id of one sweep member: `base[a=1,b=x]`. */
+export function sweepId(base: string, combo: Record<string, MatrixValue>): string {
+  return `${base}[${Object.entries(combo).map(([k, v]) => `${k}=${v}`).join(",")}]`;
+}
+
+function substitute(text: string, combo: Record<string, MatrixValue>, where: string): string {
+  return text.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in combo)) {
+      throw new PipelineError(`${where}: "\${${name}}" is not a matrix value of this stage`);
+    }
+    return String(combo[name]);
+  });
+}
+
+/** `${x}` alone keeps the matrix value's type; inside a longer string it is substituted as text. */
+function substituteParam(value: unknown, combo: Record<string, MatrixValue>, where: string): unknown {
+  if (typeof value !== "string") return value;
+  const whole = /^\$\{(\w+)\}$/.exec(value);
+  if (whole && whole[1] in combo) return combo[whole[1]];
+  return substitute(value, combo, where);
+}
+
+interface Expanded {
+  decl: StageDecl;
+  id: string;
+  combo: Record<string, MatrixValue>;
+}
+
+function expand(spec: PipelineSpec): { members: Expanded[]; sweeps: Map<string, string[]> } {
+  const members: Expanded[] = [];
+  const sweeps = new Map<string, string[]>();
+  for (const decl of spec.stages) {
+    if (!decl.id || /[\s"'`]/.test(decl.id) || /[[\]]/.test(decl.id)) {
+      throw new PipelineError(
+        `stage id ${JSON.stringify(decl.id)} must be non-empty, without spaces, quotes or []`,
+      );
+    }
+    if (sweeps.has(decl.id)) throw new PipelineError(`duplicate stage id "${decl.id}"`);
+    if (decl.matrix) {
+      const ids = matrixCombinations(decl.matrix).map((combo) => {
+        const id = sweepId(decl.id, combo);
+        members.push({ decl, id, combo });
+        return id;
+      });
+      sweeps.set(decl.id, ids);
+    } else {
+      members.push({ decl, id: decl.id, combo: {} });
+      sweeps.set(decl.id, [decl.id]);
+    }
+  }
+  return { members, sweeps };
+}
+
+/**
+ * Expands sweeps and validates a pipeline against the known stage kinds.
+ * Throws {@link PipelineError} for an unknown kind, unknown or ill-typed param, missing input,
+ * duplicate id or cycle.
+ */
+export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, StageKind>>): Graph {
+  const { members, sweeps } = expand(spec);
+  const nodes: Node[] = [];
+  const byId = new Map<string, Node>();
+  for (const { decl, id, combo } of members) {
+    const where = `stage "${id}"`;
+    const kind = kinds[decl.kind];
+    if (!kind) {
+      throw new PipelineError(
+        `${where}: unknown stage kind "${decl.kind}" (known: ${Object.keys(kinds).sort().join(", ")})`,
+      );
+    }
+    const given: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(decl.params ?? {})) given[k] = substituteParam(v, combo, where);
+    // Matrix keys that name params of the kind set those params.
+    for (const [k, v] of Object.entries(combo)) if (k in kind.params && !(k in given)) given[k] = v;
+    let params: Record<string, unknown>;
+    try {
+      params = resolveParams(kind.params, given, `${where} (kind ${kind.kind})`);
+    } catch (e) {
+      throw new PipelineError((e as Error).message);
+    }
+    const invalid = kind.validate?.(params as never);
+    if (invalid) throw new PipelineError(`${where}: ${invalid}`);
+
+    const inputs: Record<string, string[]> = {};
+    const listInputs = new Set<string>();
+    const declared = decl.inputs ?? {};
+    for (const slot of kind.inputs) {
+      const isList = slot.endsWith("[]");
+      const name = isList ? slot.slice(0, -2) : slot;
+      const ref = declared[name];
+      if (ref === undefined) {
+        throw new PipelineError(`${where}: missing input "${name}" required by kind "${kind.kind}"`);
+      }
+      const target = substitute(ref, combo, where);
+      let ids: string[];
+      if (target.endsWith("[*]")) {
+        const base = target.slice(0, -3);
+        const all = sweeps.get(base);
+        if (!all) throw new PipelineError(`${where}: input "${name}" names unknown stage "${base}"`);
+        ids = all;
+      } else {
+        if (!members.some((m) => m.id === target)) {
+          throw new PipelineError(`${where}: input "${name}" names unknown stage "${target}"`);
+        }
+        ids = [target];
+      }
+      if (!isList && ids.length !== 1) {
+        throw new PipelineError(
+          `${where}: input "${name}" takes one stage, but "${target}" is a sweep of ${ids.length}`,
+        );
+      }
+      if (isList) listInputs.add(name);
+      inputs[name] = ids;
+    }
+    for (const name of Object.keys(declared)) {
+      if (!(name in inputs)) {
+        throw new PipelineError(
+          `${where}: unknown input "${name}" for kind "${kind.kind}" (takes: ${
+            kind.inputs.join(", ") || "none"
+          })`,
+        );
+      }
+    }
+    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed: decl.seed ?? spec.seed };
+    nodes.push(node);
+    byId.set(id, node);
+  }
+  const ordered = topoSort(nodes, byId);
+  const children = new Map<string, string[]>(ordered.map((n) => [n.id, []]));
+  for (const n of ordered) {
+    for (const ids of Object.values(n.inputs)) for (const p of ids) children.get(p)!.push(n.id);
+  }
+  return { name: spec.name, nodes: ordered, byId, children };
+}
+
+function topoSort(nodes: Node[], byId: Map<string, Node>): Node[] {
+  const state = new Map<string, "visiting" | "done">();
+  const out: Node[] = [];
+  const visit = (n: Node, path: string[]) => {
+    const s = state.get(n.id);
+    if (s === "done") return;
+    if (s === "visiting") {
+      const cycle = [...path.slice(path.indexOf(n.id)), n.id];
+      throw new PipelineError(`cycle between stages: ${cycle.join(" -> ")}`);
+    }
+    state.set(n.id, "visiting");
+    for (const ids of Object.values(n.inputs)) for (const p of ids) visit(byId.get(p)!, [...path, n.id]);
+    state.set(n.id, "done");
+    out.push(n);
+  };
+  for (const n of nodes) visit(n, []);
+  return out;
+}
+
+/** Ids of `id` and everything upstream of it. */
+export function ancestors(graph: Graph, id: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (x: string) => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    for (const ids of Object.values(graph.byId.get(x)!.inputs)) ids.forEach(walk);
+  };
+  walk(id);
+  return seen;
+}
+
+/** Ids of `id` and everything downstream of it. */
+export function descendants(graph: Graph, id: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (x: string) => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    graph.children.get(x)!.forEach(walk);
+  };
+  walk(id);
+  return seen;
+}
+
+/**
+ * Node ids matching a selector: an exact id, a sweep base (all members), or a glob with `*`.
+ * Throws a PipelineError listing a few known ids when nothing matches.
+ */
+export function selectIds(graph: Graph, selector: string): string[] {
+  const ids = graph.nodes.map((n) => n.id);
+  if (ids.includes(selector)) return [selector];
+  const members = ids.filter((id) => id.startsWith(selector + "["));
+  if (members.length) return members;
+  if (selector.includes("*")) {
+    const re = new RegExp(
+      "^" + selector.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$",
+    );
+    const hits = ids.filter((id) => re.test(id));
+    if (hits.length) return hits;
+  }
+  throw new PipelineError(
+    `no stage "${selector}" in pipeline "${graph.name}" (stages: ${ids.slice(0, 8).join(", ")}${
+      ids.length > 8 ? ", ..." : ""
+    })`,
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * The pipeline engine: declarative DAGs of stages, a content-addressed Arrow artifact cache,
+ * planning (what is stale and why) apart from running (worker processes, atomic commits).
+ *
+ * It knows nothing about images, tensors or models: stages bring those.
+ *
+ * @example
+ * ```ts
+ * import { buildGraph, Cache, planGraph, runPlan } from "./mod.ts";
+ * // const graph = buildGraph(pipeline, STAGE_KINDS);
+ * // const plan = await planGraph(graph, STAGE_KINDS, new Cache("data"));
+ * // await runPlan(plan, { pipeline: graph.name, cache, registry });
+ * ```
+ *
+ * @module
+ */
+export { param, type ParamSchema, type ParamsOf, type ParamSpec, resolveParams } from "./params.ts";
+export {
+  definePipeline,
+  defineStage,
+  type Node,
+  type PipelineSpec,
+  type Progress,
+  type StageContext,
+  type StageDecl,
+  type StageKind,
+  type StageResult,
+} from "./types.ts";
+export { ancestors, buildGraph, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
+export { Artifact, CorruptArtifactError, type Manifest } from "./artifact.ts";
+export { readArrow, summarizeArrow, withMetadata, writeArrow } from "./arrow.ts";
+export { Cache, type RunRecord } from "./cache.ts";
+export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";
+export { machineInfo, type RunOptions, runPlan, type RunSummary, type StageOutcome } from "./run.ts";
+export { formatDuration, ProgressView } from "./progress.ts";
+export {
+  dagDot,
+  dagMermaid,
+  dagText,
+  describeArtifact,
+  formatStatus,
+  stageState,
+  unreferencedKeys,
+} from "./inspect.ts";

@@ -1,0 +1,205 @@
+/**
+ * Planning: cache keys for every node, what is fresh, what must run and why. Planning reads the
+ * cache but never runs or writes anything, so `--dry-run` and `status` print exactly what a run
+ * would do.
+ *
+ * A key is sha256 of canonical JSON of (kind, kind version, code hash, params, input keys, seed):
+ * the definition of an artifact, never its value.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { canonicalJson, sha256Text, sourceClosureHash } from "./hash.ts";
+import { ancestors, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
+import type { Cache, Lookup, RunRecord } from "./cache.ts";
+import type { Node, StageKind } from "./types.ts";
+
+/** What the runner will do with one node. */
+export interface PlanItem {
+  node: Node;
+  key: string;
+  codeHash: string;
+  kindVersion: number;
+  lookup: Lookup;
+  record?: RunRecord;
+  action: "run" | "skip";
+  /** Why it runs (stale reason) or why it is skipped ("fresh"). */
+  reason: string;
+}
+
+/** A plan: the selected items in run order, and every node's item (for inputs outside the selection). */
+export interface Plan {
+  items: PlanItem[];
+  byId: Map<string, PlanItem>;
+}
+
+/** Which part of the pipeline to consider. */
+export interface Selection {
+  /** Only these stages (ids, sweep bases or globs); their inputs must already be built. */
+  only?: string[];
+  /** These stages and everything upstream. */
+  until?: string[];
+  /** These stages, everything downstream, and whatever upstream is not built. */
+  from?: string[];
+  /** Rebuild these even when fresh; "all" forces every selected stage. */
+  force?: string[] | "all";
+}
+
+const ENGINE_DIR = fileURLToPath(new URL("./", import.meta.url));
+
+/** The cache key of a node given its kind's code hash and its inputs' keys. */
+export function nodeKey(
+  node: Node,
+  kind: { version: number },
+  codeHash: string,
+  inputKeys: Record<string, string[]>,
+): string {
+  return sha256Text(canonicalJson({
+    kind: node.kind,
+    kindVersion: kind.version,
+    codeHash,
+    params: node.params,
+    inputs: inputKeys,
+    seed: node.seed,
+  }));
+}
+
+function fmt(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s.length > 40 ? s.slice(0, 37) + "..." : s;
+}
+
+/** A human-readable reason why `key` differs from the last run recorded for this stage id. */
+export function staleReason(
+  item: Omit<PlanItem, "action" | "reason">,
+  keyOf: (id: string) => string,
+): string {
+  const { record, node, key } = item;
+  if (item.lookup.state === "corrupt") return `corrupt artifact, rebuilding (${item.lookup.reason})`;
+  if (!record) return "never built";
+  if (record.key === key) {
+    if (record.status === "failed") return `last run failed: ${record.error ?? "unknown error"}`;
+    if (record.status === "interrupted") return "last run was interrupted; resumes from its checkpoint";
+    return "artifact missing (removed by gc or by hand)";
+  }
+  const why: string[] = [];
+  if (record.kind !== node.kind) why.push(`kind changed ${record.kind} -> ${node.kind}`);
+  else if (record.kindVersion !== item.kindVersion || record.codeHash !== item.codeHash) {
+    why.push(`code of kind "${node.kind}" changed`);
+  }
+  const names = new Set([...Object.keys(record.params), ...Object.keys(node.params)]);
+  const changed = [...names].sort().filter((n) =>
+    canonicalJson(record.params[n]) !== canonicalJson(node.params[n])
+  );
+  if (changed.length) {
+    why.push(
+      `params changed: ${
+        changed.map((n) => `${n} ${fmt(record.params[n])} -> ${fmt(node.params[n])}`).join(", ")
+      }`,
+    );
+  }
+  if (record.seed !== node.seed) why.push(`seed changed ${record.seed} -> ${node.seed}`);
+  for (const [name, ids] of Object.entries(node.inputs)) {
+    const now = ids.map(keyOf);
+    if (canonicalJson(record.inputs[name]) !== canonicalJson(now)) {
+      why.push(
+        `input "${name}" changed (${ids.length === 1 ? `"${ids[0]}"` : `${ids.length} stages`} upstream)`,
+      );
+    }
+  }
+  return why.join("; ") || "definition changed";
+}
+
+/** Computes keys and cache state for every node of the graph, in topological order. */
+export async function planGraph(
+  graph: Graph,
+  kinds: Readonly<Record<string, StageKind>>,
+  cache: Cache,
+  selection: Selection = {},
+): Promise<Plan> {
+  const codeHashes = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const items: PlanItem[] = [];
+  for (const node of graph.nodes) {
+    const kind = kinds[node.kind];
+    if (!codeHashes.has(node.kind)) {
+      codeHashes.set(node.kind, await sourceClosureHash(kind.module, [ENGINE_DIR]));
+    }
+    const codeHash = codeHashes.get(node.kind)!;
+    const inputKeys = Object.fromEntries(
+      Object.entries(node.inputs).map(([name, ids]) => [name, ids.map((id) => keys.get(id)!)]),
+    );
+    const key = nodeKey(node, kind, codeHash, inputKeys);
+    keys.set(node.id, key);
+    const partial = {
+      node,
+      key,
+      codeHash,
+      kindVersion: kind.version,
+      lookup: await cache.lookup(key),
+      record: await cache.loadRecord(graph.name, node.id),
+    };
+    const fresh = partial.lookup.state === "hit";
+    items.push({
+      ...partial,
+      action: fresh ? "skip" : "run",
+      reason: fresh ? "fresh" : staleReason(partial, (id) => keys.get(id)!),
+    });
+  }
+  return { items: applySelection(graph, items, selection), byId: new Map(items.map((i) => [i.node.id, i])) };
+}
+
+function expandAll(graph: Graph, selectors: string[]): string[] {
+  return selectors.flatMap((s) => selectIds(graph, s));
+}
+
+function applySelection(graph: Graph, items: PlanItem[], sel: Selection): PlanItem[] {
+  const byId = new Map(items.map((i) => [i.node.id, i]));
+  let chosen: Set<string>;
+  if (sel.only?.length) chosen = new Set(expandAll(graph, sel.only));
+  else if (sel.until?.length) {
+    chosen = new Set(expandAll(graph, sel.until).flatMap((id) => [...ancestors(graph, id)]));
+  } else if (sel.from?.length) {
+    chosen = new Set(expandAll(graph, sel.from).flatMap((id) => [...descendants(graph, id)]));
+  } else chosen = new Set(items.map((i) => i.node.id));
+
+  const forced = sel.force === "all" ? chosen : new Set(expandAll(graph, sel.force ?? []));
+  for (const id of forced) {
+    if (!chosen.has(id)) {
+      throw new PipelineError(`--force ${id}: that stage is not part of this selection`);
+    }
+    const item = byId.get(id)!;
+    if (item.action === "skip") Object.assign(item, { action: "run", reason: "forced" });
+  }
+  // --from: bring in unbuilt upstream stages the selection needs.
+  if (sel.from?.length) {
+    for (const id of [...chosen]) {
+      for (const a of ancestors(graph, id)) if (byId.get(a)!.action === "run") chosen.add(a);
+    }
+  }
+  const plan = items.filter((i) => chosen.has(i.node.id));
+  for (const item of plan) {
+    if (item.action !== "run") continue;
+    for (const [name, ids] of Object.entries(item.node.inputs)) {
+      for (const dep of ids) {
+        if (!chosen.has(dep) && byId.get(dep)!.action === "run") {
+          throw new PipelineError(
+            `stage "${item.node.id}" needs input "${name}" from "${dep}", which is not built; run with --until ${item.node.id}`,
+          );
+        }
+      }
+    }
+  }
+  return plan;
+}
+
+/** Plan as aligned text lines: action, stage id, short key, reason. */
+export function formatPlan(plan: PlanItem[]): string {
+  if (!plan.length) return "(nothing selected)";
+  const w = Math.max(...plan.map((i) => i.node.id.length));
+  return plan.map((i) =>
+    `${i.action === "run" ? "run " : "skip"}  ${i.node.id.padEnd(w)}  ${i.key.slice(0, 12)}  ${i.reason}`
+  )
+    .join("\n");
+}

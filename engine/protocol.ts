@@ -1,0 +1,23 @@
+/**
+ * The runner <-> worker protocol, in its own module: the worker is the main module of its process,
+ * and importing it from the engine would form an import cycle through the stage registry.
+ *
+ * @module
+ */
+
+/** What the parent tells the worker to run. */
+export interface Job {
+  registry: string;
+  kind: string;
+  id: string;
+  params: Record<string, unknown>;
+  seed: number;
+  inputs: Record<string, { dir: string; key: string }[]>;
+  listInputs: string[];
+  outDir: string;
+  scratchDir: string;
+  parentPid: number;
+}
+
+/** Marker that starts an event line on the worker's stdout. */
+export const EVENT = "\x1e";

@@ -1,0 +1,357 @@
+/**
+ * Executes a plan: each stale stage in its own worker process, up to `jobs` at once, in
+ * dependency order. A stage's outputs land in a temporary folder and are committed atomically;
+ * a failure stops only its downstream, and every completed artifact stays in the cache.
+ *
+ * @module
+ */
+import { cpus, hostname, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import type { Artifact, Manifest } from "./artifact.ts";
+import { MANIFEST_VERSION } from "./artifact.ts";
+import type { Cache, RunRecord } from "./cache.ts";
+import type { Plan, PlanItem } from "./plan.ts";
+import { formatDuration, ProgressView } from "./progress.ts";
+import { EVENT, type Job } from "./protocol.ts";
+
+/** How to run a plan. */
+export interface RunOptions {
+  pipeline: string;
+  cache: Cache;
+  /** URL of the module exporting `STAGE_KINDS`, imported by each worker. */
+  registry: string;
+  /** Parallel stage processes (independent stages only). */
+  jobs?: number;
+  view?: ProgressView;
+  /** Versions of tools and packages to record in every manifest. */
+  tools?: Record<string, string>;
+  /** deno.json the workers run with (default: the nearest one above the registry module). */
+  config?: string;
+  /** Aborting stops new stages and interrupts running ones (their scratch checkpoints stay). */
+  signal?: AbortSignal;
+}
+
+/** Outcome of one stage in a run. */
+export interface StageOutcome {
+  id: string;
+  status: "ran" | "fresh" | "failed" | "blocked" | "interrupted" | "shared";
+  key: string;
+  durationMs?: number;
+  error?: string;
+  log?: string;
+}
+
+/** Outcome of a whole run; `ok` is false when any stage failed, was blocked or interrupted. */
+export interface RunSummary {
+  ok: boolean;
+  outcomes: StageOutcome[];
+}
+
+function findConfig(fromUrl: string): string | undefined {
+  if (!fromUrl.startsWith("file:")) return undefined;
+  let dir = dirname(fileURLToPath(fromUrl));
+  while (true) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      try {
+        Deno.statSync(join(dir, name));
+        return join(dir, name);
+      } catch { /* keep looking */ }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+function cpuModel(): string {
+  return cpus()[0]?.model ?? "unknown";
+}
+
+/** Machine and runtime facts recorded in each manifest. */
+export function machineInfo(tools: Record<string, string> = {}): Record<string, unknown> {
+  return {
+    host: hostname(),
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    cpu: cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    tools,
+  };
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) yield buf;
+}
+
+/** Runs the stages a plan marks "run"; returns per-stage outcomes. */
+export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  const view = opts.view ?? new ProgressView();
+  const cache = opts.cache;
+  const config = opts.config ?? findConfig(opts.registry);
+  await cache.cleanOrphans();
+
+  const artifacts = new Map<string, Artifact>();
+  for (const item of plan.byId.values()) {
+    if (item.lookup.state === "hit") artifacts.set(item.node.id, item.lookup.artifact);
+  }
+  const outcomes: StageOutcome[] = [];
+  const bad = new Set<string>();
+  const pending = plan.items.filter((i) => i.action === "run");
+  for (const i of plan.items) {
+    if (i.action === "skip") outcomes.push({ id: i.node.id, status: "fresh", key: i.key });
+  }
+  for (const i of pending) {
+    if (i.lookup.state === "corrupt") view.log(`! [${i.node.id}] ${i.lookup.reason}`);
+  }
+  const running = new Map<string, Promise<void>>();
+  const children = new Set<Deno.ChildProcess>();
+  const onAbort = () => {
+    for (const c of children) {
+      try {
+        c.kill("SIGTERM");
+      } catch { /* already exited */ }
+    }
+  };
+  opts.signal?.addEventListener("abort", onAbort);
+
+  const start = (item: PlanItem) => {
+    const p = runOne(item).then((o) => {
+      outcomes.push(o);
+      if (o.status !== "ran" && o.status !== "shared") bad.add(item.node.id);
+    }).finally(() => running.delete(item.node.id));
+    running.set(item.node.id, p);
+  };
+
+  const runOne = async (item: PlanItem): Promise<StageOutcome> => {
+    const { node, key } = item;
+    const lock = await cache.lock(
+      key,
+      `${opts.pipeline}:${node.id}`,
+      (owner) => view.log(`… [${node.id}] waiting: ${owner} is building the same artifact`),
+    );
+    try {
+      if (lock.waitedFor && item.reason !== "forced") {
+        const again = await cache.lookup(key);
+        if (again.state === "hit") {
+          artifacts.set(node.id, again.artifact);
+          view.log(`= [${node.id}] built by the other run; using it`);
+          return { id: node.id, status: "shared", key };
+        }
+      }
+      return await execute(item);
+    } finally {
+      lock.release();
+    }
+  };
+
+  const execute = async (item: PlanItem): Promise<StageOutcome> => {
+    const { node, key } = item;
+    const logPath = await cache.logPath(opts.pipeline, node.id);
+    const log = await Deno.open(logPath, { create: true, append: true });
+    const enc = new TextEncoder();
+    const writeLog = (text: string) => log.writeSync(enc.encode(text + "\n"));
+    const startedAt = new Date();
+    const t0 = performance.now();
+    writeLog(`=== ${startedAt.toISOString()} ${node.id} (${node.kind}) key ${key}: ${item.reason}`);
+    view.log(`> [${node.id}] ${item.reason}`);
+    const outDir = await cache.begin(key);
+    const scratchDir = await cache.scratchDir(key);
+    const job: Job = {
+      registry: opts.registry,
+      kind: node.kind,
+      id: node.id,
+      params: node.params,
+      seed: node.seed,
+      inputs: Object.fromEntries(
+        Object.entries(node.inputs).map(([name, ids]) => [
+          name,
+          ids.map((id) => ({ dir: artifacts.get(id)!.dir, key: artifacts.get(id)!.key })),
+        ]),
+      ),
+      listInputs: [...node.listInputs],
+      outDir,
+      scratchDir,
+      parentPid: Deno.pid,
+    };
+    const jobPath = await Deno.makeTempFile({ prefix: "vitok-job-", suffix: ".json" });
+    await Deno.writeTextFile(jobPath, JSON.stringify(job));
+    const args = [
+      "run",
+      "-A",
+      "--quiet",
+      ...(config ? ["--config", config] : []),
+      fileURLToPath(new URL("./worker.ts", import.meta.url)),
+      jobPath,
+    ];
+    const child = new Deno.Command(Deno.execPath(), { args, stdin: "null", stdout: "piped", stderr: "piped" })
+      .spawn();
+    children.add(child);
+    const info: Record<string, unknown> = {};
+    let metrics: Record<string, number | string> | undefined;
+    let error: string | undefined;
+    const readOut = (async () => {
+      for await (const line of lines(child.stdout)) {
+        if (line.startsWith(EVENT)) {
+          let ev: Record<string, unknown>;
+          try {
+            ev = JSON.parse(line.slice(1));
+          } catch {
+            writeLog(line);
+            continue;
+          }
+          if (ev.type === "progress") {
+            view.update(node.id, ev.progress as never);
+            writeLog(view.describe(node.id));
+          } else if (ev.type === "info") Object.assign(info, ev.info);
+          else if (ev.type === "result") metrics = ev.metrics as never;
+          else if (ev.type === "error") {
+            error = String(ev.message);
+            writeLog(`ERROR ${ev.stack ?? ev.message}`);
+          }
+        } else {
+          writeLog(line);
+          view.log(`  [${node.id}] ${line}`);
+        }
+      }
+    })();
+    const readErr = (async () => {
+      for await (const line of lines(child.stderr)) {
+        writeLog(line);
+        view.log(`  [${node.id}] ${line}`);
+      }
+    })();
+    const status = await child.status;
+    await Promise.all([readOut, readErr]);
+    children.delete(child);
+    await Deno.remove(jobPath).catch(() => {});
+    view.done(node.id);
+    const durationMs = performance.now() - t0;
+    const interrupted = opts.signal?.aborted ?? false;
+    const record: RunRecord = {
+      stageId: node.id,
+      key,
+      kind: node.kind,
+      kindVersion: item.kindVersion,
+      codeHash: item.codeHash,
+      params: node.params,
+      inputs: Object.fromEntries(
+        Object.entries(node.inputs).map(([n, ids]) => [n, ids.map((id) => artifacts.get(id)!.key)]),
+      ),
+      seed: node.seed,
+      status: "ok",
+      log: logPath,
+      durationMs,
+      endedAt: new Date().toISOString(),
+    };
+    try {
+      if (status.success && metrics) {
+        const manifest: Omit<Manifest, "files"> = {
+          manifestVersion: MANIFEST_VERSION,
+          key,
+          pipeline: opts.pipeline,
+          stageId: node.id,
+          kind: node.kind,
+          kindVersion: item.kindVersion,
+          codeHash: item.codeHash,
+          params: node.params,
+          seed: node.seed,
+          inputs: Object.fromEntries(
+            Object.entries(node.inputs).map((
+              [n, ids],
+            ) => [n, ids.map((id) => ({ stageId: id, key: artifacts.get(id)!.key }))]),
+          ),
+          startedAt: startedAt.toISOString(),
+          endedAt: new Date().toISOString(),
+          durationMs: Math.round(durationMs),
+          info: { ...machineInfo(opts.tools), ...info },
+          metrics,
+        };
+        artifacts.set(node.id, await cache.commit(outDir, manifest));
+        await cache.clearScratch(key);
+        await cache.saveRecord(opts.pipeline, record);
+        writeLog(`=== done in ${formatDuration(durationMs / 1000)}`);
+        view.log(`✓ [${node.id}] done in ${formatDuration(durationMs / 1000)} (${key.slice(0, 12)})`);
+        return { id: node.id, status: "ran", key, durationMs, log: logPath };
+      }
+      const why = interrupted
+        ? "interrupted"
+        : error ?? (status.signal ? `killed by ${status.signal}` : `worker exited with code ${status.code}`);
+      await Deno.remove(outDir, { recursive: true }).catch(() => {});
+      await cache.saveRecord(opts.pipeline, {
+        ...record,
+        status: interrupted ? "interrupted" : "failed",
+        error: why,
+      });
+      writeLog(`=== ${interrupted ? "interrupted" : "FAILED"}: ${why}`);
+      view.log(
+        interrupted
+          ? `■ [${node.id}] interrupted; its checkpoint stays in ${scratchDir}`
+          : `✗ [${node.id}] failed: ${why} (log: ${logPath})`,
+      );
+      return {
+        id: node.id,
+        status: interrupted ? "interrupted" : "failed",
+        key,
+        durationMs,
+        error: why,
+        log: logPath,
+      };
+    } finally {
+      log.close();
+    }
+  };
+
+  try {
+    while (pending.length || running.size) {
+      for (let i = 0; i < pending.length && running.size < jobs && !opts.signal?.aborted;) {
+        const item = pending[i];
+        const deps = Object.values(item.node.inputs).flat();
+        const badDep = deps.find((d) => bad.has(d));
+        if (badDep) {
+          pending.splice(i, 1);
+          bad.add(item.node.id);
+          outcomes.push({
+            id: item.node.id,
+            status: "blocked",
+            key: item.key,
+            error: `upstream "${badDep}" did not finish`,
+          });
+          view.log(`- [${item.node.id}] skipped: upstream "${badDep}" did not finish`);
+          continue;
+        }
+        if (deps.every((d) => artifacts.has(d))) {
+          pending.splice(i, 1);
+          start(item);
+        } else i++;
+      }
+      if (opts.signal?.aborted && !running.size) {
+        for (const item of pending.splice(0)) {
+          outcomes.push({ id: item.node.id, status: "interrupted", key: item.key, error: "not started" });
+        }
+        break;
+      }
+      if (!running.size) {
+        throw new Error(`internal: stages ${pending.map((p) => p.node.id).join(", ")} can never start`);
+      }
+      await Promise.race(running.values());
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+  const ok = outcomes.every((o) => o.status === "ran" || o.status === "fresh" || o.status === "shared");
+  return { ok, outcomes };
+}

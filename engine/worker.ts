@@ -1,0 +1,84 @@
+/**
+ * Runs one stage in its own process, so a crash, an out-of-memory or a kill touches only that
+ * stage, and memory a stage grabbed (e.g. a wasm heap, which never shrinks) is returned when it ends.
+ *
+ * The parent ({@link ./run.ts}) passes a job file; this process imports the stage registry, runs
+ * the stage, and talks back on stdout: lines starting with RS (\x1e) carry JSON events (progress,
+ * info, result, error); every other line is the stage's log. It exits when its parent process is
+ * gone, so it never outlives a killed run.
+ *
+ * @module
+ */
+import { Artifact, readManifest } from "./artifact.ts";
+import { pidAlive } from "./lock.ts";
+import { EVENT, type Job } from "./protocol.ts";
+import type { Progress, StageContext, StageKind } from "./types.ts";
+
+const enc = new TextEncoder();
+function emit(event: Record<string, unknown>): void {
+  Deno.stdout.writeSync(enc.encode(EVENT + JSON.stringify(event) + "\n"));
+}
+
+/** Polls for the parent process; when it is gone (killed), this worker ends too. */
+function exitWhenParentGone(parentPid: number): void {
+  const timer = setInterval(() => {
+    if (!pidAlive(parentPid)) Deno.exit(137);
+  }, 500);
+  Deno.unrefTimer(timer);
+}
+
+async function main(jobPath: string): Promise<void> {
+  const job: Job = JSON.parse(await Deno.readTextFile(jobPath));
+  exitWhenParentGone(job.parentPid);
+  const registry = await import(job.registry);
+  const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
+  if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);
+
+  const inputs: Record<string, Artifact | Artifact[]> = {};
+  for (const [name, refs] of Object.entries(job.inputs)) {
+    const arts = await Promise.all(
+      refs.map(async (r) => new Artifact(r.dir, await readManifest(r.dir, r.key))),
+    );
+    inputs[name] = job.listInputs.includes(name) ? arts : arts[0];
+  }
+  const abort = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(sig, () => {
+        abort.abort();
+        setTimeout(() => Deno.exit(130), 3000);
+      });
+    } catch { /* signals unsupported on this OS */ }
+  }
+  let lastProgress = 0;
+  const ctx: StageContext<Record<string, unknown>> = {
+    id: job.id,
+    params: Object.freeze({ ...job.params }),
+    seed: job.seed,
+    inputs,
+    outDir: job.outDir,
+    scratchDir: job.scratchDir,
+    signal: abort.signal,
+    log: (message) => Deno.stdout.writeSync(enc.encode(message + "\n")),
+    progress: (p: Progress) => {
+      const t = performance.now();
+      if (t - lastProgress < 250 && p.step < p.total) return;
+      lastProgress = t;
+      emit({ type: "progress", progress: p });
+    },
+    setInfo: (info) => emit({ type: "info", info }),
+  };
+  const result = await kind.run(ctx as never);
+  emit({ type: "result", metrics: result?.metrics ?? {} });
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args[0]);
+    Deno.exit(0);
+  } catch (e) {
+    const err = e as Error;
+    emit({ type: "error", message: err?.message ?? String(e), stack: err?.stack });
+    Deno.exit(1);
+  }
+}

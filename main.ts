@@ -1,0 +1,243 @@
+/**
+ * vitok-repro command line: parse arguments, pick a pipeline, call the engine. No ML here.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import {
+  buildGraph,
+  Cache,
+  dagDot,
+  dagMermaid,
+  dagText,
+  describeArtifact,
+  formatDuration,
+  formatPlan,
+  formatStatus,
+  PipelineError,
+  type PipelineSpec,
+  planGraph,
+  runPlan,
+  selectIds,
+  unreferencedKeys,
+} from "./engine/mod.ts";
+import { DEFAULT_PIPELINE, PIPELINES } from "./pipelines/mod.ts";
+import { STAGE_KINDS } from "./stages/mod.ts";
+
+const HELP = `vitok-repro: reproduce the ViTok tokenizer-scaling study as a cached pipeline of stages
+
+usage: deno task <command> [pipeline] [options]     (or: deno run -A main.ts <command> ...)
+
+commands:
+  reproduce [P]   run pipeline P (default: ${DEFAULT_PIPELINE}); only stale stages run
+  status [P]      each stage: fresh, stale (and why), missing, failed, corrupt; key; last duration
+  dag [P]         the stage graph (--format text|mermaid|dot)
+  show ID         a stage's manifest, artifact files and Arrow schemas (--pipeline P)
+  gc              delete cache entries no pipeline refers to (--dry-run to list them)
+  list            pipelines and stage kinds with their params
+
+options:
+  --only ID       run just these stages (repeatable; ids, sweep names like scale, or globs like 'scale[*')
+  --until ID      run ID and everything upstream of it
+  --from ID       run ID and everything downstream (and unbuilt upstream)
+  --force ID|all  rebuild even if cached
+  --set ID.PARAM=VALUE   override a param for this run (VALUE is JSON, or a plain string)
+  --dry-run       print what would run and why, run nothing
+  --jobs N        run up to N independent stages in parallel processes (default 1)
+  --data DIR      cache folder (default: ./data beside main.ts, or $VITOK_DATA)
+  --format F      dag output: text, mermaid, dot
+`;
+
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+
+function fail(message: string, code = 2): never {
+  console.error(`error: ${message}`);
+  Deno.exit(code);
+}
+
+function toolVersions(): Record<string, string> {
+  try {
+    const cfg = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+    return Object.fromEntries(
+      Object.entries(cfg.imports as Record<string, string>)
+        .filter(([, v]) => v.startsWith("npm:"))
+        .map(([k, v]) => [k, v.slice(v.lastIndexOf("@") + 1)]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
+  const stages = spec.stages.map((s) => ({ ...s, params: { ...s.params } }));
+  for (const set of sets) {
+    const m = /^([^=]+)\.(\w+)=(.*)$/s.exec(set);
+    if (!m) fail(`--set ${set}: expected ID.PARAM=VALUE, e.g. --set scale.factor=4`);
+    const [, id, name, raw] = m;
+    const stage = stages.find((s) => s.id === id);
+    if (!stage) {
+      fail(
+        `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
+          stages.map((s) => s.id).join(", ")
+        })`,
+      );
+    }
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch { /* a plain string */ }
+    stage.params[name] = value;
+  }
+  return { ...spec, stages };
+}
+
+async function main(): Promise<number> {
+  const { values: o, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      only: { type: "string", multiple: true },
+      until: { type: "string", multiple: true },
+      from: { type: "string", multiple: true },
+      force: { type: "string", multiple: true },
+      set: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
+      jobs: { type: "string" },
+      data: { type: "string" },
+      format: { type: "string" },
+      pipeline: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, arg] = positionals;
+  if (o.help || !command) {
+    console.log(HELP);
+    return command || o.help ? 0 : 2;
+  }
+  const cache = new Cache(o.data ?? Deno.env.get("VITOK_DATA") ?? join(ROOT, "data"));
+  const pipelineName = (command === "show" ? o.pipeline : arg ?? o.pipeline) ?? DEFAULT_PIPELINE;
+  const base = PIPELINES[pipelineName];
+  if (!base && command !== "gc" && command !== "list") {
+    fail(`unknown pipeline "${pipelineName}" (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  }
+  const load = (spec: PipelineSpec) => buildGraph(parseSet(spec, o.set ?? []), STAGE_KINDS);
+
+  switch (command) {
+    case "reproduce": {
+      const graph = load(base);
+      const force = o.force?.includes("all") ? "all" as const : o.force;
+      const plan = await planGraph(graph, STAGE_KINDS, cache, {
+        only: o.only,
+        until: o.until,
+        from: o.from,
+        force,
+      });
+      const jobs = Number(o.jobs ?? 1);
+      if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs ${o.jobs}: expected a whole number >= 1`);
+      const toRun = plan.items.filter((i) => i.action === "run").length;
+      console.log(`pipeline ${graph.name}: ${toRun} to run, ${plan.items.length - toRun} fresh`);
+      if (o["dry-run"]) {
+        console.log(formatPlan(plan.items));
+        return 0;
+      }
+      const abort = new AbortController();
+      let interrupts = 0;
+      const onInt = () => {
+        if (++interrupts > 1) Deno.exit(130);
+        console.error("\ninterrupt: stopping stages (checkpoints are kept; press Ctrl-C again to quit now)");
+        abort.abort();
+      };
+      Deno.addSignalListener("SIGINT", onInt);
+      const t0 = performance.now();
+      const summary = await runPlan(plan, {
+        pipeline: graph.name,
+        cache,
+        registry: new URL("./stages/mod.ts", import.meta.url).href,
+        jobs,
+        tools: toolVersions(),
+        signal: abort.signal,
+      });
+      Deno.removeSignalListener("SIGINT", onInt);
+      const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
+      console.log(
+        `${by("ran").length} ran, ${by("fresh").length} fresh, ${by("failed").length} failed, ` +
+          `${by("blocked").length} blocked, ${by("interrupted").length} interrupted in ${
+            formatDuration((performance.now() - t0) / 1000)
+          }`,
+      );
+      for (const f of by("failed")) console.error(`failed: ${f.id}: ${f.error} (log: ${f.log})`);
+      return abort.signal.aborted ? 130 : summary.ok ? 0 : 1;
+    }
+    case "status": {
+      const graph = load(base);
+      console.log(`pipeline ${graph.name} (cache ${cache.root})`);
+      console.log(formatStatus(await planGraph(graph, STAGE_KINDS, cache)));
+      return 0;
+    }
+    case "dag": {
+      const graph = load(base);
+      const fmt = o.format ?? "text";
+      if (fmt === "mermaid") console.log(dagMermaid(graph));
+      else if (fmt === "dot") console.log(dagDot(graph));
+      else if (fmt === "text") {
+        console.log(
+          dagText(graph, Object.fromEntries(Object.values(STAGE_KINDS).map((k) => [k.kind, k.doc]))),
+        );
+      } else fail(`--format ${fmt}: expected text, mermaid or dot`);
+      return 0;
+    }
+    case "show": {
+      if (!arg) fail("show needs a stage id, e.g. show numbers");
+      const graph = load(base);
+      const plan = await planGraph(graph, STAGE_KINDS, cache);
+      for (const id of selectIds(graph, arg)) console.log(await describeArtifact(plan.byId.get(id)!) + "\n");
+      return 0;
+    }
+    case "gc": {
+      const plans = [];
+      for (const spec of Object.values(PIPELINES)) {
+        plans.push(await planGraph(load(spec), STAGE_KINDS, cache));
+      }
+      const orphans = await cache.cleanOrphans();
+      const keys = await unreferencedKeys(cache, plans);
+      for (const k of keys) {
+        if (!o["dry-run"]) await cache.remove(k);
+        console.log(`${o["dry-run"] ? "would remove" : "removed"} ${k}`);
+      }
+      console.log(
+        `${keys.length} unreferenced artifacts ${
+          o["dry-run"] ? "found" : "removed"
+        }; ${orphans.length} orphaned temp folders removed`,
+      );
+      return 0;
+    }
+    case "list": {
+      for (const [name, p] of Object.entries(PIPELINES)) console.log(`pipeline ${name}: ${p.doc}`);
+      for (const k of Object.values(STAGE_KINDS)) {
+        console.log(`kind ${k.kind} v${k.version}: ${k.doc}; inputs: ${k.inputs.join(", ") || "none"}`);
+        for (const [n, s] of Object.entries(k.params)) {
+          console.log(`  ${n} (${s.type}, default ${JSON.stringify(s.default)}): ${s.doc}`);
+        }
+      }
+      return 0;
+    }
+    default:
+      fail(
+        `unknown command "${command}" (commands: reproduce, status, dag, show, gc, list; --help for more)`,
+      );
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (e) {
+    if (e instanceof PipelineError) fail(e.message);
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      fail(e.message);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The stage registry: every stage kind a pipeline may name. Worker processes import this module
+ * to find the kind they run, so each kind must be exported here under its `kind` name.
+ *
+ * @module
+ */
+import type { StageKind } from "../engine/mod.ts";
+import { count, numbers, scale, summary } from "./demo/mod.ts";
+
+/** Stage kinds by name. */
+export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
+  Object.fromEntries([numbers, scale, summary, count].map((k) => [k.kind, k as unknown as StageKind])),
+);
