@@ -88,7 +88,12 @@ function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
     try {
       value = JSON.parse(raw);
     } catch { /* a plain string */ }
-    stage.params[name] = value;
+    if (stage.matrix && name in stage.matrix) {
+      if (!Array.isArray(value) || !value.length) {
+        fail(`--set ${set}: "${name}" is a sweep of "${id}"; give a JSON list, e.g. [1,2]`);
+      }
+      stage.matrix = { ...stage.matrix, [name]: value };
+    } else stage.params[name] = value;
   }
   return { ...spec, stages };
 }

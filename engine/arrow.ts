@@ -4,6 +4,7 @@
  * @module
  */
 import * as arrow from "apache-arrow";
+import { open } from "node:fs/promises";
 
 /** Writes `table` as an Arrow IPC file (random-access "file" format). */
 export async function writeArrow(path: string, table: arrow.Table): Promise<void> {
@@ -30,20 +31,26 @@ export interface ArrowSummary {
   metadata: Record<string, string>;
 }
 
-/** Reads just enough of an Arrow file to summarise its schema and size. */
+/** Summarises an Arrow file's schema and size, reading through a file handle (the footer, then batch by batch). */
 export async function summarizeArrow(path: string): Promise<ArrowSummary> {
-  const reader = await arrow.RecordBatchReader.from(Deno.openSync(path).readable);
-  await reader.open();
-  let rows = 0;
-  let batches = 0;
-  for await (const batch of reader) {
-    rows += batch.numRows;
-    batches++;
+  const handle = await open(path, "r");
+  try {
+    const reader = await arrow.RecordBatchReader.from(handle);
+    await reader.open();
+    const schema = reader.schema; // read before iterating: the reader resets itself at the end
+    let rows = 0;
+    let batches = 0;
+    for await (const batch of reader) {
+      rows += batch.numRows;
+      batches++;
+    }
+    return {
+      rows,
+      batches,
+      fields: schema.fields.map((f) => ({ name: f.name, type: String(f.type) })),
+      metadata: Object.fromEntries(schema.metadata),
+    };
+  } finally {
+    await handle.close();
   }
-  return {
-    rows,
-    batches,
-    fields: reader.schema.fields.map((f) => ({ name: f.name, type: String(f.type) })),
-    metadata: Object.fromEntries(reader.schema.metadata),
-  };
 }

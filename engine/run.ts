@@ -144,11 +144,12 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       (owner) => view.log(`… [${node.id}] waiting: ${owner} is building the same artifact`),
     );
     try {
-      if (lock.waitedFor && item.reason !== "forced") {
+      // Another run may have built this key since we planned: look again under the lock.
+      if (item.reason !== "forced") {
         const again = await cache.lookup(key);
         if (again.state === "hit") {
           artifacts.set(node.id, again.artifact);
-          view.log(`= [${node.id}] built by the other run; using it`);
+          view.log(`= [${node.id}] built meanwhile by another run; using it`);
           return { id: node.id, status: "shared", key };
         }
       }

@@ -1,0 +1,121 @@
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { buildGraph, descendants, PipelineError, selectIds } from "./graph.ts";
+import type { PipelineSpec, StageDecl } from "./types.ts";
+import { STAGE_KINDS } from "./testdata/kinds.ts";
+
+function spec(stages: StageDecl[]): PipelineSpec {
+  return { name: "t", doc: "", seed: 7, stages };
+}
+
+Deno.test("buildGraph() expands a matrix into readable ids and list inputs", () => {
+  const g = buildGraph(
+    spec([
+      { id: "src", kind: "emit" },
+      { id: "aff", kind: "affine", matrix: { factor: [2, 3], offset: [0, 1] }, inputs: { x: "src" } },
+      { id: "sum", kind: "total", inputs: { xs: "aff[*]" } },
+      {
+        id: "one",
+        kind: "affine",
+        matrix: { f: [2] },
+        params: { factor: "${f}" },
+        inputs: { x: "aff[factor=${f},offset=1]" },
+      },
+    ]),
+    STAGE_KINDS,
+  );
+  assertEquals(g.nodes.map((n) => n.id), [
+    "src",
+    "aff[factor=2,offset=0]",
+    "aff[factor=2,offset=1]",
+    "aff[factor=3,offset=0]",
+    "aff[factor=3,offset=1]",
+    "sum",
+    "one[f=2]",
+  ]);
+  assertEquals(g.byId.get("aff[factor=3,offset=1]")!.params, {
+    factor: 3,
+    fail: false,
+    mode: "fast",
+    offset: 1,
+  });
+  assertEquals(g.byId.get("sum")!.inputs.xs.length, 4);
+  assertEquals(g.byId.get("one[f=2]")!.params.factor, 2);
+  assertEquals(g.byId.get("one[f=2]")!.inputs.x, ["aff[factor=2,offset=1]"]);
+  assertEquals(g.byId.get("src")!.seed, 7);
+  assertEquals(
+    descendants(g, "aff[factor=2,offset=1]"),
+    new Set(["aff[factor=2,offset=1]", "sum", "one[f=2]"]),
+  );
+  assertEquals(selectIds(g, "aff").length, 4);
+  assertEquals(selectIds(g, "aff[factor=3*"), ["aff[factor=3,offset=0]", "aff[factor=3,offset=1]"]);
+});
+
+Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t) => {
+  const cases: [string, StageDecl[], string][] = [
+    [
+      "unknown kind",
+      [{ id: "a", kind: "emitt" }],
+      'stage "a": unknown stage kind "emitt" (known: affine, emit, slow, total)',
+    ],
+    [
+      "unknown param",
+      [{ id: "a", kind: "emit", params: { valu: 1 } }],
+      'stage "a" (kind emit): unknown param "valu"',
+    ],
+    [
+      "ill-typed param",
+      [{ id: "a", kind: "emit", params: { value: "1" } }],
+      'param "value" (float) must be a finite number',
+    ],
+    ["cross-param check", [{ id: "s", kind: "emit" }, {
+      id: "a",
+      kind: "affine",
+      params: { factor: 13 },
+      inputs: { x: "s" },
+    }], "factor 13 is unlucky"],
+    [
+      "missing input",
+      [{ id: "a", kind: "affine" }],
+      'stage "a": missing input "x" required by kind "affine"',
+    ],
+    [
+      "input names unknown stage",
+      [{ id: "a", kind: "affine", inputs: { x: "nope" } }],
+      'input "x" names unknown stage "nope"',
+    ],
+    ["unknown input name", [{ id: "s", kind: "emit" }, {
+      id: "a",
+      kind: "affine",
+      inputs: { x: "s", y: "s" },
+    }], 'unknown input "y"'],
+    ["duplicate id", [{ id: "a", kind: "emit" }, { id: "a", kind: "emit" }], 'duplicate stage id "a"'],
+    [
+      "cycle",
+      [{ id: "a", kind: "affine", inputs: { x: "b" } }, { id: "b", kind: "affine", inputs: { x: "a" } }],
+      "cycle between stages: a -> b -> a",
+    ],
+    [
+      "single input given a sweep",
+      [{ id: "s", kind: "emit", matrix: { value: [1, 2] } }, {
+        id: "a",
+        kind: "affine",
+        inputs: { x: "s[*]" },
+      }],
+      'input "x" takes one stage, but "s[*]" is a sweep of 2',
+    ],
+    [
+      "bad matrix",
+      [{ id: "s", kind: "emit", matrix: { value: [] } }],
+      'matrix "value" must be a non-empty list',
+    ],
+    ["bad id", [{ id: "a b", kind: "emit" }], "must be non-empty, without spaces"],
+  ];
+  for (const [name, stages, msg] of cases) {
+    await t.step(name, () => {
+      const e = assertThrows(() => buildGraph(spec(stages), STAGE_KINDS));
+      assert(e instanceof PipelineError, `${e}`);
+      assert(e.message.includes(msg), e.message);
+      assert(!e.message.includes("\n"));
+    });
+  }
+});

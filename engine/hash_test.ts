@@ -1,0 +1,50 @@
+import { assertEquals } from "../testing/asserts.ts";
+import { canonicalJson, sha256File, sha256Text, sourceClosureHash } from "./hash.ts";
+import { nodeKey } from "./plan.ts";
+
+Deno.test("canonicalJson() sorts keys at every level", () => {
+  assertEquals(
+    canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: "x" } }),
+    '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+  );
+  assertEquals(canonicalJson({ a: 1 }), canonicalJson(JSON.parse('{"a":1.0}')));
+});
+
+Deno.test("nodeKey() is pinned: a change to the key format must be deliberate", () => {
+  const node = {
+    id: "a",
+    kind: "emit",
+    params: { value: 2, addSeed: false },
+    inputs: {},
+    listInputs: new Set<string>(),
+    seed: 0,
+  };
+  const key = nodeKey(node, { version: 1 }, "c0de", { x: ["k1"] });
+  assertEquals(
+    key,
+    sha256Text(
+      '{"codeHash":"c0de","inputs":{"x":["k1"]},"kind":"emit","kindVersion":1,"params":{"addSeed":false,"value":2},"seed":0}',
+    ),
+  );
+  assertEquals(key, "7ef58a082360cc30cf8bc38cafe5efeb5a6771fc40edf228c30f8cc39f095204");
+});
+
+Deno.test("sha256File() streams a file", async () => {
+  const p = await Deno.makeTempFile();
+  await Deno.writeTextFile(p, "abc");
+  assertEquals(await sha256File(p), {
+    sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    bytes: 3,
+  });
+});
+
+Deno.test("sourceClosureHash() follows local imports and changes when one changes", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/a.ts`, 'import { b } from "./b.ts";\nexport const a = b;\n');
+  await Deno.writeTextFile(`${dir}/b.ts`, "export const b = 1;\n");
+  const h1 = await sourceClosureHash(`file://${dir}/a.ts`);
+  await Deno.writeTextFile(`${dir}/b.ts`, "export const b = 2;\n");
+  const h2 = await sourceClosureHash(`file://${dir}/a.ts`);
+  assertEquals(h1 === h2, false);
+  assertEquals(await sourceClosureHash(`file://${dir}/a.ts`, [`${dir}/b.ts`]) === h2, false);
+});

@@ -1,0 +1,34 @@
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { formatDuration, ProgressView } from "./progress.ts";
+
+Deno.test("formatDuration() is short and readable", () => {
+  assertEquals(formatDuration(5), "5s");
+  assertEquals(formatDuration(185), "3m05s");
+  assertEquals(formatDuration(3720), "1h02m");
+  assertEquals(formatDuration(NaN), "?");
+});
+
+Deno.test("ProgressView adds rate and ETA, and prints plain lines when not on a terminal", () => {
+  const out: string[] = [];
+  let now = 0;
+  const view = new ProgressView((t) => out.push(t), false, 10_000, () => now);
+  view.update("tok", { step: 0, total: 100, unit: "step" });
+  now = 10_000;
+  view.update("tok", { step: 50, total: 100, values: { loss: 0.0123 } });
+  assertEquals(view.describe("tok"), "[tok] step 50/100 50% loss 0.0123 5.000 step/s ETA 10s");
+  assertEquals(out.length, 2);
+  now = 11_000;
+  view.update("tok", { step: 55, total: 100 }); // throttled
+  assertEquals(out.length, 2);
+  view.update("tok", { step: 100, total: 100 }); // last step always printed
+  assertEquals(out.length, 3);
+  assert(out.every((l) => !l.includes("\r")));
+});
+
+Deno.test("ProgressView redraws one line on a terminal and keeps log lines above it", () => {
+  const out: string[] = [];
+  const view = new ProgressView((t) => out.push(t), true, 0, () => 0);
+  view.update("a", { step: 1, total: 10 });
+  view.log("hello");
+  assertEquals(out, ["\r\x1b[K[a] step 1/10 10%", "\r\x1b[K", "hello\n", "\r\x1b[K[a] step 1/10 10%"]);
+});

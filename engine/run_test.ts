@@ -1,0 +1,235 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
+import { Cache } from "./cache.ts";
+import { buildGraph } from "./graph.ts";
+import { stageState } from "./inspect.ts";
+import { planGraph, type Selection } from "./plan.ts";
+import { ProgressView } from "./progress.ts";
+import { runPlan, type RunSummary } from "./run.ts";
+import type { PipelineSpec, StageDecl } from "./types.ts";
+import { STAGE_KINDS } from "./testdata/kinds.ts";
+
+const REGISTRY = new URL("./testdata/kinds.ts", import.meta.url).href;
+const RUNNER = new URL("./testdata/runner.ts", import.meta.url).pathname;
+
+function spec(stages: StageDecl[], name = "t"): PipelineSpec {
+  return { name, doc: "", seed: 1, stages };
+}
+
+const BASE: StageDecl[] = [
+  { id: "src", kind: "emit", params: { value: 2 } },
+  { id: "aff", kind: "affine", matrix: { factor: [2, 3] }, inputs: { x: "src" } },
+  { id: "sum", kind: "total", inputs: { xs: "aff[*]" } },
+  { id: "other", kind: "emit", params: { value: 5 } },
+];
+
+async function run(
+  data: string,
+  stages: StageDecl[],
+  sel: Selection = {},
+  log: string[] = [],
+): Promise<RunSummary> {
+  const graph = buildGraph(spec(stages), STAGE_KINDS);
+  const cache = new Cache(data);
+  const plan = await planGraph(graph, STAGE_KINDS, cache, sel);
+  return runPlan(plan, {
+    pipeline: "t",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView((t) => log.push(t), false, 0),
+  });
+}
+
+const ran = (s: RunSummary) => s.outcomes.filter((o) => o.status === "ran").map((o) => o.id).sort();
+
+async function value(data: string, stages: StageDecl[], id: string): Promise<number> {
+  const plan = await planGraph(buildGraph(spec(stages), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  const item = plan.byId.get(id)!;
+  assert(item.lookup.state === "hit", `${id} is ${item.lookup.state}`);
+  return Number((await item.lookup.artifact.readTable("value.arrow")).getChild("value")!.get(0));
+}
+
+Deno.test("runPlan() builds everything once; a second run executes zero stages", async () => {
+  const data = await Deno.makeTempDir();
+  const first = await run(data, BASE);
+  assert(first.ok);
+  assertEquals(ran(first), ["aff[factor=2]", "aff[factor=3]", "other", "src", "sum"]);
+  assertEquals(await value(data, BASE, "sum"), 2 * 2 + 2 * 3);
+  const second = await run(data, BASE);
+  assertEquals(ran(second), []);
+  assertEquals(second.outcomes.filter((o) => o.status === "fresh").length, 5);
+});
+
+Deno.test("runPlan() reruns exactly the changed stage and its downstream", async () => {
+  const data = await Deno.makeTempDir();
+  await run(data, BASE);
+  const changedSrc = BASE.map((s) => s.id === "src" ? { ...s, params: { value: 10 } } : s);
+  assertEquals(ran(await run(data, changedSrc)), ["aff[factor=2]", "aff[factor=3]", "src", "sum"]);
+  assertEquals(await value(data, changedSrc, "sum"), 50);
+  const changedSweep = changedSrc.map((s) => s.id === "aff" ? { ...s, matrix: { factor: [2, 4] } } : s);
+  assertEquals(ran(await run(data, changedSweep)), ["aff[factor=4]", "sum"]);
+  // The old definition is still cached: going back runs nothing.
+  assertEquals(ran(await run(data, changedSrc)), []);
+});
+
+Deno.test("status explains why a stage is stale", async () => {
+  const data = await Deno.makeTempDir();
+  await run(data, BASE);
+  const changed = BASE.map((s) => s.id === "src" ? { ...s, params: { value: 3 } } : s);
+  const plan = await planGraph(buildGraph(spec(changed), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  assertEquals(stageState(plan.byId.get("src")!), "stale");
+  assertEquals(plan.byId.get("src")!.reason, "params changed: value 2 -> 3");
+  assertEquals(plan.byId.get("sum")!.reason, 'input "xs" changed (2 stages upstream)');
+  assertEquals(plan.byId.get("other")!.reason, "fresh");
+});
+
+Deno.test("a corrupted or partial artifact is detected, never used, and rebuilt", async (t) => {
+  const data = await Deno.makeTempDir();
+  await run(data, BASE);
+  const cache = new Cache(data);
+  const plan = await planGraph(buildGraph(spec(BASE), STAGE_KINDS), STAGE_KINDS, cache);
+  const src = plan.byId.get("src")!;
+  const file = join(cache.artifactDir(src.key), "value.arrow");
+
+  await t.step("flipped byte, same size", async () => {
+    const bytes = await Deno.readFile(file);
+    bytes[bytes.length - 20] ^= 0xff;
+    await Deno.writeFile(file, bytes);
+    const again = await planGraph(buildGraph(spec(BASE), STAGE_KINDS), STAGE_KINDS, cache);
+    assertEquals(again.byId.get("src")!.lookup.state, "corrupt");
+    assert(again.byId.get("src")!.reason.includes("fails its sha256 check"));
+    const log: string[] = [];
+    assertEquals(ran(await run(data, BASE, {}, log)), ["src"]);
+    assert(log.join("").includes("fails its sha256 check"));
+    assertEquals(await value(data, BASE, "src"), 2);
+  });
+  await t.step("missing manifest", async () => {
+    await Deno.remove(join(cache.artifactDir(src.key), "manifest.json"));
+    assertEquals(ran(await run(data, BASE)), ["src"]);
+  });
+  await t.step("truncated file", async () => {
+    await Deno.truncate(file, 10);
+    assertEquals(ran(await run(data, BASE)), ["src"]);
+  });
+  await t.step("a dead run's temp folder is removed, not used", async () => {
+    const tmp = join(data, "cache", `.tmp-${"0".repeat(64)}-999999999-abcd`);
+    await Deno.mkdir(tmp, { recursive: true });
+    assertEquals(ran(await run(data, BASE)), []);
+    await assertRejects(() => Deno.stat(tmp));
+  });
+});
+
+Deno.test("a failing stage stops only its downstream and keeps completed work", async () => {
+  const data = await Deno.makeTempDir();
+  const failing: StageDecl[] = [
+    ...BASE.filter((s) => s.id !== "aff"),
+    { id: "aff", kind: "affine", matrix: { fail: [false, true] }, inputs: { x: "src" } },
+  ];
+  const log: string[] = [];
+  const s = await run(data, failing, {}, log);
+  assertEquals(s.ok, false);
+  assertEquals(ran(s), ["aff[fail=false]", "other", "src"]);
+  const failed = s.outcomes.find((o) => o.id === "aff[fail=true]")!;
+  assertEquals(failed.status, "failed");
+  assertEquals(failed.error, "affine was told to fail");
+  assertEquals(s.outcomes.find((o) => o.id === "sum")!.status, "blocked");
+  assert(log.join("").includes(`✗ [aff[fail=true]] failed: affine was told to fail (log: ${failed.log})`));
+  assert((await Deno.readTextFile(failed.log!)).includes("Error: affine was told to fail"));
+  const plan = await planGraph(buildGraph(spec(failing), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  assertEquals(stageState(plan.byId.get("aff[fail=true]")!), "failed");
+  assertEquals(stageState(plan.byId.get("aff[fail=false]")!), "fresh");
+  // Fixing the param builds just what is missing.
+  const fixed = failing.map((x) => x.id === "aff" ? { ...x, matrix: { fail: [false] } } : x);
+  assertEquals(ran(await run(data, fixed)), ["sum"]);
+});
+
+Deno.test("selection: --only, --until, --from and --force", async () => {
+  const data = await Deno.makeTempDir();
+  await assertRejects(
+    () => run(data, BASE, { only: ["sum"] }),
+    'needs input "xs" from "aff[factor=2]", which is not built',
+  );
+  assertEquals(ran(await run(data, BASE, { until: ["aff[factor=2]"] })), ["aff[factor=2]", "src"]);
+  assertEquals(ran(await run(data, BASE, { from: ["sum"] })), ["aff[factor=3]", "sum"]);
+  assertEquals(ran(await run(data, BASE, { only: ["other"] })), ["other"]);
+  assertEquals(ran(await run(data, BASE, { force: ["aff"], until: ["sum"] })), [
+    "aff[factor=2]",
+    "aff[factor=3]",
+  ]);
+  assertEquals(ran(await run(data, BASE, { force: "all", only: ["src"] })), ["src"]);
+  await assertRejects(() => run(data, BASE, { only: ["nope"] }), 'no stage "nope"');
+});
+
+function spawnRunner(data: string, stages: StageDecl[], jobs = 1): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", RUNNER, data, JSON.stringify(spec(stages)), String(jobs)],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function summaryOf(child: Deno.ChildProcess): Promise<RunSummary> {
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(text);
+}
+
+Deno.test("a run killed mid-stage leaves no artifact and the next run resumes from its checkpoint", async () => {
+  const data = await Deno.makeTempDir();
+  const stages: StageDecl[] = [{ id: "loop", kind: "slow", params: { steps: 40, delayMs: 50 } }];
+  const child = spawnRunner(data, stages);
+  const plan = await planGraph(buildGraph(spec(stages), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  const key = plan.byId.get("loop")!.key;
+  const ckpt = join(data, "scratch", key, "step.txt");
+  let step = 0;
+  for (let i = 0; i < 200 && step < 5; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    step = Number(await Deno.readTextFile(ckpt).catch(() => "0"));
+  }
+  assert(step >= 5, `loop never reached step 5 (at ${step})`);
+  child.kill("SIGKILL");
+  await child.status;
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  // The worker notices its parent is gone and stops; give it a moment.
+  await new Promise((r) => setTimeout(r, 1200));
+  const killedAt = Number(await Deno.readTextFile(ckpt));
+  assert(killedAt < 40, "the loop should not have finished");
+  await assertRejects(() => Deno.stat(join(data, "cache", key)));
+  const s = await run(data, stages);
+  assertEquals(ran(s), ["loop"]);
+  const again = await planGraph(buildGraph(spec(stages), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  const art = again.byId.get("loop")!.lookup;
+  assert(art.state === "hit");
+  assert(
+    Number(art.artifact.manifest.metrics.resumedFrom) >= killedAt,
+    JSON.stringify(art.artifact.manifest.metrics),
+  );
+  assertEquals(await value(data, stages, "loop"), 40);
+  await assertRejects(() => Deno.stat(join(data, "scratch", key)));
+});
+
+Deno.test("two runs at once on one cache build each artifact once and leave it consistent", async () => {
+  const data = await Deno.makeTempDir();
+  const stages: StageDecl[] = [
+    { id: "loop", kind: "slow", matrix: { steps: [6, 8] }, params: { delayMs: 40 } },
+    { id: "sum", kind: "total", inputs: { xs: "loop[*]" } },
+  ];
+  const [a, b] = await Promise.all([
+    summaryOf(spawnRunner(data, stages)),
+    summaryOf(spawnRunner(data, stages, 2)),
+  ]);
+  assert(a.ok && b.ok);
+  for (const id of ["loop[steps=6]", "loop[steps=8]", "sum"]) {
+    const built = [...a.outcomes, ...b.outcomes].filter((o) => o.id === id && o.status === "ran").length;
+    const reused = [...a.outcomes, ...b.outcomes].filter((o) => o.id === id && o.status !== "ran").length;
+    assertEquals([built, reused], [1, 1], id);
+  }
+  assertEquals(await value(data, stages, "sum"), 14);
+  const plan = await planGraph(buildGraph(spec(stages), STAGE_KINDS), STAGE_KINDS, new Cache(data));
+  for (const item of plan.byId.values()) assertEquals(item.lookup.state, "hit");
+  const left = [];
+  for await (const e of Deno.readDir(join(data, "cache"))) if (e.name.startsWith(".")) left.push(e.name);
+  assertEquals(left, []);
+});

@@ -1,0 +1,93 @@
+/** The CLI as a user runs it, on the demo pipeline and a throw-away cache. */
+import { assert, assertEquals } from "./testing/asserts.ts";
+
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+
+async function cli(data: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args, "--data", data],
+  })
+    .output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+Deno.test("CLI: reproduce, rerun, status, dag, show and gc on the demo pipeline", async (t) => {
+  const data = await Deno.makeTempDir();
+  await t.step("first reproduce runs every stage", async () => {
+    const r = await cli(data, "reproduce", "demo");
+    assertEquals(r.code, 0, r.err);
+    assert(r.out.includes("6 ran, 0 fresh, 0 failed"), r.out);
+    assert(r.err.includes("✓ [summary] done"), r.err);
+    assert(r.err.includes("[count] step 20/20 100%"), r.err);
+  });
+  await t.step("second reproduce runs nothing", async () => {
+    const r = await cli(data, "reproduce");
+    assert(r.out.includes("0 ran, 6 fresh"), r.out);
+  });
+  await t.step("--dry-run says what would run and why", async () => {
+    const r = await cli(data, "reproduce", "--set", "scale.factor=[1,2,5]", "--dry-run");
+    assertEquals(r.code, 0, r.err);
+    assert(/run\s+scale\[factor=5\]\s+\w{12}\s+never built/.test(r.out), r.out);
+    assert(/run\s+summary\s+\w{12}\s+input "parts" changed/.test(r.out), r.out);
+    assert(/skip\s+numbers\s+\w{12}\s+fresh/.test(r.out), r.out);
+  });
+  await t.step("status lists each stage as fresh with key and duration", async () => {
+    const r = await cli(data, "status");
+    assert(r.out.includes("6 stages: 6 fresh"), r.out);
+    assert(/fresh\s+scale\[factor=2\]\s+[0-9a-f]{12}/.test(r.out), r.out);
+  });
+  await t.step("dag prints text, mermaid and dot", async () => {
+    assert((await cli(data, "dag")).out.includes("└─ scale[factor=1] (scale)"));
+    assert((await cli(data, "dag", "--format", "mermaid")).out.includes("flowchart TD"));
+    assert((await cli(data, "dag", "--format", "dot")).out.includes('"numbers" -> "scale[factor=1]"'));
+  });
+  await t.step("show prints the manifest and Arrow schema", async () => {
+    const r = await cli(data, "show", "numbers");
+    assert(r.out.includes("10000 rows in 1 batches"), r.out);
+    assert(r.out.includes("value: Float64"), r.out);
+    assert(r.out.includes('"deno"'), r.out);
+  });
+  await t.step("gc removes only artifacts no pipeline refers to", async () => {
+    await cli(data, "reproduce", "--only", "numbers", "--set", "numbers.count=5");
+    const dry = await cli(data, "gc", "--dry-run");
+    assert(dry.out.includes("1 unreferenced artifacts found"), dry.out);
+    assert((await cli(data, "gc")).out.includes("1 unreferenced artifacts removed"));
+    assert((await cli(data, "status")).out.includes("6 stages: 6 fresh"));
+  });
+  await t.step("a failing stage exits non-zero and names its log", async () => {
+    const r = await cli(data, "reproduce", "--set", "count.failAt=3");
+    assertEquals(r.code, 1);
+    assert(r.err.includes("failed: count: failAt=3 reached (demo failure) (log: "), r.err);
+    const st = await cli(data, "status", "--set", "count.failAt=3");
+    assert(/failed\s+count\s+\w{12}\s+\S+\s+last run failed: failAt=3 reached/.test(st.out), st.out);
+  });
+});
+
+Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
+  const data = await Deno.makeTempDir();
+  const cases: [string[], string][] = [
+    [["reproduce", "nope"], 'error: unknown pipeline "nope" (pipelines: demo'],
+    [["frobnicate"], 'error: unknown command "frobnicate"'],
+    [
+      ["reproduce", "--set", "scale.factr=2"],
+      'error: stage "scale[factor=1]" (kind scale): unknown param "factr" (known: factor)',
+    ],
+    [
+      ["reproduce", "--set", "numbers.count=-1"],
+      'error: stage "numbers" (kind numbers): param "count" (int) must be >= 1, got -1',
+    ],
+    [["reproduce", "--set", "nope.x=1"], 'error: --set nope.x=1: no stage "nope"'],
+    [["reproduce", "--only", "nope"], 'error: no stage "nope" in pipeline "demo"'],
+    [["reproduce", "--jobs", "0"], "error: --jobs 0: expected a whole number >= 1"],
+    [["reproduce", "--bogus"], "error: Unknown option '--bogus'"],
+  ];
+  for (const [args, msg] of cases) {
+    await t.step(args.join(" "), async () => {
+      const r = await cli(data, ...args);
+      assertEquals(r.code, 2, r.err);
+      assert(r.err.startsWith(msg), r.err);
+      assertEquals(r.err.trim().split("\n").length, 1, r.err);
+    });
+  }
+});
