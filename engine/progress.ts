@@ -57,7 +57,8 @@ export class ProgressView {
         formatDuration((p.total - p.step) / perSec)
       }`;
     }
-    return `[${id}] ${p.unit ?? "step"} ${p.step}/${p.total}${pct}${values}${rate}`;
+    const of = p.total > 0 ? `/${p.total}` : "";
+    return `[${id}] ${p.unit ?? "step"} ${p.step}${of}${pct}${values}${rate}`;
   }
 
   /** Records a progress report and redraws (TTY) or prints a throttled line (plain). */
@@ -70,7 +71,7 @@ export class ProgressView {
     tr.t = t;
     this.#tracks.set(id, tr);
     if (this.tty) this.#redraw();
-    else if (t - tr.printedAt >= this.plainEveryMs || p.step === p.total) {
+    else if (t - tr.printedAt >= this.plainEveryMs || (p.total > 0 && p.step === p.total)) {
       tr.printedAt = t;
       this.write(this.describe(id) + "\n");
     }

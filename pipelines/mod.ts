@@ -1,9 +1,10 @@
 /** Every pipeline `main.ts` can run, by name. */
 import type { PipelineSpec } from "../engine/mod.ts";
+import { datasets } from "./datasets.ts";
 import { demo } from "./demo.ts";
 
 /** Pipelines by name. */
-export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({ demo });
+export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({ demo, datasets });
 
 /** The pipeline `reproduce` runs when none is named. */
 export const DEFAULT_PIPELINE = "demo";

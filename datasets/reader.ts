@@ -1,0 +1,188 @@
+/**
+ * Reads a dataset artifact's split file without loading it whole: the footer gives the layout and
+ * the record batches, which are read on demand. {@link miniBatches} streams seeded, shuffled
+ * mini-batches of pixels scaled to [-1, 1], as training needs them.
+ *
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import type { Layout } from "./writer.ts";
+
+/** A split file opened for random access by record batch. */
+export class SampleFile {
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly reader: arrow.AsyncRecordBatchFileReader,
+    readonly layout: Layout,
+    readonly metadata: Map<string, string>,
+    readonly numBatches: number,
+  ) {}
+
+  /** Opens a split file written by the dataset stage. */
+  static async open(path: string): Promise<SampleFile> {
+    const handle = await open(path, "r");
+    try {
+      const reader = await arrow.RecordBatchFileReader.from(handle);
+      await reader.open();
+      if (!reader.isFile()) throw new Error(`${path} is not an Arrow file (random-access format)`);
+      const meta = reader.schema.metadata;
+      const shape = JSON.parse(meta.get("shape") ?? "null");
+      if (meta.get("layout") !== "THWC" || !Array.isArray(shape)) {
+        throw new Error(`${path} is not a dataset artifact (no THWC layout in its schema metadata)`);
+      }
+      const [t, h, w, c] = shape;
+      return new SampleFile(
+        handle,
+        reader as unknown as arrow.AsyncRecordBatchFileReader,
+        { t, h, w, c },
+        meta,
+        reader.numRecordBatches,
+      );
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
+
+  /** Rows in the file (from the footer metadata). */
+  get numRows(): number {
+    return Number(this.metadata.get("rows"));
+  }
+
+  /** Class names by label. */
+  get classes(): string[] {
+    return JSON.parse(this.metadata.get("classes") ?? "[]");
+  }
+
+  /** Reads record batch `i`: its pixels (contiguous uint8), labels and source indices. */
+  async batch(
+    i: number,
+  ): Promise<{ pixels: Uint8Array; labels: Int16Array; index: Int32Array; rows: number }> {
+    const b = await this.reader.readRecordBatch(i);
+    if (!b) throw new Error(`record batch ${i} is missing`);
+    const px = b.getChild("pixels")!.data[0];
+    const width = this.layout.t * this.layout.h * this.layout.w * this.layout.c;
+    return {
+      pixels: (px.values as Uint8Array).subarray(px.offset * width, (px.offset + b.numRows) * width),
+      labels: b.getChild("label")!.toArray() as Int16Array,
+      index: b.getChild("index")!.toArray() as Int32Array,
+      rows: b.numRows,
+    };
+  }
+
+  /** Reads the first `n` samples (in file order) as uint8 THWC plus labels. */
+  async head(n: number): Promise<{ pixels: Uint8Array; labels: number[] }> {
+    const width = this.layout.t * this.layout.h * this.layout.w * this.layout.c;
+    const out = new Uint8Array(Math.min(n, this.numRows) * width);
+    const labels: number[] = [];
+    for (let i = 0; i < this.numBatches && labels.length < n; i++) {
+      const b = await this.batch(i);
+      const take = Math.min(b.rows, n - labels.length);
+      out.set(b.pixels.subarray(0, take * width), labels.length * width);
+      labels.push(...b.labels.subarray(0, take));
+    }
+    return { pixels: out, labels };
+  }
+
+  /** Closes the file. */
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** A mini-batch: pixels in [-1, 1] as [B, T, H, W, C] float32, labels, and where it came from. */
+export interface MiniBatch {
+  pixels: Float32Array;
+  shape: [number, number, number, number, number];
+  labels: Int32Array;
+  epoch: number;
+}
+
+/** Seeded PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}
+
+/** Options of {@link miniBatches}. */
+export interface MiniBatchOptions {
+  batchSize: number;
+  seed: number;
+  /** Shuffle record-batch order and rows within a window of `windowBatches` record batches. */
+  shuffle?: boolean;
+  /** Record batches held in memory at once for shuffling (default 16). */
+  windowBatches?: number;
+  /** Epoch to start from (for resuming); epochs run forever unless `epochs` is set. */
+  startEpoch?: number;
+  epochs?: number;
+  /** Drop the last incomplete batch of an epoch (default true when shuffling). */
+  dropLast?: boolean;
+}
+
+/**
+ * Yields mini-batches epoch after epoch. Each epoch's order depends only on (seed, epoch), so a
+ * resumed run sees the same data as an uninterrupted one. Memory: at most `windowBatches` record
+ * batches plus one mini-batch.
+ */
+export async function* miniBatches(file: SampleFile, o: MiniBatchOptions): AsyncGenerator<MiniBatch> {
+  const { t, h, w, c } = file.layout;
+  const width = t * h * w * c;
+  const shuffle = o.shuffle ?? true;
+  const window = o.windowBatches ?? 16;
+  const dropLast = o.dropLast ?? shuffle;
+  if (file.numRows < o.batchSize && dropLast) {
+    throw new Error(`batch size ${o.batchSize} is larger than the split (${file.numRows} samples)`);
+  }
+  for (let epoch = o.startEpoch ?? 0; o.epochs === undefined || epoch < o.epochs; epoch++) {
+    const rand = rng((o.seed * 1_000_003 + epoch) >>> 0);
+    const order = Array.from({ length: file.numBatches }, (_, i) => i);
+    if (shuffle) shuffleInPlace(order, rand);
+    let pendingPx: Uint8Array[] = [];
+    let pendingLb: number[] = [];
+    const emit = (rows: Uint8Array[], labels: number[]): MiniBatch => {
+      const px = new Float32Array(rows.length * width);
+      rows.forEach((r, i) => {
+        for (let k = 0; k < width; k++) px[i * width + k] = r[k] / 127.5 - 1;
+      });
+      return { pixels: px, shape: [rows.length, t, h, w, c], labels: Int32Array.from(labels), epoch };
+    };
+    for (let start = 0; start < order.length; start += window) {
+      const rows: Uint8Array[] = [];
+      const labels: number[] = [];
+      for (const bi of order.slice(start, start + window)) {
+        const b = await file.batch(bi);
+        for (let r = 0; r < b.rows; r++) {
+          rows.push(b.pixels.subarray(r * width, (r + 1) * width));
+          labels.push(b.labels[r]);
+        }
+      }
+      const perm = Int32Array.from({ length: rows.length }, (_, i) => i);
+      if (shuffle) shuffleInPlace(perm, rand);
+      for (const i of perm) {
+        pendingPx.push(rows[i]);
+        pendingLb.push(labels[i]);
+        if (pendingPx.length === o.batchSize) {
+          yield emit(pendingPx, pendingLb);
+          pendingPx = [];
+          pendingLb = [];
+        }
+      }
+    }
+    if (pendingPx.length && !dropLast) yield emit(pendingPx, pendingLb);
+  }
+}

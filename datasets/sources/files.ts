@@ -1,0 +1,51 @@
+/** File helpers shared by the path-based sources. */
+import { gunzipSync } from "node:zlib";
+import { SourceError } from "../samples.ts";
+
+/** Reads a file, gunzipping it when it ends in .gz; a missing file is a SourceError with `hint`. */
+export async function readMaybeGz(path: string, hint: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    throw new SourceError(`missing file ${path}: ${hint}`);
+  }
+  return path.endsWith(".gz") ? new Uint8Array(gunzipSync(bytes)) : bytes;
+}
+
+/** The first of `candidates` that exists, or undefined. */
+export async function firstExisting(candidates: string[]): Promise<string | undefined> {
+  for (const c of candidates) {
+    try {
+      if ((await Deno.stat(c)).isFile) return c;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** Checks that `path` is a directory, or throws a SourceError with `hint`. */
+export async function requireDir(path: string, hint: string): Promise<void> {
+  if (!path) throw new SourceError(`this source needs param "path": ${hint}`);
+  try {
+    if ((await Deno.stat(path)).isDirectory) return;
+  } catch { /* fall through */ }
+  throw new SourceError(`missing folder ${path}: ${hint}`);
+}
+
+/** Seeded Fisher-Yates shuffle (mulberry32), for deterministic file orders. */
+export function seededShuffle<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
