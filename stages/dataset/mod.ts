@@ -73,7 +73,7 @@ export function validateDataset(p: Params): string | undefined {
   return undefined;
 }
 
-async function openSource(p: Params, seed: number): Promise<SampleSource> {
+function openSource(p: Params, seed: number): Promise<SampleSource> {
   const ch = (p.channels || 3) as 1 | 3;
   switch (p.source) {
     case "fashion-mnist":
