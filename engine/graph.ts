@@ -170,6 +170,17 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     nodes.push(node);
     byId.set(id, node);
   }
+  for (const node of nodes) {
+    const check = kinds[node.kind].validateInputs;
+    if (!check) continue;
+    const producers = Object.fromEntries(
+      Object.entries(node.inputs).map((
+        [name, ids],
+      ) => [name, ids.map((id) => ({ kind: byId.get(id)!.kind, params: byId.get(id)!.params }))]),
+    );
+    const err = check(node.params as never, producers);
+    if (err) throw new PipelineError(`stage "${node.id}": ${err}`);
+  }
   const ordered = topoSort(nodes, byId);
   const children = new Map<string, string[]>(ordered.map((n) => [n.id, []]));
   for (const n of ordered) {

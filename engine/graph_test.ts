@@ -109,6 +109,16 @@ Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t
       'matrix "value" must be a non-empty list',
     ],
     ["bad id", [{ id: "a b", kind: "emit" }], "must be non-empty, without spaces"],
+    [
+      "check against an input's params",
+      [{ id: "s", kind: "emit", params: { value: 0 } }, {
+        id: "a",
+        kind: "affine",
+        params: { factor: 0 },
+        inputs: { x: "s" },
+      }],
+      'stage "a": 0 * 0 from an emit is pointless',
+    ],
   ];
   for (const [name, stages, msg] of cases) {
     await t.step(name, () => {

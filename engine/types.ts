@@ -64,6 +64,14 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
   readonly inputs: readonly string[];
   /** Cross-parameter checks run at validation time; returns an error text or undefined. */
   validate?(params: ParamsOf<S>): string | undefined;
+  /**
+   * Checks against the producers of this stage's inputs (their kind and resolved params), e.g. a
+   * tokenizer's patch size against a dataset's resolution; runs at validation time.
+   */
+  validateInputs?(
+    params: ParamsOf<S>,
+    inputs: Record<string, { kind: string; params: Record<string, unknown> }[]>,
+  ): string | undefined;
   run(ctx: StageContext<ParamsOf<S>>): Promise<StageResult | void>;
 }
 

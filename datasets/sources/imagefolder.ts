@@ -56,21 +56,38 @@ export async function imageFolder(
         }
       }
       files.sort((a, b) => a.file < b.file ? -1 : 1);
+      // Decode ahead (libvips works off the JS thread), keeping the seeded order.
+      const order = seededShuffle(files.map((x, index) => ({ ...x, index })), o.seed);
+      const decode = (f: (typeof order)[number]) =>
+        decodeImage(join(path, f.file), o.size, o.channels).then(
+          (px) => ({ px }),
+          (e: Error) => ({ err: e }),
+        );
+      const ahead: Promise<{ px?: Uint8Array; err?: Error }>[] = [];
+      let next = 0;
       let emitted = 0;
-      // index = position in the sorted file list (stable lineage); decode order is seeded.
-      for (const f of seededShuffle(files.map((x, index) => ({ ...x, index })), o.seed)) {
+      for (let i = 0; i < order.length; i++) {
+        while (next < order.length && ahead.length < 8) ahead.push(decode(order[next++]));
+        const r = await ahead.shift()!;
+        const f = order[i];
         if (o.limit > 0 && emitted >= o.limit) break;
-        let pixels: Uint8Array;
-        try {
-          pixels = await decodeImage(join(path, f.file), o.size, o.channels);
-        } catch (e) {
-          const msg = `cannot decode ${join(path, f.file)}: ${(e as Error).message.split("\n")[0]}`;
+        if (r.err) {
+          const msg = `cannot decode ${join(path, f.file)}: ${r.err.message.split("\n")[0]}`;
           if (o.strict) throw new SourceError(msg);
           warnings.push(`${msg}; skipped`);
           continue;
         }
         emitted++;
-        yield { pixels, t: 1, h: o.size, w: o.size, c: o.channels, label: f.label, split, index: f.index };
+        yield {
+          pixels: r.px!,
+          t: 1,
+          h: o.size,
+          w: o.size,
+          c: o.channels,
+          label: f.label,
+          split,
+          index: f.index,
+        };
       }
     }
   }

@@ -38,6 +38,12 @@ export const affine = defineStage({
   },
   inputs: ["x"],
   validate: (p) => p.factor === 13 ? "factor 13 is unlucky; pick another" : undefined,
+  validateInputs: (p, inputs) => {
+    const x = inputs.x[0];
+    return x.kind === "emit" && x.params.value === 0 && p.factor === 0
+      ? "0 * 0 from an emit is pointless"
+      : undefined;
+  },
   async run(ctx) {
     if (ctx.params.fail) throw new Error("affine was told to fail");
     const x = await readValue(ctx.inputs.x as Artifact);
