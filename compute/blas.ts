@@ -1,0 +1,159 @@
+/**
+ * OpenBLAS `cblas_sgemm` through Deno FFI, with the start-up self-check the CPU notes require:
+ * Debian's OpenBLAS 0.3.21 falls back to slow generic kernels on CPUs it does not know, so unless
+ * OPENBLAS_CORETYPE is already set we pick one from the CPU flags (AVX-512: SkylakeX, AVX2: Haswell)
+ * and verify results against a plain loop before trusting it.
+ *
+ * @module
+ */
+
+/** Row-major sgemm: C = alpha * op(A) * op(B) + beta * C. Views may point into wasm memory. */
+export interface Sgemm {
+  (
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+}
+
+/** A loaded BLAS library and what was learned while loading it. */
+export interface Blas {
+  sgemm: Sgemm;
+  library: string;
+  coreName: string;
+  threads: number;
+}
+
+const CANDIDATES = [
+  "libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "libopenblas.dylib",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+];
+
+function cpuFlags(): Set<string> {
+  try {
+    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n").find((l) => l.startsWith("flags"));
+    return new Set((line ?? "").split(":")[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Naive reference sgemm for the self-check. */
+function refGemm(
+  tA: boolean,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+      }
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+/** Checks sgemm on odd shapes with every transpose combination; returns an error text or undefined. */
+export function selfCheck(sgemm: Sgemm): string | undefined {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  for (const [m, n, k] of [[37, 19, 71], [128, 64, 96], [1, 33, 5]]) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const a = Float32Array.from({ length: m * k }, rand);
+        const b = Float32Array.from({ length: k * n }, rand);
+        const c = new Float32Array(m * n).fill(NaN);
+        sgemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
+        const ref = refGemm(tA, tB, m, n, k, a, b);
+        for (let i = 0; i < c.length; i++) {
+          if (!(Math.abs(c[i] - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i])))) {
+            return `sgemm ${m}x${n}x${k} tA=${tA} tB=${tB} gave ${c[i]} at ${i}, expected ${ref[i]}`;
+          }
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Loads OpenBLAS and self-checks it. Throws an Error whose message says what is missing and how to
+ * fix it (install the library, or change OPENBLAS_CORETYPE).
+ */
+export function loadBlas(): Blas {
+  if (!Deno.env.get("OPENBLAS_CORETYPE")) {
+    const flags = cpuFlags();
+    if (flags.has("avx512f") && flags.has("avx512bw")) Deno.env.set("OPENBLAS_CORETYPE", "SkylakeX");
+    else if (flags.has("avx2")) Deno.env.set("OPENBLAS_CORETYPE", "Haswell");
+  }
+  const symbols = {
+    cblas_sgemm: {
+      parameters: [
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "f32",
+        "buffer",
+        "i32",
+        "buffer",
+        "i32",
+        "f32",
+        "buffer",
+        "i32",
+      ],
+      result: "void",
+    },
+    openblas_get_corename: { parameters: [], result: "pointer" },
+    openblas_get_num_threads: { parameters: [], result: "i32" },
+  } as const;
+  let lib: Deno.DynamicLibrary<typeof symbols> | undefined;
+  let library = "";
+  for (const path of CANDIDATES) {
+    try {
+      lib = Deno.dlopen(path, symbols);
+      library = path;
+      break;
+    } catch { /* try the next */ }
+  }
+  if (!lib) {
+    throw new Error(
+      "OpenBLAS not found: install it (Debian: apt-get install libopenblas0-pthread; macOS: brew install openblas)",
+    );
+  }
+  const s = lib.symbols;
+  const sgemm: Sgemm = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+    s.cblas_sgemm(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const corePtr = s.openblas_get_corename();
+  const coreName = corePtr ? new Deno.UnsafePointerView(corePtr).getCString() : "unknown";
+  const err = selfCheck(sgemm);
+  if (err) {
+    throw new Error(
+      `OpenBLAS self-check failed with core type ${coreName} (${err}); set OPENBLAS_CORETYPE to another core (e.g. Haswell) or unset it`,
+    );
+  }
+  return { sgemm, library, coreName, threads: s.openblas_get_num_threads() };
+}

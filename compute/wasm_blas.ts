@@ -1,0 +1,204 @@
+/**
+ * BLAS kernels for TensorFlow.js's wasm backend: `BatchMatMul` and `_FusedMatMul` call OpenBLAS
+ * sgemm directly on the tensors' bytes in the wasm heap (no copies), and `Identity` shares its input
+ * instead of copying it. Stock tfjs-wasm only has a fast path for untransposed rank-3 batch-1
+ * matmuls; every gradient and attention matmul otherwise runs a scalar loop (see
+ * ../shared/cpu-engine-notes.md). These use wasm-backend internals (`dataIdMap`, `makeOutput`,
+ * `wasm.HEAPF32`), so all `@tensorflow/*` packages are pinned to one exact version.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Sgemm } from "./blas.ts";
+
+interface WasmBackendInternals {
+  dataIdMap: { get(id: object): { memoryOffset: number; shape: number[]; dtype: string } };
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  incRef?(id: object): void;
+  wasm: { HEAPF32: Float32Array };
+}
+
+function internals(backend: unknown): WasmBackendInternals {
+  const b = backend as WasmBackendInternals;
+  if (!b?.dataIdMap || typeof b.makeOutput !== "function" || !b.wasm?.HEAPF32) {
+    throw new Error(
+      "this @tensorflow/tfjs-backend-wasm version does not expose the internals the BLAS kernels need",
+    );
+  }
+  return b;
+}
+
+const prod = (s: number[]) => s.reduce((x, y) => x * y, 1);
+
+function broadcastShape(a: number[], b: number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  const out = [];
+  for (let i = 0; i < r; i++) {
+    const x = a[a.length - r + i] ?? 1;
+    const y = b[b.length - r + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new Error(`matMul batch shapes ${a} and ${b} do not broadcast`);
+    out.push(Math.max(x, y));
+  }
+  return out;
+}
+
+/** Flat batch index into a (possibly broadcast) operand for output batch index `o`. */
+function operandIndex(o: number, outShape: number[], shape: number[]): number {
+  let idx = 0, stride = 1;
+  let rem = o;
+  const offset = outShape.length - shape.length;
+  const coords = new Array(outShape.length);
+  for (let i = outShape.length - 1; i >= 0; i--) {
+    coords[i] = rem % outShape[i];
+    rem = Math.floor(rem / outShape[i]);
+  }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    idx += (shape[i] === 1 ? 0 : coords[i + offset]) * stride;
+    stride *= shape[i];
+  }
+  return idx;
+}
+
+/** C = op(A) x op(B) over broadcast batch dimensions, straight on the wasm heap. */
+function batchMatMul(
+  backend: WasmBackendInternals,
+  sgemm: Sgemm,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+): tf.TensorInfo {
+  const ra = a.shape.length, rb = b.shape.length;
+  const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = tB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb) {
+    throw new Error(
+      `matMul inner dimensions differ: ${a.shape} x ${b.shape} (transposeA=${tA}, transposeB=${tB})`,
+    );
+  }
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const outBatch = broadcastShape(batchA, batchB);
+  const out = backend.makeOutput([...outBatch, m, n], "float32");
+  const nOut = prod(outBatch);
+  if (nOut === 0 || m === 0 || n === 0) return out;
+  const heap = backend.wasm.HEAPF32; // read after makeOutput: the heap may have grown
+  const aOff = backend.dataIdMap.get(a.dataId).memoryOffset / 4;
+  const bOff = backend.dataIdMap.get(b.dataId).memoryOffset / 4;
+  const cOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
+  const aSize = m * k, bSize = k * n, cSize = m * n;
+  const lda = tA ? m : k, ldb = tB ? k : n;
+  if (prod(batchB) === 1 && !tA) {
+    // Shared B and row-major A: all batches are one tall GEMM.
+    const rows = nOut * m;
+    sgemm(
+      false,
+      tB,
+      rows,
+      n,
+      k,
+      1,
+      heap.subarray(aOff, aOff + rows * k),
+      lda,
+      heap.subarray(bOff, bOff + bSize),
+      ldb,
+      0,
+      heap.subarray(cOff, cOff + rows * n),
+      n,
+    );
+    return out;
+  }
+  const same = batchA.length === outBatch.length && batchB.length === outBatch.length &&
+    batchA.every((d, i) => d === outBatch[i]) && batchB.every((d, i) => d === outBatch[i]);
+  for (let o = 0; o < nOut; o++) {
+    const ia = same ? o : operandIndex(o, outBatch, batchA);
+    const ib = same ? o : operandIndex(o, outBatch, batchB);
+    sgemm(
+      tA,
+      tB,
+      m,
+      n,
+      k,
+      1,
+      heap.subarray(aOff + ia * aSize, aOff + (ia + 1) * aSize),
+      lda,
+      heap.subarray(bOff + ib * bSize, bOff + (ib + 1) * bSize),
+      ldb,
+      0,
+      heap.subarray(cOff + o * cSize, cOff + (o + 1) * cSize),
+      n,
+    );
+  }
+  return out;
+}
+
+/** Replaces the wasm backend's matmul and identity kernels; call after `tf.setBackend("wasm")`. */
+export function registerWasmBlasKernels(sgemm: Sgemm): void {
+  const backend = internals(tf.findBackend("wasm"));
+  const original = (name: string) => {
+    const k = tf.getKernel(name, "wasm");
+    if (!k) throw new Error(`wasm backend has no ${name} kernel to replace`);
+    tf.unregisterKernel(name, "wasm");
+    return k.kernelFunc;
+  };
+  const stockBatchMatMul = original("BatchMatMul");
+  tf.registerKernel({
+    kernelName: "BatchMatMul",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      if (a.dtype !== "float32" || b.dtype !== "float32") return stockBatchMatMul(args);
+      return batchMatMul(backend, sgemm, a, b, transposeA, transposeB);
+    },
+  });
+  const stockFused = original("_FusedMatMul");
+  tf.registerKernel({
+    kernelName: "_FusedMatMul",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+      const { transposeA, transposeB, activation } = args.attrs as {
+        transposeA: boolean;
+        transposeB: boolean;
+        activation: string;
+      };
+      if (
+        a.dtype !== "float32" || b.dtype !== "float32" || (activation && activation !== "linear") ||
+        (bias && bias.dtype !== "float32")
+      ) {
+        return stockFused(args);
+      }
+      const out = batchMatMul(backend, sgemm, a, b, transposeA, transposeB);
+      if (!bias) return out;
+      const heap = backend.wasm.HEAPF32;
+      const c = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
+      const bo = backend.dataIdMap.get(bias.dataId).memoryOffset / 4;
+      const n = out.shape[out.shape.length - 1];
+      const total = prod(out.shape);
+      const bl = prod(bias.shape);
+      if (bl !== n && bl !== 1) {
+        backendDispose(out);
+        return stockFused(args);
+      }
+      for (let i = 0; i < total; i++) heap[c + i] += heap[bo + (bl === 1 ? 0 : i % n)];
+      return out;
+    },
+  });
+  if (typeof backend.incRef === "function") {
+    original("Identity");
+    tf.registerKernel({
+      kernelName: "Identity",
+      backendName: "wasm",
+      kernelFunc: ({ inputs }) => {
+        const { x } = inputs as { x: tf.TensorInfo };
+        backend.incRef!(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    });
+  }
+  function backendDispose(t: tf.TensorInfo) {
+    (tf.findBackend("wasm") as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
+  }
+}

@@ -1,0 +1,80 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { initBackend } from "./backend.ts";
+import { loadBlas, selfCheck } from "./blas.ts";
+
+async function onBackend<T>(name: string, f: () => T): Promise<number[][]> {
+  await tf.setBackend(name);
+  const out = tf.tidy(() => f() as unknown as tf.Tensor[]);
+  const data = await Promise.all(out.map(async (t) => Array.from(await t.data())));
+  tf.dispose(out);
+  return data;
+}
+
+function close(a: number[][], b: number[][], tol = 1e-5): boolean {
+  return a.every((x, i) =>
+    x.length === b[i].length && x.every((v, j) => Math.abs(v - b[i][j]) <= tol * (1 + Math.abs(b[i][j])))
+  );
+}
+
+Deno.test("loadBlas(): OpenBLAS loads and passes its self-check", () => {
+  const blas = loadBlas();
+  assertEquals(selfCheck(blas.sgemm), undefined);
+  assert(blas.threads >= 1);
+});
+
+Deno.test("wasm-blas matmul kernels match the reference kernels: values and gradients", async (t) => {
+  const info = await initBackend("wasm-blas");
+  assertEquals(info.backend, "wasm-blas");
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[4, 5, 7], [4, 7, 3], false, false],
+    [[4, 5, 7], [7, 3], false, false], // shared B: one tall GEMM
+    [[4, 7, 5], [7, 3], true, false],
+    [[2, 3, 5, 7], [2, 3, 3, 7], false, true], // attention-style rank 4
+    [[2, 3, 5, 7], [1, 1, 7, 4], false, false], // broadcast B over two batch dims (tfjs broadcasts one side only)
+    [[1, 5, 7], [6, 7, 2], false, false],
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    await t.step(`${sa} x ${sb} tA=${ta} tB=${tb}`, async () => {
+      let s = sa.length * 31 + sb.length;
+      const rnd = (shape: number[]) =>
+        tf.tensor(
+          Array.from({
+            length: shape.reduce((x, y) => x * y, 1),
+          }, () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5),
+          shape,
+        );
+      const aVals = await rnd(sa).data(), bVals = await rnd(sb).data();
+      const run = () => {
+        const a = tf.tensor(aVals, sa), b = tf.tensor(bVals, sb);
+        // tfjs's BatchMatMul gradient does not support broadcast batch dims: values only there.
+        if (sa.slice(0, -2).join() !== sb.slice(0, -2).join()) return [tf.matMul(a, b, ta, tb)];
+        const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb).square().sum();
+        const [ga, gb] = tf.grads(f)([a, b]);
+        return [tf.matMul(a, b, ta, tb), ga, gb];
+      };
+      const ref = await onBackend("cpu", run);
+      const got = await onBackend("wasm", run);
+      assert(close(got, ref), `max diff too large for ${sa} x ${sb}`);
+    });
+  }
+  await t.step("fused matmul with bias", async () => {
+    const run =
+      () => [tf.fused.matMul({ a: tf.ones([3, 4]), b: tf.ones([4, 2]).mul(2), bias: tf.tensor1d([1, -1]) })];
+    assertEquals(await onBackend("wasm", run), [[9, 7, 9, 7, 9, 7]]);
+  });
+  await t.step("identity shares memory and leaks nothing", async () => {
+    await tf.setBackend("wasm");
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x); // runs the Identity kernel
+    x.dispose();
+    assertEquals(Array.from(await y.data()), [1, 2, 3]);
+    y.dispose();
+    assertEquals(tf.memory().numTensors, before);
+  });
+});
