@@ -1,0 +1,116 @@
+/**
+ * Transformer building blocks as ViTok uses them (Llama-style pre-norm ViT): Linear, LayerNorm
+ * (RMSNorm as an option), bidirectional multi-head attention with 3D axial RoPE, SwiGLU MLP, and
+ * the residual Block. Activations stay 2D ([B*L, C]) between blocks so every linear layer is one
+ * plain GEMM, the fast path of our BLAS kernels (tfjs also has no gradient for broadcast matmuls).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { filled, type InitRng, xavier } from "./init.ts";
+import { applyRope, type RopeTables } from "./rope.ts";
+
+/** y = x W (+ b). x [N, in] -> [N, out]. */
+export class Linear {
+  readonly w: tf.Variable;
+  readonly b?: tf.Variable;
+  constructor(rng: InitRng, name: string, fanIn: number, fanOut: number, bias = true) {
+    this.w = xavier(rng, fanIn, fanOut, `${name}.w`);
+    if (bias) this.b = filled(rng, fanOut, 0, `${name}.b`);
+  }
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const y = tf.matMul(x, this.w as tf.Tensor2D) as tf.Tensor2D; // [N, out]
+    return this.b ? tf.add(y, this.b) as tf.Tensor2D : y;
+  }
+}
+
+/** Normalisation over channels: LayerNorm (the paper's) or RMSNorm. x [N, C]. */
+export class Norm {
+  readonly g: tf.Variable;
+  readonly b?: tf.Variable;
+  constructor(
+    rng: InitRng,
+    name: string,
+    width: number,
+    readonly kind: "layernorm" | "rmsnorm" = "layernorm",
+    readonly eps = 1e-6,
+  ) {
+    this.g = filled(rng, width, 1, `${name}.g`);
+    if (kind === "layernorm") this.b = filled(rng, width, 0, `${name}.b`);
+  }
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (this.kind === "rmsnorm") {
+      const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
+      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.eps))), this.g);
+    }
+    const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))), this.g), this.b!);
+  }
+}
+
+/** SwiGLU MLP: (silu(x W1) * x W2) W3, hidden about 2.67 x width (ViTok code: int(width * 2.67)). */
+export class SwiGLU {
+  readonly gate: Linear;
+  readonly up: Linear;
+  readonly down: Linear;
+  constructor(rng: InitRng, name: string, width: number, hidden: number) {
+    this.gate = new Linear(rng, `${name}.gate`, width, hidden);
+    this.up = new Linear(rng, `${name}.up`, width, hidden);
+    this.down = new Linear(rng, `${name}.down`, hidden, width);
+  }
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const g = this.gate.apply(x); // [N, hidden]
+    return this.down.apply(tf.mul(tf.mul(g, tf.sigmoid(g)), this.up.apply(x)));
+  }
+}
+
+/** Bidirectional multi-head self-attention with RoPE on queries and keys; qkv without bias. */
+export class Attention {
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly proj: Linear;
+  constructor(rng: InitRng, name: string, readonly width: number, readonly heads: number) {
+    if (width % heads) throw new Error(`width ${width} is not divisible by ${heads} heads`);
+    this.q = new Linear(rng, `${name}.q`, width, width, false);
+    this.k = new Linear(rng, `${name}.k`, width, width, false);
+    this.v = new Linear(rng, `${name}.v`, width, width, false);
+    this.proj = new Linear(rng, `${name}.proj`, width, width);
+  }
+  /** x [B*L, C] -> [B*L, C]. */
+  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
+    const H = this.heads, D = this.width / H;
+    const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, H, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, L, D]
+    const q = applyRope(split(this.q.apply(x)), rope);
+    const k = applyRope(split(this.k.apply(x)), rope);
+    const v = split(this.v.apply(x));
+    const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D))); // [B, H, L, L]
+    const out = tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]); // [B, L, H, D]
+    return this.proj.apply(tf.reshape(out, [B * L, this.width]));
+  }
+}
+
+/** Pre-norm block: x + attn(norm(x)), then x + mlp(norm(x)). */
+export class Block {
+  readonly norm1: Norm;
+  readonly attn: Attention;
+  readonly norm2: Norm;
+  readonly mlp: SwiGLU;
+  constructor(
+    rng: InitRng,
+    name: string,
+    width: number,
+    heads: number,
+    hidden: number,
+    norm: "layernorm" | "rmsnorm",
+  ) {
+    this.norm1 = new Norm(rng, `${name}.norm1`, width, norm);
+    this.attn = new Attention(rng, `${name}.attn`, width, heads);
+    this.norm2 = new Norm(rng, `${name}.norm2`, width, norm);
+    this.mlp = new SwiGLU(rng, `${name}.mlp`, width, hidden);
+  }
+  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
+    const h = tf.add(x, this.attn.apply(this.norm1.apply(x), B, L, rope)) as tf.Tensor2D; // [B*L, C]
+    return tf.add(h, this.mlp.apply(this.norm2.apply(h))) as tf.Tensor2D;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * AdamW with global-norm gradient clipping and the paper's schedule (ViTok Sec. 2.3 / upstream
+ * run_ae.py: betas 0.9/0.95, weight decay 1e-4, linear warm-up over 3% of steps, cosine to a minimum
+ * LR). tfjs has neither AdamW nor clipping; its state here is plain tensors so it can be checkpointed.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** AdamW hyper-parameters. */
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this (0: no clipping). */
+  clipNorm: number;
+}
+
+/** Peak-to-minimum cosine schedule with linear warm-up. */
+export function cosineLr(step: number, total: number, peak: number, min: number, warmupFrac: number): number {
+  const warm = Math.max(1, Math.round(total * warmupFrac));
+  if (step < warm) return (peak * (step + 1)) / warm;
+  const progress = Math.min(1, (step - warm) / Math.max(1, total - warm));
+  return min + 0.5 * (peak - min) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** AdamW over a named set of variables. */
+export class AdamW {
+  step = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+  constructor(readonly vars: Map<string, tf.Variable>, readonly cfg: AdamWConfig) {
+    for (const [name, p] of vars) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /** Applies one update from gradients keyed by variable name (as tf.variableGrads returns them); returns the norm before clipping. */
+  apply(grads: Record<string, tf.Tensor>, lr: number): number {
+    const { beta1: b1, beta2: b2, eps, weightDecay: wd, clipNorm } = this.cfg;
+    this.step++;
+    const norm = tf.tidy(() =>
+      tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]
+    );
+    const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
+    const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
+    tf.tidy(() => {
+      for (const [name, p] of this.vars) {
+        const g0 = grads[p.name]; // tf.variableGrads keys gradients by the variable's own name
+        if (!g0) continue;
+        const g = scale === 1 ? g0 : tf.mul(g0, scale);
+        const m = this.m.get(name)!, v = this.v.get(name)!;
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        // Decoupled weight decay on matrices only (biases and norm gains are not decayed).
+        const decay = p.shape.length > 1 ? tf.mul(p, wd) : tf.scalar(0);
+        p.assign(tf.sub(p, tf.mul(tf.add(update, decay), lr)));
+      }
+    });
+    return norm;
+  }
+
+  /** Frees the moment tensors. */
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Tubelet (un)patchify on plain arrays: pixels [B, T, H, W, C] <-> tokens [B, L, q*p*p*C] with
+ * tokens in (t, h, w) raster order and each token laid out (dt, dy, dx, c). Done outside the graph:
+ * it is a fixed permutation, so the loss is computed on tokens and no rank-8 transpose runs in tfjs.
+ *
+ * @module
+ */
+
+/** Token layout of an input. */
+export interface PatchSpec {
+  frames: number;
+  size: number;
+  channels: number;
+  patch: number;
+  tubelet: number;
+}
+
+function walk(s: PatchSpec, B: number, f: (pixel: number, token: number) => void): void {
+  const { frames: T, size: H, channels: C, patch: p, tubelet: q } = s;
+  const W = H, gh = H / p, gw = W / p, gt = T / q;
+  const pd = q * p * p * C;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const tok = (Math.floor(t / q) * gh + Math.floor(y / p)) * gw + Math.floor(x / p);
+          const within = (((t % q) * p + (y % p)) * p + (x % p)) * C;
+          const pix = (((b * T + t) * H + y) * W + x) * C;
+          const dst = (b * gt * gh * gw + tok) * pd + within;
+          for (let c = 0; c < C; c++) f(pix + c, dst + c);
+        }
+      }
+    }
+  }
+}
+
+/** pixels [B, T, H, W, C] -> tokens [B, L, patchDim]. */
+export function patchify(pixels: Float32Array, B: number, s: PatchSpec): Float32Array {
+  const out = new Float32Array(pixels.length);
+  walk(s, B, (pix, tok) => out[tok] = pixels[pix]);
+  return out;
+}
+
+/** tokens [B, L, patchDim] -> pixels [B, T, H, W, C]. */
+export function unpatchify(tokens: Float32Array, B: number, s: PatchSpec): Float32Array {
+  const out = new Float32Array(tokens.length);
+  walk(s, B, (pix, tok) => out[pix] = tokens[tok]);
+  return out;
+}
