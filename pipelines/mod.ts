@@ -2,9 +2,10 @@
 import type { PipelineSpec } from "../engine/mod.ts";
 import { datasets } from "./datasets.ts";
 import { demo } from "./demo.ts";
+import { tokenizer } from "./tokenizer.ts";
 
 /** Pipelines by name. */
-export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({ demo, datasets });
+export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({ demo, datasets, tokenizer });
 
 /** The pipeline `reproduce` runs when none is named. */
 export const DEFAULT_PIPELINE = "demo";

@@ -1,0 +1,186 @@
+/**
+ * The `tokenizer` stage: trains a ViTok auto-encoder on a dataset artifact with the paper's
+ * stage-1 recipe and writes its weights (`weights.arrow`, config in the schema metadata), loss curve
+ * (`curve.arrow`), and a grid of test images beside their reconstructions (`recon.png`), with the
+ * test PSNR as a quick check (full metrics are the evaluate stage's job).
+ *
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
+import { BACKENDS, type BackendName, initBackend } from "../../compute/backend.ts";
+import { encodePng, sampleGrid } from "../../datasets/png.ts";
+import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { tensorsToTable } from "../../formats/tensors.ts";
+import { meanPsnr } from "../../metrics/psnr.ts";
+import { stateDict } from "../../models/params.ts";
+import { patchify, unpatchify } from "../../models/patch.ts";
+import { checkConfig, countParams, forwardMacs, parseVariant, ViTok, vitokConfig } from "../../models/vitok.ts";
+import { trainTokenizer } from "./loop.ts";
+
+const params = {
+  variant: param.string("S-B/4", "encoder-decoder sizes and patch, as the paper writes them: S-B/16, S-B/4x8 (video)"),
+  scale: param.enum(["cpu", "paper"] as const, "cpu", "model sizes: the paper's (S=768x6...) or CPU presets with the same ratios"),
+  codeWidth: param.int(8, "latent channels c per token (E = L x c)", { min: 1 }),
+  steps: param.int(2000, "training steps", { min: 1 }),
+  batchSize: param.int(64, "images (or clips) per step", { min: 1 }),
+  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled linearly with the batch (paper: 1e-4)", { min: 0 }),
+  minLr: param.float(1e-5, "learning rate at the end of the cosine decay (paper code: 1e-5)", { min: 0 }),
+  warmup: param.float(0.03, "fraction of steps of linear warm-up (paper code: 3%)", { min: 0, max: 1 }),
+  weightDecay: param.float(1e-4, "AdamW weight decay (paper: 1e-4)", { min: 0 }),
+  beta1: param.float(0.9, "AdamW beta1 (paper: 0.9)", { min: 0, max: 1 }),
+  beta2: param.float(0.95, "AdamW beta2 (paper: 0.95)", { min: 0, max: 1 }),
+  clipNorm: param.float(1, "clip the global gradient norm (0: off)", { min: 0 }),
+  klWeight: param.float(1e-3, "KL weight beta (paper: 1e-3)", { min: 0 }),
+  recon: param.enum(["l2", "l1"] as const, "l2", "pixel reconstruction loss (paper: MSE)"),
+  perceptualWeight: param.float(0, "perceptual (LPIPS-style) loss weight; needs a feature network, not yet available: keep 0", { min: 0 }),
+  checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
+  evalSamples: param.int(256, "test samples for the final PSNR check", { min: 1 }),
+  backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
+};
+
+type Params = { [K in keyof typeof params]: (typeof params)[K]["default"] };
+
+/** Trains a ViTok tokenizer (stage 1: reconstruction + KL). */
+export const tokenizer = defineStage({
+  kind: "tokenizer",
+  doc: "train a ViTok auto-encoder (stage 1: MSE + KL)",
+  version: 1,
+  module: import.meta.url,
+  params,
+  inputs: ["data"],
+  validate(p) {
+    try {
+      parseVariant(p.variant);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (p.perceptualWeight > 0) {
+      return "perceptualWeight > 0 needs a perceptual feature network, which this version does not have yet; set it to 0";
+    }
+    return undefined;
+  },
+  validateInputs(p, inputs) {
+    const d = inputs.data[0];
+    if (d.kind !== "dataset") return `input "data" must come from a dataset stage, not ${d.kind}`;
+    const v = parseVariant(p.variant);
+    const res = Number(d.params.resolution);
+    const video = d.params.source === "moving-mnist" || d.params.source === "videofolder";
+    const frames = video ? Number(d.params.frames) : 1;
+    if (res > 0 && res % v.patch) return `patch ${v.patch} does not divide the dataset resolution ${res}`;
+    if (frames % v.tubelet) return `tubelet ${v.tubelet} does not divide the ${frames} frames of the dataset`;
+    return undefined;
+  },
+  async run(ctx) {
+    const p = ctx.params as Params;
+    const backend = await initBackend(p.backend as BackendName, ctx.log);
+    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    ctx.log(`backend ${backend.backend} (${backend.detail})`);
+    const data = ctx.inputs.data as Artifact;
+    const train = await SampleFile.open(data.path("train.arrow"));
+    const { t, h, w, c } = train.layout;
+    if (h !== w) throw new Error(`ViTok needs square inputs; the dataset has ${h}x${w}`);
+    const config = vitokConfig(p.variant, { frames: t, size: h, channels: c }, p.codeWidth, p.scale);
+    const err = checkConfig(config);
+    if (err) throw new Error(err);
+    const model = new ViTok(config, ctx.seed);
+    const macs = forwardMacs(config);
+    ctx.log(`${p.variant} (${p.scale}): L=${model.L} tokens x c=${p.codeWidth} = E ${model.L * p.codeWidth}; ${countParams(config)} params; ${(macs / 1e9).toFixed(3)} GMAC/sample`);
+    try {
+      const t0 = performance.now();
+      const curve = await trainTokenizer(model, train, {
+        steps: p.steps,
+        batchSize: p.batchSize,
+        peakLr: (p.lr * p.batchSize) / 256,
+        minLr: p.minLr,
+        warmup: p.warmup,
+        weightDecay: p.weightDecay,
+        beta1: p.beta1,
+        beta2: p.beta2,
+        clipNorm: p.clipNorm,
+        klWeight: p.klWeight,
+        recon: p.recon,
+        checkpointEvery: p.checkpointEvery,
+        seed: ctx.seed,
+      }, {
+        scratchDir: ctx.scratchDir,
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
+      });
+      await train.close();
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const meta = { config: JSON.stringify(config), variant: p.variant, scale: p.scale, perceptual: "none", steps: String(p.steps) };
+      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(model.variables()), meta));
+      await writeArrow(join(ctx.outDir, "curve.arrow"), arrow.tableFromArrays({
+        step: Int32Array.from(curve, (x) => x.step),
+        loss: Float32Array.from(curve, (x) => x.loss),
+        recon: Float32Array.from(curve, (x) => x.recon),
+        kl: Float32Array.from(curve, (x) => x.kl),
+        lr: Float32Array.from(curve, (x) => x.lr),
+        gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
+        seconds: Float32Array.from(curve, (x) => x.seconds),
+      }));
+      const psnr = await evaluate(model, data, p.evalSamples, join(ctx.outDir, "recon.png"));
+      const imagesPerSec = (curve.length ? p.steps - (curve[0].step - 1) : 0) * p.batchSize / trainSeconds;
+      const last = curve.slice(-20);
+      return {
+        metrics: {
+          loss: last.reduce((s, x) => s + x.loss, 0) / last.length,
+          recon: last.reduce((s, x) => s + x.recon, 0) / last.length,
+          kl: last.reduce((s, x) => s + x.kl, 0) / last.length,
+          testPsnr: psnr,
+          tokens: model.L,
+          E: model.L * p.codeWidth,
+          params: countParams(config),
+          gmacsPerSample: macs / 1e9,
+          imagesPerSec,
+          // A training step costs about 3 forward passes (forward + backward); 2 FLOPs per MAC.
+          gflopsAchieved: (imagesPerSec * 3 * 2 * macs) / 1e9,
+          weightsBytes: (await Deno.stat(join(ctx.outDir, "weights.arrow"))).size,
+        },
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+/** PSNR of posterior-mode reconstructions on test samples, and a grid of originals over reconstructions. */
+async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: string): Promise<number> {
+  const test = await SampleFile.open(data.path("test.arrow"));
+  const { t, h, w, c } = test.layout;
+  const size = t * h * w * c;
+  const B = Math.min(64, n, test.numRows);
+  const orig: Float32Array[] = [], rec: Float32Array[] = [];
+  let seen = 0;
+  for await (const b of miniBatches(test, { batchSize: B, seed: 0, shuffle: false, epochs: 1, dropLast: false })) {
+    const m = b.shape[0];
+    const tokens = tf.tensor2d(patchify(b.pixels, m, model.config), [m * model.L, model.patchDim]);
+    const out = model.reconstruct(tokens, m);
+    rec.push(unpatchify(out.dataSync() as Float32Array, m, model.config));
+    orig.push(b.pixels);
+    tf.dispose([tokens, out]);
+    seen += m;
+    if (seen >= n) break;
+  }
+  await test.close();
+  const cat = (xs: Float32Array[]) => {
+    const o = new Float32Array(Math.min(seen, n) * size);
+    let k = 0;
+    for (const x of xs) for (let i = 0; i < x.length && k < o.length; i++) o[k++] = (x[i] + 1) / 2;
+    return o;
+  };
+  const a = cat(orig), r = cat(rec);
+  // Grid: 8 originals, then their 8 reconstructions (videos: clip rows alternate).
+  const k = Math.min(8, seen);
+  const toU8 = (x: Float32Array, i: number) => Uint8Array.from(x.subarray(i * size, (i + 1) * size), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  const rows = t > 1 ? Array.from({ length: k }, (_, i) => [toU8(a, i), toU8(r, i)]).flat() : [...Array.from({ length: k }, (_, i) => toU8(a, i)), ...Array.from({ length: k }, (_, i) => toU8(r, i))];
+  const px = new Uint8Array(rows.length * size);
+  rows.forEach((x, i) => px.set(x, i * size));
+  const grid = sampleGrid(px, rows.length, test.layout, k);
+  await Deno.writeFile(gridPath, encodePng(grid.pixels, grid.width, grid.height, grid.channels));
+  return meanPsnr(a, r, size);
+}
