@@ -17,11 +17,18 @@ export interface NamedTensor {
 function listOf(kind: "int32" | "float32", parts: ArrayLike<number>[]): arrow.Data {
   const offsets = new Int32Array(parts.length + 1);
   parts.forEach((p, i) => offsets[i + 1] = offsets[i] + p.length);
-  const flat = kind === "int32" ? new Int32Array(offsets[parts.length]) : new Float32Array(offsets[parts.length]);
+  const flat = kind === "int32"
+    ? new Int32Array(offsets[parts.length])
+    : new Float32Array(offsets[parts.length]);
   parts.forEach((p, i) => flat.set(p, offsets[i]));
   const child = kind === "int32"
     ? arrow.makeData({ type: new arrow.Int32(), length: flat.length, nullCount: 0, data: flat as Int32Array })
-    : arrow.makeData({ type: new arrow.Float32(), length: flat.length, nullCount: 0, data: flat as Float32Array });
+    : arrow.makeData({
+      type: new arrow.Float32(),
+      length: flat.length,
+      nullCount: 0,
+      data: flat as Float32Array,
+    });
   return arrow.makeData({
     type: new arrow.List(new arrow.Field("item", child.type, false)),
     length: parts.length,
@@ -46,19 +53,28 @@ export function tensorsToTable(tensors: NamedTensor[], metadata: Record<string, 
     arrow.vectorFromArray(tensors.map(() => "float32"), new arrow.Utf8()).data[0],
     listOf("float32", tensors.map((t) => t.values)),
   ];
-  const data = arrow.makeData({ type: new arrow.Struct(fields), length: tensors.length, nullCount: 0, children });
+  const data = arrow.makeData({
+    type: new arrow.Struct(fields),
+    length: tensors.length,
+    nullCount: 0,
+    children,
+  });
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
 }
 
 /** Reads the tensors back (values are copies, safe to keep). */
 export function tableToTensors(table: arrow.Table): NamedTensor[] {
   const names = table.getChild("name"), shapes = table.getChild("shape"), values = table.getChild("values");
-  if (!names || !shapes || !values) throw new Error("not a tensor table: it needs columns name, shape, values");
+  if (!names || !shapes || !values) {
+    throw new Error("not a tensor table: it needs columns name, shape, values");
+  }
   const out: NamedTensor[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const shape = Array.from((shapes.get(i) as arrow.Vector<arrow.Int32>).toArray() as Int32Array, Number);
     const v = (values.get(i) as arrow.Vector<arrow.Float32>).toArray() as Float32Array;
-    if (v.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`tensor "${names.get(i)}" has ${v.length} values for shape [${shape}]`);
+    if (v.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`tensor "${names.get(i)}" has ${v.length} values for shape [${shape}]`);
+    }
     out.push({ name: String(names.get(i)), shape, values: Float32Array.from(v) });
   }
   return out;

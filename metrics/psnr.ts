@@ -7,7 +7,9 @@
 
 /** PSNR of each sample: 10 log10(1 / MSE), samples of `size` values each, in [0, 1]. */
 export function psnrPerSample(a: Float32Array, b: Float32Array, size: number): number[] {
-  if (a.length !== b.length || a.length % size) throw new Error("psnr: arrays must have equal length, a multiple of the sample size");
+  if (a.length !== b.length || a.length % size) {
+    throw new Error("psnr: arrays must have equal length, a multiple of the sample size");
+  }
   const out: number[] = [];
   for (let o = 0; o < a.length; o += size) {
     let se = 0;

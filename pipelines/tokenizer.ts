@@ -4,7 +4,8 @@ import { definePipeline } from "../engine/mod.ts";
 /** fashion-mnist (32x32, padded) -> ViTok S-B/4 (CPU sizes), c = 8. */
 export const tokenizer = definePipeline({
   name: "tokenizer",
-  doc: "a CPU-sized ViTok S-B/4 (64 tokens x 8 channels) trained on Fashion-MNIST 32x32",
+  doc:
+    "a CPU-sized ViTok S-B/4 (64 tokens x 8 channels) trained on Fashion-MNIST 32x32, and its test latents",
   seed: 0,
   stages: [
     { id: "fashion-mnist", kind: "dataset", params: { source: "fashion-mnist", resolution: 32, fit: "pad" } },
@@ -14,6 +15,12 @@ export const tokenizer = definePipeline({
       // Short CPU runs need a larger LR than the paper's 100k-step 1e-4 per 256 samples.
       params: { variant: "S-B/4", codeWidth: 8, steps: 1500, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
       inputs: { data: "fashion-mnist" },
+    },
+    {
+      id: "latents",
+      kind: "encode",
+      params: { split: "test" },
+      inputs: { tokenizer: "tokenizer", data: "fashion-mnist" },
     },
   ],
 });

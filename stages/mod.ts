@@ -8,10 +8,13 @@ import type { StageKind } from "../engine/mod.ts";
 import { count, numbers, scale, summary } from "./demo/mod.ts";
 import { dataset } from "./dataset/mod.ts";
 import { tokenizer } from "./tokenizer/mod.ts";
+import { encode } from "./encode/mod.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
   Object.fromEntries(
-    [numbers, scale, summary, count, dataset, tokenizer].map((k) => [k.kind, k as unknown as StageKind]),
+    [numbers, scale, summary, count, dataset, tokenizer, encode].map((
+      k,
+    ) => [k.kind, k as unknown as StageKind]),
   ),
 );

@@ -26,7 +26,12 @@ export interface CurvePoint {
 const FILE = "checkpoint.arrow";
 
 /** Writes weights, optimizer state, step and curve. */
-export async function saveCheckpoint(dir: string, vars: Map<string, tf.Variable>, opt: AdamW, curve: CurvePoint[]): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  vars: Map<string, tf.Variable>,
+  opt: AdamW,
+  curve: CurvePoint[],
+): Promise<void> {
   const tensors = [
     ...stateDict(vars).map((t) => ({ ...t, name: `model/${t.name}` })),
     ...stateDict(opt.m).map((t) => ({ ...t, name: `adam.m/${t.name}` })),
@@ -52,7 +57,8 @@ export async function loadCheckpoint(
   }
   const table = arrow.tableFromIPC(bytes);
   const all = tableToTensors(table);
-  const pick = (prefix: string) => all.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
+  const pick = (prefix: string) =>
+    all.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
   loadStateDict(vars, pick("model/"));
   loadStateDict(opt.m, pick("adam.m/"));
   loadStateDict(opt.v, pick("adam.v/"));

@@ -46,9 +46,20 @@ function stepSeed(seed: number, step: number): number {
 }
 
 /** Trains `model` on `train`; returns the loss curve. Resumes from the scratch checkpoint if there is one. */
-export async function trainTokenizer(model: ViTok, train: SampleFile, o: TrainOptions, hooks: TrainHooks): Promise<CurvePoint[]> {
+export async function trainTokenizer(
+  model: ViTok,
+  train: SampleFile,
+  o: TrainOptions,
+  hooks: TrainHooks,
+): Promise<CurvePoint[]> {
   const vars = model.variables();
-  const opt = new AdamW(vars, { beta1: o.beta1, beta2: o.beta2, eps: 1e-8, weightDecay: o.weightDecay, clipNorm: o.clipNorm });
+  const opt = new AdamW(vars, {
+    beta1: o.beta1,
+    beta2: o.beta2,
+    eps: 1e-8,
+    weightDecay: o.weightDecay,
+    clipNorm: o.clipNorm,
+  });
   try {
     const resumed = await loadCheckpoint(hooks.scratchDir, vars, opt);
     let step = resumed?.step ?? 0;
@@ -56,7 +67,11 @@ export async function trainTokenizer(model: ViTok, train: SampleFile, o: TrainOp
     if (resumed) hooks.log(`resuming from the checkpoint at step ${step}`);
     const perEpoch = Math.floor(train.numRows / o.batchSize);
     const spec = model.config;
-    const batches = miniBatches(train, { batchSize: o.batchSize, seed: o.seed, startEpoch: Math.floor(step / perEpoch) });
+    const batches = miniBatches(train, {
+      batchSize: o.batchSize,
+      seed: o.seed,
+      startEpoch: Math.floor(step / perEpoch),
+    });
     for (let skip = step % perEpoch; skip > 0; skip--) await batches.next();
     const t0 = performance.now();
     const startStep = step;
@@ -68,7 +83,13 @@ export async function trainTokenizer(model: ViTok, train: SampleFile, o: TrainOp
       const { value: batch } = await batches.next();
       if (!batch) throw new Error("the data stream ended early");
       const tokens = tf.tensor2d(patchify(batch.pixels, B, spec), [B * model.L, model.patchDim]);
-      const noise = tf.randomNormal([B * model.L, spec.codeWidth], 0, 1, "float32", stepSeed(o.seed, step)) as tf.Tensor2D;
+      const noise = tf.randomNormal(
+        [B * model.L, spec.codeWidth],
+        0,
+        1,
+        "float32",
+        stepSeed(o.seed, step),
+      ) as tf.Tensor2D;
       let reconT: tf.Scalar | undefined, klT: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const l = model.losses(tokens, B, noise, { klWeight: o.klWeight, recon: o.recon });

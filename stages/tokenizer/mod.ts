@@ -10,23 +10,39 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { BACKENDS, type BackendName, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
 import { meanPsnr } from "../../metrics/psnr.ts";
 import { stateDict } from "../../models/params.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
-import { checkConfig, countParams, forwardMacs, parseVariant, ViTok, vitokConfig } from "../../models/vitok.ts";
+import {
+  checkConfig,
+  countParams,
+  forwardMacs,
+  parseVariant,
+  ViTok,
+  vitokConfig,
+} from "../../models/vitok.ts";
 import { trainTokenizer } from "./loop.ts";
 
 const params = {
-  variant: param.string("S-B/4", "encoder-decoder sizes and patch, as the paper writes them: S-B/16, S-B/4x8 (video)"),
-  scale: param.enum(["cpu", "paper"] as const, "cpu", "model sizes: the paper's (S=768x6...) or CPU presets with the same ratios"),
+  variant: param.string(
+    "S-B/4",
+    "encoder-decoder sizes and patch, as the paper writes them: S-B/16, S-B/4x8 (video)",
+  ),
+  scale: param.enum(
+    ["cpu", "paper"] as const,
+    "cpu",
+    "model sizes: the paper's (S=768x6...) or CPU presets with the same ratios",
+  ),
   codeWidth: param.int(8, "latent channels c per token (E = L x c)", { min: 1 }),
   steps: param.int(2000, "training steps", { min: 1 }),
   batchSize: param.int(64, "images (or clips) per step", { min: 1 }),
-  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled linearly with the batch (paper: 1e-4)", { min: 0 }),
+  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled linearly with the batch (paper: 1e-4)", {
+    min: 0,
+  }),
   minLr: param.float(1e-5, "learning rate at the end of the cosine decay (paper code: 1e-5)", { min: 0 }),
   warmup: param.float(0.03, "fraction of steps of linear warm-up (paper code: 3%)", { min: 0, max: 1 }),
   weightDecay: param.float(1e-4, "AdamW weight decay (paper: 1e-4)", { min: 0 }),
@@ -35,7 +51,11 @@ const params = {
   clipNorm: param.float(1, "clip the global gradient norm (0: off)", { min: 0 }),
   klWeight: param.float(1e-3, "KL weight beta (paper: 1e-3)", { min: 0 }),
   recon: param.enum(["l2", "l1"] as const, "l2", "pixel reconstruction loss (paper: MSE)"),
-  perceptualWeight: param.float(0, "perceptual (LPIPS-style) loss weight; needs a feature network, not yet available: keep 0", { min: 0 }),
+  perceptualWeight: param.float(
+    0,
+    "perceptual (LPIPS-style) loss weight; needs a feature network, not yet available: keep 0",
+    { min: 0 },
+  ),
   checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
   evalSamples: param.int(256, "test samples for the final PSNR check", { min: 1 }),
   backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
@@ -87,7 +107,11 @@ export const tokenizer = defineStage({
     if (err) throw new Error(err);
     const model = new ViTok(config, ctx.seed);
     const macs = forwardMacs(config);
-    ctx.log(`${p.variant} (${p.scale}): L=${model.L} tokens x c=${p.codeWidth} = E ${model.L * p.codeWidth}; ${countParams(config)} params; ${(macs / 1e9).toFixed(3)} GMAC/sample`);
+    ctx.log(
+      `${p.variant} (${p.scale}): L=${model.L} tokens x c=${p.codeWidth} = E ${model.L * p.codeWidth}; ${
+        countParams(config)
+      } params; ${(macs / 1e9).toFixed(3)} GMAC/sample`,
+    );
     try {
       const t0 = performance.now();
       const curve = await trainTokenizer(model, train, {
@@ -112,17 +136,26 @@ export const tokenizer = defineStage({
       });
       await train.close();
       const trainSeconds = (performance.now() - t0) / 1000;
-      const meta = { config: JSON.stringify(config), variant: p.variant, scale: p.scale, perceptual: "none", steps: String(p.steps) };
+      const meta = {
+        config: JSON.stringify(config),
+        variant: p.variant,
+        scale: p.scale,
+        perceptual: "none",
+        steps: String(p.steps),
+      };
       await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(model.variables()), meta));
-      await writeArrow(join(ctx.outDir, "curve.arrow"), arrow.tableFromArrays({
-        step: Int32Array.from(curve, (x) => x.step),
-        loss: Float32Array.from(curve, (x) => x.loss),
-        recon: Float32Array.from(curve, (x) => x.recon),
-        kl: Float32Array.from(curve, (x) => x.kl),
-        lr: Float32Array.from(curve, (x) => x.lr),
-        gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
-        seconds: Float32Array.from(curve, (x) => x.seconds),
-      }));
+      await writeArrow(
+        join(ctx.outDir, "curve.arrow"),
+        arrow.tableFromArrays({
+          step: Int32Array.from(curve, (x) => x.step),
+          loss: Float32Array.from(curve, (x) => x.loss),
+          recon: Float32Array.from(curve, (x) => x.recon),
+          kl: Float32Array.from(curve, (x) => x.kl),
+          lr: Float32Array.from(curve, (x) => x.lr),
+          gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
+          seconds: Float32Array.from(curve, (x) => x.seconds),
+        }),
+      );
       const psnr = await evaluate(model, data, p.evalSamples, join(ctx.outDir, "recon.png"));
       const imagesPerSec = (curve.length ? p.steps - (curve[0].step - 1) : 0) * p.batchSize / trainSeconds;
       const last = curve.slice(-20);
@@ -156,7 +189,9 @@ async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: strin
   const B = Math.min(64, n, test.numRows);
   const orig: Float32Array[] = [], rec: Float32Array[] = [];
   let seen = 0;
-  for await (const b of miniBatches(test, { batchSize: B, seed: 0, shuffle: false, epochs: 1, dropLast: false })) {
+  for await (
+    const b of miniBatches(test, { batchSize: B, seed: 0, shuffle: false, epochs: 1, dropLast: false })
+  ) {
     const m = b.shape[0];
     const tokens = tf.tensor2d(patchify(b.pixels, m, model.config), [m * model.L, model.patchDim]);
     const out = model.reconstruct(tokens, m);
@@ -176,8 +211,15 @@ async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: strin
   const a = cat(orig), r = cat(rec);
   // Grid: 8 originals, then their 8 reconstructions (videos: clip rows alternate).
   const k = Math.min(8, seen);
-  const toU8 = (x: Float32Array, i: number) => Uint8Array.from(x.subarray(i * size, (i + 1) * size), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
-  const rows = t > 1 ? Array.from({ length: k }, (_, i) => [toU8(a, i), toU8(r, i)]).flat() : [...Array.from({ length: k }, (_, i) => toU8(a, i)), ...Array.from({ length: k }, (_, i) => toU8(r, i))];
+  const toU8 = (x: Float32Array, i: number) =>
+    Uint8Array.from(
+      x.subarray(i * size, (i + 1) * size),
+      (v) => Math.round(Math.min(1, Math.max(0, v)) * 255),
+    );
+  const rows = t > 1 ? Array.from({ length: k }, (_, i) => [toU8(a, i), toU8(r, i)]).flat() : [
+    ...Array.from({ length: k }, (_, i) => toU8(a, i)),
+    ...Array.from({ length: k }, (_, i) => toU8(r, i)),
+  ];
   const px = new Uint8Array(rows.length * size);
   rows.forEach((x, i) => px.set(x, i * size));
   const grid = sampleGrid(px, rows.length, test.layout, k);

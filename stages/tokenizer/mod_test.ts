@@ -1,0 +1,133 @@
+/** The tokenizer and encode stages through the engine, on a tiny model and a slice of MNIST. */
+import * as arrow from "apache-arrow";
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/asserts.ts";
+import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
+import { STAGE_KINDS } from "../mod.ts";
+
+const REGISTRY = new URL("../mod.ts", import.meta.url).href;
+const RUNNER = new URL("../../engine/testdata/runner.ts", import.meta.url).pathname;
+
+const stages = (over: Record<string, unknown> = {}): StageDecl[] => [
+  { id: "data", kind: "dataset", params: { source: "mnist", resolution: 16, fit: "resize", limit: 64 } },
+  {
+    id: "tok",
+    kind: "tokenizer",
+    params: {
+      variant: "S-S/4",
+      codeWidth: 4,
+      steps: 12,
+      batchSize: 8,
+      lr: 0.02,
+      checkpointEvery: 3,
+      evalSamples: 16,
+      ...over,
+    },
+    inputs: { data: "data" },
+  },
+  {
+    id: "lat",
+    kind: "encode",
+    params: { split: "test", batchSize: 16 },
+    inputs: { tokenizer: "tok", data: "data" },
+  },
+];
+const spec = (s: StageDecl[]) => ({ name: "tok", doc: "", seed: 5, stages: s });
+
+async function run(data: string, s: StageDecl[]) {
+  const graph = buildGraph(spec(s), STAGE_KINDS);
+  const cache = new Cache(data);
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "tok",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView((t) => log.push(t), false, 0),
+  });
+  return { summary, plan: await planGraph(graph, STAGE_KINDS, cache), log: log.join("") };
+}
+
+Deno.test("tokenizer + encode: train, write weights/curve/grid, encode the test split", async () => {
+  const { summary, plan, log } = await run(await Deno.makeTempDir(), stages());
+  assert(summary.ok, log);
+  const tok = plan.byId.get("tok")!.lookup, lat = plan.byId.get("lat")!.lookup;
+  assert(tok.state === "hit" && lat.state === "hit");
+  const m = tok.artifact.manifest;
+  assertEquals(m.files.map((f) => f.path), ["curve.arrow", "recon.png", "weights.arrow"]);
+  assertEquals([m.metrics.tokens, m.metrics.E], [16, 64]);
+  assert(Number(m.metrics.testPsnr) > 5, `psnr ${m.metrics.testPsnr}`);
+  assert(["wasm-blas", "wasm", "cpu"].includes(String(m.info.backend)));
+  const curve = await tok.artifact.readTable("curve.arrow");
+  assertEquals(curve.numRows, 12);
+  const losses = curve.getChild("loss")!.toArray() as Float32Array;
+  assert(losses[11] < losses[0], `loss ${losses[0]} -> ${losses[11]}`);
+  const weights = await tok.artifact.readTable("weights.arrow");
+  assertEquals(JSON.parse(weights.schema.metadata.get("config")!).codeWidth, 4);
+  const latents = await lat.artifact.readTable("latents.arrow");
+  assertEquals(latents.numRows, 64); // limit 64 per split
+  assertEquals((latents.schema.fields[0].type as arrow.FixedSizeList).listSize, 64);
+  assertEquals(latents.schema.metadata.get("grid"), "[1,4,4]");
+});
+
+Deno.test("tokenizer: a killed run resumes from its checkpoint to the same weights", async () => {
+  const s = stages({ steps: 30, checkpointEvery: 2 }).slice(0, 2);
+  const straight = await run(await Deno.makeTempDir(), s);
+  assert(straight.summary.ok, straight.log);
+  const data = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", RUNNER, data, JSON.stringify(spec(s)), "1", REGISTRY],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const key = straight.plan.byId.get("tok")!.key;
+  const ckpt = join(data, "scratch", key, "checkpoint.arrow");
+  let found = false;
+  for (let i = 0; i < 1200 && !found; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    found = await Deno.stat(ckpt).then(() => true, () => false);
+  }
+  assert(found, "no checkpoint appeared");
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill("SIGKILL");
+  await child.status;
+  await new Promise((r) => setTimeout(r, 1200)); // the worker sees its parent gone and exits
+  await assertRejects(() => Deno.stat(join(data, "cache", key)));
+  const resumed = await run(data, s);
+  assert(resumed.summary.ok, resumed.log);
+  assert(resumed.log.includes("resuming from the checkpoint at step"), resumed.log);
+  const a = straight.plan.byId.get("tok")!.lookup, b = resumed.plan.byId.get("tok")!.lookup;
+  assert(a.state === "hit" && b.state === "hit");
+  const sha = (x: typeof a) =>
+    x.state === "hit" ? x.artifact.manifest.files.find((f) => f.path === "weights.arrow")!.sha256 : "";
+  assertEquals(sha(b), sha(a));
+});
+
+Deno.test("tokenizer: a diverging run stops with a clear error and keeps its checkpoint", async () => {
+  const data = await Deno.makeTempDir();
+  const s = stages({ lr: 1e12, clipNorm: 0, warmup: 0, steps: 40, checkpointEvery: 1 }).slice(0, 2);
+  const { summary, plan } = await run(data, s);
+  const out = summary.outcomes.find((o) => o.id === "tok")!;
+  assertEquals(out.status, "failed");
+  assert(
+    /non-finite loss \(.*\) at step \d+; the last good checkpoint \(step \d+\) is kept/.test(out.error!),
+    out.error,
+  );
+  await Deno.stat(join(data, "scratch", plan.byId.get("tok")!.key, "checkpoint.arrow"));
+});
+
+Deno.test("tokenizer: patch/resolution mismatches are rejected at validation", () => {
+  const bad = stages({ variant: "S-B/5" });
+  assertThrows(
+    () => buildGraph(spec(bad), STAGE_KINDS),
+    'stage "tok": patch 5 does not divide the dataset resolution 16',
+  );
+  assertThrows(
+    () => buildGraph(spec(stages({ variant: "S-B/2x4" })), STAGE_KINDS),
+    "tubelet 2 does not divide the 1 frames",
+  );
+  assertThrows(
+    () => buildGraph(spec(stages({ perceptualWeight: 1 })), STAGE_KINDS),
+    "perceptualWeight > 0 needs",
+  );
+  assertThrows(() => buildGraph(spec(stages({ variant: "XL/16" })), STAGE_KINDS), "is not like S-B/16");
+});
