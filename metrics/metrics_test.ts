@@ -3,6 +3,7 @@ import { assert, assertAlmostEquals } from "../testing/asserts.ts";
 import { loadLapack } from "../compute/lapack.ts";
 import { fitGaussian, frechetDistance } from "./frechet.ts";
 import { jsLinAlg } from "./linalg.ts";
+import { inceptionScore } from "./inception_score.ts";
 import { psnrPerSample } from "./psnr.ts";
 import { ssimSample } from "./ssim.ts";
 import { features, imagePair } from "./testdata/inputs.ts";
@@ -65,4 +66,13 @@ Deno.test("Frechet distance is finite and non-negative at 2048-d with rank-defic
   for (let i = 0; i < dim; i++) trace += gx.cov[i * dim + i];
   const self = frechetDistance(gx, gx, lapack);
   assert(Math.abs(self) < 1e-6 * trace, `FD(x, x) = ${self} for trace ${trace}`);
+});
+
+Deno.test("Inception Score: k for confident uniform classes, 1 for constant predictions", () => {
+  const k = 5, n = 100;
+  const confident = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) confident[i * k + (i % k)] = 1;
+  assertAlmostEquals(inceptionScore(confident, n, k).mean, k, 1e-9);
+  const flat = new Float64Array(n * k).fill(1 / k);
+  assertAlmostEquals(inceptionScore(flat, n, k).mean, 1, 1e-12);
 });

@@ -5,7 +5,7 @@ import { definePipeline } from "../engine/mod.ts";
 export const tokenizer = definePipeline({
   name: "tokenizer",
   doc:
-    "a CPU-sized ViTok S-B/4 (64 tokens x 8 channels) trained on Fashion-MNIST 32x32, and its test latents",
+    "a CPU-sized ViTok S-B/4 (64 tokens x 8 channels) trained on Fashion-MNIST 32x32, its test latents, and its rFID/rPSNR/rSSIM on 2000 test images",
   seed: 0,
   stages: [
     { id: "fashion-mnist", kind: "dataset", params: { source: "fashion-mnist", resolution: 32, fit: "pad" } },

@@ -9,11 +9,13 @@ import { count, numbers, scale, summary } from "./demo/mod.ts";
 import { dataset } from "./dataset/mod.ts";
 import { tokenizer } from "./tokenizer/mod.ts";
 import { encode } from "./encode/mod.ts";
+import { featurenet } from "./featurenet/mod.ts";
+import { evaluate } from "./evaluate/mod.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
   Object.fromEntries(
-    [numbers, scale, summary, count, dataset, tokenizer, encode].map((
+    [numbers, scale, summary, count, dataset, tokenizer, encode, featurenet, evaluate].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),
   ),

@@ -1,0 +1,79 @@
+/**
+ * The embedded feature network for FID/FVD/IS when Inception/I3D weights are not available: a
+ * classifier trained on the dataset itself (a pipeline stage), whose penultimate layer gives the
+ * features and whose softmax gives the class probabilities for the Inception Score.
+ *
+ * Architecture (built only from matmuls, the fast path on our CPU backend; tfjs-wasm has no conv
+ * filter gradient): tubelet patches -> shared Linear + ReLU per patch (local features) -> flatten ->
+ * Linear + ReLU (the `features`, default 256-d) -> Linear (class logits). Videos use tubelets, so the
+ * first layer sees motion within q frames and the second layer sees the whole clip.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InitRng } from "./init.ts";
+import { Linear } from "./layers.ts";
+
+/** Shape and sizes of a feature network. */
+export interface FeatureNetConfig {
+  frames: number;
+  size: number;
+  channels: number;
+  patch: number;
+  tubelet: number;
+  patchWidth: number;
+  features: number;
+  classes: number;
+}
+
+/** Patch-MLP classifier with a feature layer. */
+export class FeatureNet {
+  readonly local: Linear;
+  readonly hidden: Linear;
+  readonly head: Linear;
+  readonly L: number;
+  readonly patchDim: number;
+  constructor(readonly config: FeatureNetConfig, seed = 0) {
+    const c = config;
+    if (c.size % c.patch || c.frames % c.tubelet) {
+      throw new Error(`feature net patch ${c.tubelet}x${c.patch} does not divide ${c.frames}x${c.size}`);
+    }
+    this.L = (c.frames / c.tubelet) * (c.size / c.patch) ** 2;
+    this.patchDim = c.tubelet * c.patch * c.patch * c.channels;
+    const rng = new InitRng(seed);
+    this.local = new Linear(rng, "local", this.patchDim, c.patchWidth);
+    this.hidden = new Linear(rng, "hidden", this.L * c.patchWidth, c.features);
+    this.head = new Linear(rng, "head", c.features, c.classes);
+  }
+
+  /** tokens [B*L, patchDim] -> features [B, F] and logits [B, classes]. */
+  apply(tokens: tf.Tensor2D, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D } {
+    const local = tf.relu(this.local.apply(tokens)).reshape([
+      B,
+      this.L * this.config.patchWidth,
+    ]) as tf.Tensor2D;
+    const features = tf.relu(this.hidden.apply(local)) as tf.Tensor2D; // [B, F]
+    return { features, logits: this.head.apply(features) };
+  }
+
+  /** Mean softmax cross-entropy of logits against integer labels [B]. */
+  loss(tokens: tf.Tensor2D, B: number, labels: tf.Tensor1D): tf.Scalar {
+    const { logits } = this.apply(tokens, B);
+    const logp = tf.sub(logits, tf.logSumExp(logits, -1, true)); // log-softmax
+    const onehot = tf.oneHot(labels, this.config.classes);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;
+  }
+
+  /** Trainable variables by name. */
+  variables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const v of [this.local.w, this.local.b!, this.hidden.w, this.hidden.b!, this.head.w, this.head.b!]) {
+      out.set(v.name.slice(v.name.indexOf("/") + 1), v);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.variables().values()) v.dispose();
+  }
+}

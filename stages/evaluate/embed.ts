@@ -1,0 +1,136 @@
+/**
+ * Feature extractors for FID/FVD/IS, as `embed` functions the metrics receive (never a model):
+ * the pipeline's own feature network, or a user-given TF.js graph model (Inception-v3 for FID, I3D
+ * for FVD) loaded from a folder with `model.json` and its weight shards.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { tableToTensors } from "../../formats/tensors.ts";
+import { FeatureNet, type FeatureNetConfig } from "../../models/featurenet.ts";
+import { loadStateDict } from "../../models/params.ts";
+import { patchify } from "../../models/patch.ts";
+import type * as arrow from "apache-arrow";
+
+/** Sample shape: frames, height, width, channels. */
+export interface Layout {
+  t: number;
+  h: number;
+  w: number;
+  c: number;
+}
+
+/** Features (and class probabilities when the network has them) of `n` samples in [-1, 1], THWC. */
+export interface Embedder {
+  /** Identifier that goes into every metric name, e.g. `featnet-1a2b3c4d`. */
+  id: string;
+  dim: number;
+  embed(pixels: Float32Array, n: number, layout: Layout): { features: Float32Array; probs?: Float32Array };
+  dispose(): void;
+}
+
+/** The pipeline's feature network from its weights table. */
+export function featureNetEmbedder(weights: arrow.Table, key: string): Embedder {
+  const config: FeatureNetConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
+  if (!config) throw new Error("the featurenet artifact has no config in its weights metadata; rebuild it");
+  const net = new FeatureNet(config, 0);
+  loadStateDict(net.variables(), tableToTensors(weights));
+  return {
+    id: `featnet-${key.slice(0, 8)}`,
+    dim: config.features,
+    embed(pixels, n) {
+      const tokens = tf.tensor2d(patchify(pixels, n, config), [n * net.L, net.patchDim]);
+      const [f, p] = tf.tidy(() => {
+        const { features, logits } = net.apply(tokens, n);
+        return [features, tf.softmax(logits)];
+      });
+      const out = { features: f.dataSync() as Float32Array, probs: p.dataSync() as Float32Array };
+      tf.dispose([tokens, f, p]);
+      return out;
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+/**
+ * A TF.js graph model from a folder (model.json + shards), e.g. Inception-v3 converted with
+ * tensorflowjs_converter. Inputs are resized bilinearly to `inputSize` and kept in [-1, 1]; the model's
+ * first output, flattened per sample, is the feature vector. Videos are fed as [B, T, H, W, C].
+ */
+export async function graphModelEmbedder(dir: string, inputSize: number): Promise<Embedder> {
+  let json: {
+    modelTopology: unknown;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    format?: string;
+  };
+  try {
+    json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  } catch (e) {
+    throw new Error(
+      `cannot read ${join(dir, "model.json")}: ${(e as Error).message} (see README: feature networks)`,
+    );
+  }
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    specs.push(...group.weights);
+    for (const p of group.paths) buffers.push(await Deno.readFile(join(dir, p)));
+  }
+  const total = buffers.reduce((a, b) => a + b.length, 0);
+  const weightData = new Uint8Array(total);
+  let o = 0;
+  for (const b of buffers) {
+    weightData.set(b, o);
+    o += b.length;
+  }
+  const model = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as never,
+      weightSpecs: specs,
+      weightData: weightData.buffer,
+      format: json.format,
+    }),
+  );
+  const run = (x: tf.Tensor) => {
+    const y = model.predict(x);
+    return Array.isArray(y) ? y[0] : (y as tf.Tensor);
+  };
+  let dim = 0;
+  const rank = model.inputs[0]?.shape?.length ?? 4;
+  return {
+    id: `graph-${dir.split("/").filter(Boolean).at(-1)}`,
+    get dim() {
+      return dim;
+    },
+    embed(pixels, n, l) {
+      return tf.tidy(() => {
+        let x: tf.Tensor = tf.tensor(pixels, [n, l.t, l.h, l.w, l.c]);
+        if (l.c === 1 && rank >= 4) x = tf.tile(x, [1, 1, 1, 1, 3]); // grey -> RGB for ImageNet networks
+        const ch = x.shape[4]!;
+        if (rank === 2) x = x.reshape([n, -1]);
+        else if (rank === 4) {
+          if (l.t !== 1) {
+            throw new Error(
+              "a rank-4 (image) feature model cannot embed videos; give an I3D-style rank-5 model",
+            );
+          }
+          x = x.reshape([n, l.h, l.w, ch]);
+          if (inputSize && inputSize !== l.h) {
+            x = tf.image.resizeBilinear(x as tf.Tensor4D, [inputSize, inputSize]);
+          }
+        } else if (inputSize && inputSize !== l.h) {
+          const frames = tf.image.resizeBilinear(x.reshape([n * l.t, l.h, l.w, ch]) as tf.Tensor4D, [
+            inputSize,
+            inputSize,
+          ]);
+          x = frames.reshape([n, l.t, inputSize, inputSize, ch]);
+        }
+        const f = run(x).reshape([n, -1]);
+        dim = f.shape[1]!;
+        return { features: f.dataSync() as Float32Array };
+      });
+    },
+    dispose: () => model.dispose(),
+  };
+}
