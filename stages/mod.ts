@@ -11,11 +11,12 @@ import { tokenizer } from "./tokenizer/mod.ts";
 import { encode } from "./encode/mod.ts";
 import { featurenet } from "./featurenet/mod.ts";
 import { evaluate } from "./evaluate/mod.ts";
+import { evaluateSamples } from "./evaluate/samples.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
   Object.fromEntries(
-    [numbers, scale, summary, count, dataset, tokenizer, encode, featurenet, evaluate].map((
+    [numbers, scale, summary, count, dataset, tokenizer, encode, featurenet, evaluate, evaluateSamples].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),
   ),

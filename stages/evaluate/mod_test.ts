@@ -30,6 +30,24 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
       params: { samples: 120, batchSize: 50 },
       inputs: { tokenizer: "tok", data: "data", features: "feat" },
     },
+    // Stand-ins for generated samples: the same data (gFID ~ 0) and other images (fashion vs digits).
+    {
+      id: "same",
+      kind: "evaluate-samples",
+      params: { sampleSplit: "test", samples: 200 },
+      inputs: { samples: "data", reference: "data", features: "feat" },
+    },
+    {
+      id: "fashion",
+      kind: "dataset",
+      params: { source: "fashion-mnist", resolution: 16, fit: "resize", limit: 200 },
+    },
+    {
+      id: "other",
+      kind: "evaluate-samples",
+      params: { sampleSplit: "test", samples: 200 },
+      inputs: { samples: "fashion", reference: "data", features: "feat" },
+    },
   ];
   const graph = buildGraph({ name: "ev", doc: "", seed: 2, stages }, STAGE_KINDS);
   const cache = new Cache(await Deno.makeTempDir());
@@ -61,6 +79,13 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
   const table = await ev.artifact.readTable("metrics.arrow");
   assertEquals(table.getChild("samples")!.get(0), 120);
   assert(ev.artifact.manifest.files.some((f) => f.path === "grid.png"));
+  const same = plan.byId.get("same")!.lookup, other = plan.byId.get("other")!.lookup;
+  assert(same.state === "hit" && other.state === "hit");
+  assertAlmostEquals(Number(same.artifact.manifest.metrics[`gFID@${id}`]), 0, 1e-6);
+  assert(
+    Number(other.artifact.manifest.metrics[`gFID@${id}`]) > 1,
+    JSON.stringify(other.artifact.manifest.metrics),
+  );
 });
 
 Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as converted Inception/I3D are)", async () => {
