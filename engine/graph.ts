@@ -130,10 +130,13 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     const listInputs = new Set<string>();
     const declared = decl.inputs ?? {};
     for (const slot of kind.inputs) {
-      const isList = slot.endsWith("[]");
-      const name = isList ? slot.slice(0, -2) : slot;
+      const optional = slot.endsWith("?");
+      const bare = optional ? slot.slice(0, -1) : slot;
+      const isList = bare.endsWith("[]");
+      const name = isList ? bare.slice(0, -2) : bare;
       const ref = declared[name];
       if (ref === undefined) {
+        if (optional) continue;
         throw new PipelineError(`${where}: missing input "${name}" required by kind "${kind.kind}"`);
       }
       const target = substitute(ref, combo, where);
@@ -157,8 +160,9 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
       if (isList) listInputs.add(name);
       inputs[name] = ids;
     }
+    const slotNames = kind.inputs.map((s) => s.replace(/\?$/, "").replace(/\[\]$/, ""));
     for (const name of Object.keys(declared)) {
-      if (!(name in inputs)) {
+      if (!slotNames.includes(name)) {
         throw new PipelineError(
           `${where}: unknown input "${name}" for kind "${kind.kind}" (takes: ${
             kind.inputs.join(", ") || "none"

@@ -72,6 +72,15 @@ Deno.test("runPlan() reruns exactly the changed stage and its downstream", async
   assertEquals(ran(await run(data, changedSrc)), []);
 });
 
+Deno.test("an optional input is absent unless given, and counts when given", async () => {
+  const data = await Deno.makeTempDir();
+  assertEquals(ran(await run(data, BASE)).includes("sum"), true);
+  assertEquals(await value(data, BASE, "sum"), 10);
+  const withBonus = BASE.map((s) => s.id === "sum" ? { ...s, inputs: { ...s.inputs, bonus: "other" } } : s);
+  assertEquals(ran(await run(data, withBonus)), ["sum"]);
+  assertEquals(await value(data, withBonus, "sum"), 15);
+});
+
 Deno.test("status explains why a stage is stale", async () => {
   const data = await Deno.makeTempDir();
   await run(data, BASE);

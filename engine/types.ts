@@ -60,7 +60,7 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
   /** URL of the module defining the kind; its local import closure is hashed into the key. */
   readonly module: string;
   readonly params: S;
-  /** Required input names; a name ending in `[]` takes a list (a whole sweep). */
+  /** Input names; `name[]` takes a list (a whole sweep); `name?` is optional (absent from ctx.inputs when not given). */
   readonly inputs: readonly string[];
   /** Cross-parameter checks run at validation time; returns an error text or undefined. */
   validate?(params: ParamsOf<S>): string | undefined;

@@ -56,6 +56,26 @@ export class FeatureNet {
     return { features, logits: this.head.apply(features) };
   }
 
+  /**
+   * LPIPS-style perceptual distance between two batches of tokens [B*L, patchDim]: each layer's
+   * activations (per-patch, then clip/image features) normalised to unit length per position, squared
+   * differences averaged, summed over the two layers. The network's weights stay fixed (the caller
+   * differentiates only with respect to its own variables).
+   */
+  perceptual(a: tf.Tensor2D, b: tf.Tensor2D, B: number): tf.Scalar {
+    const unit = (x: tf.Tensor2D) => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-10)));
+    const layers = (t: tf.Tensor2D) => {
+      const local = tf.relu(this.local.apply(t)) as tf.Tensor2D; // [B*L, patchWidth]
+      const features = tf.relu(
+        this.hidden.apply(local.reshape([B, this.L * this.config.patchWidth]) as tf.Tensor2D),
+      ) as tf.Tensor2D;
+      return [unit(local), unit(features)];
+    };
+    const [la, fa] = layers(a), [lb, fb] = layers(b);
+    const d = (x: tf.Tensor, y: tf.Tensor) => tf.mean(tf.sum(tf.square(tf.sub(x, y)), -1));
+    return tf.add(d(la, lb), d(fa, fb)) as tf.Scalar;
+  }
+
   /** Mean softmax cross-entropy of logits against integer labels [B]. */
   loss(tokens: tf.Tensor2D, B: number, labels: tf.Tensor1D): tf.Scalar {
     const { logits } = this.apply(tokens, B);

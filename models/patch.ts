@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 
 /** Token layout of an input. */
 export interface PatchSpec {
@@ -46,4 +47,22 @@ export function unpatchify(tokens: Float32Array, B: number, s: PatchSpec): Float
   const out = new Float32Array(tokens.length);
   walk(s, B, (pix, tok) => out[pix] = tokens[tok]);
   return out;
+}
+
+/**
+ * Re-cuts image tokens [B*L, p*p*C] of patch `from` into tokens of patch `to`, inside the graph
+ * (differentiable; rank-6 transposes), for losses computed by a network with another patch size.
+ * Images only (one frame); identical specs return the input.
+ */
+export function repatchTokens(tokens: tf.Tensor2D, B: number, from: PatchSpec, to: PatchSpec): tf.Tensor2D {
+  if (from.patch === to.patch && from.tubelet === to.tubelet) return tokens;
+  if (from.frames !== 1 || to.frames !== 1) {
+    throw new Error("re-cutting video tokens to another tubelet size is not supported");
+  }
+  const H = from.size, C = from.channels, p = from.patch, q = to.patch;
+  const pixels = tf.transpose(tokens.reshape([B, H / p, H / p, p, p, C]), [0, 1, 3, 2, 4, 5]); // [B, gh, p, gw, p, C] = [B, H, W, C]
+  return tf.transpose(pixels.reshape([B, H / q, q, H / q, q, C]), [0, 1, 3, 2, 4, 5]).reshape([
+    -1,
+    q * q * C,
+  ]) as tf.Tensor2D;
 }

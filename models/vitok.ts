@@ -150,6 +150,8 @@ export interface ViTokLosses {
   total: tf.Scalar;
   recon: tf.Scalar;
   kl: tf.Scalar;
+  /** The perceptual term, when a perceptual loss was given. */
+  perceptual?: tf.Scalar;
 }
 
 /** The auto-encoder. Holds tf.Variables; call {@link ViTok.dispose} when done. */
@@ -205,25 +207,38 @@ export class ViTok {
   }
 
   /**
-   * Stage-1 loss: reconstruction (mean squared or absolute error over every pixel) + klWeight x KL,
-   * the KL averaged over tokens and channels (upstream distributions.py). `noise` [B*L, c] is the
+   * Stage-1 loss (paper Eq. 1 without the GAN term): reconstruction (mean squared or absolute error over
+   * every pixel) + klWeight x KL (averaged over tokens and channels, upstream distributions.py)
+   * + perceptualWeight x a perceptual distance of decoded and target tokens, when one is given. `noise` [B*L, c] is the
    * reparameterisation sample (pass it in so training is reproducible step by step).
    */
   losses(
     tokens: tf.Tensor2D,
     B: number,
     noise: tf.Tensor2D,
-    o: { klWeight: number; recon: "l1" | "l2" },
+    o: {
+      klWeight: number;
+      recon: "l1" | "l2";
+      perceptualWeight?: number;
+      perceptual?: (pred: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar;
+    },
   ): ViTokLosses {
     const { mean, logvar } = this.encode(tokens, B);
     const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logvar, 0.5)), noise)) as tf.Tensor2D; // [B*L, c]
-    const diff = tf.sub(this.decode(z, B), tokens) as tf.Tensor2D;
+    const pred = this.decode(z, B); // [B*L, patchDim]
+    const diff = tf.sub(pred, tokens) as tf.Tensor2D;
     const recon = tf.mean(o.recon === "l2" ? tf.square(diff) : tf.abs(diff)) as tf.Scalar;
     const kl = tf.mul(
       0.5,
       tf.mean(tf.sub(tf.add(tf.square(mean), tf.exp(logvar)), tf.add(logvar, 1))),
     ) as tf.Scalar;
-    return { total: tf.add(recon, tf.mul(kl, o.klWeight)) as tf.Scalar, recon, kl };
+    let total = tf.add(recon, tf.mul(kl, o.klWeight)) as tf.Scalar;
+    let perceptual: tf.Scalar | undefined;
+    if (o.perceptual && o.perceptualWeight) {
+      perceptual = o.perceptual(pred, tokens);
+      total = tf.add(total, tf.mul(perceptual, o.perceptualWeight)) as tf.Scalar;
+    }
+    return { total, recon, kl, perceptual };
   }
 
   /** Trainable variables by dotted name. */

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { initBackend } from "../compute/backend.ts";
 import { AdamW, cosineLr } from "./optim.ts";
-import { patchify, unpatchify } from "./patch.ts";
+import { patchify, repatchTokens, unpatchify } from "./patch.ts";
+import { FeatureNet } from "./featurenet.ts";
 import { applyRope, axisDims, ropeTables } from "./rope.ts";
 import { countParams, forwardMacs, parseVariant, ViTok, type ViTokConfig, vitokConfig } from "./vitok.ts";
 
@@ -173,4 +174,22 @@ Deno.test("cosineLr() warms up linearly then decays to the minimum", () => {
   assertAlmostEquals(cosineLr(2, 100, 1, 0.1, 0.03), 1);
   assertAlmostEquals(cosineLr(100, 100, 1, 0.1, 0.03), 0.1);
   assert(cosineLr(50, 100, 1, 0.1, 0.03) < 0.6 && cosineLr(50, 100, 1, 0.1, 0.03) > 0.5);
+});
+
+Deno.test("repatchTokens() re-cuts image tokens like patchify does, and perceptual distance is 0 only for equal inputs", () => {
+  const spec4 = { frames: 1, size: 8, channels: 2, patch: 4, tubelet: 1 };
+  const spec2 = { ...spec4, patch: 2 };
+  const B = 2;
+  const px = Float32Array.from({ length: B * 8 * 8 * 2 }, (_, i) => Math.sin(i));
+  const t4 = tf.tensor2d(patchify(px, B, spec4), [B * 4, 32]);
+  const got = repatchTokens(t4, B, spec4, spec2);
+  assertEquals(got.shape, [B * 16, 8]);
+  assertEquals([...got.dataSync()], [...patchify(px, B, spec2)]);
+  const net = new FeatureNet({ ...spec2, patchWidth: 8, features: 16, classes: 3 }, 1);
+  const t2 = got as tf.Tensor2D;
+  assertAlmostEquals(net.perceptual(t2, t2, B).dataSync()[0], 0, 1e-9);
+  const other = tf.add(t2, tf.randomNormal(t2.shape, 0, 0.5, "float32", 3)) as tf.Tensor2D;
+  assert(net.perceptual(t2, other, B).dataSync()[0] > 1e-3);
+  tf.dispose([t4, got, other]);
+  net.dispose();
 });

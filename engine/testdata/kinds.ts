@@ -52,16 +52,16 @@ export const affine = defineStage({
   },
 });
 
-/** Sum of a list input. */
+/** Sum of a list input (plus an optional single input). */
 export const total = defineStage({
   kind: "total",
   doc: "sum of all inputs",
   version: 1,
   module: import.meta.url,
   params: {},
-  inputs: ["xs[]"],
+  inputs: ["xs[]", "bonus?"],
   async run(ctx) {
-    let s = 0;
+    let s = ctx.inputs.bonus ? await readValue(ctx.inputs.bonus as Artifact) : 0;
     for (const a of ctx.inputs.xs as Artifact[]) s += await readValue(a);
     await writeValue(ctx.outDir, s);
     return { metrics: { total: s } };

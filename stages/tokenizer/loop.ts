@@ -26,6 +26,9 @@ export interface TrainOptions {
   clipNorm: number;
   klWeight: number;
   recon: "l1" | "l2";
+  perceptualWeight: number;
+  /** Perceptual distance of decoded and target tokens (from the feature network), when used. */
+  perceptual?: (pred: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar;
   checkpointEvery: number;
   seed: number;
 }
@@ -92,7 +95,12 @@ export async function trainTokenizer(
       ) as tf.Tensor2D;
       let reconT: tf.Scalar | undefined, klT: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const l = model.losses(tokens, B, noise, { klWeight: o.klWeight, recon: o.recon });
+        const l = model.losses(tokens, B, noise, {
+          klWeight: o.klWeight,
+          recon: o.recon,
+          perceptualWeight: o.perceptualWeight,
+          perceptual: o.perceptual,
+        });
         reconT = tf.keep(l.recon); // kept out of variableGrads' tidy so the parts can be logged
         klT = tf.keep(l.kl);
         return l.total;

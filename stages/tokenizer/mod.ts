@@ -13,10 +13,12 @@ import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.
 import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
-import { tensorsToTable } from "../../formats/tensors.ts";
+import { tableToTensors, tensorsToTable } from "../../formats/tensors.ts";
+import { FeatureNet } from "../../models/featurenet.ts";
+import { loadStateDict } from "../../models/params.ts";
 import { meanPsnr } from "../../metrics/psnr.ts";
 import { stateDict } from "../../models/params.ts";
-import { patchify, unpatchify } from "../../models/patch.ts";
+import { patchify, repatchTokens, unpatchify } from "../../models/patch.ts";
 import {
   checkConfig,
   countParams,
@@ -70,15 +72,12 @@ export const tokenizer = defineStage({
   version: 1,
   module: import.meta.url,
   params,
-  inputs: ["data"],
+  inputs: ["data", "features?"],
   validate(p) {
     try {
       parseVariant(p.variant);
     } catch (e) {
       return (e as Error).message;
-    }
-    if (p.perceptualWeight > 0) {
-      return "perceptualWeight > 0 needs a perceptual feature network, which this version does not have yet; set it to 0";
     }
     return undefined;
   },
@@ -91,6 +90,16 @@ export const tokenizer = defineStage({
     const frames = video ? Number(d.params.frames) : 1;
     if (res > 0 && res % v.patch) return `patch ${v.patch} does not divide the dataset resolution ${res}`;
     if (frames % v.tubelet) return `tubelet ${v.tubelet} does not divide the ${frames} frames of the dataset`;
+    const f = inputs.features?.[0];
+    if (p.perceptualWeight > 0 && !f) {
+      return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data), or a user LPIPS model (not supported yet)";
+    }
+    if (f && f.kind !== "featurenet") {
+      return `input "features" must come from a featurenet stage, not ${f.kind}`;
+    }
+    if (f && video && (Number(f.params.patch) !== v.patch || Number(f.params.tubelet) !== v.tubelet)) {
+      return `for videos the featurenet's patch (${f.params.tubelet}x${f.params.patch}) must equal the tokenizer's (${v.tubelet}x${v.patch})`;
+    }
     return undefined;
   },
   async run(ctx) {
@@ -107,6 +116,28 @@ export const tokenizer = defineStage({
     if (err) throw new Error(err);
     const model = new ViTok(config, ctx.seed);
     const macs = forwardMacs(config);
+    const featArt = ctx.inputs.features as Artifact | undefined;
+    let featNet: FeatureNet | undefined;
+    let perceptualName = "none";
+    if (featArt && p.perceptualWeight > 0) {
+      const w = await featArt.readTable("weights.arrow");
+      featNet = new FeatureNet(JSON.parse(w.schema.metadata.get("config")!), 0);
+      loadStateDict(featNet.variables(), tableToTensors(w));
+      perceptualName = `featnet-${featArt.key.slice(0, 8)}`;
+      ctx.log(`perceptual loss: ${perceptualName} (weight ${p.perceptualWeight})`);
+    }
+    ctx.setInfo({ perceptual: perceptualName });
+    const net = featNet;
+    const perceptual = net
+      ? (pred: tf.Tensor2D, target: tf.Tensor2D) => {
+        const B = pred.shape[0] / model.L;
+        return net.perceptual(
+          repatchTokens(pred, B, config, net.config),
+          repatchTokens(target, B, config, net.config),
+          B,
+        );
+      }
+      : undefined;
     ctx.log(
       `${p.variant} (${p.scale}): L=${model.L} tokens x c=${p.codeWidth} = E ${model.L * p.codeWidth}; ${
         countParams(config)
@@ -126,6 +157,8 @@ export const tokenizer = defineStage({
         clipNorm: p.clipNorm,
         klWeight: p.klWeight,
         recon: p.recon,
+        perceptualWeight: p.perceptualWeight,
+        perceptual,
         checkpointEvery: p.checkpointEvery,
         seed: ctx.seed,
       }, {
@@ -177,6 +210,7 @@ export const tokenizer = defineStage({
       };
     } finally {
       model.dispose();
+      featNet?.dispose();
     }
   },
 });

@@ -131,3 +131,22 @@ Deno.test("tokenizer: patch/resolution mismatches are rejected at validation", (
   );
   assertThrows(() => buildGraph(spec(stages({ variant: "XL/16" })), STAGE_KINDS), "is not like S-B/16");
 });
+
+Deno.test("tokenizer: a perceptual loss on the featurenet's features, named in the manifest", async () => {
+  const s: StageDecl[] = [
+    ...stages({ perceptualWeight: 0.5, steps: 4 }).slice(0, 2),
+    {
+      id: "feat",
+      kind: "featurenet",
+      params: { steps: 5, batchSize: 16, patch: 2, features: 16, patchWidth: 8 },
+      inputs: { data: "data" },
+    },
+  ];
+  s[1] = { ...s[1], inputs: { data: "data", features: "feat" } };
+  const { summary, plan, log } = await run(await Deno.makeTempDir(), s);
+  assert(summary.ok, log);
+  const tok = plan.byId.get("tok")!.lookup, feat = plan.byId.get("feat")!.lookup;
+  assert(tok.state === "hit" && feat.state === "hit");
+  assertEquals(tok.artifact.manifest.info.perceptual, `featnet-${feat.artifact.key.slice(0, 8)}`);
+  assert(log.includes("perceptual loss: featnet-"), log);
+});
