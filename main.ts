@@ -19,6 +19,7 @@ import {
   PipelineError,
   type PipelineSpec,
   planGraph,
+  publishArtifact,
   runPlan,
   selectIds,
   unreferencedKeys,
@@ -31,7 +32,8 @@ const HELP = `vitok-repro: reproduce the ViTok tokenizer-scaling study as a cach
 usage: deno task <command> [pipeline] [options]     (or: deno run -A main.ts <command> ...)
 
 commands:
-  reproduce [P]   run pipeline P (default: ${DEFAULT_PIPELINE}); only stale stages run
+  reproduce [P]   run pipeline P (default: ${DEFAULT_PIPELINE}); only stale stages run; reports go to reports/P/
+  report [P]      build just what P's report stages need, then publish them to reports/P/
   status [P]      each stage: fresh, stale (and why), missing, failed, corrupt; key; last duration
   dag [P]         the stage graph (--format text|mermaid|dot)
   show ID         a stage's manifest, artifact files and Arrow schemas (--pipeline P)
@@ -130,12 +132,15 @@ async function main(): Promise<number> {
   const load = (spec: PipelineSpec) => buildGraph(parseSet(spec, o.set ?? []), STAGE_KINDS);
 
   switch (command) {
+    case "report":
     case "reproduce": {
       const graph = load(base);
       const force = o.force?.includes("all") ? "all" as const : o.force;
+      const reportIds = graph.nodes.filter((n) => n.kind === "report").map((n) => n.id);
+      if (command === "report" && !reportIds.length) fail(`pipeline "${graph.name}" has no report stage`);
       const plan = await planGraph(graph, STAGE_KINDS, cache, {
         only: o.only,
-        until: o.until,
+        until: command === "report" ? reportIds : o.until,
         from: o.from,
         force,
       });
@@ -173,6 +178,16 @@ async function main(): Promise<number> {
           }`,
       );
       for (const f of by("failed")) console.error(`failed: ${f.id}: ${f.error} (log: ${f.log})`);
+      // Publish every built report of this pipeline outside the cache.
+      const after = await planGraph(graph, STAGE_KINDS, cache);
+      for (const id of reportIds) {
+        const item = after.byId.get(id)!;
+        if (item.lookup.state !== "hit") continue;
+        const dest = join(ROOT, "reports", graph.name + (reportIds.length > 1 ? `-${id}` : ""));
+        await Deno.mkdir(join(ROOT, "reports"), { recursive: true });
+        await publishArtifact(item.lookup.artifact, dest);
+        console.log(`report: ${join(dest, "index.html")}`);
+      }
       return abort.signal.aborted ? 130 : summary.ok ? 0 : 1;
     }
     case "status": {
@@ -230,7 +245,7 @@ async function main(): Promise<number> {
     }
     default:
       fail(
-        `unknown command "${command}" (commands: reproduce, status, dag, show, gc, list; --help for more)`,
+        `unknown command "${command}" (commands: reproduce, report, status, dag, show, gc, list; --help for more)`,
       );
   }
 }

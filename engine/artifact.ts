@@ -133,3 +133,25 @@ export async function verifyArtifact(dir: string, key: string, deep = true): Pro
   }
   return m;
 }
+
+/**
+ * Copies an artifact's files (not its manifest) to `dest`, replacing what was there, via a temporary
+ * folder and a rename so readers never see half a copy. Used to publish reports outside the cache.
+ */
+export async function publishArtifact(artifact: Artifact, dest: string): Promise<void> {
+  const tmp = `${dest}.tmp-${Deno.pid}`;
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  for (const f of artifact.manifest.files) {
+    const to = join(tmp, f.path);
+    await Deno.mkdir(join(to, ".."), { recursive: true });
+    await Deno.copyFile(join(artifact.dir, f.path), to);
+  }
+  await Deno.writeTextFile(
+    join(tmp, "SOURCE.txt"),
+    `artifact ${artifact.key} of stage ${artifact.manifest.stageId} (${artifact.manifest.pipeline})\n`,
+  );
+  const old = `${dest}.old-${Deno.pid}`;
+  await Deno.rename(dest, old).catch(() => {});
+  await Deno.rename(tmp, dest);
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+}

@@ -27,7 +27,7 @@ export {
   type StageResult,
 } from "./types.ts";
 export { ancestors, buildGraph, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
-export { Artifact, CorruptArtifactError, type Manifest } from "./artifact.ts";
+export { Artifact, CorruptArtifactError, type Manifest, publishArtifact } from "./artifact.ts";
 export { readArrow, summarizeArrow, withMetadata, writeArrow } from "./arrow.ts";
 export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";

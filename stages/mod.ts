@@ -12,11 +12,24 @@ import { encode } from "./encode/mod.ts";
 import { featurenet } from "./featurenet/mod.ts";
 import { evaluate } from "./evaluate/mod.ts";
 import { evaluateSamples } from "./evaluate/samples.ts";
+import { report } from "./report/mod.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
   Object.fromEntries(
-    [numbers, scale, summary, count, dataset, tokenizer, encode, featurenet, evaluate, evaluateSamples].map((
+    [
+      numbers,
+      scale,
+      summary,
+      count,
+      dataset,
+      tokenizer,
+      encode,
+      featurenet,
+      evaluate,
+      evaluateSamples,
+      report,
+    ].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),
   ),

@@ -1,0 +1,46 @@
+/**
+ * The paper's numbers as data: `figure_data.json` (every decoded figure point, with the R^2 the
+ * figures print) and `paper_tables.json` (Tables 1-7 and figure-derived tables), copied verbatim
+ * from the reproduction brief (shared/paper/, decoded from the ViTok project page's vector plots and
+ * the arXiv v1 PDF). Reports read them from here; no number is retyped in code.
+ *
+ * @module
+ */
+import figures from "./figure_data.json" with { type: "json" };
+import tables from "./paper_tables.json" with { type: "json" };
+
+/** One point of the paper's Fig. 2 / Fig. 17 reconstruction sweep (256p, ViTok S-B, stage 1). */
+export interface Fig2Row {
+  p: number;
+  c: number;
+  L: number;
+  E: number;
+  pixels_per_float: number;
+  i1k_rFID: number;
+  i1k_rIS: number;
+  i1k_rSSIM: number;
+  i1k_rPSNR: number;
+  coco_rFID?: number;
+  coco_rSSIM?: number;
+  coco_rPSNR?: number;
+}
+
+/** Fig. 2's points and the R^2 values printed in its legends. */
+export function fig2(): { rows: Fig2Row[]; r2: Record<string, Record<string, number>>; model: string } {
+  const f = figures.fig2_fig17_256p_recon_sweep as unknown as {
+    rows: Fig2Row[];
+    R2: Record<string, Record<string, number>>;
+    model: string;
+  };
+  return { rows: f.rows, r2: f.R2, model: f.model };
+}
+
+/** All paper tables (caption, columns, rows), in the paper's order. */
+export function paperTables(): { table?: string; caption: string; columns: string[]; rows: unknown[][] }[] {
+  return tables as never;
+}
+
+/** Names of the figures whose decoded data is available. */
+export function figureNames(): string[] {
+  return Object.keys(figures);
+}
