@@ -22,44 +22,46 @@ Deno.test("CLI: reproduce, rerun, status, dag, show and gc on the demo pipeline"
     assert(r.err.includes("[count] step 20/20 100%"), r.err);
   });
   await t.step("second reproduce runs nothing", async () => {
-    const r = await cli(data, "reproduce");
+    const r = await cli(data, "reproduce", "demo");
     assert(r.out.includes("0 ran, 6 fresh"), r.out);
   });
   await t.step("--dry-run says what would run and why", async () => {
-    const r = await cli(data, "reproduce", "--set", "scale.factor=[1,2,5]", "--dry-run");
+    const r = await cli(data, "reproduce", "demo", "--set", "scale.factor=[1,2,5]", "--dry-run");
     assertEquals(r.code, 0, r.err);
     assert(/run\s+scale\[factor=5\]\s+\w{12}\s+never built/.test(r.out), r.out);
     assert(/run\s+summary\s+\w{12}\s+input "parts" changed/.test(r.out), r.out);
     assert(/skip\s+numbers\s+\w{12}\s+fresh/.test(r.out), r.out);
   });
   await t.step("status lists each stage as fresh with key and duration", async () => {
-    const r = await cli(data, "status");
+    const r = await cli(data, "status", "demo");
     assert(r.out.includes("6 stages: 6 fresh"), r.out);
     assert(/fresh\s+scale\[factor=2\]\s+[0-9a-f]{12}/.test(r.out), r.out);
   });
   await t.step("dag prints text, mermaid and dot", async () => {
-    assert((await cli(data, "dag")).out.includes("└─ scale[factor=1] (scale)"));
-    assert((await cli(data, "dag", "--format", "mermaid")).out.includes("flowchart TD"));
-    assert((await cli(data, "dag", "--format", "dot")).out.includes('"numbers" -> "scale[factor=1]"'));
+    assert((await cli(data, "dag", "demo")).out.includes("└─ scale[factor=1] (scale)"));
+    assert((await cli(data, "dag", "demo", "--format", "mermaid")).out.includes("flowchart TD"));
+    assert(
+      (await cli(data, "dag", "demo", "--format", "dot")).out.includes('"numbers" -> "scale[factor=1]"'),
+    );
   });
   await t.step("show prints the manifest and Arrow schema", async () => {
-    const r = await cli(data, "show", "numbers");
+    const r = await cli(data, "show", "numbers", "--pipeline", "demo");
     assert(r.out.includes("10000 rows in 1 batches"), r.out);
     assert(r.out.includes("value: Float64"), r.out);
     assert(r.out.includes('"deno"'), r.out);
   });
   await t.step("gc removes only artifacts no pipeline refers to", async () => {
-    await cli(data, "reproduce", "--only", "numbers", "--set", "numbers.count=5");
+    await cli(data, "reproduce", "demo", "--only", "numbers", "--set", "numbers.count=5");
     const dry = await cli(data, "gc", "--dry-run");
     assert(dry.out.includes("1 unreferenced artifacts found"), dry.out);
     assert((await cli(data, "gc")).out.includes("1 unreferenced artifacts removed"));
-    assert((await cli(data, "status")).out.includes("6 stages: 6 fresh"));
+    assert((await cli(data, "status", "demo")).out.includes("6 stages: 6 fresh"));
   });
   await t.step("a failing stage exits non-zero and names its log", async () => {
-    const r = await cli(data, "reproduce", "--set", "count.failAt=3");
+    const r = await cli(data, "reproduce", "demo", "--set", "count.failAt=3");
     assertEquals(r.code, 1);
     assert(r.err.includes("failed: count: failAt=3 reached (demo failure) (log: "), r.err);
-    const st = await cli(data, "status", "--set", "count.failAt=3");
+    const st = await cli(data, "status", "demo", "--set", "count.failAt=3");
     assert(/failed\s+count\s+\w{12}\s+\S+\s+last run failed: failAt=3 reached/.test(st.out), st.out);
   });
 });
@@ -70,17 +72,17 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
     [["reproduce", "nope"], 'error: unknown pipeline "nope" (pipelines: demo'],
     [["frobnicate"], 'error: unknown command "frobnicate"'],
     [
-      ["reproduce", "--set", "scale.factr=2"],
+      ["reproduce", "demo", "--set", "scale.factr=2"],
       'error: stage "scale[factor=1]" (kind scale): unknown param "factr" (known: factor)',
     ],
     [
-      ["reproduce", "--set", "numbers.count=-1"],
+      ["reproduce", "demo", "--set", "numbers.count=-1"],
       'error: stage "numbers" (kind numbers): param "count" (int) must be >= 1, got -1',
     ],
-    [["reproduce", "--set", "nope.x=1"], 'error: --set nope.x=1: no stage "nope"'],
-    [["reproduce", "--only", "nope"], 'error: no stage "nope" in pipeline "demo"'],
-    [["reproduce", "--jobs", "0"], "error: --jobs 0: expected a whole number >= 1"],
-    [["reproduce", "--bogus"], "error: Unknown option '--bogus'"],
+    [["reproduce", "demo", "--set", "nope.x=1"], 'error: --set nope.x=1: no stage "nope"'],
+    [["reproduce", "demo", "--only", "nope"], 'error: no stage "nope" in pipeline "demo"'],
+    [["reproduce", "demo", "--jobs", "0"], "error: --jobs 0: expected a whole number >= 1"],
+    [["reproduce", "demo", "--bogus"], "error: Unknown option '--bogus'"],
   ];
   for (const [args, msg] of cases) {
     await t.step(args.join(" "), async () => {

@@ -55,7 +55,7 @@ export function eSweep(o: {
       {
         id: "report",
         kind: "report",
-        params: { title: "ViTok reproduction: reconstruction vs E", dataset: `${o.source} 32x32` },
+        params: { title: "ViTok reproduction", dataset: `${o.source} 32x32` },
         inputs: { evals: "evaluate[*]", tokenizers: "tokenizer[*]" },
       },
     ],

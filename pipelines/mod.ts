@@ -15,4 +15,4 @@ export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({
 });
 
 /** The pipeline `reproduce` runs when none is named. */
-export const DEFAULT_PIPELINE = "demo";
+export const DEFAULT_PIPELINE = "e-sweep";

@@ -21,7 +21,7 @@ export interface SweepPoint {
 export function sweepChart(
   metric: string,
   points: SweepPoint[],
-  o: { logY?: boolean; title?: string } = {},
+  o: { logY?: boolean; title?: string; ourLabel?: string } = {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => ({
     title,
@@ -34,7 +34,7 @@ export function sweepChart(
       y: {
         field: "value",
         type: "quantitative",
-        title: metric,
+        title: source === "ours" ? (o.ourLabel ?? metric) : `${metric} (Inception)`,
         scale: o.logY ? { type: "log" } : { zero: false },
       },
       color: { field: "p", type: "nominal", title: "patch p" },

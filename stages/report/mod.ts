@@ -133,11 +133,11 @@ export const report = defineStage({
           value: Number(r[PAPER_KEY[metric]]),
         })),
       ].filter((x) => Number.isFinite(x.value));
-      charts[`chart_${metric}`] = sweepChart(
-        metric === "rFID" && network ? `rFID@${network}` : metric,
-        points,
-        { logY: metric === "rFID" },
-      );
+      const featureBased = metric === "rFID" || metric === "rIS";
+      charts[`chart_${metric}`] = sweepChart(metric, points, {
+        logY: metric === "rFID",
+        ourLabel: featureBased && network ? `${metric}@${network}` : metric,
+      });
     }
     const curves: { run: string; step: number; loss: number }[] = [];
     for (const r of runs) {

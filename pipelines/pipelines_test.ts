@@ -1,0 +1,36 @@
+/** Every pipeline validates; the smoke pipeline (the e-sweep DAG at toy size) runs end to end through the CLI. */
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { buildGraph } from "../engine/mod.ts";
+import { STAGE_KINDS } from "../stages/mod.ts";
+import { DEFAULT_PIPELINE, PIPELINES } from "./mod.ts";
+
+Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", () => {
+  for (const [name, spec] of Object.entries(PIPELINES)) {
+    assertEquals(spec.name, name);
+    assert(buildGraph(spec, STAGE_KINDS).nodes.length > 0, name);
+  }
+  assert(DEFAULT_PIPELINE in PIPELINES);
+  const full = buildGraph(PIPELINES["e-sweep"], STAGE_KINDS),
+    smoke = buildGraph(PIPELINES.smoke, STAGE_KINDS);
+  const kinds = (g: typeof full) => [...new Set(g.nodes.map((n) => n.kind))].sort();
+  assertEquals(kinds(smoke), kinds(full)); // the same DAG, smaller
+});
+
+Deno.test("smoke: reproduce runs the whole E-sweep DAG and publishes its report", async () => {
+  const data = await Deno.makeTempDir();
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--jobs", "2", "--data", data],
+  }).output();
+  const text = new TextDecoder().decode(out.stdout), err = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, err.slice(-2000));
+  assert(/21 ran, 0 fresh, 0 failed/.test(text), text);
+  const report = /report: (\S+index\.html)/.exec(text)?.[1];
+  assert(report, text);
+  const index = await Deno.readTextFile(report);
+  assert(index.includes("E sweep verdicts"), "index page");
+  const again = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--data", data],
+  }).output();
+  assert(new TextDecoder().decode(again.stdout).includes("0 ran, 21 fresh"));
+});

@@ -1,0 +1,129 @@
+/**
+ * End to end: a small E sweep through the engine, its report opened in headless Chromium (Debian's
+ * `chromium`, driven by playwright-core): no console errors, every chart rendered, a screenshot saved
+ * to reports/test-artifacts/. Skipped (with a message) only where Chromium is absent, never on CI.
+ */
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { assert, assertEquals } from "../../testing/asserts.ts";
+import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
+import { STAGE_KINDS } from "../mod.ts";
+
+const REGISTRY = new URL("../mod.ts", import.meta.url).href;
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../reports/test-artifacts/", import.meta.url).pathname;
+
+const sweep: StageDecl[] = [
+  { id: "data", kind: "dataset", params: { source: "mnist", resolution: 32, fit: "pad", limit: 128 } },
+  {
+    id: "feat",
+    kind: "featurenet",
+    params: { steps: 20, batchSize: 32, features: 32, patchWidth: 16 },
+    inputs: { data: "data" },
+  },
+  {
+    id: "tok",
+    kind: "tokenizer",
+    matrix: { p: [8, 16], c: [1, 4] },
+    params: { variant: "S-S/${p}", codeWidth: "${c}", steps: 6, batchSize: 16, lr: 0.02, evalSamples: 16 },
+    inputs: { data: "data" },
+  },
+  {
+    id: "ev",
+    kind: "evaluate",
+    matrix: { p: [8, 16], c: [1, 4] },
+    params: { samples: 32, batchSize: 32 },
+    inputs: { tokenizer: "tok[p=${p},c=${c}]", data: "data", features: "feat" },
+  },
+  {
+    id: "report",
+    kind: "report",
+    params: { title: "test report" },
+    inputs: { evals: "ev[*]", tokenizers: "tok[*]" },
+  },
+];
+
+Deno.test("report: an E sweep renders in headless Chromium with every chart and no console errors", async (t) => {
+  const graph = buildGraph({ name: "rep", doc: "", seed: 1, stages: sweep }, STAGE_KINDS);
+  const cache = new Cache(await Deno.makeTempDir());
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "rep",
+    cache,
+    registry: REGISTRY,
+    jobs: 2,
+    view: new ProgressView((x) => log.push(x), false, 0),
+  });
+  assert(summary.ok, log.join(""));
+  const rep = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("report")!.lookup;
+  assert(rep.state === "hit");
+  const files = rep.artifact.manifest.files.map((f) => f.path);
+  for (const f of ["index.html", "e_sweep.html", "verdicts.json", "charts/rPSNR.svg", "charts/curves.svg"]) {
+    assert(files.includes(f), f);
+  }
+  const verdicts = JSON.parse(await Deno.readTextFile(rep.artifact.path("verdicts.json")));
+  assertEquals(verdicts.verdicts.map((v: { metric: string }) => v.metric), ["rFID", "rPSNR", "rSSIM", "rIS"]);
+  assert((await Deno.readTextFile(rep.artifact.path("charts/rPSNR.svg"))).startsWith("<svg"));
+  const html = await Deno.readTextFile(rep.artifact.path("e_sweep.html"));
+  assert(
+    !/<script[^>]+src=|<link[^>]+href=["']?http/.test(html),
+    "the page must not load anything from the network",
+  );
+
+  const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+  if (!hasChromium && Deno.env.get("CI")) {
+    throw new Error(`${CHROMIUM} missing on CI: .ci/run installs chromium`);
+  }
+  if (!hasChromium) {
+    console.warn(`skipping the browser check: ${CHROMIUM} is not installed (apt-get install chromium)`);
+  }
+  await t.step({
+    name: "open in Chromium",
+    ignore: !hasChromium,
+    fn: async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+        page.on("pageerror", (e) => errors.push(String(e)));
+        page.on(
+          "request",
+          (r) =>
+            !r.url().startsWith("file:") && !r.url().startsWith("data:") &&
+            errors.push(`network request ${r.url()}`),
+        );
+        await page.goto(`file://${rep.artifact.path("e_sweep.html")}`);
+        await page.waitForFunction(
+          `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,
+          undefined,
+          {
+            timeout: 20_000,
+          },
+        );
+        const marks = await page.$$eval(
+          ".chart",
+          (els) =>
+            els.map((e) => [e.id, e.querySelectorAll("svg .mark-line path, svg .mark-symbol path").length]),
+        );
+        assertEquals(marks.length, 5);
+        for (const [id, n] of marks) assert(Number(n) > 0, `chart ${id} has no marks`);
+        await Deno.mkdir(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, "e_sweep.png"), fullPage: true });
+        assertEquals(errors, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  });
+});
