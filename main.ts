@@ -45,7 +45,8 @@ options:
   --until ID      run ID and everything upstream of it
   --from ID       run ID and everything downstream (and unbuilt upstream)
   --force ID|all  rebuild even if cached
-  --set ID.PARAM=VALUE   override a param for this run (VALUE is JSON, or a plain string)
+  --set ID.PARAM=VALUE   override a param or sweep axis for this run (VALUE is JSON, or a plain string);
+                  '*.AXIS=[..]' changes a sweep axis in every stage that sweeps it
   --dry-run       print what would run and why, run nothing
   --jobs N        run up to N independent stages in parallel processes (default 1)
   --data DIR      cache folder (default: ./data beside main.ts, or $VITOK_DATA)
@@ -78,24 +79,31 @@ function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
     const m = /^([^=]+)\.(\w+)=(.*)$/s.exec(set);
     if (!m) fail(`--set ${set}: expected ID.PARAM=VALUE, e.g. --set scale.factor=4`);
     const [, id, name, raw] = m;
-    const stage = stages.find((s) => s.id === id);
-    if (!stage) {
-      fail(
-        `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
-          stages.map((s) => s.id).join(", ")
-        })`,
-      );
-    }
     let value: unknown = raw;
     try {
       value = JSON.parse(raw);
     } catch { /* a plain string */ }
-    if (stage.matrix && name in stage.matrix) {
-      if (!Array.isArray(value) || !value.length) {
-        fail(`--set ${set}: "${name}" is a sweep of "${id}"; give a JSON list, e.g. [1,2]`);
-      }
-      stage.matrix = { ...stage.matrix, [name]: value };
-    } else stage.params[name] = value;
+    // "*" changes a sweep axis in every stage that sweeps it (so tokenizers and their evaluations stay paired).
+    const targets = id === "*"
+      ? stages.filter((s) => s.matrix && name in s.matrix)
+      : stages.filter((s) => s.id === id);
+    if (!targets.length) {
+      fail(
+        id === "*"
+          ? `--set ${set}: no stage sweeps "${name}"`
+          : `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
+            stages.map((s) => s.id).join(", ")
+          })`,
+      );
+    }
+    for (const stage of targets) {
+      if (stage.matrix && name in stage.matrix) {
+        if (!Array.isArray(value) || !value.length) {
+          fail(`--set ${set}: "${name}" is a sweep of "${stage.id}"; give a JSON list, e.g. [1,2]`);
+        }
+        stage.matrix = { ...stage.matrix, [name]: value };
+      } else stage.params[name] = value;
+    }
   }
   return { ...spec, stages };
 }

@@ -80,6 +80,11 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
       'error: stage "numbers" (kind numbers): param "count" (int) must be >= 1, got -1',
     ],
     [["reproduce", "demo", "--set", "nope.x=1"], 'error: --set nope.x=1: no stage "nope"'],
+    [["reproduce", "demo", "--set", "*.c=[1]"], 'error: --set *.c=[1]: no stage sweeps "c"'],
+    [
+      ["reproduce", "demo", "--set", "scale.factor=3"],
+      'error: --set scale.factor=3: "factor" is a sweep of "scale"; give a JSON list',
+    ],
     [["reproduce", "demo", "--only", "nope"], 'error: no stage "nope" in pipeline "demo"'],
     [["reproduce", "demo", "--jobs", "0"], "error: --jobs 0: expected a whole number >= 1"],
     [["reproduce", "demo", "--bogus"], "error: Unknown option '--bogus'"],
