@@ -22,5 +22,12 @@ export const tokenizer = definePipeline({
       params: { split: "test" },
       inputs: { tokenizer: "tokenizer", data: "fashion-mnist" },
     },
+    { id: "featurenet", kind: "featurenet", inputs: { data: "fashion-mnist" } },
+    {
+      id: "evaluate",
+      kind: "evaluate",
+      params: { samples: 2000 },
+      inputs: { tokenizer: "tokenizer", data: "fashion-mnist", features: "featurenet" },
+    },
   ],
 });
