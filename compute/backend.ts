@@ -103,6 +103,18 @@ async function tryWasmBlas(): Promise<string> {
 }
 
 /**
+ * Sets the backend for a stage: logs a fallback note and the choice, and records it for the manifest.
+ */
+export async function initStageBackend(
+  name: BackendName,
+  ctx: { log(line: string): void; setInfo(info: Record<string, unknown>): void },
+): Promise<BackendInfo> {
+  const info = await initBackend(name, ctx.log);
+  ctx.setInfo({ backend: info.backend, backendDetail: info.detail, tfjs: info.tfjs });
+  return info;
+}
+
+/**
  * Sets the process's backend (once; later calls return the first choice) and returns what was set.
  * With an explicit name that fails, throws one line saying why and what to do.
  */

@@ -9,6 +9,7 @@ import * as arrow from "apache-arrow";
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { Layout } from "./writer.ts";
+import { mulberry32 } from "./rng.ts";
 
 /** A split file opened for random access by record batch. */
 export class SampleFile {
@@ -100,18 +101,6 @@ export interface MiniBatch {
   epoch: number;
 }
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -149,7 +138,7 @@ export async function* miniBatches(file: SampleFile, o: MiniBatchOptions): Async
     throw new Error(`batch size ${o.batchSize} is larger than the split (${file.numRows} samples)`);
   }
   for (let epoch = o.startEpoch ?? 0; o.epochs === undefined || epoch < o.epochs; epoch++) {
-    const rand = rng((o.seed * 1_000_003 + epoch) >>> 0);
+    const rand = mulberry32((o.seed * 1_000_003 + epoch) >>> 0);
     const order = Array.from({ length: file.numBatches }, (_, i) => i);
     if (shuffle) shuffleInPlace(order, rand);
     let pendingPx: Uint8Array[] = [];

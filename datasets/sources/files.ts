@@ -1,6 +1,7 @@
 /** File helpers shared by the path-based sources. */
 import { gunzipSync } from "node:zlib";
 import { SourceError } from "../samples.ts";
+import { shuffled } from "../rng.ts";
 
 /** Reads a file, gunzipping it when it ends in .gz; a missing file is a SourceError with `hint`. */
 export async function readMaybeGz(path: string, hint: string): Promise<Uint8Array> {
@@ -34,18 +35,5 @@ export async function requireDir(path: string, hint: string): Promise<void> {
 
 /** Seeded Fisher-Yates shuffle (mulberry32), for deterministic file orders. */
 export function seededShuffle<T>(items: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  return shuffled(items, seed);
 }

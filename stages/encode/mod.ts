@@ -10,7 +10,7 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors } from "../../formats/tensors.ts";
 import { loadStateDict } from "../../models/params.ts";
@@ -37,8 +37,7 @@ export const encode = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const backend = await initBackend(p.backend as BackendName, ctx.log);
-    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    await initStageBackend(p.backend as BackendName, ctx);
     const weights = await (ctx.inputs.tokenizer as Artifact).readTable("weights.arrow");
     const config: ViTokConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
     if (!config) {

@@ -11,7 +11,7 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
@@ -51,8 +51,7 @@ export const evaluate = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const backend = await initBackend(p.backend as BackendName, ctx.log);
-    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    await initStageBackend(p.backend as BackendName, ctx);
     const tokArt = ctx.inputs.tokenizer as Artifact;
     const weights = await tokArt.readTable("weights.arrow");
     const config: ViTokConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");

@@ -9,7 +9,7 @@
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
@@ -57,8 +57,7 @@ export const evaluateSamples = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const backend = await initBackend(p.backend as BackendName, ctx.log);
-    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    await initStageBackend(p.backend as BackendName, ctx);
     const featArt = ctx.inputs.features as Artifact;
     const e = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
 import { FeatureNet, type FeatureNetConfig } from "../../models/featurenet.ts";
@@ -42,8 +42,7 @@ export const featurenet = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const backend = await initBackend(p.backend as BackendName, ctx.log);
-    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    await initStageBackend(p.backend as BackendName, ctx);
     const data = ctx.inputs.data as Artifact;
     const train = await SampleFile.open(data.path("train.arrow"));
     const test = await SampleFile.open(data.path("test.arrow"));

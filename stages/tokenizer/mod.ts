@@ -10,7 +10,7 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initBackend } from "../../compute/backend.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors, tensorsToTable } from "../../formats/tensors.ts";
@@ -104,8 +104,7 @@ export const tokenizer = defineStage({
   },
   async run(ctx) {
     const p = ctx.params as Params;
-    const backend = await initBackend(p.backend as BackendName, ctx.log);
-    ctx.setInfo({ backend: backend.backend, backendDetail: backend.detail, tfjs: backend.tfjs });
+    const backend = await initStageBackend(p.backend as BackendName, ctx);
     ctx.log(`backend ${backend.backend} (${backend.detail})`);
     const data = ctx.inputs.data as Artifact;
     const train = await SampleFile.open(data.path("train.arrow"));
