@@ -175,3 +175,8 @@ export async function* miniBatches(file: SampleFile, o: MiniBatchOptions): Async
     if (pendingPx.length && !dropLast) yield emit(pendingPx, pendingLb);
   }
 }
+
+/** Every sample of a split once, in file order (for evaluation and encoding), `batchSize` at a time. */
+export function inFileOrder(file: SampleFile, batchSize: number): AsyncGenerator<MiniBatch> {
+  return miniBatches(file, { batchSize, seed: 0, shuffle: false, epochs: 1, dropLast: false });
+}

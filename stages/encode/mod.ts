@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors } from "../../formats/tensors.ts";
 import { loadStateDict } from "../../models/params.ts";
 import { patchify } from "../../models/patch.ts";
@@ -67,13 +67,7 @@ export const encode = defineStage({
       let n = 0;
       const t0 = performance.now();
       for await (
-        const b of miniBatches(file, {
-          batchSize: p.batchSize,
-          seed: 0,
-          shuffle: false,
-          epochs: 1,
-          dropLast: false,
-        })
+        const b of inFileOrder(file, p.batchSize)
       ) {
         const m = Math.min(b.shape[0], total - n);
         const tokens = tf.tensor2d(patchify(b.pixels.subarray(0, m * l.t * l.h * l.w * l.c), m, config), [

@@ -14,7 +14,7 @@ import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors } from "../../formats/tensors.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
@@ -74,13 +74,7 @@ export const evaluate = defineStage({
     const t0 = performance.now();
     try {
       for await (
-        const b of miniBatches(file, {
-          batchSize: p.batchSize,
-          seed: 0,
-          shuffle: false,
-          epochs: 1,
-          dropLast: false,
-        })
+        const b of inFileOrder(file, p.batchSize)
       ) {
         const m = Math.min(b.shape[0], total - n);
         const orig = b.pixels.subarray(0, m * size);

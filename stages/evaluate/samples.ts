@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
-import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
@@ -20,7 +20,7 @@ async function embedSplit(file: SampleFile, limit: number, e: Embedder, onStep: 
   const feats: number[] = [], probs: number[] = [];
   let n = 0;
   for await (
-    const b of miniBatches(file, { batchSize: 100, seed: 0, shuffle: false, epochs: 1, dropLast: false })
+    const b of inFileOrder(file, 100)
   ) {
     const m = Math.min(b.shape[0], limit - n);
     const out = e.embed(b.pixels.subarray(0, m * (b.pixels.length / b.shape[0])), m, file.layout);

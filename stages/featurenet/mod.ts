@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { inFileOrder, miniBatches, SampleFile } from "../../datasets/reader.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
 import { FeatureNet, type FeatureNetConfig } from "../../models/featurenet.ts";
 import { AdamW, cosineLr } from "../../models/optim.ts";
@@ -86,7 +86,7 @@ export const featurenet = defineStage({
       // Held-out accuracy on the whole test split.
       let correct = 0, seen = 0;
       for await (
-        const b of miniBatches(test, { batchSize: 256, seed: 0, shuffle: false, epochs: 1, dropLast: false })
+        const b of inFileOrder(test, 256)
       ) {
         const B = b.shape[0];
         const tokens = tf.tensor2d(patchify(b.pixels, B, spec), [B * net.L, net.patchDim]);

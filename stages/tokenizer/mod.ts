@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { miniBatches, SampleFile } from "../../datasets/reader.ts";
+import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors, tensorsToTable } from "../../formats/tensors.ts";
 import { FeatureNet } from "../../models/featurenet.ts";
 import { loadStateDict } from "../../models/params.ts";
@@ -223,7 +223,7 @@ async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: strin
   const orig: Float32Array[] = [], rec: Float32Array[] = [];
   let seen = 0;
   for await (
-    const b of miniBatches(test, { batchSize: B, seed: 0, shuffle: false, epochs: 1, dropLast: false })
+    const b of inFileOrder(test, B)
   ) {
     const m = b.shape[0];
     const tokens = tf.tensor2d(patchify(b.pixels, m, model.config), [m * model.L, model.patchDim]);
