@@ -3,9 +3,16 @@
  * CPU-sized ViTok models, with steps/s, images/s, achieved GFLOP/s (analytic FLOPs: 3 x forward,
  * 2 per MAC) and peak RSS. Each backend runs in its own process (a process has one tfjs backend).
  *
- * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N]
+ * Beside it, in the same run: OpenBLAS sgemm's measured peak (1024^3, through the same FFI path) and, where
+ * Debian's python3-torch is installed, the identical model and step in PyTorch (bench/torch_vitok.py) with the
+ * OpenBLAS core type set and one BLAS thread as ../shared/cpu-engine-notes.md prescribes, fp32 and bf16 autocast.
+ * Prints ratios and writes every row to reports/bench/tokenizer.arrow.
+ *
+ * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N]
  */
+import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
+import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { AdamW } from "../models/optim.ts";
@@ -68,27 +75,134 @@ const { values } = parseArgs({
 });
 const backends = (values.backends ?? "wasm-blas,wasm,cpu").split(",");
 const batch = values.batch ?? "64";
-console.log("backend    model        batch  ms/step  steps/s  images/s  GFLOP/step  GFLOP/s  RSS MiB");
+type Row = {
+  runner: string;
+  model: string;
+  batch: number;
+  msPerStep: number;
+  stepsPerSec: number;
+  imagesPerSec: number;
+  gflops: number;
+  rssMiB: number;
+};
+const rows: Row[] = [];
+const print = (r: Row) =>
+  console.log(
+    `${r.runner.padEnd(14)} ${r.model.padEnd(12)} ${String(r.batch).padStart(5)} ${
+      r.msPerStep.toFixed(0).padStart(8)
+    } ${r.stepsPerSec.toFixed(3).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(9)} ${
+      r.gflops.toFixed(1).padStart(8)
+    } ${r.rssMiB ? r.rssMiB.toFixed(0).padStart(8) : "       -"}`,
+  );
+
+// The machine's matrix-multiply peak through the same FFI path (2 threads, auto core type).
+const blas = loadBlas();
+const n = 1024;
+const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
+for (let i = 0; i < 5; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); // warm up threads and caches
+const t0 = performance.now();
+for (let i = 0; i < 30; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
+const peak = (30 * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+console.log(
+  `OpenBLAS sgemm 1024^3: ${peak.toFixed(1)} GFLOP/s (core ${blas.coreName}, ${blas.threads} threads)\n`,
+);
+
+const torchOk = await new Deno.Command("/usr/bin/python3", {
+  args: ["-c", "import torch"],
+  stdout: "null",
+  stderr: "null",
+}).output()
+  .then((o) => o.success, () => false);
+console.log("runner         model        batch  ms/step  steps/s  images/s  GFLOP/s  RSS MiB");
 for (const name of Object.keys(MODELS)) {
-  for (const b of backends) {
+  const gflop = (3 * 2 * forwardMacs(MODELS[name]()) * Number(batch)) / 1e9;
+  for (const backend of backends) {
     // Slow stock backends get fewer steps: the figure is per step anyway.
-    const steps = values.steps ?? (b === "wasm-blas" ? "10" : "2");
+    const steps = values.steps ?? (backend === "wasm-blas" ? "10" : "2");
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", import.meta.filename!, "--one", b, name, steps, batch],
+      args: ["run", "-A", "--quiet", import.meta.filename!, "--one", backend, name, steps, batch],
       stderr: "null",
     }).output();
     const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
     if (!out.success || !line.startsWith("{")) {
-      console.log(`${b.padEnd(10)} ${name.padEnd(12)} failed`);
+      console.log(`${backend.padEnd(14)} ${name.padEnd(12)} failed`);
       continue;
     }
     const r = JSON.parse(line);
+    const row = {
+      runner: r.backend,
+      model: name,
+      batch: r.batch,
+      msPerStep: r.msPerStep,
+      stepsPerSec: r.stepsPerSec,
+      imagesPerSec: r.imagesPerSec,
+      gflops: r.gflops,
+      rssMiB: r.rssMiB,
+    };
+    rows.push(row);
+    print(row);
+  }
+  if (torchOk) {
+    const env = {
+      OPENBLAS_CORETYPE: Deno.env.get("OPENBLAS_CORETYPE") ?? "SkylakeX",
+      OPENBLAS_NUM_THREADS: "1",
+    };
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        new URL("./torch_vitok.py", import.meta.url).pathname,
+        JSON.stringify(MODELS[name]()),
+        values.steps ?? "10",
+        batch,
+      ],
+      env,
+      stderr: "null",
+    }).output();
+    for (
+      const line of new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l.startsWith("{"))
+    ) {
+      const r = JSON.parse(line);
+      if (r.error) {
+        console.log(`torch-${r.precision} ${name}: ${r.error}`);
+        continue;
+      }
+      const row = {
+        runner: `torch-${r.precision === "fp32" ? "fp32" : "bf16"}`,
+        model: name,
+        batch: Number(batch),
+        msPerStep: r.msPerStep,
+        stepsPerSec: r.stepsPerSec,
+        imagesPerSec: r.stepsPerSec * Number(batch),
+        gflops: gflop * r.stepsPerSec,
+        rssMiB: 0,
+      };
+      rows.push(row);
+      print(row);
+    }
+  }
+  const ours = rows.find((r) => r.model === name && r.runner === "wasm-blas");
+  const torch32 = rows.find((r) => r.model === name && r.runner === "torch-fp32");
+  const torch16 = rows.find((r) => r.model === name && r.runner === "torch-bf16");
+  if (ours) {
     console.log(
-      `${r.backend.padEnd(10)} ${name.padEnd(12)} ${String(r.batch).padStart(5)} ${
-        r.msPerStep.toFixed(0).padStart(8)
-      } ${r.stepsPerSec.toFixed(3).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(9)} ${
-        r.gflopPerStep.toFixed(2).padStart(11)
-      } ${r.gflops.toFixed(1).padStart(8)} ${r.rssMiB.toFixed(0).padStart(8)}`,
+      `  ratios for ${name}: ours/sgemm-peak ${(ours.gflops / peak).toFixed(2)}` +
+        (torch32
+          ? `, ours/torch-fp32 ${(ours.stepsPerSec / torch32.stepsPerSec).toFixed(2)}`
+          : ", torch not installed (apt-get install python3-torch)") +
+        (torch16 ? `, ours/torch-bf16 ${(ours.stepsPerSec / torch16.stepsPerSec).toFixed(2)}` : ""),
     );
   }
 }
+const dir = new URL("../reports/bench/", import.meta.url).pathname;
+await Deno.mkdir(dir, { recursive: true });
+const table = arrow.tableFromArrays({
+  runner: rows.map((r) => r.runner),
+  model: rows.map((r) => r.model),
+  batch: Int32Array.from(rows, (r) => r.batch),
+  msPerStep: Float64Array.from(rows, (r) => r.msPerStep),
+  stepsPerSec: Float64Array.from(rows, (r) => r.stepsPerSec),
+  imagesPerSec: Float64Array.from(rows, (r) => r.imagesPerSec),
+  gflops: Float64Array.from(rows, (r) => r.gflops),
+  rssMiB: Float64Array.from(rows, (r) => r.rssMiB),
+});
+await Deno.writeFile(`${dir}tokenizer.arrow`, arrow.tableToIPC(table, "file"));
+console.log(`\nsgemm peak ${peak.toFixed(1)} GFLOP/s; rows written to ${dir}tokenizer.arrow`);
