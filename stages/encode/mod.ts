@@ -65,7 +65,6 @@ export const encode = defineStage({
       const latents = new Float32Array(total * width);
       const labels = new Int16Array(total);
       let n = 0;
-      const t0 = performance.now();
       for await (
         const b of inFileOrder(file, p.batchSize)
       ) {
@@ -79,12 +78,7 @@ export const encode = defineStage({
         labels.set(b.labels.subarray(0, m), n);
         tf.dispose([tokens, mean]);
         n += m;
-        ctx.progress({
-          step: n,
-          total,
-          unit: "sample",
-          values: { "samples/s": n / ((performance.now() - t0) / 1000) },
-        });
+        ctx.progress({ step: n, total, unit: "sample" }); // the engine adds rate and ETA
         if (n >= total) break;
       }
       await file.close();

@@ -71,7 +71,6 @@ export const evaluate = defineStage({
     const featsA: Float32Array[] = [], featsB: Float32Array[] = [], probsB: Float32Array[] = [];
     let n = 0;
     let grid: Uint8Array | undefined;
-    const t0 = performance.now();
     try {
       for await (
         const b of inFileOrder(file, p.batchSize)
@@ -94,12 +93,7 @@ export const evaluate = defineStage({
         if (eb.probs) probsB.push(eb.probs);
         if (!grid) grid = gridOf(a01, r01, Math.min(8, m), layout);
         n += m;
-        ctx.progress({
-          step: n,
-          total,
-          unit: "sample",
-          values: { "samples/s": n / ((performance.now() - t0) / 1000) },
-        });
+        ctx.progress({ step: n, total, unit: "sample" }); // the engine adds rate and ETA
         if (n >= total) break;
       }
     } finally {
