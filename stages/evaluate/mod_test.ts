@@ -86,6 +86,7 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
     Number(other.artifact.manifest.metrics[`gFID@${id}`]) > 1,
     JSON.stringify(other.artifact.manifest.metrics),
   );
+  assertEquals(other.artifact.manifest.files.map((f) => f.path), ["grid.png", "metrics.arrow"]);
 });
 
 Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as converted Inception/I3D are)", async () => {

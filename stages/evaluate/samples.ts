@@ -2,7 +2,8 @@
  * The `evaluate-samples` stage: generation metrics of a set of samples against reference data:
  * gFID (gFVD for videos) = Frechet distance between the feature fits of samples and references, and
  * gIS of the samples, on a named feature network. Samples come from any artifact in the dataset
- * layout (`<split>.arrow`), such as the generator's sampling stage.
+ * layout (`<split>.arrow`), such as the generator's sampling stage. Writes `metrics.arrow` and `grid.png`
+ * (the first samples).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
+import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
@@ -85,6 +87,10 @@ export const evaluateSamples = defineStage({
       e,
       (n) => ctx.progress({ step: limit + n, total, unit: "sample" }),
     );
+    // A grid of the first samples (videos: one clip per row), so the report can show what was measured.
+    const head = await sFile.head(sl.t > 1 ? 8 : 32);
+    const g = sampleGrid(head.pixels, head.labels.length, sl, 16);
+    await Deno.writeFile(join(ctx.outDir, "grid.png"), encodePng(g.pixels, g.width, g.height, g.channels));
     await sFile.close();
     await rFile.close();
     const la = loadLapack();
