@@ -55,7 +55,7 @@ const params = {
   recon: param.enum(["l2", "l1"] as const, "l2", "pixel reconstruction loss (paper: MSE)"),
   perceptualWeight: param.float(
     0,
-    "perceptual (LPIPS-style) loss weight; needs a feature network, not yet available: keep 0",
+    "perceptual (LPIPS-style) loss weight on the features input (paper: LPIPS 1.0; needs input features)",
     { min: 0 },
   ),
   checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
