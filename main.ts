@@ -23,6 +23,7 @@ import {
   runPlan,
   selectIds,
   unreferencedKeys,
+  unreferencedScratch,
 } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES } from "./pipelines/mod.ts";
 import { STAGE_KINDS } from "./stages/mod.ts";
@@ -228,16 +229,26 @@ async function main(): Promise<number> {
       for (const spec of Object.values(PIPELINES)) {
         plans.push(await planGraph(load(spec), STAGE_KINDS, cache));
       }
-      const orphans = await cache.cleanOrphans();
+      const dry = o["dry-run"];
+      const orphans = dry ? [] : await cache.cleanOrphans();
       const keys = await unreferencedKeys(cache, plans);
       for (const k of keys) {
-        if (!o["dry-run"]) await cache.remove(k);
-        console.log(`${o["dry-run"] ? "would remove" : "removed"} ${k}`);
+        if (!dry) await cache.remove(k);
+        console.log(`${dry ? "would remove" : "removed"} ${k}`);
+      }
+      // Checkpoints of stages no pipeline defines any more (an artifact's own scratch goes with it above).
+      const scratch = (await unreferencedScratch(cache, plans)).filter((k) =>
+        !keys.includes(k) && !cache.isBuilding(k)
+      );
+      for (const k of scratch) {
+        if (!dry) await cache.remove(k);
+        console.log(`${dry ? "would remove" : "removed"} checkpoints ${k}`);
       }
       console.log(
-        `${keys.length} unreferenced artifacts ${
-          o["dry-run"] ? "found" : "removed"
-        }; ${orphans.length} orphaned temp folders removed`,
+        `${keys.length} unreferenced artifacts and ${scratch.length} checkpoint folders ${
+          dry ? "found" : "removed"
+        }` +
+          (dry ? "" : `; ${orphans.length} orphaned temp folders removed`),
       );
       return 0;
     }

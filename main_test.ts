@@ -52,9 +52,11 @@ Deno.test("CLI: reproduce, rerun, status, dag, show and gc on the demo pipeline"
   });
   await t.step("gc removes only artifacts no pipeline refers to", async () => {
     await cli(data, "reproduce", "demo", "--only", "numbers", "--set", "numbers.count=5");
+    await Deno.mkdir(`${data}/scratch/${"ab".repeat(32)}`, { recursive: true }); // an abandoned checkpoint
     const dry = await cli(data, "gc", "--dry-run");
-    assert(dry.out.includes("1 unreferenced artifacts found"), dry.out);
-    assert((await cli(data, "gc")).out.includes("1 unreferenced artifacts removed"));
+    assert(dry.out.includes("1 unreferenced artifacts and 1 checkpoint folders found"), dry.out);
+    assert((await cli(data, "gc")).out.includes("1 unreferenced artifacts and 1 checkpoint folders removed"));
+    await Deno.stat(`${data}/scratch/${"ab".repeat(32)}`).then(() => assert(false, "scratch kept"), () => {});
     assert((await cli(data, "status", "demo")).out.includes("6 stages: 6 fresh"));
   });
   await t.step("a failing stage exits non-zero and names its log", async () => {

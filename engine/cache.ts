@@ -201,6 +201,27 @@ export class Cache {
     return out.sort();
   }
 
+  /** True while a live process holds the build lock of `key` (its stage is running). */
+  isBuilding(key: string): boolean {
+    try {
+      const info = JSON.parse(Deno.readTextFileSync(join(this.root, "locks", `${key}.lock`)));
+      return pidAlive(info.pid);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Keys that have a scratch folder (checkpoints of unfinished or interrupted stages). */
+  async scratchKeys(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(join(this.root, "scratch"))) if (e.isDirectory) out.push(e.name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return out.sort();
+  }
+
   /** Removes an artifact with its scratch, stamp and lock files. */
   async remove(key: string): Promise<void> {
     await this.discard(key);

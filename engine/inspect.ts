@@ -145,3 +145,9 @@ export async function unreferencedKeys(cache: Cache, plans: Plan[]): Promise<str
   const keep = new Set(plans.flatMap((p) => [...p.byId.values()].map((i) => i.key)));
   return (await cache.keys()).filter((k) => !keep.has(k));
 }
+
+/** Scratch folders (checkpoints) whose key none of the given plans refers to. */
+export async function unreferencedScratch(cache: Cache, plans: Plan[]): Promise<string[]> {
+  const keep = new Set(plans.flatMap((p) => [...p.byId.values()].map((i) => i.key)));
+  return (await cache.scratchKeys()).filter((k) => !keep.has(k));
+}

@@ -41,4 +41,5 @@ export {
   formatStatus,
   stageState,
   unreferencedKeys,
+  unreferencedScratch,
 } from "./inspect.ts";
