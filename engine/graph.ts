@@ -175,6 +175,16 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     byId.set(id, node);
   }
   for (const node of nodes) {
+    for (const [name, want] of Object.entries(kinds[node.kind].inputKinds ?? {})) {
+      const wrong = (node.inputs[name] ?? []).find((id) => byId.get(id)!.kind !== want);
+      if (wrong) {
+        throw new PipelineError(
+          `stage "${node.id}": input "${name}" must come from a ${want} stage, not "${wrong}" (${
+            byId.get(wrong)!.kind
+          })`,
+        );
+      }
+    }
     const check = kinds[node.kind].validateInputs;
     if (!check) continue;
     const producers = Object.fromEntries(

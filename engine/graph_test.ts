@@ -110,6 +110,15 @@ Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t
     ],
     ["bad id", [{ id: "a b", kind: "emit" }], "must be non-empty, without spaces"],
     [
+      "input from the wrong kind of stage",
+      [{ id: "s", kind: "emit" }, { id: "a", kind: "affine", inputs: { x: "s" } }, {
+        id: "t",
+        kind: "total",
+        inputs: { xs: "a", bonus: "a" },
+      }],
+      'stage "t": input "bonus" must come from a emit stage, not "a" (affine)',
+    ],
+    [
       "check against an input's params",
       [{ id: "s", kind: "emit", params: { value: 0 } }, {
         id: "a",

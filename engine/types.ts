@@ -62,6 +62,8 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
   readonly params: S;
   /** Input names; `name[]` takes a list (a whole sweep); `name?` is optional (absent from ctx.inputs when not given). */
   readonly inputs: readonly string[];
+  /** Kind every producer of an input must have, e.g. `{ data: "dataset" }`; checked at validation time. */
+  readonly inputKinds?: Readonly<Record<string, string>>;
   /** Cross-parameter checks run at validation time; returns an error text or undefined. */
   validate?(params: ParamsOf<S>): string | undefined;
   /**

@@ -60,6 +60,7 @@ export const total = defineStage({
   module: import.meta.url,
   params: {},
   inputs: ["xs[]", "bonus?"],
+  inputKinds: { bonus: "emit" },
   async run(ctx) {
     let s = ctx.inputs.bonus ? await readValue(ctx.inputs.bonus as Artifact) : 0;
     for (const a of ctx.inputs.xs as Artifact[]) s += await readValue(a);

@@ -12,10 +12,9 @@ import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tableToTensors } from "../../formats/tensors.ts";
-import { loadStateDict } from "../../models/params.ts";
+import { vitokFromWeights } from "../../formats/vitok.ts";
 import { patchify } from "../../models/patch.ts";
-import { tokenGrid, ViTok, type ViTokConfig } from "../../models/vitok.ts";
+import { tokenGrid } from "../../models/vitok.ts";
 
 /** Encodes a dataset split with a trained tokenizer. */
 export const encode = defineStage({
@@ -30,22 +29,14 @@ export const encode = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data"],
-  validateInputs(_p, inputs) {
-    if (inputs.tokenizer[0].kind !== "tokenizer") return `input "tokenizer" must come from a tokenizer stage`;
-    if (inputs.data[0].kind !== "dataset") return `input "data" must come from a dataset stage`;
-    return undefined;
-  },
+  inputKinds: { tokenizer: "tokenizer", data: "dataset" },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
     const weights = await (ctx.inputs.tokenizer as Artifact).readTable("weights.arrow");
-    const config: ViTokConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
-    if (!config) {
-      throw new Error("the tokenizer artifact's weights.arrow has no config in its metadata; rebuild it");
-    }
-    const model = new ViTok(config, 0);
+    const model = vitokFromWeights(weights);
+    const config = model.config;
     try {
-      loadStateDict(model.variables(), tableToTensors(weights));
       const data = ctx.inputs.data as Artifact;
       let file: SampleFile;
       try {

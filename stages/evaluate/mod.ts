@@ -15,14 +15,12 @@ import { type BackendName, BACKENDS, initStageBackend } from "../../compute/back
 import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tableToTensors } from "../../formats/tensors.ts";
+import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
-import { loadStateDict } from "../../models/params.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
-import { ViTok, type ViTokConfig } from "../../models/vitok.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
 
 /** Reconstruction metrics of a tokenizer on a dataset split. */
@@ -43,20 +41,14 @@ export const evaluate = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data", "features"],
-  validateInputs(_p, inputs) {
-    if (inputs.tokenizer[0].kind !== "tokenizer") return `input "tokenizer" must come from a tokenizer stage`;
-    if (inputs.data[0].kind !== "dataset") return `input "data" must come from a dataset stage`;
-    if (inputs.features[0].kind !== "featurenet") return `input "features" must come from a featurenet stage`;
-    return undefined;
-  },
+  inputKinds: { tokenizer: "tokenizer", data: "dataset", features: "featurenet" },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
     const tokArt = ctx.inputs.tokenizer as Artifact;
     const weights = await tokArt.readTable("weights.arrow");
-    const config: ViTokConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
-    const model = new ViTok(config, 0);
-    loadStateDict(model.variables(), tableToTensors(weights));
+    const model = vitokFromWeights(weights);
+    const config = model.config;
     const featArt = ctx.inputs.features as Artifact;
     const embedder: Embedder = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)

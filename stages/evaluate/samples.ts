@@ -53,10 +53,7 @@ export const evaluateSamples = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["samples", "reference", "features"],
-  validateInputs(_p, inputs) {
-    if (inputs.features[0].kind !== "featurenet") return `input "features" must come from a featurenet stage`;
-    return undefined;
-  },
+  inputKinds: { features: "featurenet" },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);

@@ -33,9 +33,9 @@ export const featurenet = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["data"],
+  inputKinds: { data: "dataset" },
   validateInputs(p, inputs) {
     const d = inputs.data[0];
-    if (d.kind !== "dataset") return `input "data" must come from a dataset stage`;
     const res = Number(d.params.resolution);
     if (res > 0 && res % p.patch) return `patch ${p.patch} does not divide the dataset resolution ${res}`;
     return undefined;

@@ -99,13 +99,7 @@ export const report = defineStage({
     dataset: param.string("", "what the tokenizers were trained on, for the page text"),
   },
   inputs: ["evals[]", "tokenizers[]"],
-  validateInputs(_p, inputs) {
-    if (inputs.evals.some((e) => e.kind !== "evaluate")) return `input "evals" must list evaluate stages`;
-    if (inputs.tokenizers.some((e) => e.kind !== "tokenizer")) {
-      return `input "tokenizers" must list tokenizer stages`;
-    }
-    return undefined;
-  },
+  inputKinds: { evals: "evaluate", tokenizers: "tokenizer" },
   async run(ctx) {
     const runs = await collectRuns(ctx.inputs.evals as Artifact[], ctx.inputs.tokenizers as Artifact[]);
     const paper = fig2();

@@ -81,9 +81,9 @@ export const tokenizer = defineStage({
     }
     return undefined;
   },
+  inputKinds: { data: "dataset", features: "featurenet" },
   validateInputs(p, inputs) {
     const d = inputs.data[0];
-    if (d.kind !== "dataset") return `input "data" must come from a dataset stage, not ${d.kind}`;
     const v = parseVariant(p.variant);
     const res = Number(d.params.resolution);
     const video = d.params.source === "moving-mnist" || d.params.source === "videofolder";
@@ -93,9 +93,6 @@ export const tokenizer = defineStage({
     const f = inputs.features?.[0];
     if (p.perceptualWeight > 0 && !f) {
       return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data), or a user LPIPS model (not supported yet)";
-    }
-    if (f && f.kind !== "featurenet") {
-      return `input "features" must come from a featurenet stage, not ${f.kind}`;
     }
     if (f && video && (Number(f.params.patch) !== v.patch || Number(f.params.tubelet) !== v.tubelet)) {
       return `for videos the featurenet's patch (${f.params.tubelet}x${f.params.patch}) must equal the tokenizer's (${v.tubelet}x${v.patch})`;
