@@ -16,18 +16,8 @@ import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { AdamW } from "../models/optim.ts";
-import { forwardMacs, ViTok, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
-
-/** The models measured: the CPU-notes reference model and the default CPU tokenizer. */
-const MODELS: Record<string, () => ViTokConfig> = {
-  // ../shared/cpu-engine-notes.md: 32x32x1, p4 (64 tokens), width 128, 4 heads, 2+2 blocks, c 8.
-  "notes-2+2": () => ({
-    ...vitokConfig("S-S/4", { frames: 1, size: 32, channels: 1 }, 8),
-    encoder: { width: 128, depth: 2, heads: 4 },
-    decoder: { width: 128, depth: 2, heads: 4 },
-  }),
-  "S-B/4 cpu": () => vitokConfig("S-B/4", { frames: 1, size: 32, channels: 1 }, 8),
-};
+import { forwardMacs, ViTok } from "../models/vitok.ts";
+import { BENCH_MODELS as MODELS } from "./models.ts";
 
 async function measure(backend: BackendName, name: string, steps: number, batch: number) {
   const info = await initBackend(backend);

@@ -96,8 +96,9 @@ async function tryWasmBlas(): Promise<string> {
   const blas = loadBlas(); // throws with the fix when missing or wrong
   await setWasm();
   if (!blasRegistered) {
-    registerWasmBlasKernels(blas.sgemm);
-    blasRegistered = `${blas.library}, core ${blas.coreName}, ${blas.threads} threads`;
+    registerWasmBlasKernels(blas);
+    blasRegistered =
+      `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
   }
   return `OpenBLAS ${blasRegistered}`;
 }

@@ -1,5 +1,8 @@
 /**
- * OpenBLAS `cblas_sgemm` through Deno FFI, with the start-up self-check the CPU notes require:
+ * Matrix products for the CPU path through Deno FFI: OpenBLAS `cblas_sgemm`/`cblas_sgemv`, and, where
+ * oneDNN is installed (Debian `libdnnl2`), oneDNN's `dnnl_sgemm` for the large products (about 2x
+ * OpenBLAS on the layer shapes of our models; OpenBLAS stays faster on the small per-head attention
+ * products). `VITOK_GEMM=openblas` turns oneDNN off. OpenBLAS is loaded with the start-up self-check the CPU notes require:
  * Debian's OpenBLAS 0.3.21 falls back to slow generic kernels on CPUs it does not know, so unless
  * OPENBLAS_CORETYPE is already set we pick one from the CPU flags (AVX-512: SkylakeX, AVX2: Haswell)
  * and verify results against a plain loop before trusting it.
@@ -26,9 +29,28 @@ export interface Sgemm {
   ): void;
 }
 
+/** Row-major sgemv: y = alpha * op(A) * x + beta * y, A [m, n]. */
+export interface Sgemv {
+  (
+    transA: boolean,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): void;
+}
+
 /** A loaded BLAS library and what was learned while loading it. */
 export interface Blas {
+  /** OpenBLAS, or oneDNN for products of at least {@link DNNL_MIN_MACS} multiply-adds when present. */
   sgemm: Sgemm;
+  sgemv: Sgemv;
+  /** Where large products go: "OpenBLAS" or "oneDNN <library path>". */
+  largeGemm: string;
   library: string;
   coreName: string;
   threads: number;
@@ -97,8 +119,58 @@ export function selfCheck(sgemm: Sgemm): string | undefined {
   return undefined;
 }
 
+/** Products of at least this many multiply-adds go to oneDNN when it is loaded (measured crossover). */
+export const DNNL_MIN_MACS = 1 << 20;
+
+const DNNL_CANDIDATES = ["libdnnl.so.3", "libdnnl.so.2", "/usr/lib/x86_64-linux-gnu/libdnnl.so.2"];
+
+/** oneDNN's row-major `dnnl_sgemm`, self-checked; undefined when absent, disabled or wrong. */
+function loadDnnl(): { sgemm: Sgemm; library: string } | undefined {
+  if ((Deno.env.get("VITOK_GEMM") ?? "auto") === "openblas") return undefined;
+  const i64 = "i64" as const;
+  const symbols = {
+    dnnl_sgemm: {
+      parameters: ["u8", "u8", i64, i64, i64, "f32", "buffer", i64, "buffer", i64, "f32", "buffer", i64],
+      result: "i32",
+    },
+  } as const;
+  for (const path of DNNL_CANDIDATES) {
+    let lib: Deno.DynamicLibrary<typeof symbols>;
+    try {
+      lib = Deno.dlopen(path, symbols);
+    } catch {
+      continue;
+    }
+    const N = 78, T = 84; // 'N', 'T'
+    const sgemm: Sgemm = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+      const status = lib.symbols.dnnl_sgemm(
+        tA ? T : N,
+        tB ? T : N,
+        BigInt(m),
+        BigInt(n),
+        BigInt(k),
+        alpha,
+        a,
+        BigInt(lda),
+        b,
+        BigInt(ldb),
+        beta,
+        c,
+        BigInt(ldc),
+      );
+      if (status !== 0) throw new Error(`dnnl_sgemm ${m}x${n}x${k} failed with status ${status}`);
+    };
+    if (selfCheck(sgemm)) {
+      lib.close();
+      return undefined;
+    }
+    return { sgemm, library: path };
+  }
+  return undefined;
+}
+
 /**
- * Loads OpenBLAS and self-checks it. Throws an Error whose message says what is missing and how to
+ * Loads OpenBLAS (and oneDNN when present) and self-checks them. Throws an Error whose message says what is missing and how to
  * fix it (install the library, or change OPENBLAS_CORETYPE).
  */
 export function loadBlas(): Blas {
@@ -127,8 +199,26 @@ export function loadBlas(): Blas {
       ],
       result: "void",
     },
+    cblas_sgemv: {
+      parameters: [
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "f32",
+        "buffer",
+        "i32",
+        "buffer",
+        "i32",
+        "f32",
+        "buffer",
+        "i32",
+      ],
+      result: "void",
+    },
     openblas_get_corename: { parameters: [], result: "pointer" },
     openblas_get_num_threads: { parameters: [], result: "i32" },
+    openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   } as const;
   let lib: Deno.DynamicLibrary<typeof symbols> | undefined;
   let library = "";
@@ -147,6 +237,8 @@ export function loadBlas(): Blas {
   const s = lib.symbols;
   const sgemm: Sgemm = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
     s.cblas_sgemm(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const sgemv: Sgemv = (tA, m, n, alpha, a, lda, x, beta, y) =>
+    s.cblas_sgemv(101, tA ? 112 : 111, m, n, alpha, a, lda, x, 1, beta, y, 1);
   const corePtr = s.openblas_get_corename();
   const coreName = corePtr ? new Deno.UnsafePointerView(corePtr).getCString() : "unknown";
   const err = selfCheck(sgemm);
@@ -155,5 +247,27 @@ export function loadBlas(): Blas {
       `OpenBLAS self-check failed with core type ${coreName} (${err}); set OPENBLAS_CORETYPE to another core (e.g. Haswell) or unset it`,
     );
   }
-  return { sgemm, library, coreName, threads: s.openblas_get_num_threads() };
+  const v = new Float32Array([1, 2, 3, 4, 5, 6]), y = new Float32Array(3);
+  sgemv(true, 2, 3, 1, v, 3, new Float32Array([1, 1]), 0, y); // column sums of [[1,2,3],[4,5,6]]
+  if (y.join() !== "5,7,9") {
+    throw new Error(
+      `OpenBLAS sgemv self-check failed with core type ${coreName} (got ${y.join()}); set OPENBLAS_CORETYPE to another core or unset it`,
+    );
+  }
+  const dnnl = loadDnnl();
+  // With oneDNN taking the large products, OpenBLAS only does small products and sums: its second
+  // thread then just competes with oneDNN's (measured 449 vs 567 ms per notes-model step).
+  if (dnnl && !Deno.env.get("OPENBLAS_NUM_THREADS")) s.openblas_set_num_threads(1);
+  const both: Sgemm = dnnl
+    ? (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      (m * n * k >= DNNL_MIN_MACS ? dnnl.sgemm : sgemm)(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    : sgemm;
+  return {
+    sgemm: both,
+    sgemv,
+    largeGemm: dnnl ? `oneDNN ${dnnl.library}` : "OpenBLAS",
+    library,
+    coreName,
+    threads: s.openblas_get_num_threads(),
+  };
 }

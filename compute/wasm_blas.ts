@@ -1,6 +1,8 @@
 /**
  * BLAS kernels for TensorFlow.js's wasm backend: `BatchMatMul` and `_FusedMatMul` call OpenBLAS
- * sgemm directly on the tensors' bytes in the wasm heap (no copies), and `Identity` shares its input
+ * sgemm directly on the tensors' bytes in the wasm heap (no copies), `Sum` over leading or trailing
+ * axes is one sgemv with a ones vector (bias and norm-gain gradients: the stock kernel transposes
+ * first), and `Identity` and same-type `Cast` (every Mul gradient casts its inputs) share their input
  * instead of copying it. Stock tfjs-wasm only has a fast path for untransposed rank-3 batch-1
  * matmuls; every gradient and attention matmul otherwise runs a scalar loop (see
  * ../shared/cpu-engine-notes.md). These use wasm-backend internals (`dataIdMap`, `makeOutput`,
@@ -9,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Sgemm } from "./blas.ts";
+import type { Sgemm, Sgemv } from "./blas.ts";
 
 interface WasmBackendInternals {
   dataIdMap: { get(id: object): { memoryOffset: number; shape: number[]; dtype: string } };
@@ -133,8 +135,49 @@ function batchMatMul(
   return out;
 }
 
-/** Replaces the wasm backend's matmul and identity kernels; call after `tf.setBackend("wasm")`. */
-export function registerWasmBlasKernels(sgemm: Sgemm): void {
+/** Reduction axes of a Sum as [first, last) when they are contiguous and leading or trailing. */
+function sumRange(shape: number[], axis: number | number[] | null | undefined): [number, number] | undefined {
+  const rank = shape.length;
+  const axes = axis === null || axis === undefined
+    ? shape.map((_, i) => i)
+    : [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) =>
+      a - b
+    );
+  if (axes.length === 0 || axes.some((a, i) => a !== axes[0] + i)) return undefined;
+  const first = axes[0], last = axes[axes.length - 1] + 1;
+  return first === 0 || last === rank ? [first, last] : undefined;
+}
+
+/** Sum over leading axes (column sums) or trailing axes (row sums) as one sgemv; undefined if neither. */
+function sumByGemv(
+  backend: WasmBackendInternals,
+  sgemv: Sgemv,
+  ones: (n: number) => Float32Array,
+  x: tf.TensorInfo,
+  axis: number | number[] | null | undefined,
+  keepDims: boolean,
+): tf.TensorInfo | undefined {
+  const range = sumRange(x.shape, axis);
+  if (!range) return undefined;
+  const [first, last] = range;
+  const kept = x.shape.filter((_, i) => i < first || i >= last);
+  const outShape = keepDims ? x.shape.map((d, i) => (i >= first && i < last ? 1 : d)) : kept;
+  const out = backend.makeOutput(outShape, "float32");
+  const total = prod(x.shape);
+  const n = prod(kept);
+  if (n === 0) return out;
+  const heap = backend.wasm.HEAPF32;
+  const xOff = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
+  const yOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
+  const xs = heap.subarray(xOff, xOff + total), y = heap.subarray(yOff, yOff + n);
+  if (total === 0) y.fill(0);
+  else if (first === 0) sgemv(true, total / n, n, 1, xs, n, ones(total / n), 0, y); // [rows, n] -> [n]
+  else sgemv(false, n, total / n, 1, xs, total / n, ones(total / n), 0, y); // [n, cols] -> [n]
+  return out;
+}
+
+/** Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. */
+export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv: Sgemv }): void {
   const backend = internals(tf.findBackend("wasm"));
   const original = (name: string) => {
     const k = tf.getKernel(name, "wasm");
@@ -186,7 +229,33 @@ export function registerWasmBlasKernels(sgemm: Sgemm): void {
       return out;
     },
   });
+  let onesCache = new Float32Array(0);
+  const ones = (n: number) => {
+    if (onesCache.length < n) onesCache = new Float32Array(Math.max(n, 2 * onesCache.length)).fill(1);
+    return onesCache.subarray(0, n);
+  };
+  const stockSum = original("Sum");
+  tf.registerKernel({
+    kernelName: "Sum",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
+      return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims)) || stockSum(args);
+    },
+  });
   if (typeof backend.incRef === "function") {
+    const stockCast = original("Cast");
+    tf.registerKernel({
+      kernelName: "Cast",
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        if (x.dtype !== (args.attrs as { dtype: string }).dtype) return stockCast(args);
+        backend.incRef!(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    });
     original("Identity");
     tf.registerKernel({
       kernelName: "Identity",

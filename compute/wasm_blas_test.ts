@@ -37,6 +37,8 @@ Deno.test("wasm-blas matmul kernels match the reference kernels: values and grad
     [[2, 3, 5, 7], [2, 3, 3, 7], false, true], // attention-style rank 4
     [[2, 3, 5, 7], [1, 1, 7, 4], false, false], // broadcast B over two batch dims (tfjs broadcasts one side only)
     [[1, 5, 7], [6, 7, 2], false, false],
+    [[130, 100], [100, 90], false, false], // >= 1M multiply-adds: oneDNN where installed
+    [[100, 130], [90, 100], true, true],
   ];
   for (const [sa, sb, ta, tb] of cases) {
     await t.step(`${sa} x ${sb} tA=${ta} tB=${tb}`, async () => {
@@ -66,6 +68,41 @@ Deno.test("wasm-blas matmul kernels match the reference kernels: values and grad
     const run =
       () => [tf.fused.matMul({ a: tf.ones([3, 4]), b: tf.ones([4, 2]).mul(2), bias: tf.tensor1d([1, -1]) })];
     assertEquals(await onBackend("wasm", run), [[9, 7, 9, 7, 9, 7]]);
+  });
+  await t.step("sum over leading, trailing, all and middle axes, and of int32", async () => {
+    const x = Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i) * 10);
+    const run = () => {
+      const t = tf.tensor3d(x, [2, 3, 5]);
+      return [
+        tf.sum(t, 0),
+        tf.sum(t, [0, 1]),
+        tf.sum(t, -1, true),
+        tf.sum(t, [1, 2]),
+        tf.sum(t),
+        tf.sum(t, 1), // middle axis: stock kernel
+        tf.sum(t, [0, 2]), // not contiguous: stock kernel
+        tf.sum(tf.tensor1d([1, 2, 3], "int32")),
+        tf.sum(tf.zeros([0, 4]), 0),
+      ];
+    };
+    const ref = await onBackend("cpu", run);
+    const got = await onBackend("wasm", run);
+    assert(close(got, ref), "sums differ from the cpu backend");
+    await tf.setBackend("wasm");
+    assertEquals(tf.sum(tf.ones([4, 2, 3]), [0], true).shape, [1, 2, 3]);
+  });
+  await t.step("same-type cast shares memory; a real cast converts", async () => {
+    await tf.setBackend("wasm");
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1.5, -2.5]);
+    const y = tf.cast(x, "float32");
+    const z = tf.cast(x, "int32");
+    x.dispose();
+    assertEquals(Array.from(await y.data()), [1.5, -2.5]);
+    assertEquals(z.dtype, "int32");
+    assertEquals(Array.from(await z.data()), [1, -2]);
+    tf.dispose([y, z]);
+    assertEquals(tf.memory().numTensors, before);
   });
   await t.step("identity shares memory and leaks nothing", async () => {
     await tf.setBackend("wasm");

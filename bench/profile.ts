@@ -1,0 +1,102 @@
+/**
+ * Where a tokenizer training step spends its time: every kernel of the active tfjs backend is wrapped
+ * with a timer, a few steps run, and the table lists time and calls per kernel (with input shapes of
+ * the costliest calls) plus the time outside kernels (autodiff tape, JS glue). Used to pick and check
+ * speed-ups (issue #7); `deno task bench` gives the end-to-end figures.
+ *
+ * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"] [--steps N] [--batch N] [--backend wasm-blas]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { type BackendName, initBackend } from "../compute/backend.ts";
+import { AdamW } from "../models/optim.ts";
+import { ViTok } from "../models/vitok.ts";
+import { BENCH_MODELS } from "./models.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    model: { type: "string", default: "notes-2+2" },
+    steps: { type: "string", default: "5" },
+    batch: { type: "string", default: "64" },
+    backend: { type: "string", default: "wasm-blas" },
+  },
+});
+const make = BENCH_MODELS[values.model!];
+if (!make) {
+  throw new Error(`unknown --model ${values.model}; use one of ${Object.keys(BENCH_MODELS).join(", ")}`);
+}
+const info = await initBackend(values.backend as BackendName);
+
+type Stat = { ms: number; calls: number; shapes: Map<string, { ms: number; calls: number }> };
+const stats = new Map<string, Stat>();
+let timing = false;
+let optMs = 0;
+for (const k of tf.getKernelsForBackend(tf.getBackend())) {
+  const inner = k.kernelFunc;
+  tf.unregisterKernel(k.kernelName, k.backendName);
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      if (!timing) return inner(args);
+      const t0 = performance.now();
+      const out = inner(args);
+      const ms = performance.now() - t0;
+      const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0, shapes: new Map() };
+      s.ms += ms;
+      s.calls++;
+      const key = Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape}]`).join(" ");
+      const sh = s.shapes.get(key) ?? { ms: 0, calls: 0 };
+      sh.ms += ms;
+      sh.calls++;
+      s.shapes.set(key, sh);
+      stats.set(k.kernelName, s);
+      return out;
+    },
+  });
+}
+
+const cfg = make();
+const batch = Number(values.batch);
+const model = new ViTok(cfg, 0);
+const vars = model.variables();
+const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
+const x = tf.randomUniform([batch * model.L, model.patchDim], -1, 1, "float32", 1) as tf.Tensor2D;
+const step = (i: number) => {
+  const { value, grads } = tf.variableGrads(() => {
+    const noise = tf.randomNormal([batch * model.L, cfg.codeWidth], 0, 1, "float32", i) as tf.Tensor2D;
+    return model.losses(x, batch, noise, { klWeight: 1e-3, recon: "l2" }).total;
+  }, [...vars.values()]);
+  const t = performance.now();
+  opt.apply(grads, 1e-4);
+  if (timing) optMs += performance.now() - t;
+  value.dataSync();
+  tf.dispose([value, ...Object.values(grads)]);
+};
+step(0);
+step(0);
+const steps = Number(values.steps);
+timing = true;
+const t0 = performance.now();
+for (let i = 1; i <= steps; i++) step(i);
+const total = (performance.now() - t0) / steps;
+timing = false;
+
+const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const inKernels = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
+console.log(`${info.backend} ${values.model} batch ${batch}: ${total.toFixed(0)} ms/step`);
+console.log(
+  `kernels ${inKernels.toFixed(0)} ms/step, outside kernels ${(total - inKernels).toFixed(0)} ms/step, ` +
+    `optimizer (AdamW, kernels included) ${(optMs / steps).toFixed(0)} ms/step\n`,
+);
+console.log("kernel                 ms/step    %   calls/step  costliest inputs (ms/step, calls/step)");
+for (const [name, s] of rows) {
+  const top = [...s.shapes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 2)
+    .map(([k, v]) => `${k} ${(v.ms / steps).toFixed(1)}/${v.calls / steps}`).join("; ");
+  console.log(
+    `${name.padEnd(22)} ${(s.ms / steps).toFixed(1).padStart(7)} ${
+      (100 * s.ms / steps / total).toFixed(0).padStart(4)
+    }` +
+      ` ${(s.calls / steps).toFixed(0).padStart(11)}  ${top}`,
+  );
+}
