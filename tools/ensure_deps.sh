@@ -8,11 +8,11 @@ ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0' || pkgs+=(libopenblas0-pt
 ldconfig -p 2>/dev/null | grep -q 'libdnnl\.so' || pkgs+=(libdnnl2)
 if [ ${#pkgs[@]} -eq 0 ]; then exit 0; fi
 if [ "$(uname -s)" != "Linux" ] || ! command -v apt-get >/dev/null; then
-  echo "note:  not found; install OpenBLAS (macOS: brew install openblas) and oneDNN for the fast wasm-blas backend" >&2
+  echo "note: ${pkgs[*]} not found; install OpenBLAS (macOS: brew install openblas) and oneDNN for the fast wasm-blas backend" >&2
   exit 0
 fi
 if [ "$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-  echo "note: run 'sudo apt-get install ' for the fast wasm-blas backend" >&2
+  echo "note: run 'sudo apt-get install ${pkgs[*]}' for the fast wasm-blas backend" >&2
   exit 0
 fi
 echo "installing ${pkgs[*]} (fast CPU matmuls)..." >&2
