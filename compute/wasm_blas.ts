@@ -135,6 +135,42 @@ function batchMatMul(
   return out;
 }
 
+/** Attributes of the fused AdamW kernel (see models/optim.ts ADAMW_KERNEL). */
+interface AdamWAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  c1: number;
+  c2: number;
+  eps: number;
+  decay: number;
+  scale: number;
+}
+
+/** One AdamW update of a parameter tensor in a single pass over the wasm heap. */
+function adamW(
+  backend: WasmBackendInternals,
+  ins: tf.TensorInfo[],
+  outs: tf.TensorInfo[],
+  a: AdamWAttrs,
+): void {
+  const heap = backend.wasm.HEAPF32; // after makeOutput: the heap may have grown
+  const [p, g, m, v] = ins.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset / 4);
+  const [p2, m2, v2] = outs.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset / 4);
+  const n = prod(ins[0].shape);
+  const { lr, beta1, beta2, eps, decay, scale } = a;
+  const ic1 = 1 / a.c1, ic2 = 1 / a.c2;
+  for (let i = 0; i < n; i++) {
+    const gi = heap[g + i] * scale;
+    const mi = beta1 * heap[m + i] + (1 - beta1) * gi;
+    const vi = beta2 * heap[v + i] + (1 - beta2) * gi * gi;
+    const pi = heap[p + i];
+    heap[m2 + i] = mi;
+    heap[v2 + i] = vi;
+    heap[p2 + i] = pi - lr * ((mi * ic1) / (Math.sqrt(vi * ic2) + eps) + decay * pi);
+  }
+}
+
 /** Reduction axes of a Sum as [first, last) when they are contiguous and leading or trailing. */
 function sumRange(shape: number[], axis: number | number[] | null | undefined): [number, number] | undefined {
   const rank = shape.length;
@@ -227,6 +263,16 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       }
       for (let i = 0; i < total; i++) heap[c + i] += heap[bo + (bl === 1 ? 0 : i % n)];
       return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: "VitokAdamW", // models/optim.ts ADAMW_KERNEL
+    backendName: "wasm",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
+      const outs = [p, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
+      adamW(backend, [p, g, m, v], outs, attrs as unknown as AdamWAttrs);
+      return outs;
     },
   });
   let onesCache = new Float32Array(0);

@@ -1,0 +1,47 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { initBackend } from "../compute/backend.ts";
+import { AdamW, ADAMW_KERNEL } from "./optim.ts";
+
+/** Three AdamW steps (with clipping and decay) on one backend; returns the parameters and moments. */
+async function threeSteps(backend: string): Promise<number[][]> {
+  await tf.setBackend(backend);
+  const vars = new Map<string, tf.Variable>([
+    ["w", tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]), true, "optim_test_w_" + backend)],
+    ["b", tf.variable(tf.tensor1d([0.1, -0.2]), true, "optim_test_b_" + backend)],
+  ]);
+  const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 });
+  for (let s = 0; s < 3; s++) {
+    const grads = {
+      [vars.get("w")!.name]: tf.tensor2d([[1 + s, -2], [0.5, 3 * s]]),
+      [vars.get("b")!.name]: tf.tensor1d([-1, 0.5 * s]),
+    };
+    opt.apply(grads, 0.01);
+    tf.dispose(Object.values(grads));
+  }
+  const out = [
+    ...[...vars.values()].map((v) => Array.from(v.dataSync())),
+    ...[...opt.m.values(), ...opt.v.values()].map((t) => Array.from(t.dataSync())),
+  ];
+  opt.dispose();
+  vars.forEach((v) => v.dispose());
+  return out;
+}
+
+Deno.test("the fused AdamW kernel (wasm-blas) gives the update of the plain tfjs ops", async () => {
+  const info = await initBackend("wasm-blas");
+  assertEquals(info.backend, "wasm-blas");
+  assert(tf.getKernel(ADAMW_KERNEL, "wasm") !== undefined, "wasm-blas registers the fused kernel");
+  assertEquals(tf.getKernel(ADAMW_KERNEL, "cpu"), undefined);
+  const fused = await threeSteps("wasm");
+  const plain = await threeSteps("cpu");
+  for (let i = 0; i < plain.length; i++) {
+    for (let j = 0; j < plain[i].length; j++) {
+      assert(
+        Math.abs(fused[i][j] - plain[i][j]) <= 1e-6 * (1 + Math.abs(plain[i][j])),
+        `tensor ${i}[${j}]: fused ${fused[i][j]} vs plain ${plain[i][j]}`,
+      );
+    }
+  }
+  assert(plain[0][0] !== 0.5, "the parameters moved");
+});
