@@ -1,7 +1,7 @@
 /**
  * BLAS kernels for TensorFlow.js's wasm backend: `BatchMatMul` and `_FusedMatMul` call OpenBLAS
- * sgemm directly on the tensors' bytes in the wasm heap (no copies), `Sum` over leading or trailing
- * axes is one sgemv with a ones vector (bias and norm-gain gradients: the stock kernel transposes
+ * sgemm directly on the tensors' bytes in the wasm heap (no copies), `Sum` and `Mean` over leading or trailing
+ * axes are one sgemv with a ones vector (bias and norm-gain gradients: the stock kernel transposes
  * first), and `Identity` and same-type `Cast` (every Mul gradient casts its inputs) share their input
  * instead of copying it. Stock tfjs-wasm only has a fast path for untransposed rank-3 batch-1
  * matmuls; every gradient and attention matmul otherwise runs a scalar loop (see
@@ -184,7 +184,7 @@ function sumRange(shape: number[], axis: number | number[] | null | undefined): 
   return first === 0 || last === rank ? [first, last] : undefined;
 }
 
-/** Sum over leading axes (column sums) or trailing axes (row sums) as one sgemv; undefined if neither. */
+/** Sum (or mean) over leading axes (column sums) or trailing axes (row sums) as one sgemv; undefined if neither. */
 function sumByGemv(
   backend: WasmBackendInternals,
   sgemv: Sgemv,
@@ -192,6 +192,7 @@ function sumByGemv(
   x: tf.TensorInfo,
   axis: number | number[] | null | undefined,
   keepDims: boolean,
+  mean = false,
 ): tf.TensorInfo | undefined {
   const range = sumRange(x.shape, axis);
   if (!range) return undefined;
@@ -206,9 +207,10 @@ function sumByGemv(
   const xOff = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
   const yOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
   const xs = heap.subarray(xOff, xOff + total), y = heap.subarray(yOff, yOff + n);
-  if (total === 0) y.fill(0);
-  else if (first === 0) sgemv(true, total / n, n, 1, xs, n, ones(total / n), 0, y); // [rows, n] -> [n]
-  else sgemv(false, n, total / n, 1, xs, total / n, ones(total / n), 0, y); // [n, cols] -> [n]
+  const alpha = mean ? n / total : 1;
+  if (total === 0) y.fill(mean ? NaN : 0);
+  else if (first === 0) sgemv(true, total / n, n, alpha, xs, n, ones(total / n), 0, y); // [rows, n] -> [n]
+  else sgemv(false, n, total / n, alpha, xs, total / n, ones(total / n), 0, y); // [n, cols] -> [n]
   return out;
 }
 
@@ -288,6 +290,17 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
       return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims)) || stockSum(args);
+    },
+  });
+  const stockMean = original("Mean");
+  tf.registerKernel({
+    kernelName: "Mean",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
+      return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims, true)) ||
+        stockMean(args);
     },
   });
   if (typeof backend.incRef === "function") {

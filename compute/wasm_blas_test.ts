@@ -69,7 +69,7 @@ Deno.test("wasm-blas matmul kernels match the reference kernels: values and grad
       () => [tf.fused.matMul({ a: tf.ones([3, 4]), b: tf.ones([4, 2]).mul(2), bias: tf.tensor1d([1, -1]) })];
     assertEquals(await onBackend("wasm", run), [[9, 7, 9, 7, 9, 7]]);
   });
-  await t.step("sum over leading, trailing, all and middle axes, and of int32", async () => {
+  await t.step("sum and mean over leading, trailing, all and middle axes, and of int32", async () => {
     const x = Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i) * 10);
     const run = () => {
       const t = tf.tensor3d(x, [2, 3, 5]);
@@ -83,6 +83,10 @@ Deno.test("wasm-blas matmul kernels match the reference kernels: values and grad
         tf.sum(t, [0, 2]), // not contiguous: stock kernel
         tf.sum(tf.tensor1d([1, 2, 3], "int32")),
         tf.sum(tf.zeros([0, 4]), 0),
+        tf.mean(t, -1),
+        tf.mean(t, 0, true),
+        tf.mean(t),
+        tf.mean(t, 1), // middle axis: stock kernel
       ];
     };
     const ref = await onBackend("cpu", run);
