@@ -7,11 +7,13 @@
  * peak our kernels reach (1024^3 through the same FFI path: oneDNN where installed, else OpenBLAS) and, where
  * Debian's python3-torch is installed, the identical model and step in PyTorch (bench/torch_vitok.py) with the
  * OpenBLAS core type set and one BLAS thread as ../shared/cpu-engine-notes.md prescribes, fp32 and bf16 autocast.
- * Prints ratios and writes every row to reports/bench/tokenizer.arrow.
+ * Prints ratios, writes the rows to reports/bench/tokenizer.arrow (and appends history.arrow) and renders
+ * reports/bench/index.html (bench/page.ts).
  *
  * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N]
  */
-import * as arrow from "apache-arrow";
+import { cpus } from "node:os";
+import { writeBenchReport } from "./page.ts";
 import * as tf from "@tensorflow/tfjs";
 import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
@@ -189,17 +191,18 @@ for (const name of Object.keys(MODELS)) {
     );
   }
 }
-const dir = new URL("../reports/bench/", import.meta.url).pathname;
-await Deno.mkdir(dir, { recursive: true });
-const table = arrow.tableFromArrays({
-  runner: rows.map((r) => r.runner),
-  model: rows.map((r) => r.model),
-  batch: Int32Array.from(rows, (r) => r.batch),
-  msPerStep: Float64Array.from(rows, (r) => r.msPerStep),
-  stepsPerSec: Float64Array.from(rows, (r) => r.stepsPerSec),
-  imagesPerSec: Float64Array.from(rows, (r) => r.imagesPerSec),
-  gflops: Float64Array.from(rows, (r) => r.gflops),
-  rssMiB: Float64Array.from(rows, (r) => r.rssMiB),
+const git = await new Deno.Command("git", {
+  args: ["describe", "--always", "--dirty"],
+  cwd: new URL("..", import.meta.url).pathname,
+  stdout: "piped",
+  stderr: "null",
+}).output().catch(() => undefined);
+const commit = git?.success ? new TextDecoder().decode(git.stdout).trim() : "unknown";
+const page = await writeBenchReport(new URL("../reports/bench", import.meta.url).pathname, rows, {
+  runAt: new Date().toISOString(),
+  commit,
+  cpu: `${cpus()[0]?.model ?? "unknown"} (${navigator.hardwareConcurrency} cores)`,
+  peakGflops: peak,
+  peakDetail: `large products: ${blas.largeGemm}; OpenBLAS core ${blas.coreName}`,
 });
-await Deno.writeFile(`${dir}tokenizer.arrow`, arrow.tableToIPC(table, "file"));
-console.log(`\nsgemm peak ${peak.toFixed(1)} GFLOP/s; rows written to ${dir}tokenizer.arrow`);
+console.log(`\nrows in reports/bench/tokenizer.arrow and history.arrow; page ${page}`);

@@ -1,0 +1,47 @@
+import * as arrow from "apache-arrow";
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { type BenchRow, ratios, writeBenchReport } from "./page.ts";
+
+const row = (runner: string, model: string, ms: number): BenchRow => ({
+  runner,
+  model,
+  batch: 64,
+  msPerStep: ms,
+  stepsPerSec: 1000 / ms,
+  imagesPerSec: 64000 / ms,
+  gflops: 20,
+  rssMiB: 0,
+});
+
+Deno.test("ratios(): ours over each reference of the same model", () => {
+  const rs = ratios([row("wasm-blas", "a", 400), row("torch-fp32", "a", 500), row("torch-fp32", "b", 100)]);
+  assertEquals(rs.length, 1);
+  assertEquals(rs[0].against, "torch-fp32");
+  assert(Math.abs(rs[0].ratio - 1.25) < 1e-12);
+});
+
+Deno.test("writeBenchReport(): this run's Arrow, an appended history, the page and its SVGs", async () => {
+  const dir = await Deno.makeTempDir();
+  const ctx = {
+    runAt: "2026-01-01T00:00:00Z",
+    commit: "abc",
+    cpu: "test cpu",
+    peakGflops: 100,
+    peakDetail: "x",
+  };
+  await Deno.writeTextFile(`${dir}/history.arrow`, "not arrow"); // a corrupt history is replaced, not fatal
+  await writeBenchReport(dir, [row("wasm-blas", "a", 400), row("torch-fp32", "a", 500)], ctx);
+  await writeBenchReport(dir, [row("wasm-blas", "a", 300)], { ...ctx, runAt: "2026-01-02T00:00:00Z" });
+  const latest = arrow.tableFromIPC(await Deno.readFile(`${dir}/tokenizer.arrow`));
+  assertEquals(latest.numRows, 1);
+  const history = arrow.tableFromIPC(await Deno.readFile(`${dir}/history.arrow`));
+  assertEquals(history.numRows, 3);
+  assertEquals(history.getChild("runAt")!.toArray().slice(-1)[0], "2026-01-02T00:00:00Z");
+  const html = await Deno.readTextFile(`${dir}/index.html`);
+  assert(html.includes('id="throughput"') && html.includes('id="history"'));
+  assert(!/<script[^>]+src=/.test(html), "no external scripts");
+  for (const svg of ["throughput.svg", "history.svg"]) {
+    assert((await Deno.readTextFile(`${dir}/${svg}`)).startsWith("<svg"), svg);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
