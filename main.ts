@@ -181,7 +181,9 @@ async function main(): Promise<number> {
       Deno.removeSignalListener("SIGINT", onInt);
       const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
       console.log(
-        `${by("ran").length} ran, ${by("fresh").length} fresh, ${by("failed").length} failed, ` +
+        `${by("ran").length} ran, ${by("fresh").length} fresh, ${
+          by("shared").length ? `${by("shared").length} shared, ` : ""
+        }${by("failed").length} failed, ` +
           `${by("blocked").length} blocked, ${by("interrupted").length} interrupted in ${
             formatDuration((performance.now() - t0) / 1000)
           }`,

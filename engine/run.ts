@@ -96,6 +96,24 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (buf) yield buf;
 }
 
+/**
+ * Thread budget of a worker when `jobs` run at once: the cores split between them, through the
+ * standard variables of OpenMP and OpenBLAS, unless the user set them. Math libraries whose idle
+ * threads spin (OpenMP) slow down badly when more threads than cores wait at a barrier.
+ */
+export function workerThreadEnv(
+  jobs: number,
+  cores = navigator.hardwareConcurrency || 1,
+): Record<string, string> {
+  if (jobs <= 1) return {};
+  const threads = String(Math.max(1, Math.floor(cores / jobs)));
+  const env: Record<string, string> = {};
+  for (const name of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]) {
+    if (!Deno.env.get(name)) env[name] = threads;
+  }
+  return env;
+}
+
 /** Runs the stages a plan marks "run"; returns per-stage outcomes. */
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -149,7 +167,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
         const again = await cache.lookup(key);
         if (again.state === "hit") {
           artifacts.set(node.id, again.artifact);
-          view.log(`= [${node.id}] built meanwhile by another run; using it`);
+          view.log(`= [${node.id}] built meanwhile (by a stage with the same key, or another run); using it`);
           return { id: node.id, status: "shared", key };
         }
       }
@@ -198,7 +216,13 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       fileURLToPath(new URL("./worker.ts", import.meta.url)),
       jobPath,
     ];
-    const child = new Deno.Command(Deno.execPath(), { args, stdin: "null", stdout: "piped", stderr: "piped" })
+    const child = new Deno.Command(Deno.execPath(), {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: workerThreadEnv(jobs),
+    })
       .spawn();
     children.add(child);
     const info: Record<string, unknown> = {};

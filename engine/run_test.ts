@@ -5,7 +5,7 @@ import { buildGraph } from "./graph.ts";
 import { stageState } from "./inspect.ts";
 import { planGraph, type Selection } from "./plan.ts";
 import { ProgressView } from "./progress.ts";
-import { runPlan, type RunSummary } from "./run.ts";
+import { runPlan, type RunSummary, workerThreadEnv } from "./run.ts";
 import type { PipelineSpec, StageDecl } from "./types.ts";
 import { STAGE_KINDS } from "./testdata/kinds.ts";
 
@@ -241,4 +241,18 @@ Deno.test("two runs at once on one cache build each artifact once and leave it c
   const left = [];
   for await (const e of Deno.readDir(join(data, "cache"))) if (e.name.startsWith(".")) left.push(e.name);
   assertEquals(left, []);
+});
+
+Deno.test("workerThreadEnv(): parallel workers split the cores; one job or a user's setting is left alone", () => {
+  assertEquals(workerThreadEnv(1, 8), {});
+  assertEquals(workerThreadEnv(2, 8), { OMP_NUM_THREADS: "4", OPENBLAS_NUM_THREADS: "4" });
+  assertEquals(workerThreadEnv(3, 2), { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" });
+  const before = Deno.env.get("OMP_NUM_THREADS");
+  Deno.env.set("OMP_NUM_THREADS", "7");
+  try {
+    assertEquals(workerThreadEnv(2, 2), { OPENBLAS_NUM_THREADS: "1" });
+  } finally {
+    if (before === undefined) Deno.env.delete("OMP_NUM_THREADS");
+    else Deno.env.set("OMP_NUM_THREADS", before);
+  }
 });

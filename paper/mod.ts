@@ -44,3 +44,47 @@ export function paperTables(): { table?: string; caption: string; columns: strin
 export function figureNames(): string[] {
   return Object.keys(figures);
 }
+
+/** One (encoder, decoder) pair of the paper's Figs. 6-9 (p16 c16, E 4096, stage 1, 256p). */
+export interface EncDecRow {
+  model: string;
+  rFID: number;
+  rIS: number;
+  rSSIM: number;
+  rPSNR: number;
+  enc_params_M: number;
+  dec_params_M: number;
+}
+
+/** Figs. 6-9: the seven encoder-decoder pairs and the R^2 the figures print (size vs metric). */
+export function encDecScaling(): {
+  rows: EncDecRow[];
+  r2: { encoder_recon: Record<string, number>; decoder_recon: Record<string, number> };
+  fixed: string;
+} {
+  const f = figures.fig6_to_9_enc_dec_scaling as unknown as {
+    rows: EncDecRow[];
+    R2: { encoder_recon: Record<string, number>; decoder_recon: Record<string, number> };
+    fixed: string;
+  };
+  return { rows: f.rows, r2: f.R2, fixed: f.fixed };
+}
+
+/** One loss of the paper's Fig. 10 (S-B/16, p16 c16, E 4096). */
+export interface LossRow {
+  loss: string;
+  rFID: number;
+  rSSIM: number;
+  rPSNR: number;
+  rIS: number;
+}
+
+/** Fig. 10: reconstruction losses against each other, and the R^2 it prints (over all its points). */
+export function lossTradeoff(): { rows: LossRow[]; r2: Record<string, number>; model: string } {
+  const f = figures.fig10_loss_tradeoff as unknown as {
+    rows: LossRow[];
+    R2: Record<string, number>;
+    model: string;
+  };
+  return { rows: f.rows, r2: f.R2, model: f.model };
+}

@@ -3,16 +3,16 @@ import type { PipelineSpec } from "../engine/mod.ts";
 import { datasets } from "./datasets.ts";
 import { demo } from "./demo.ts";
 import { tokenizer } from "./tokenizer.ts";
-import { eSweepFull, eSweepSmoke } from "./e_sweep.ts";
+import { studyFull, studySmoke } from "./study.ts";
 
 /** Pipelines by name. */
 export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({
   demo,
   datasets,
   tokenizer,
-  "e-sweep": eSweepFull,
-  smoke: eSweepSmoke,
+  study: studyFull,
+  smoke: studySmoke,
 });
 
 /** The pipeline `reproduce` runs when none is named. */
-export const DEFAULT_PIPELINE = "e-sweep";
+export const DEFAULT_PIPELINE = "study";

@@ -1,6 +1,6 @@
-/** Every pipeline validates; the smoke pipeline (the e-sweep DAG at toy size) runs end to end through the CLI. */
+/** Every pipeline validates; the smoke pipeline (the study's DAG at toy size) runs end to end through the CLI. */
 import { assert, assertEquals } from "../testing/asserts.ts";
-import { buildGraph } from "../engine/mod.ts";
+import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES } from "./mod.ts";
 
@@ -10,13 +10,13 @@ Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", 
     assert(buildGraph(spec, STAGE_KINDS).nodes.length > 0, name);
   }
   assert(DEFAULT_PIPELINE in PIPELINES);
-  const full = buildGraph(PIPELINES["e-sweep"], STAGE_KINDS),
+  const full = buildGraph(PIPELINES.study, STAGE_KINDS),
     smoke = buildGraph(PIPELINES.smoke, STAGE_KINDS);
   const kinds = (g: typeof full) => [...new Set(g.nodes.map((n) => n.kind))].sort();
   assertEquals(kinds(smoke), kinds(full)); // the same DAG, smaller
 });
 
-Deno.test("smoke: reproduce runs the whole E-sweep DAG and publishes its report", async () => {
+Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", async () => {
   const data = await Deno.makeTempDir();
   const main = new URL("../main.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -24,13 +24,22 @@ Deno.test("smoke: reproduce runs the whole E-sweep DAG and publishes its report"
   }).output();
   const text = new TextDecoder().decode(out.stdout), err = new TextDecoder().decode(out.stderr);
   assertEquals(out.code, 0, err.slice(-2000));
-  assert(/21 ran, 0 fresh, 0 failed/.test(text), text);
+  // Stages with equal keys (the size and loss sweeps' S-B/16 c=4 is the E sweep's) are built once.
+  const graph = buildGraph(PIPELINES.smoke, STAGE_KINDS);
+  const plan = await planGraph(graph, STAGE_KINDS, new Cache(await Deno.makeTempDir())); // keys only
+  const unique = new Set([...plan.byId.values()].map((i) => i.key)).size;
+  const n = graph.nodes.length;
+  assert(new RegExp(`${unique} ran, 0 fresh, ${n - unique} shared, 0 failed`).test(text), text);
   const report = /report: (\S+index\.html)/.exec(text)?.[1];
   assert(report, text);
   const index = await Deno.readTextFile(report);
   assert(index.includes("E sweep verdicts"), "index page");
+  for (const page of ["e_sweep.html", "sizes.html", "losses.html"]) {
+    assert(index.includes(`href="${page}"`), `index links ${page}`);
+    assert((await Deno.stat(report.replace("index.html", page))).isFile, page);
+  }
   const again = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--data", data],
   }).output();
-  assert(new TextDecoder().decode(again.stdout).includes("0 ran, 21 fresh"));
+  assert(new TextDecoder().decode(again.stdout).includes(`0 ran, ${n} fresh`));
 });

@@ -65,3 +65,127 @@ export function curveChart(points: { run: string; step: number; loss: number }[]
     },
   };
 }
+
+/** One model of an encoder/decoder size sweep, placed once at its encoder size and once at its decoder size. */
+export interface ScalingPoint {
+  source: "ours" | "paper";
+  model: string;
+  /** Which tower's size is on the x axis. */
+  tower: "encoder" | "decoder";
+  params: number;
+  value: number;
+}
+
+/**
+ * A metric against tower size (log2 parameters), one colour per tower with its least-squares line
+ * (the paper's Figs. 6 and 7 overlaid): a flat encoder line and a sloped decoder line is the finding.
+ */
+export function scalingChart(
+  metric: string,
+  points: ScalingPoint[],
+  o: { logY?: boolean; ourLabel?: string } = {},
+): Spec {
+  const panel = (source: "ours" | "paper", title: string): Spec => {
+    const y = {
+      field: "value",
+      type: "quantitative",
+      title: source === "ours" ? (o.ourLabel ?? metric) : `${metric} (Inception)`,
+      scale: o.logY ? { type: "log" } : { zero: false },
+    };
+    const x = {
+      field: "params",
+      type: "quantitative",
+      title: source === "ours" ? "tower parameters" : "tower parameters (M)",
+      scale: { type: "log", base: 2 },
+    };
+    return {
+      title,
+      width: 260,
+      height: 200,
+      data: { values: points.filter((p) => p.source === source) },
+      layer: [
+        {
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            x,
+            y,
+            color: { field: "tower", type: "nominal", title: "size of" },
+            shape: { field: "tower", type: "nominal" },
+            tooltip: [{ field: "model" }, { field: "tower" }, { field: "params" }, {
+              field: "value",
+              format: ".4g",
+            }],
+          },
+        },
+        {
+          transform: [{
+            regression: "value",
+            on: "params",
+            groupby: ["tower"],
+            method: o.logY ? "pow" : "log",
+          }],
+          mark: { type: "line", strokeDash: [4, 3] },
+          encoding: { x, y, color: { field: "tower", type: "nominal" } },
+        },
+      ],
+    };
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `${metric} vs encoder and decoder size`,
+    hconcat: [panel("ours", "ours"), panel("paper", "paper (Figs. 6-7, ImageNet val)")],
+    resolve: { scale: { color: "independent", shape: "independent" } },
+  };
+}
+
+/** One loss variant's perceptual and pixel metrics. */
+export interface TradeoffPoint {
+  source: "ours" | "paper";
+  loss: string;
+  x: number;
+  y: number;
+}
+
+/** Pixel metric (y) against perceptual metric (x) across losses, each point labelled with its loss (Fig. 10). */
+export function tradeoffChart(
+  x: string,
+  y: string,
+  points: TradeoffPoint[],
+  o: { logX?: boolean; ourX?: string } = {},
+): Spec {
+  const panel = (source: "ours" | "paper", title: string): Spec => {
+    const enc = {
+      x: {
+        field: "x",
+        type: "quantitative",
+        title: source === "ours" ? (o.ourX ?? x) : `${x} (Inception)`,
+        scale: o.logX ? { type: "log" } : { zero: false },
+      },
+      y: { field: "y", type: "quantitative", title: y, scale: { zero: false } },
+    };
+    return {
+      title,
+      width: 280,
+      height: 210,
+      data: { values: points.filter((p) => p.source === source) },
+      layer: [
+        {
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            ...enc,
+            tooltip: [{ field: "loss" }, { field: "x", format: ".4g" }, { field: "y", format: ".4g" }],
+          },
+        },
+        {
+          mark: { type: "text", align: "left", dx: 6, fontSize: 10 },
+          encoding: { ...enc, text: { field: "loss" } },
+        },
+      ],
+    };
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `${y} vs ${x} across reconstruction losses`,
+    hconcat: [panel("ours", "ours"), panel("paper", "paper (Fig. 10, ImageNet val)")],
+  };
+}

@@ -39,7 +39,59 @@ const sweep: StageDecl[] = [
     id: "report",
     kind: "report",
     params: { title: "test report" },
-    inputs: { evals: "ev[*]", tokenizers: "tok[*]" },
+    inputs: {
+      evals: "ev[*]",
+      tokenizers: "tok[*]",
+      sizeEvals: "ev-size[*]",
+      sizeTokenizers: "tok-size[*]",
+      lossEvals: "ev-loss[*]",
+      lossTokenizers: "tok-loss[*]",
+    },
+  },
+  // Encoder/decoder sizes (three pairs: two sizes of each tower) and losses (2 x 2).
+  {
+    id: "tok-size",
+    kind: "tokenizer",
+    matrix: { v: ["S-S", "S-B", "B-S"] },
+    params: { variant: "${v}/16", codeWidth: 4, steps: 6, batchSize: 16, lr: 0.02, evalSamples: 16 },
+    inputs: { data: "data" },
+  },
+  {
+    id: "ev-size",
+    kind: "evaluate",
+    matrix: { v: ["S-S", "S-B", "B-S"] },
+    params: { samples: 32, batchSize: 32 },
+    inputs: { tokenizer: "tok-size[v=${v}]", data: "data", features: "feat" },
+  },
+  {
+    id: "pnet",
+    kind: "featurenet",
+    seed: 2,
+    params: { steps: 10, batchSize: 32, features: 16, patchWidth: 8, patch: 8 },
+    inputs: { data: "data" },
+  },
+  {
+    id: "tok-loss",
+    kind: "tokenizer",
+    matrix: { recon: ["l2", "l1"], w: [0, 1] },
+    params: {
+      variant: "S-S/16",
+      codeWidth: 4,
+      recon: "${recon}",
+      perceptualWeight: "${w}",
+      steps: 6,
+      batchSize: 16,
+      lr: 0.02,
+      evalSamples: 16,
+    },
+    inputs: { data: "data", features: "pnet" },
+  },
+  {
+    id: "ev-loss",
+    kind: "evaluate",
+    matrix: { recon: ["l2", "l1"], w: [0, 1] },
+    params: { samples: 32, batchSize: 32 },
+    inputs: { tokenizer: "tok-loss[recon=${recon},w=${w}]", data: "data", features: "feat" },
   },
 ];
 
@@ -58,11 +110,31 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
   const rep = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("report")!.lookup;
   assert(rep.state === "hit");
   const files = rep.artifact.manifest.files.map((f) => f.path);
-  for (const f of ["index.html", "e_sweep.html", "verdicts.json", "charts/rPSNR.svg", "charts/curves.svg"]) {
+  for (
+    const f of [
+      "index.html",
+      "e_sweep.html",
+      "sizes.html",
+      "losses.html",
+      "verdicts.json",
+      "charts/rPSNR.svg",
+      "charts/curves.svg",
+      "charts/sizes_rPSNR.svg",
+      "charts/losses_rFID_rSSIM.svg",
+    ]
+  ) {
     assert(files.includes(f), f);
   }
   const verdicts = JSON.parse(await Deno.readTextFile(rep.artifact.path("verdicts.json")));
   assertEquals(verdicts.verdicts.map((v: { metric: string }) => v.metric), ["rFID", "rPSNR", "rSSIM", "rIS"]);
+  assertEquals(verdicts.sizes.verdicts.length, 4);
+  assertEquals(verdicts.losses.verdicts.map((v: { pair: string }) => v.pair), [
+    "rFID vs rSSIM",
+    "rFID vs rPSNR",
+    "rIS vs rSSIM",
+    "rIS vs rPSNR",
+  ]);
+  assertEquals(verdicts.losses.perceptualEffects.length, 2); // L1 and L2, each 0 -> 1
   assert((await Deno.readTextFile(rep.artifact.path("charts/rPSNR.svg"))).startsWith("<svg"));
   const html = await Deno.readTextFile(rep.artifact.path("e_sweep.html"));
   assert(
@@ -103,23 +175,23 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
             !r.url().startsWith("file:") && !r.url().startsWith("data:") &&
             errors.push(`network request ${r.url()}`),
         );
-        await page.goto(`file://${rep.artifact.path("e_sweep.html")}`);
-        await page.waitForFunction(
-          `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,
-          undefined,
-          {
-            timeout: 20_000,
-          },
-        );
-        const marks = await page.$$eval(
-          ".chart",
-          (els) =>
-            els.map((e) => [e.id, e.querySelectorAll("svg .mark-line path, svg .mark-symbol path").length]),
-        );
-        assertEquals(marks.length, 5);
-        for (const [id, n] of marks) assert(Number(n) > 0, `chart ${id} has no marks`);
-        await Deno.mkdir(ARTIFACTS, { recursive: true });
-        await page.screenshot({ path: join(ARTIFACTS, "e_sweep.png"), fullPage: true });
+        for (const [file, charts] of [["e_sweep.html", 5], ["sizes.html", 5], ["losses.html", 3]] as const) {
+          await page.goto(`file://${rep.artifact.path(file)}`);
+          await page.waitForFunction(
+            `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,
+            undefined,
+            { timeout: 20_000 },
+          );
+          const marks = await page.$$eval(
+            ".chart",
+            (els) =>
+              els.map((e) => [e.id, e.querySelectorAll("svg .mark-line path, svg .mark-symbol path").length]),
+          );
+          assertEquals(marks.length, charts, file);
+          for (const [id, n] of marks) assert(Number(n) > 0, `${file}: chart ${id} has no marks`);
+          await Deno.mkdir(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: join(ARTIFACTS, file.replace(".html", ".png")), fullPage: true });
+        }
         assertEquals(errors, []);
       } finally {
         await browser.close();

@@ -1,0 +1,148 @@
+/**
+ * The paper's reconstruction experiments at CPU scale, one DAG sharing its dataset, feature network
+ * and cache:
+ * - Fig. 2, the E sweep: tokenizers over channels c for three patch sizes whose token counts keep the
+ *   paper's 4x steps (its p = 8/16/32 at 256p give L = 1024/256/64; ours p = 4/8/16 at 32p give
+ *   L = 64/16/4). E = L x c spans 4 .. 1024 floats for 1024 pixel values (1 to 256 values per float,
+ *   the one-channel counterpart of the paper's 3 to 768).
+ * - Figs. 6-7, encoder/decoder sizes: the paper's seven (encoder, decoder) pairs at one (p, c).
+ * - Fig. 10, losses: L1 or L2 with a perceptual term of weight 0 / 0.5 / 1 at the same (p, c); the
+ *   perceptual network is a second feature network (another seed and patch), not the one measuring rFID.
+ * Every tokenizer is evaluated for rFID/rIS/rPSNR/rSSIM; the report puts each beside the paper's figure.
+ */
+import { definePipeline, type PipelineSpec } from "../engine/mod.ts";
+
+/** The paper's encoder-decoder pairs of Figs. 6-9. */
+export const SIZE_PAIRS = ["S-S", "S-B", "B-S", "B-B", "S-L", "B-L", "L-L"];
+
+/** Builds the study at a given size (the full study, or the smoke test CI runs). */
+export function study(o: {
+  name: string;
+  doc: string;
+  source: "fashion-mnist" | "mnist";
+  limit: number;
+  patches: number[];
+  channels: number[];
+  /** Patch and channels of the size and loss sweeps. */
+  fixed: { p: number; c: number };
+  steps: number;
+  featureSteps: number;
+  evalSamples: number;
+}): PipelineSpec {
+  // Short CPU runs need a larger LR than the paper's 100k-step 1e-4 per 256 samples.
+  const recipe = { steps: o.steps, batchSize: 64, lr: 2e-3, checkpointEvery: 100 };
+  const losses = { recon: ["l2", "l1"], w: [0, 0.5, 1] };
+  return definePipeline({
+    name: o.name,
+    doc: o.doc,
+    seed: 0,
+    stages: [
+      {
+        id: "data",
+        kind: "dataset",
+        params: { source: o.source, resolution: 32, fit: "pad", limit: o.limit },
+      },
+      { id: "featurenet", kind: "featurenet", params: { steps: o.featureSteps }, inputs: { data: "data" } },
+      // Fig. 2: the E sweep.
+      {
+        id: "tokenizer",
+        kind: "tokenizer",
+        matrix: { p: o.patches, c: o.channels },
+        params: { variant: "S-B/${p}", codeWidth: "${c}", ...recipe },
+        inputs: { data: "data" },
+      },
+      {
+        id: "evaluate",
+        kind: "evaluate",
+        matrix: { p: o.patches, c: o.channels },
+        params: { samples: o.evalSamples },
+        inputs: { tokenizer: "tokenizer[p=${p},c=${c}]", data: "data", features: "featurenet" },
+      },
+      // Figs. 6-7: encoder and decoder sizes (S-B is the E sweep's tokenizer at the same (p, c): one cache entry).
+      {
+        id: "tokenizer-size",
+        kind: "tokenizer",
+        matrix: { v: SIZE_PAIRS },
+        params: { variant: `\${v}/${o.fixed.p}`, codeWidth: o.fixed.c, ...recipe },
+        inputs: { data: "data" },
+      },
+      {
+        id: "evaluate-size",
+        kind: "evaluate",
+        matrix: { v: SIZE_PAIRS },
+        params: { samples: o.evalSamples },
+        inputs: { tokenizer: "tokenizer-size[v=${v}]", data: "data", features: "featurenet" },
+      },
+      // Fig. 10: losses, with a perceptual network that is not the evaluation's.
+      {
+        id: "perceptual-net",
+        kind: "featurenet",
+        seed: 1,
+        params: { steps: o.featureSteps, patch: 8 },
+        inputs: { data: "data" },
+      },
+      {
+        id: "tokenizer-loss",
+        kind: "tokenizer",
+        matrix: losses,
+        params: {
+          variant: `S-B/${o.fixed.p}`,
+          codeWidth: o.fixed.c,
+          recon: "${recon}",
+          perceptualWeight: "${w}",
+          ...recipe,
+        },
+        inputs: { data: "data", features: "perceptual-net" },
+      },
+      {
+        id: "evaluate-loss",
+        kind: "evaluate",
+        matrix: losses,
+        params: { samples: o.evalSamples },
+        inputs: { tokenizer: "tokenizer-loss[recon=${recon},w=${w}]", data: "data", features: "featurenet" },
+      },
+      {
+        id: "report",
+        kind: "report",
+        params: { title: "ViTok reproduction", dataset: `${o.source} 32x32` },
+        inputs: {
+          evals: "evaluate[*]",
+          tokenizers: "tokenizer[*]",
+          sizeEvals: "evaluate-size[*]",
+          sizeTokenizers: "tokenizer-size[*]",
+          lossEvals: "evaluate-loss[*]",
+          lossTokenizers: "tokenizer-loss[*]",
+        },
+      },
+    ],
+  });
+}
+
+/** The full CPU-scale study on Fashion-MNIST: 15 + 7 + 6 tokenizers (one shared). */
+export const studyFull = study({
+  name: "study",
+  doc:
+    "Figs. 2, 6-7 and 10 at CPU scale on Fashion-MNIST 32x32: E sweep (3 p x 5 c), 7 encoder-decoder sizes, 6 losses; evaluated and reported",
+  source: "fashion-mnist",
+  limit: 0,
+  patches: [4, 8, 16],
+  channels: [1, 2, 4, 8, 16],
+  fixed: { p: 8, c: 2 },
+  steps: 800,
+  featureSteps: 3000,
+  evalSamples: 2000,
+});
+
+/** The same DAG in minutes, for CI and a first look: tiny tokenizers on a slice of MNIST. */
+export const studySmoke = study({
+  name: "smoke",
+  doc: "the study's DAG at toy size (minutes): 3 x 3 E sweep, 7 sizes, 6 losses, 30 steps each",
+  source: "mnist",
+  limit: 256,
+  patches: [4, 8, 16],
+  channels: [1, 4, 16],
+  fixed: { p: 16, c: 4 },
+  steps: 30,
+  featureSteps: 100,
+  evalSamples: 64,
+});

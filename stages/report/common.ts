@@ -1,0 +1,83 @@
+/**
+ * Pieces every report page shares: the page record the stage writes, verdict labels, training curves,
+ * sample grids and the provenance table.
+ *
+ * @module
+ */
+import { type Artifact, formatDuration, readArrow } from "../../engine/mod.ts";
+import { esc, inlinePng, raw, table } from "../../report/html.ts";
+import { curveChart, type Spec } from "../../report/specs.ts";
+import type { Run } from "./runs.ts";
+
+/** One rendered page of the report. */
+export interface Page {
+  /** File name, e.g. "e_sweep.html". */
+  file: string;
+  /** Link text in the navigation. */
+  nav: string;
+  title: string;
+  body: string;
+  /** Chart id -> spec; ids are unique across pages (they name the exported SVGs). */
+  charts: Record<string, Spec>;
+  /** One line for the index: what the page shows and its verdicts. */
+  summary: string;
+  /** Verdict table for the index. */
+  verdictTable: string;
+  /** Machine-readable verdicts (verdicts.json). */
+  verdicts: unknown;
+}
+
+/** A verdict word, coloured. */
+export function verdictCell(v: string): { html: string } {
+  return raw(`<span class="v-${v.replace(/ /g, "-")}">${esc(v)}</span>`);
+}
+
+/** Loss-vs-step chart of the runs (at most ~300 points per run). */
+export async function curves(
+  runs: Run[],
+  label: (r: Run) => string = (r) => r.id,
+): Promise<Spec | undefined> {
+  const pts: { run: string; step: number; loss: number }[] = [];
+  for (const r of runs) {
+    const t = await readArrow(r.tokenizer.path("curve.arrow"));
+    const steps = t.getChild("step")!.toArray() as Int32Array,
+      loss = t.getChild("loss")!.toArray() as Float32Array;
+    const every = Math.max(1, Math.floor(steps.length / 300));
+    for (let i = 0; i < steps.length; i += every) pts.push({ run: label(r), step: steps[i], loss: loss[i] });
+  }
+  return pts.length ? curveChart(pts) : undefined;
+}
+
+/** Originals-over-reconstructions grids of the evaluations, inline. */
+export function grids(runs: Run[], caption: (r: Run) => string): string {
+  return runs.map((r) => {
+    const png = r.evaluation.manifest.files.some((f) => f.path === "grid.png")
+      ? Deno.readFileSync(r.evaluation.path("grid.png"))
+      : undefined;
+    return png
+      ? `<figure><figcaption>${esc(caption(r))}: originals over reconstructions</figcaption>${
+        inlinePng(png, r.id)
+      }</figure>`
+      : "";
+  }).join("");
+}
+
+/** Stage, key, backend, wall time and machine of each artifact. */
+export function provenance(artifacts: Artifact[]): string {
+  return table(
+    ["stage", "kind", "key", "backend", "wall time", "machine"],
+    artifacts.map((a) => [
+      a.manifest.stageId,
+      a.manifest.kind,
+      a.key.slice(0, 12),
+      String(a.manifest.info.backend ?? "-"),
+      formatDuration(a.manifest.durationMs / 1000),
+      `${a.manifest.info.cpu ?? ""} x${a.manifest.info.cores ?? ""}`,
+    ]),
+  );
+}
+
+/** Chart containers for the given chart ids. */
+export function chartDivs(ids: string[]): string {
+  return ids.map((k) => `<div class="chart" id="${k}"></div>`).join("");
+}

@@ -1,0 +1,127 @@
+/**
+ * The E-sweep page (the paper's Fig. 2): tables side by side, metric-vs-E charts with one line per
+ * patch size, verdicts (sign and R^2 of the log-E fits against the paper's), equal-E gaps, training
+ * curves, reconstructions and provenance.
+ *
+ * @module
+ */
+import { fig2 } from "../../paper/mod.ts";
+import { equalEGap, trendVerdict, type Verdict } from "../../report/fit.ts";
+import { esc, table } from "../../report/html.ts";
+import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
+import { chartDivs, curves, grids, type Page, provenance, verdictCell } from "./common.ts";
+import { METRICS, type Run } from "./runs.ts";
+
+const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
+  rFID: "i1k_rFID",
+  rPSNR: "i1k_rPSNR",
+  rSSIM: "i1k_rSSIM",
+  rIS: "i1k_rIS",
+};
+
+/** Builds the E-sweep page from its runs. */
+export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: string }): Promise<Page> {
+  const paper = fig2();
+  const charts: Record<string, Spec> = {};
+  const verdicts: Verdict[] = [];
+  const gaps: Record<string, { pairs: number; gap: number }> = {};
+  const network = runs[0]?.network ?? "";
+  for (const metric of METRICS) {
+    const ours = runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
+      E: r.E,
+      p: r.p,
+      value: r.metrics[metric],
+    }));
+    if (!ours.length) continue;
+    const paperPts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: Number(r[PAPER_KEY[metric]]) }));
+    verdicts.push(trendVerdict(metric, ours, paperPts, paper.r2[metric]?.i1k));
+    gaps[metric] = equalEGap(metric, ours);
+    const points: SweepPoint[] = [
+      ...runs.map((r) => ({ source: "ours" as const, p: r.p, c: r.c, E: r.E, value: r.metrics[metric] })),
+      ...paper.rows.map((r) => ({
+        source: "paper" as const,
+        p: r.p,
+        c: r.c,
+        E: r.E,
+        value: Number(r[PAPER_KEY[metric]]),
+      })),
+    ].filter((x) => Number.isFinite(x.value));
+    const featureBased = metric === "rFID" || metric === "rIS";
+    charts[`chart_${metric}`] = sweepChart(metric, points, {
+      logY: metric === "rFID",
+      ourLabel: featureBased && network ? `${metric}@${network}` : metric,
+    });
+  }
+  const metricCharts = Object.keys(charts);
+  const curve = await curves(runs);
+  if (curve) charts.chart_curves = curve;
+
+  const verdictTable = table(
+    [
+      "metric",
+      "verdict",
+      "our points",
+      "our slope / log2 E",
+      "our R²",
+      "paper slope",
+      "paper R² (refit)",
+      "paper R² (printed, i1k)",
+      "equal-E gap (of range)",
+    ],
+    verdicts.map((v) => [
+      v.metric,
+      verdictCell(v.verdict),
+      v.ours.n,
+      v.ours.slope,
+      v.ours.r2,
+      v.paper.slope,
+      v.paper.r2,
+      v.paperPrintedR2 ?? "-",
+      gaps[v.metric]?.pairs ? gaps[v.metric].gap : "-",
+    ]),
+    "Fits of each metric against log2 E (rFID log-log, as the paper). reproduced = same sign as the paper and R² ≥ 0.5.",
+  );
+  const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
+  const ours = table(
+    ["stage", "p", "c", "L", "E", "values / float", ...shown],
+    runs.map((
+      r,
+    ) => [r.id, r.p, r.c, r.L, r.E, r.valuesPerSample / r.E, ...shown.map((m) => r.metrics[m] ?? "")]),
+    `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
+      network || "the feature network"
+    }`,
+  );
+  const paperTable = table(
+    ["p", "c", "L", "E", "pixels / float", "rFID", "rIS", "rSSIM", "rPSNR"],
+    paper.rows.map((
+      r,
+    ) => [r.p, r.c, r.L, r.E, r.pixels_per_float, r.i1k_rFID, r.i1k_rIS, r.i1k_rSSIM, r.i1k_rPSNR]),
+    `Paper, Fig. 2 (${paper.model}; ImageNet val), decoded from the figure`,
+  );
+  const body = `
+<p class="note">Our tokenizers are CPU-sized (same depth/width ratios as the paper's S-B), trained briefly on other data at another
+resolution, and measured with another feature network (${
+    esc(network)
+  }), so absolute values are not comparable with the
+paper's. The page compares trends: the sign and strength of each metric's dependence on E, and whether points that share E
+coincide across patch sizes.</p>
+<h2>Verdicts</h2>${verdictTable}
+<h2>Metrics against E</h2>${chartDivs(metricCharts)}
+<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
+<h2>Training</h2>${curve ? chartDivs(["chart_curves"]) : ""}
+<h2>Reconstructions</h2>${grids(runs, (r) => `${r.id} (E = ${r.E})`)}
+<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+  return {
+    file: "e_sweep.html",
+    nav: "E sweep (Fig. 2)",
+    title: "reconstruction vs E (Fig. 2)",
+    body,
+    charts,
+    summary: `<a href="e_sweep.html">Reconstruction vs E</a> (Fig. 2): ${runs.length} tokenizers, ${
+      verdicts.map((v) => `${v.metric} ${v.verdict}`).join(", ")
+    }`,
+    verdictTable,
+    verdicts: { network, verdicts, gaps },
+  };
+}

@@ -1,0 +1,24 @@
+import { assertEquals } from "../../testing/asserts.ts";
+import { lossLabel, perceptualEffects } from "./losses.ts";
+import type { Run } from "./runs.ts";
+
+const run = (recon: string, perceptualWeight: number, rFID: number, rSSIM: number) =>
+  ({ recon, perceptualWeight, metrics: { rFID, rSSIM, rIS: 1, rPSNR: 20 } }) as unknown as Run;
+
+Deno.test("perceptualEffects(): strongest perceptual weight against none, per pixel loss", () => {
+  const effects = perceptualEffects([
+    run("l2", 0, 30, 0.8),
+    run("l2", 0.5, 25, 0.79),
+    run("l2", 1, 20, 0.78), // FID and SSIM both fall: the paper's trade-off
+    run("l1", 0, 30, 0.8),
+    run("l1", 1, 35, 0.78), // FID rises: not the paper's
+    run("l3", 1, 1, 1), // no baseline: skipped
+  ]);
+  assertEquals(effects.map((e) => [e.recon, e.weight, e.verdict]), [
+    ["l1", 1, "not reproduced"],
+    ["l2", 1, "reproduced"],
+  ]);
+  assertEquals(effects[1].delta.rFID, -10);
+  assertEquals(lossLabel({ recon: "l1", perceptualWeight: 0.5 }), "L1 + 0.5 P");
+  assertEquals(lossLabel({ recon: "l2", perceptualWeight: 0 }), "L2");
+});

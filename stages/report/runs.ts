@@ -1,0 +1,110 @@
+/**
+ * What the report knows about one trained and evaluated tokenizer: read from the tokenizer's and
+ * evaluation's manifests and the weights' schema (no TF.js, no recomputation).
+ *
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import { open } from "node:fs/promises";
+import { type Artifact, readArrow } from "../../engine/mod.ts";
+
+/** The reconstruction metrics every page reports, in the paper's order of Fig. 2. */
+export const METRICS = ["rFID", "rPSNR", "rSSIM", "rIS"] as const;
+
+/** One tokenizer with its evaluation. */
+export interface Run {
+  id: string;
+  /** Variant as the paper writes it, e.g. "S-B/8". */
+  variant: string;
+  encoder: string;
+  decoder: string;
+  p: number;
+  c: number;
+  L: number;
+  E: number;
+  valuesPerSample: number;
+  /** Parameters of the encoder / decoder ViT towers (their blocks and final norm). */
+  encoderParams: number;
+  decoderParams: number;
+  recon: string;
+  perceptualWeight: number;
+  metrics: Record<string, number>;
+  network: string;
+  tokenizer: Artifact;
+  evaluation: Artifact;
+}
+
+/** Schema metadata of an Arrow file, read from its footer only. */
+async function arrowMetadata(path: string): Promise<Map<string, string>> {
+  const h = await open(path, "r");
+  try {
+    const r = await arrow.RecordBatchReader.from(h);
+    await r.open();
+    return r.schema.metadata;
+  } finally {
+    await h.close();
+  }
+}
+
+/** Parameter counts per tower from the saved weights (names `encoder.*`, `decoder.*`). */
+async function towerParams(weights: string): Promise<{ encoder: number; decoder: number }> {
+  const t = await readArrow(weights);
+  const names = t.getChild("name")!.toArray() as string[];
+  const shapes = t.getChild("shape")!;
+  const out = { encoder: 0, decoder: 0 };
+  for (let i = 0; i < names.length; i++) {
+    const tower = names[i].split(".")[0];
+    if (tower !== "encoder" && tower !== "decoder") continue;
+    const shape = Array.from(shapes.get(i) as ArrayLike<number>);
+    out[tower] += shape.reduce((a, b) => a * b, 1);
+  }
+  return out;
+}
+
+/** Pairs each evaluation with its tokenizer (by key) and reads what the pages need, sorted by p then c. */
+export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Promise<Run[]> {
+  const byKey = new Map(tokenizers.map((t) => [t.key, t]));
+  const runs: Run[] = [];
+  for (const ev of evals) {
+    const tokKey = ev.manifest.inputs.tokenizer?.[0]?.key;
+    const tok = tokKey ? byKey.get(tokKey) : undefined;
+    if (!tok) {
+      throw new Error(
+        `evaluation "${ev.manifest.stageId}" reads a tokenizer that is not among this report's tokenizer inputs`,
+      );
+    }
+    const variant = String(tok.manifest.params.variant);
+    const m = /^([SBL])-([SBL])\/(?:(\d+)x)?(\d+)$/.exec(variant);
+    const config = JSON.parse((await arrowMetadata(tok.path("weights.arrow"))).get("config") ?? "{}");
+    const towers = await towerParams(tok.path("weights.arrow"));
+    const metrics: Record<string, number> = {};
+    let network = "";
+    for (const [k, v] of Object.entries(ev.manifest.metrics)) {
+      const base = k.split("@")[0];
+      if ((METRICS as readonly string[]).includes(base) && typeof v === "number") {
+        metrics[base] = v;
+        if (k.includes("@")) network = k.split("@")[1];
+      }
+    }
+    runs.push({
+      id: tok.manifest.stageId,
+      variant,
+      encoder: m?.[1] ?? "?",
+      decoder: m?.[2] ?? "?",
+      p: Number(m?.[4]),
+      c: Number(tok.manifest.params.codeWidth),
+      L: Number(tok.manifest.metrics.tokens),
+      E: Number(tok.manifest.metrics.E),
+      valuesPerSample: config.frames * config.size * config.size * config.channels,
+      encoderParams: towers.encoder,
+      decoderParams: towers.decoder,
+      recon: String(tok.manifest.params.recon ?? "l2"),
+      perceptualWeight: Number(tok.manifest.params.perceptualWeight ?? 0),
+      metrics,
+      network,
+      tokenizer: tok,
+      evaluation: ev,
+    });
+  }
+  return runs.sort((a, b) => a.p - b.p || a.c - b.c);
+}

@@ -1,0 +1,151 @@
+/**
+ * The encoder/decoder size page (the paper's Figs. 6-7, reconstruction): tokenizers that differ only
+ * in their encoder and decoder sizes, each metric against log2 tower parameters for both towers,
+ * with the verdict that the decoder's size matters and the encoder's does not.
+ *
+ * @module
+ */
+import { encDecScaling } from "../../paper/mod.ts";
+import { type ScalingVerdict, scalingVerdict } from "../../report/fit.ts";
+import { esc, table } from "../../report/html.ts";
+import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
+import { chartDivs, curves, grids, type Page, provenance, verdictCell } from "./common.ts";
+import { METRICS, type Run } from "./runs.ts";
+
+/** Builds the encoder/decoder size page from its runs. */
+export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: string }): Promise<Page> {
+  const paper = encDecScaling();
+  const network = runs[0]?.network ?? "";
+  const charts: Record<string, Spec> = {};
+  const verdicts: ScalingVerdict[] = [];
+  const model = (r: Run) => `${r.encoder}-${r.decoder}`;
+  for (const metric of METRICS) {
+    const ours = runs.filter((r) => Number.isFinite(r.metrics[metric]));
+    if (!ours.length) continue;
+    const paperPts = paper.rows.map((r) => ({
+      encoderParams: r.enc_params_M,
+      decoderParams: r.dec_params_M,
+      value: r[metric],
+    }));
+    verdicts.push(
+      scalingVerdict(
+        metric,
+        ours.map((r) => ({
+          encoderParams: r.encoderParams,
+          decoderParams: r.decoderParams,
+          value: r.metrics[metric],
+        })),
+        paperPts,
+        { encoder: paper.r2.encoder_recon[metric], decoder: paper.r2.decoder_recon[metric] },
+      ),
+    );
+    const points: ScalingPoint[] = [
+      ...ours.flatMap((r) => [
+        {
+          source: "ours" as const,
+          model: model(r),
+          tower: "encoder" as const,
+          params: r.encoderParams,
+          value: r.metrics[metric],
+        },
+        {
+          source: "ours" as const,
+          model: model(r),
+          tower: "decoder" as const,
+          params: r.decoderParams,
+          value: r.metrics[metric],
+        },
+      ]),
+      ...paper.rows.flatMap((r) => [
+        {
+          source: "paper" as const,
+          model: r.model,
+          tower: "encoder" as const,
+          params: r.enc_params_M,
+          value: r[metric],
+        },
+        {
+          source: "paper" as const,
+          model: r.model,
+          tower: "decoder" as const,
+          params: r.dec_params_M,
+          value: r[metric],
+        },
+      ]),
+    ];
+    const featureBased = metric === "rFID" || metric === "rIS";
+    charts[`chart_sizes_${metric}`] = scalingChart(metric, points, {
+      logY: metric === "rFID",
+      ourLabel: featureBased && network ? `${metric}@${network}` : metric,
+    });
+  }
+  const metricCharts = Object.keys(charts);
+  const curve = await curves(runs, model);
+  if (curve) charts.chart_sizes_curves = curve;
+
+  const verdictTable = table(
+    [
+      "metric",
+      "verdict",
+      "our R² (decoder)",
+      "our R² (encoder)",
+      "our slope / doubling (decoder)",
+      "our slope / doubling (encoder)",
+      "paper R² refit (dec / enc)",
+      "paper R² printed (dec / enc)",
+    ],
+    verdicts.map((v) => [
+      v.metric,
+      verdictCell(v.verdict),
+      v.ours.decoder.r2,
+      v.ours.encoder.r2,
+      v.ours.decoder.slope,
+      v.ours.encoder.slope,
+      `${v.paper.decoder.r2.toFixed(2)} / ${v.paper.encoder.r2.toFixed(2)}`,
+      `${v.paperPrintedR2?.decoder ?? "-"} / ${v.paperPrintedR2?.encoder ?? "-"}`,
+    ]),
+    "Each metric (rFID in log10) fitted on log2 tower parameters over all pairs. reproduced = the decoder fit has the paper's sign, R² ≥ 0.5 and beats the encoder fit.",
+  );
+  const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
+  const first = runs[0];
+  const ours = table(
+    ["stage", "enc-dec", "encoder params", "decoder params", ...shown],
+    runs.map((
+      r,
+    ) => [r.id, model(r), r.encoderParams, r.decoderParams, ...shown.map((m) => r.metrics[m] ?? "")]),
+    `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}${
+      first ? `, p = ${first.p}, c = ${first.c}, E = ${first.E}` : ""
+    }; rFID/rIS on ${network || "the feature network"}`,
+  );
+  const paperTable = table(
+    ["enc-dec", "encoder (M)", "decoder (M)", "rFID", "rIS", "rSSIM", "rPSNR"],
+    paper.rows.map((r) => [r.model, r.enc_params_M, r.dec_params_M, r.rFID, r.rIS, r.rSSIM, r.rPSNR]),
+    `Paper, Figs. 6-9 (${paper.fixed}; ImageNet val)`,
+  );
+  const body = `
+<p class="note">The same tokenizer recipe with the encoder and decoder sizes varied (CPU presets S, B, L keep the paper's
+ratios: B has S's width at twice its depth, L 1.5x B's width at twice its depth). Absolute values are not comparable with
+the paper's (other data, resolution, feature network${
+    network ? `: ${esc(network)}` : ""
+  }); the page compares which
+tower's size explains each metric.</p>
+<h2>Verdicts</h2>${verdictTable}
+<h2>Metrics against tower size</h2>${chartDivs(metricCharts)}
+<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
+<h2>Training</h2>${curve ? chartDivs(["chart_sizes_curves"]) : ""}
+<h2>Reconstructions</h2>${grids(runs, model)}
+<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+  return {
+    file: "sizes.html",
+    nav: "Encoder/decoder size (Figs. 6-7)",
+    title: "reconstruction vs encoder and decoder size (Figs. 6-7)",
+    body,
+    charts,
+    summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-7): ${runs.length} tokenizers, ${
+      verdicts.map((v) => `${v.metric} ${v.verdict}`).join(", ")
+    }`,
+    verdictTable,
+    verdicts: { network, verdicts },
+  };
+}
