@@ -9,9 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { AdamW } from "../models/optim.ts";
-import { ViTok } from "../models/vitok.ts";
-import { BENCH_MODELS } from "./models.ts";
+import { BENCH_MODELS, benchStep } from "./models.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -58,21 +56,9 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
 
 const cfg = make();
 const batch = Number(values.batch);
-const model = new ViTok(cfg, 0);
-const vars = model.variables();
-const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
-const x = tf.randomUniform([batch * model.L, model.patchDim], -1, 1, "float32", 1) as tf.Tensor2D;
-const step = (i: number) => {
-  const { value, grads } = tf.variableGrads(() => {
-    const noise = tf.randomNormal([batch * model.L, cfg.codeWidth], 0, 1, "float32", i) as tf.Tensor2D;
-    return model.losses(x, batch, noise, { klWeight: 1e-3, recon: "l2" }).total;
-  }, [...vars.values()]);
-  const t = performance.now();
-  opt.apply(grads, 1e-4);
-  if (timing) optMs += performance.now() - t;
-  value.dataSync();
-  tf.dispose([value, ...Object.values(grads)]);
-};
+const { step } = benchStep(cfg, batch, (ms) => {
+  if (timing) optMs += ms;
+});
 step(0);
 step(0);
 const steps = Number(values.steps);

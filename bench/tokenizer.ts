@@ -13,31 +13,17 @@
  * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N]
  */
 import { cpus } from "node:os";
-import { writeBenchReport } from "./page.ts";
-import * as tf from "@tensorflow/tfjs";
+import { type BenchRow, writeBenchReport } from "./page.ts";
 import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { AdamW } from "../models/optim.ts";
-import { forwardMacs, ViTok } from "../models/vitok.ts";
-import { BENCH_MODELS as MODELS } from "./models.ts";
+import { forwardMacs } from "../models/vitok.ts";
+import { BENCH_MODELS as MODELS, benchStep } from "./models.ts";
 
 async function measure(backend: BackendName, name: string, steps: number, batch: number) {
   const info = await initBackend(backend);
   const cfg = MODELS[name]();
-  const model = new ViTok(cfg, 0);
-  const vars = model.variables();
-  const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
-  const x = tf.randomUniform([batch * model.L, model.patchDim], -1, 1, "float32", 1) as tf.Tensor2D;
-  const step = (i: number) => {
-    const { value, grads } = tf.variableGrads(() => {
-      const noise = tf.randomNormal([batch * model.L, cfg.codeWidth], 0, 1, "float32", i) as tf.Tensor2D;
-      return model.losses(x, batch, noise, { klWeight: 1e-3, recon: "l2" }).total;
-    }, [...vars.values()]);
-    opt.apply(grads, 1e-4);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
+  const { step } = benchStep(cfg, batch);
   step(0); // warm-up (kernel setup, heap growth)
   const times: number[] = [];
   for (let i = 1; i <= steps; i++) {
@@ -72,16 +58,7 @@ const { values } = parseArgs({
 });
 const backends = (values.backends ?? "wasm-blas,wasm,cpu").split(",");
 const batch = values.batch ?? "64";
-type Row = {
-  runner: string;
-  model: string;
-  batch: number;
-  msPerStep: number;
-  stepsPerSec: number;
-  imagesPerSec: number;
-  gflops: number;
-  rssMiB: number;
-};
+type Row = BenchRow;
 const rows: Row[] = [];
 const print = (r: Row) =>
   console.log(
