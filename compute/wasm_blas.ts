@@ -282,27 +282,19 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
     if (onesCache.length < n) onesCache = new Float32Array(Math.max(n, 2 * onesCache.length)).fill(1);
     return onesCache.subarray(0, n);
   };
-  const stockSum = original("Sum");
-  tf.registerKernel({
-    kernelName: "Sum",
-    backendName: "wasm",
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
-      return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims)) || stockSum(args);
-    },
-  });
-  const stockMean = original("Mean");
-  tf.registerKernel({
-    kernelName: "Mean",
-    backendName: "wasm",
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
-      return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims, true)) ||
-        stockMean(args);
-    },
-  });
+  for (const [name, mean] of [["Sum", false], ["Mean", true]] as const) {
+    const stock = original(name);
+    tf.registerKernel({
+      kernelName: name,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { axis, keepDims } = args.attrs as { axis: number | number[] | null; keepDims: boolean };
+        return (x.dtype === "float32" && sumByGemv(backend, sgemv, ones, x, axis, keepDims, mean)) ||
+          stock(args);
+      },
+    });
+  }
   if (typeof backend.incRef === "function") {
     const stockCast = original("Cast");
     tf.registerKernel({
