@@ -81,3 +81,23 @@ export function provenance(artifacts: Artifact[]): string {
 export function chartDivs(ids: string[]): string {
   return ids.map((k) => `<div class="chart" id="${k}"></div>`).join("");
 }
+
+/**
+ * The part every experiment page ends with: our table beside the paper's, training curves, originals
+ * over reconstructions, provenance and the pipeline line.
+ */
+export function pageTail(o: {
+  ours: string;
+  paper: string;
+  /** Chart id of the training curves, when there are any. */
+  curveId?: string;
+  runs: Run[];
+  caption: (r: Run) => string;
+  pipeline: string;
+}): string {
+  return `<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${o.ours}</div><div>${o.paper}</div></div>
+<h2>Training</h2>${o.curveId ? chartDivs([o.curveId]) : ""}
+<h2>Reconstructions</h2>${grids(o.runs, o.caption)}
+<h2>Provenance</h2>${provenance(o.runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+}

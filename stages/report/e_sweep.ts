@@ -9,7 +9,7 @@ import { fig2 } from "../../paper/mod.ts";
 import { equalEGap, trendVerdict, type Verdict } from "../../report/fit.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
-import { chartDivs, curves, grids, type Page, provenance, verdictCell } from "./common.ts";
+import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
@@ -107,11 +107,16 @@ paper's. The page compares trends: the sign and strength of each metric's depend
 coincide across patch sizes.</p>
 <h2>Verdicts</h2>${verdictTable}
 <h2>Metrics against E</h2>${chartDivs(metricCharts)}
-<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
-<h2>Training</h2>${curve ? chartDivs(["chart_curves"]) : ""}
-<h2>Reconstructions</h2>${grids(runs, (r) => `${r.id} (E = ${r.E})`)}
-<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+${
+    pageTail({
+      ours,
+      paper: paperTable,
+      curveId: curve ? "chart_curves" : undefined,
+      runs,
+      caption: (r) => `${r.id} (E = ${r.E})`,
+      pipeline: o.pipeline,
+    })
+  }`;
   return {
     file: "e_sweep.html",
     nav: "E sweep (Fig. 2)",

@@ -9,7 +9,7 @@ import { lossTradeoff } from "../../paper/mod.ts";
 import { type TradeoffVerdict, tradeoffVerdict } from "../../report/fit.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
-import { chartDivs, curves, grids, type Page, provenance, verdictCell } from "./common.ts";
+import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
 import { type Run } from "./runs.ts";
 
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
@@ -164,11 +164,16 @@ with another seed and patch size than the one that measures rFID/rIS (${
 from its Inception. There is no GAN stage yet. Absolute values are not comparable with the paper's.</p>
 <h2>Verdicts</h2>${verdictTable}${effectTable}
 <h2>Pixel metrics against perceptual metrics</h2>${chartDivs(metricCharts)}
-<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
-<h2>Training</h2>${curve ? chartDivs(["chart_losses_curves"]) : ""}
-<h2>Reconstructions</h2>${grids(runs, lossLabel)}
-<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+${
+    pageTail({
+      ours,
+      paper: paperTable,
+      curveId: curve ? "chart_losses_curves" : undefined,
+      runs,
+      caption: lossLabel,
+      pipeline: o.pipeline,
+    })
+  }`;
   return {
     file: "losses.html",
     nav: "Loss trade-off (Fig. 10)",

@@ -9,7 +9,7 @@ import { encDecScaling } from "../../paper/mod.ts";
 import { type ScalingVerdict, scalingVerdict } from "../../report/fit.ts";
 import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
-import { chartDivs, curves, grids, type Page, provenance, verdictCell } from "./common.ts";
+import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
@@ -131,11 +131,16 @@ the paper's (other data, resolution, feature network${
 tower's size explains each metric.</p>
 <h2>Verdicts</h2>${verdictTable}
 <h2>Metrics against tower size</h2>${chartDivs(metricCharts)}
-<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
-<h2>Training</h2>${curve ? chartDivs(["chart_sizes_curves"]) : ""}
-<h2>Reconstructions</h2>${grids(runs, model)}
-<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+${
+    pageTail({
+      ours,
+      paper: paperTable,
+      curveId: curve ? "chart_sizes_curves" : undefined,
+      runs,
+      caption: model,
+      pipeline: o.pipeline,
+    })
+  }`;
   return {
     file: "sizes.html",
     nav: "Encoder/decoder size (Figs. 6-7)",
