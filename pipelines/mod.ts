@@ -3,7 +3,7 @@ import type { PipelineSpec } from "../engine/mod.ts";
 import { datasets } from "./datasets.ts";
 import { demo } from "./demo.ts";
 import { tokenizer } from "./tokenizer.ts";
-import { studyFull, studySmoke } from "./study.ts";
+import { studyFull, studyGeneration, studySmoke } from "./study.ts";
 
 /** Pipelines by name. */
 export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({
@@ -12,6 +12,7 @@ export const PIPELINES: Readonly<Record<string, PipelineSpec>> = Object.freeze({
   tokenizer,
   study: studyFull,
   smoke: studySmoke,
+  generation: studyGeneration,
 });
 
 /** The pipeline `reproduce` runs when none is named. */

@@ -13,6 +13,8 @@ import { featurenet } from "./featurenet/mod.ts";
 import { evaluate } from "./evaluate/mod.ts";
 import { evaluateSamples } from "./evaluate/samples.ts";
 import { report } from "./report/mod.ts";
+import { dit } from "./dit/mod.ts";
+import { generate } from "./generate/mod.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
@@ -28,6 +30,8 @@ export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
       featurenet,
       evaluate,
       evaluateSamples,
+      dit,
+      generate,
       report,
     ].map((
       k,

@@ -36,6 +36,9 @@ export const report = defineStage({
     "sizeTokenizers[]?",
     "lossEvals[]?",
     "lossTokenizers[]?",
+    "genEvals[]?",
+    "generations[]?",
+    "dits[]?",
   ],
   inputKinds: {
     evals: "evaluate",
@@ -44,12 +47,18 @@ export const report = defineStage({
     sizeTokenizers: "tokenizer",
     lossEvals: "evaluate",
     lossTokenizers: "tokenizer",
+    genEvals: "evaluate-samples",
+    generations: "generate",
+    dits: "dit",
   },
   validateInputs(_p, inputs) {
     for (const group of ["size", "loss"]) {
       if (!inputs[`${group}Evals`] !== !inputs[`${group}Tokenizers`]) {
         return `give both ${group}Evals and ${group}Tokenizers (the evaluations and the tokenizers they read), or neither`;
       }
+    }
+    if (new Set(["genEvals", "generations", "dits"].map((k) => !inputs[k])).size > 1) {
+      return "give all of genEvals, generations and dits (the generation sweep's evaluations, samples and DiTs), or none";
     }
     return undefined;
   },

@@ -1,0 +1,56 @@
+/**
+ * Training checkpoints: named groups of variables (model, EMA, optimizer moments) plus the step
+ * and the loss curve so far, in one Arrow file written atomically (temp file, then rename), so a
+ * kill never leaves half a checkpoint and a resumed run continues to the same weights.
+ *
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import type * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { loadStateDict, stateDict } from "../models/params.ts";
+import { tableToTensors, tensorsToTable } from "./tensors.ts";
+
+const FILE = "checkpoint.arrow";
+
+/** Writes every group's variables (names prefixed `group/`), the step and the curve into `dir`. */
+export async function saveGroups<C>(
+  dir: string,
+  groups: Record<string, Map<string, tf.Variable>>,
+  step: number,
+  curve: C[],
+): Promise<void> {
+  const tensors = Object.entries(groups).flatMap(([g, vars]) =>
+    stateDict(vars).map((t) => ({ ...t, name: `${g}/${t.name}` }))
+  );
+  const table = tensorsToTable(tensors, { step: String(step), curve: JSON.stringify(curve) });
+  const tmp = join(dir, `${FILE}.${Deno.pid}.tmp`);
+  await Deno.writeFile(tmp, arrow.tableToIPC(table, "file"));
+  await Deno.rename(tmp, join(dir, FILE));
+}
+
+/** Restores every group from `dir`'s checkpoint if there is one; returns its step and curve. */
+export async function loadGroups<C>(
+  dir: string,
+  groups: Record<string, Map<string, tf.Variable>>,
+): Promise<{ step: number; curve: C[] } | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(join(dir, FILE));
+  } catch {
+    return undefined;
+  }
+  const table = arrow.tableFromIPC(bytes);
+  const all = tableToTensors(table);
+  for (const [g, vars] of Object.entries(groups)) {
+    const prefix = `${g}/`;
+    loadStateDict(
+      vars,
+      all.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) })),
+    );
+  }
+  return {
+    step: Number(table.schema.metadata.get("step")),
+    curve: JSON.parse(table.schema.metadata.get("curve") ?? "[]"),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The `dit` stage: trains a class-conditional latent DiT (models/dit.ts) on a tokenizer's latents
+ * (an `encode` artifact), as the paper judges tokenizers by generation (Sec. 3.3). Latents are
+ * normalised per channel with the training set's mean and std (the upstream video config's "latent
+ * normalisation"; SD-VAE's fixed 0.18215 plays the same role). Writes `weights.arrow` (EMA weights;
+ * config, normalisation and the tokenizer's key in the metadata) and `curve.arrow`.
+ *
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import { join } from "node:path";
+import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
+import { tensorsToTable } from "../../formats/tensors.ts";
+import { countDiTParams, DiT, DIT_SIZES, ditConfig } from "../../models/dit.ts";
+import { stateDict } from "../../models/params.ts";
+import { type LatentSet, trainDiT } from "./loop.ts";
+
+const params = {
+  size: param.enum(["S", "B", "L"] as const, "S", "DiT size (CPU presets; the paper's sweeps use DiT-L)"),
+  steps: param.int(2000, "training steps", { min: 1 }),
+  batchSize: param.int(128, "latents per step", { min: 1 }),
+  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled with the batch (paper code: 1e-4)", {
+    min: 0,
+  }),
+  minLr: param.float(1e-5, "learning rate at the end of the cosine decay", { min: 0 }),
+  warmup: param.float(0.1, "fraction of steps of linear warm-up (paper code: 10%)", { min: 0, max: 1 }),
+  weightDecay: param.float(1e-4, "AdamW weight decay (paper code: 1e-4)", { min: 0 }),
+  beta1: param.float(0.9, "AdamW beta1", { min: 0, max: 1 }),
+  beta2: param.float(0.95, "AdamW beta2 (paper code: 0.95)", { min: 0, max: 1 }),
+  clipNorm: param.float(1, "clip the global gradient norm (0: off)", { min: 0 }),
+  labelDropout: param.float(0.1, "label dropout for classifier-free guidance (DiT: 0.1)", { min: 0, max: 1 }),
+  ema: param.float(0.999, "EMA decay of the sampling weights (paper code: 0.999)", { min: 0, max: 1 }),
+  checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
+  backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
+};
+
+/** Reads an encode artifact's latents and labels, normalised per channel; returns the statistics used. */
+async function readLatents(art: Artifact) {
+  const table = await art.readTable("latents.arrow");
+  const meta = table.schema.metadata;
+  const grid = JSON.parse(meta.get("grid") ?? "null") as [number, number, number] | null;
+  const c = Number(meta.get("codeWidth"));
+  const latent = table.getChild("latent"), label = table.getChild("label");
+  if (!grid || !(c > 0) || !latent || !label) {
+    throw new Error(
+      `"${art.manifest.stageId}" is not an encode artifact (latents.arrow lacks grid/codeWidth); rebuild it`,
+    );
+  }
+  const width = grid[0] * grid[1] * grid[2] * c;
+  const n = table.numRows;
+  const values = new Float32Array(n * width);
+  let o = 0;
+  for (const batch of latent.data) {
+    const child = batch.children[0];
+    const start = child.offset + batch.offset * width;
+    const part = (child.values as Float32Array).subarray(start, start + batch.length * width);
+    values.set(part, o);
+    o += part.length;
+  }
+  const labels = Int16Array.from(label.toArray() as Int16Array);
+  const mean = new Float64Array(c), sq = new Float64Array(c);
+  for (let i = 0; i < values.length; i++) {
+    mean[i % c] += values[i];
+    sq[i % c] += values[i] * values[i];
+  }
+  const count = values.length / c;
+  const std = Array.from(mean, (m, k) => Math.sqrt(Math.max(sq[k] / count - (m / count) ** 2, 1e-12)));
+  const mu = Array.from(mean, (m) => m / count);
+  for (let i = 0; i < values.length; i++) values[i] = (values[i] - mu[i % c]) / std[i % c];
+  const set: LatentSet = { n, width, values, labels };
+  return { set, grid, c, mu, std, variant: meta.get("variant") ?? "?" };
+}
+
+/** Trains a latent DiT on an encode artifact. */
+export const dit = defineStage({
+  kind: "dit",
+  doc:
+    "train a class-conditional latent DiT (adaLN-Zero, SwiGLU, RoPE; eps-prediction) on a tokenizer's latents",
+  version: 1,
+  module: import.meta.url,
+  params,
+  inputs: ["latents"],
+  inputKinds: { latents: "encode" },
+  async run(ctx) {
+    const p = ctx.params;
+    await initStageBackend(p.backend as BackendName, ctx);
+    const art = ctx.inputs.latents as Artifact;
+    const { set, grid, c, mu, std, variant } = await readLatents(art);
+    const classes = Math.max(0, ...set.labels) + 1;
+    const config = ditConfig(p.size, grid, c, classes);
+    const model = new DiT(config, ctx.seed);
+    const tokenizerKey = art.manifest.inputs.tokenizer?.[0]?.key ?? "";
+    ctx.log(
+      `DiT-${p.size} (${DIT_SIZES[p.size].width}x${
+        DIT_SIZES[p.size].depth
+      }) on ${set.n} latents of ${variant}: ` +
+        `L=${model.L} x c=${c}, ${classes} classes, ${countDiTParams(config)} params`,
+    );
+    try {
+      const t0 = performance.now();
+      const { curve, ema } = await trainDiT(model, set, {
+        steps: p.steps,
+        batchSize: p.batchSize,
+        peakLr: (p.lr * p.batchSize) / 256,
+        minLr: p.minLr,
+        warmup: p.warmup,
+        weightDecay: p.weightDecay,
+        beta1: p.beta1,
+        beta2: p.beta2,
+        clipNorm: p.clipNorm,
+        labelDropout: p.labelDropout,
+        ema: p.ema,
+        checkpointEvery: p.checkpointEvery,
+        seed: ctx.seed,
+      }, {
+        scratchDir: ctx.scratchDir,
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const meta = {
+        config: JSON.stringify(config),
+        latentMean: JSON.stringify(mu),
+        latentStd: JSON.stringify(std),
+        tokenizerKey,
+        variant,
+        weights: `EMA ${p.ema}`,
+      };
+      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(ema), meta));
+      for (const v of ema.values()) v.dispose();
+      await writeArrow(
+        join(ctx.outDir, "curve.arrow"),
+        arrow.tableFromArrays({
+          step: Int32Array.from(curve, (x) => x.step),
+          loss: Float32Array.from(curve, (x) => x.loss),
+          lr: Float32Array.from(curve, (x) => x.lr),
+          gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
+          seconds: Float32Array.from(curve, (x) => x.seconds),
+        }),
+      );
+      const last = curve.slice(-50);
+      return {
+        metrics: {
+          loss: last.reduce((s, x) => s + x.loss, 0) / last.length,
+          params: countDiTParams(config),
+          tokens: model.L,
+          codeWidth: c,
+          E: model.L * c,
+          classes,
+          // Over the whole run, resumed parts included (the curve's clock continues across resumes).
+          latentsPerSec: (p.steps * p.batchSize) / (curve.at(-1)?.seconds ?? seconds),
+        },
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});
