@@ -88,3 +88,44 @@ export function lossTradeoff(): { rows: LossRow[]; r2: Record<string, number>; m
   };
   return { rows: f.rows, r2: f.R2, model: f.model };
 }
+
+/** One tokenizer of the paper's Fig. 5: gFID and gIS by guidance scale (keys like "1.5", "3"). */
+export interface Fig5Row {
+  p: number;
+  c: number;
+  E: number;
+  gFID: Record<string, number>;
+  gIS: Record<string, number>;
+}
+
+/**
+ * Fig. 5: DiT-L generation from the Fig. 2 tokenizers at CFG 1.5 and 3.0, and the R^2 of the quadratic
+ * fits it prints, by metric and guidance scale. Guidance keys are numbers as strings ("1.5", "3").
+ */
+export function fig5(): {
+  rows: Fig5Row[];
+  r2: Record<"gFID" | "gIS", Record<string, number>>;
+  generator: string;
+  note: string;
+} {
+  const f = figures.fig5_256p_generation_sweep as unknown as {
+    rows: Record<string, number>[];
+    R2: Record<string, number>;
+    generator: string;
+    note: string;
+  };
+  const r2: Record<"gFID" | "gIS", Record<string, number>> = { gFID: {}, gIS: {} };
+  for (const [k, v] of Object.entries(f.R2)) {
+    const m = /^(gFID|gIS)_cfg(\d+)_(\d+)$/.exec(k);
+    if (m) r2[m[1] as "gFID"][String(Number(`${m[2]}.${m[3]}`))] = v;
+  }
+  const rows = f.rows.map((r) => {
+    const row: Fig5Row = { p: r.p, c: r.c, E: r.E, gFID: {}, gIS: {} };
+    for (const [k, v] of Object.entries(r)) {
+      const m = /^(gFID|gIS)_cfg([\d.]+)$/.exec(k);
+      if (m) row[m[1] as "gFID"][String(Number(m[2]))] = v;
+    }
+    return row;
+  });
+  return { rows, r2, generator: f.generator, note: f.note };
+}

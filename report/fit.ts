@@ -29,9 +29,12 @@ export function fitLine(x: number[], y: number[]): LineFit {
   return { slope, intercept: my - slope * mx, r2, n };
 }
 
-/** How a metric is put on the fit's axes: rFID is fitted log-log (as the paper does), the others linear in log E. */
+/**
+ * How a metric is put on the fit's axes: FID/FVD (reconstruction or generation) in log10, as the
+ * paper's printed R^2 values imply; the others as they are.
+ */
 export function transform(metric: string, value: number): number {
-  return metric.startsWith("rFID") || metric.startsWith("rFVD") ? Math.log10(Math.max(value, 1e-9)) : value;
+  return /^[rg]F[IV]D/.test(metric) ? Math.log10(Math.max(value, 1e-9)) : value;
 }
 
 /** Outcome of comparing our trend with the paper's. */
@@ -207,4 +210,113 @@ export function tradeoffVerdict(
     o.r2.toFixed(2)
   }); the paper's ${p.slope > 0 ? "rises" : "falls"} (R² ${p.r2.toFixed(2)})`;
   return { pair, ours: o, paper: p, paperPrintedR2: printed, verdict, reason };
+}
+
+/** A fitted parabola y = a x^2 + b x + c with its coefficient of determination. */
+export interface QuadFit {
+  a: number;
+  b: number;
+  c: number;
+  r2: number;
+  n: number;
+}
+
+/** Least-squares parabola of y on x (normal equations, solved by Cramer's rule on centred x). */
+export function fitQuadratic(x: number[], y: number[]): QuadFit {
+  const n = x.length;
+  if (n < 3 || y.length !== n) throw new Error("fitQuadratic needs three or more (x, y) pairs");
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const u = x.map((v) => v - mx);
+  const S = (k: number) => u.reduce((s, v) => s + v ** k, 0);
+  const T = (k: number) => u.reduce((s, v, i) => s + v ** k * y[i], 0);
+  const m = [[S(4), S(3), S(2)], [S(3), S(2), S(1)], [S(2), S(1), n]];
+  const r = [T(2), T(1), T(0)];
+  const det3 = (q: number[][]) =>
+    q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) - q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) +
+    q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
+  const d = det3(m);
+  if (!d) return { a: 0, b: 0, c: y.reduce((s, v) => s + v, 0) / n, r2: 0, n };
+  const col = (j: number) => det3(m.map((row, i) => row.map((v, k) => (k === j ? r[i] : v)))) / d;
+  const [a, bu, cu] = [col(0), col(1), col(2)];
+  // Back from centred x: a (x - mx)^2 + bu (x - mx) + cu.
+  const b = bu - 2 * a * mx, c = a * mx * mx - bu * mx + cu;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  let ss = 0, res = 0;
+  for (let i = 0; i < n; i++) {
+    ss += (y[i] - my) ** 2;
+    res += (y[i] - (a * x[i] * x[i] + b * x[i] + c)) ** 2;
+  }
+  return { a, b, c, r2: ss ? 1 - res / ss : 0, n };
+}
+
+/** Where a row (one patch size) of a generation sweep has its best value. */
+export interface RowOptimum {
+  p: number;
+  /** E of the best point and whether it lies strictly inside the row's E range. */
+  bestE: number;
+  interior: boolean;
+  points: number;
+}
+
+/** Outcome of testing the paper's Fig. 5 finding: generation is best at an intermediate E. */
+export interface OptimumVerdict {
+  metric: string;
+  ours: { quad: QuadFit; line: LineFit; rows: RowOptimum[] };
+  paper: { quad: QuadFit; line: LineFit; rows: RowOptimum[] };
+  paperPrintedR2?: number;
+  verdict: "reproduced" | "partly" | "not reproduced" | "too few points";
+  reason: string;
+}
+
+/**
+ * Per patch size, the E with the best value (lowest FID, highest IS) and whether it is interior; over all
+ * points, a parabola in log2 E (FID in log10) beside a line. "reproduced": the parabola opens the paper's
+ * way (a U for FID, a cap for IS) and at least half of our rows with 3+ points have an interior optimum;
+ * "partly": one of the two.
+ */
+export function optimumVerdict(
+  metric: string,
+  ours: { E: number; p: number; value: number }[],
+  paper: { E: number; p: number; value: number }[],
+  printed?: number,
+): OptimumVerdict {
+  const lowerIsBetter = /FID|FVD/.test(metric);
+  const analyse = (pts: { E: number; p: number; value: number }[]) => {
+    const x = pts.map((q) => Math.log2(q.E)), y = pts.map((q) => transform(metric, q.value));
+    const rows: RowOptimum[] = [...new Set(pts.map((q) => q.p))].sort((a, b) => a - b).map((p) => {
+      const row = pts.filter((q) => q.p === p).sort((a, b) => a.E - b.E);
+      const best = row.reduce((m, q) => ((lowerIsBetter ? q.value < m.value : q.value > m.value) ? q : m));
+      return { p, bestE: best.E, interior: best.E > row[0].E && best.E < row.at(-1)!.E, points: row.length };
+    });
+    return { quad: fitQuadratic(x, y), line: fitLine(x, y), rows };
+  };
+  const pa = analyse(paper);
+  if (ours.length < 3) {
+    const empty = {
+      quad: { a: 0, b: 0, c: 0, r2: 0, n: ours.length },
+      line: fitLine([0, 1], [0, 0]),
+      rows: [],
+    };
+    return {
+      metric,
+      ours: empty,
+      paper: pa,
+      paperPrintedR2: printed,
+      verdict: "too few points",
+      reason: `${ours.length} of our points; 3 needed`,
+    };
+  }
+  const o = analyse(ours);
+  const shape = Math.sign(o.quad.a) === Math.sign(pa.quad.a);
+  const rows = o.rows.filter((r) => r.points >= 3);
+  const interior = rows.filter((r) => r.interior).length;
+  const enough = rows.length > 0 && interior * 2 >= rows.length;
+  const verdict = shape && enough ? "reproduced" : shape || enough ? "partly" : "not reproduced";
+  const way = (a: number) => (a > 0 ? "U-shaped" : "cap-shaped");
+  const reason = `ours ${way(o.quad.a)} in log E (R² ${o.quad.r2.toFixed(2)}), the paper's ${
+    way(pa.quad.a)
+  } (R² ${pa.quad.r2.toFixed(2)}); interior optimum in ${interior} of our ${rows.length} rows, ${
+    pa.rows.filter((r) => r.interior).length
+  } of the paper's ${pa.rows.length}`;
+  return { metric, ours: o, paper: pa, paperPrintedR2: printed, verdict, reason };
 }

@@ -1,5 +1,14 @@
 import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
-import { equalEGap, fitLine, scalingVerdict, tradeoffVerdict, trendVerdict } from "./fit.ts";
+import {
+  equalEGap,
+  fitLine,
+  fitQuadratic,
+  optimumVerdict,
+  scalingVerdict,
+  tradeoffVerdict,
+  trendVerdict,
+} from "./fit.ts";
+import { fig5 } from "../paper/mod.ts";
 
 Deno.test("fitLine() recovers a line and R^2 = 1; noise lowers R^2", () => {
   const f = fitLine([1, 2, 3, 4], [3, 5, 7, 9]);
@@ -66,4 +75,33 @@ Deno.test("tradeoffVerdict(): SSIM falling with FID across losses matches the pa
     "opposite",
   );
   assertEquals(tradeoffVerdict("rFID", "rSSIM", ours.slice(0, 2), paper).verdict, "too few points");
+});
+
+Deno.test("fitQuadratic() recovers a parabola with R^2 = 1; a line has a ~0 and noise lowers R^2", () => {
+  const x = [1, 2, 3, 4, 5, 6];
+  const q = fitQuadratic(x, x.map((v) => 2 * v * v - 3 * v + 1));
+  assertAlmostEquals(q.a, 2, 1e-9);
+  assertAlmostEquals(q.b, -3, 1e-9);
+  assertAlmostEquals(q.c, 1, 1e-9);
+  assertAlmostEquals(q.r2, 1, 1e-12);
+  assertAlmostEquals(fitQuadratic(x, x.map((v) => 4 - v)).a, 0, 1e-9);
+  assert(fitQuadratic(x, [1, 5, 2, 6, 1, 4]).r2 < 0.5);
+});
+
+Deno.test("optimumVerdict(): a U in log E with interior optima reproduces Fig. 5; a monotone fall does not", () => {
+  const paper = fig5();
+  const pts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: r.gFID["1.5"] }));
+  // The paper's own points, fitted our way, give the R^2 the figure prints (gFID log-quadratic).
+  const self = optimumVerdict("gFID@x", pts, pts, paper.r2.gFID["1.5"]);
+  assertAlmostEquals(self.paper.quad.r2, paper.r2.gFID["1.5"]!, 0.01);
+  assertEquals(self.verdict, "reproduced");
+  const u = [16, 32, 64, 128, 256].flatMap((E) =>
+    [4, 8].map((p) => ({ E: E * (p === 4 ? 4 : 1), p, value: 10 + (Math.log2(E) - 6) ** 2 }))
+  );
+  assertEquals(optimumVerdict("gFID@x", u, pts).verdict, "reproduced");
+  const falling = [16, 32, 64, 128, 256].map((E) => ({ E, p: 8, value: 1000 / E }));
+  const v = optimumVerdict("gFID@x", falling, pts);
+  assertEquals(v.ours.rows[0].interior, false);
+  assert(v.verdict !== "reproduced", v.reason);
+  assertEquals(optimumVerdict("gFID@x", falling.slice(0, 2), pts).verdict, "too few points");
 });

@@ -90,6 +90,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { bac
 td:first-child, th:first-child { text-align: left; }
 .note { color: #555; background: #f8f8f2; border-left: 3px solid #bbb; padding: 6px 10px; }
 .v-reproduced { color: #17663a; font-weight: 600; } .v-weak { color: #9a6b00; font-weight: 600; } .v-opposite { color: #a12; font-weight: 600; }
+.v-partly { color: #9a6b00; font-weight: 600; } .v-not-reproduced { color: #a12; font-weight: 600; }
 nav a { margin-right: 14px; } img { image-rendering: pixelated; max-width: 100%; border: 1px solid #ddd; }
 .chart { margin: 10px 0 20px; }
 </style>

@@ -21,7 +21,7 @@ export interface SweepPoint {
 export function sweepChart(
   metric: string,
   points: SweepPoint[],
-  o: { logY?: boolean; title?: string; ourLabel?: string } = {},
+  o: { logY?: boolean; title?: string; ourLabel?: string; paperTitle?: string } = {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => ({
     title,
@@ -44,7 +44,7 @@ export function sweepChart(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: o.title ?? `${metric} vs E`,
-    hconcat: [panel("ours", "ours"), panel("paper", "paper (Fig. 2, ImageNet val)")],
+    hconcat: [panel("ours", "ours"), panel("paper", o.paperTitle ?? "paper (Fig. 2, ImageNet val)")],
     resolve: { scale: { color: "independent" } },
   };
 }

@@ -32,18 +32,20 @@ export function verdictCell(v: string): { html: string } {
   return raw(`<span class="v-${v.replace(/ /g, "-")}">${esc(v)}</span>`);
 }
 
-/** Loss-vs-step chart of the runs (at most ~300 points per run). */
-export async function curves(
-  runs: Run[],
-  label: (r: Run) => string = (r) => r.id,
-): Promise<Spec | undefined> {
+/** Loss-vs-step chart of the tokenizers of the runs (at most ~300 points per run). */
+export function curves(runs: Run[], label: (r: Run) => string = (r) => r.id): Promise<Spec | undefined> {
+  return curvesOf(runs.map((r) => ({ run: label(r), artifact: r.tokenizer })));
+}
+
+/** Loss-vs-step chart of any training artifacts with a `curve.arrow` (step, loss), one line each. */
+export async function curvesOf(items: { run: string; artifact: Artifact }[]): Promise<Spec | undefined> {
   const pts: { run: string; step: number; loss: number }[] = [];
-  for (const r of runs) {
-    const t = await readArrow(r.tokenizer.path("curve.arrow"));
+  for (const { run, artifact } of items) {
+    const t = await readArrow(artifact.path("curve.arrow"));
     const steps = t.getChild("step")!.toArray() as Int32Array,
       loss = t.getChild("loss")!.toArray() as Float32Array;
     const every = Math.max(1, Math.floor(steps.length / 300));
-    for (let i = 0; i < steps.length; i += every) pts.push({ run: label(r), step: steps[i], loss: loss[i] });
+    for (let i = 0; i < steps.length; i += every) pts.push({ run, step: steps[i], loss: loss[i] });
   }
   return pts.length ? curveChart(pts) : undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The `report` stage: HTML pages that put our measurements beside the paper's, one per experiment
- * whose runs it is given: the reconstruction E sweep (Fig. 2, always), encoder/decoder sizes (Figs.
- * 6-7) and the loss trade-off (Fig. 10) when those sweeps are inputs. Each page has tables side by
+ * whose runs it is given: the reconstruction E sweep (Fig. 2, always), generation from latent DiTs on
+ * its tokenizers (Fig. 5), encoder/decoder sizes (Figs. 6-7) and the loss trade-off (Fig. 10) when
+ * those sweeps are inputs. Each page has tables side by
  * side, charts in the paper's form, verdicts computed from the data, training curves, sample grids
  * and provenance; pages are self-contained (file://, no network) and every chart is also exported
  * as SVG. No TF.js, no recomputation of any metric.
@@ -15,6 +16,7 @@ import type { Spec } from "../../report/specs.ts";
 import { specToSvg } from "../../report/svg.ts";
 import type { Page } from "./common.ts";
 import { eSweepPage } from "./e_sweep.ts";
+import { collectGenRuns, generationPage } from "./generation.ts";
 import { lossesPage } from "./losses.ts";
 import { collectRuns } from "./runs.ts";
 import { sizesPage } from "./sizes.ts";
@@ -22,7 +24,8 @@ import { sizesPage } from "./sizes.ts";
 /** Renders the report pages. */
 export const report = defineStage({
   kind: "report",
-  doc: "HTML report: our E sweep (and size and loss sweeps) beside the paper's figures, with verdicts",
+  doc:
+    "HTML report: our E sweep (and generation, size and loss sweeps) beside the paper's figures, with verdicts",
   version: 1,
   module: import.meta.url,
   params: {
@@ -65,7 +68,14 @@ export const report = defineStage({
   async run(ctx) {
     const o = { dataset: String(ctx.params.dataset), pipeline: ctx.id };
     const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
-    const pages: Page[] = [await eSweepPage(await collectRuns(list("evals")!, list("tokenizers")!), o)];
+    const sweep = await collectRuns(list("evals")!, list("tokenizers")!);
+    const pages: Page[] = [await eSweepPage(sweep, o)];
+    const genEvals = list("genEvals");
+    if (genEvals) {
+      pages.push(
+        await generationPage(collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep), o),
+      );
+    }
     const sizeEvals = list("sizeEvals"), lossEvals = list("lossEvals");
     if (sizeEvals) pages.push(await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), o));
     if (lossEvals) {

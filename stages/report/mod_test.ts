@@ -46,7 +46,38 @@ const sweep: StageDecl[] = [
       sizeTokenizers: "tok-size[*]",
       lossEvals: "ev-loss[*]",
       lossTokenizers: "tok-loss[*]",
+      genEvals: "ev-gen[*]",
+      generations: "gen[*]",
+      dits: "dit[*]",
     },
+  },
+  // Generation: a DiT on each sweep tokenizer, sampled at two guidance scales.
+  {
+    id: "enc",
+    kind: "encode",
+    matrix: { p: [8, 16], c: [1, 4] },
+    inputs: { tokenizer: "tok[p=${p},c=${c}]", data: "data" },
+  },
+  {
+    id: "dit",
+    kind: "dit",
+    matrix: { p: [8, 16], c: [1, 4] },
+    params: { steps: 4, batchSize: 16, lr: 0.01 },
+    inputs: { latents: "enc[p=${p},c=${c}]" },
+  },
+  {
+    id: "gen",
+    kind: "generate",
+    matrix: { p: [8, 16], c: [1, 4], g: [1.5, 3] },
+    params: { cfg: "${g}", samples: 24, steps: 3, batchSize: 12 },
+    inputs: { dit: "dit[p=${p},c=${c}]", tokenizer: "tok[p=${p},c=${c}]" },
+  },
+  {
+    id: "ev-gen",
+    kind: "evaluate-samples",
+    matrix: { p: [8, 16], c: [1, 4], g: [1.5, 3] },
+    params: { sampleSplit: "samples", samples: 24 },
+    inputs: { samples: "gen[p=${p},c=${c},g=${g}]", reference: "data", features: "feat" },
   },
   // Encoder/decoder sizes (three pairs: two sizes of each tower) and losses (2 x 2).
   {
@@ -116,7 +147,10 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
       "e_sweep.html",
       "sizes.html",
       "losses.html",
+      "generation.html",
       "verdicts.json",
+      "charts/gFID_cfg1_5.svg",
+      "charts/dit_curves.svg",
       "charts/rPSNR.svg",
       "charts/curves.svg",
       "charts/sizes_rPSNR.svg",
@@ -135,6 +169,11 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
     "rIS vs rPSNR",
   ]);
   assertEquals(verdicts.losses.perceptualEffects.length, 2); // L1 and L2, each 0 -> 1
+  assertEquals(
+    verdicts.generation.verdicts.map((v: { metric: string; cfg: number }) => `${v.metric}@${v.cfg}`),
+    ["gFID@1.5", "gIS@1.5", "gFID@3", "gIS@3"],
+  );
+  for (const v of verdicts.generation.verdicts) assertEquals(v.ours.quad.n, 4);
   assert((await Deno.readTextFile(rep.artifact.path("charts/rPSNR.svg"))).startsWith("<svg"));
   const html = await Deno.readTextFile(rep.artifact.path("e_sweep.html"));
   assert(
@@ -175,7 +214,14 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
             !r.url().startsWith("file:") && !r.url().startsWith("data:") &&
             errors.push(`network request ${r.url()}`),
         );
-        for (const [file, charts] of [["e_sweep.html", 5], ["sizes.html", 5], ["losses.html", 3]] as const) {
+        for (
+          const [file, charts] of [
+            ["e_sweep.html", 5],
+            ["sizes.html", 5],
+            ["losses.html", 3],
+            ["generation.html", 5],
+          ] as const
+        ) {
           await page.goto(`file://${rep.artifact.path(file)}`);
           await page.waitForFunction(
             `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,

@@ -1,0 +1,245 @@
+/**
+ * The generation page (the paper's Fig. 5): gFID and gIS of latent DiTs trained on the E-sweep
+ * tokenizers, against E with one line per patch size, at each guidance scale, beside the paper's;
+ * verdicts on its finding that generation is best at an intermediate E (a parabola in log E and an
+ * interior optimum per patch size); DiT training curves, generated samples and provenance.
+ *
+ * @module
+ */
+import { type Artifact, readArrow } from "../../engine/mod.ts";
+import { fig5 } from "../../paper/mod.ts";
+import { type OptimumVerdict, optimumVerdict } from "../../report/fit.ts";
+import { esc, inlinePng, table } from "../../report/html.ts";
+import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
+import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
+import type { Run } from "./runs.ts";
+
+/** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
+export interface GenRun {
+  /** The E-sweep tokenizer (and its reconstruction metrics) the DiT was trained on. */
+  tokenizer: Run;
+  cfg: number;
+  gFID: number;
+  gIS: number;
+  network: string;
+  ditLoss: number;
+  evaluation: Artifact;
+  generation: Artifact;
+  dit: Artifact;
+}
+
+/** Joins evaluations -> samples -> DiT and tokenizer by artifact keys, sorted by p, c, guidance. */
+export function collectGenRuns(
+  evals: Artifact[],
+  generations: Artifact[],
+  dits: Artifact[],
+  tokenizerRuns: Run[],
+): GenRun[] {
+  const byKey = <T extends { key: string }>(xs: T[]) => new Map(xs.map((x) => [x.key, x]));
+  const gens = byKey(generations), ditsByKey = byKey(dits);
+  const runs = new Map(tokenizerRuns.map((r) => [r.tokenizer.key, r]));
+  const need = <T>(x: T | undefined, what: string, of: Artifact): T => {
+    if (!x) throw new Error(`"${of.manifest.stageId}" reads ${what} that is not among this report's inputs`);
+    return x;
+  };
+  return evals.map((ev) => {
+    const gen = need(gens.get(ev.manifest.inputs.samples?.[0]?.key ?? ""), "samples", ev);
+    const dit = need(ditsByKey.get(gen.manifest.inputs.dit?.[0]?.key ?? ""), "a DiT", gen);
+    const tok = need(
+      runs.get(gen.manifest.inputs.tokenizer?.[0]?.key ?? ""),
+      "a tokenizer (give evals/tokenizers)",
+      gen,
+    );
+    const pick = (name: string) => {
+      const k = Object.keys(ev.manifest.metrics).find((m) => m.split("@")[0] === name);
+      return { value: k ? Number(ev.manifest.metrics[k]) : NaN, network: k?.split("@")[1] ?? "" };
+    };
+    const fid = pick("gFID"), is = pick("gIS");
+    return {
+      tokenizer: tok,
+      cfg: Number(gen.manifest.params.cfg),
+      gFID: fid.value,
+      gIS: is.value,
+      network: fid.network,
+      ditLoss: Number(dit.manifest.metrics.loss),
+      evaluation: ev,
+      generation: gen,
+      dit,
+    };
+  }).sort((a, b) => a.tokenizer.p - b.tokenizer.p || a.tokenizer.c - b.tokenizer.c || a.cfg - b.cfg);
+}
+
+const fmtRows = (rows: { p: number; bestE: number; interior: boolean }[]) =>
+  rows.map((r) => `p${r.p}: ${r.bestE}${r.interior ? "" : " (edge)"}`).join(", ");
+
+/** Builds the generation page. */
+export async function generationPage(
+  runs: GenRun[],
+  o: { dataset: string; pipeline: string },
+): Promise<Page> {
+  const paper = fig5();
+  const cfgs = [...new Set(runs.map((r) => r.cfg))].sort((a, b) => a - b);
+  const network = runs[0]?.network ?? "";
+  const charts: Record<string, Spec> = {};
+  const verdicts: (OptimumVerdict & { cfg: number })[] = [];
+  for (const cfg of cfgs) {
+    for (const metric of ["gFID", "gIS"] as const) {
+      const ours = runs.filter((r) => r.cfg === cfg && Number.isFinite(r[metric])).map((r) => ({
+        E: r.tokenizer.E,
+        p: r.tokenizer.p,
+        c: r.tokenizer.c,
+        value: r[metric],
+      }));
+      const key = String(cfg);
+      const paperPts = paper.rows.filter((r) => Number.isFinite(r[metric][key])).map((r) => ({
+        E: r.E,
+        p: r.p,
+        c: r.c,
+        value: r[metric][key],
+      }));
+      if (!ours.length) continue;
+      if (paperPts.length >= 3) {
+        verdicts.push({ ...optimumVerdict(metric, ours, paperPts, paper.r2[metric][key]), cfg });
+      }
+      const points: SweepPoint[] = [
+        ...ours.map((x) => ({ source: "ours" as const, ...x })),
+        ...paperPts.map((x) => ({ source: "paper" as const, ...x })),
+      ];
+      charts[`chart_${metric}_cfg${key.replace(".", "_")}`] = sweepChart(metric, points, {
+        logY: metric === "gFID",
+        title: `${metric} vs E, guidance ${cfg}`,
+        ourLabel: network ? `${metric}@${network}` : metric,
+        paperTitle: paperPts.length ? `paper (Fig. 5, DiT-L, cfg ${cfg})` : `paper: no cfg ${cfg} points`,
+      });
+    }
+  }
+  const metricCharts = Object.keys(charts);
+  const curve = await curvesOf(
+    [...new Map(runs.map((r) => [r.dit.key, r])).values()].map((r) => ({
+      run: r.dit.manifest.stageId,
+      artifact: r.dit,
+    })),
+  );
+  if (curve) charts.chart_dit_curves = curve;
+
+  const verdictTable = table(
+    [
+      "metric",
+      "guidance",
+      "verdict",
+      "our points",
+      "our R² (parabola in log2 E)",
+      "our R² (line)",
+      "our best E per p",
+      "paper R² (refit)",
+      "paper R² (printed)",
+      "paper best E per p",
+    ],
+    verdicts.map((v) => [
+      v.metric,
+      String(v.cfg),
+      verdictCell(v.verdict),
+      v.ours.quad.n,
+      v.ours.quad.r2,
+      v.ours.line.r2,
+      fmtRows(v.ours.rows),
+      v.paper.quad.r2,
+      v.paperPrintedR2 ?? "-",
+      fmtRows(v.paper.rows),
+    ]),
+    "Fig. 5's finding: generation is best at an intermediate E. reproduced = the parabola in log2 E (gFID in log10) opens the paper's way and at least half our patch sizes have their best E strictly inside their range; partly = one of the two.",
+  );
+  const head = [
+    "stage",
+    "p",
+    "c",
+    "E",
+    "rFID",
+    "DiT loss",
+    ...cfgs.flatMap((g) => [`gFID @${g}`, `gIS @${g}`]),
+  ];
+  const byTok = [...new Map(runs.map((r) => [r.tokenizer.tokenizer.key, r.tokenizer])).values()];
+  const ours = table(
+    head,
+    byTok.map((t) => {
+      const mine = runs.filter((r) => r.tokenizer === t);
+      return [
+        t.id,
+        t.p,
+        t.c,
+        t.E,
+        t.metrics.rFID ?? "",
+        mine[0]?.ditLoss ?? "",
+        ...cfgs.flatMap((g) => {
+          const r = mine.find((x) => x.cfg === g);
+          return [r?.gFID ?? "", r?.gIS ?? ""];
+        }),
+      ];
+    }),
+    `Ours: ${byTok.length} DiTs${o.dataset ? ` on ${o.dataset} latents` : ""}; gFID/gIS on ${
+      network || "the feature network"
+    }`,
+  );
+  const paperCfgs = [...new Set(paper.rows.flatMap((r) => Object.keys(r.gFID)))];
+  const paperTable = table(
+    ["p", "c", "E", ...paperCfgs.flatMap((g) => [`gFID @${g}`, `gIS @${g}`])],
+    paper.rows.map((r) => [r.p, r.c, r.E, ...paperCfgs.flatMap((g) => [r.gFID[g], r.gIS[g]])]),
+    `Paper, Fig. 5 (${paper.generator}; ImageNet 256p), decoded from the figure; ${paper.note}`,
+  );
+  const samples = await Promise.all(runs.map(async (r) => {
+    const png = r.generation.manifest.files.some((f) => f.path === "grid.png")
+      ? await Deno.readFile(r.generation.path("grid.png"))
+      : undefined;
+    return png
+      ? `<figure style="display:inline-block;margin:4px"><figcaption>p=${r.tokenizer.p} c=${r.tokenizer.c} (E ${r.tokenizer.E}), cfg ${r.cfg}: gFID ${
+        r.gFID.toFixed(1)
+      }</figcaption>${inlinePng(png, r.generation.manifest.stageId)}</figure>`
+      : "";
+  }));
+  const ditInfo = runs[0]?.dit.manifest;
+  const genInfo = runs[0]?.generation.manifest;
+  const refs = runs[0] ? await referenceCount(runs[0].evaluation) : 0;
+  const body = `
+<p class="note">Each point is a class-conditional DiT-${esc(ditInfo?.params.size ?? "?")} (${
+    esc(ditInfo?.metrics.params ?? "?")
+  } parameters, ${
+    esc(ditInfo?.params.steps ?? "?")
+  } steps) trained on one tokenizer's latents, sampled with DDIM (${
+    esc(genInfo?.params.steps ?? "?")
+  } steps) at each guidance scale, decoded, and scored against ${refs} test images on ${esc(network)}
+(${
+    esc(genInfo?.params.samples ?? "?")
+  } samples each). The paper trains a DiT-L for 500k steps and samples 50k images with DDIM 250
+on ImageNet: absolute values are not comparable. The page compares the shape: does generation get worse again at large E
+while reconstruction keeps improving?</p>
+<h2>Verdicts</h2>${verdictTable}
+<h2>Generation against E</h2>${chartDivs(metricCharts)}
+<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
+<h2>DiT training</h2>${curve ? chartDivs(["chart_dit_curves"]) : ""}
+<h2>Samples</h2><p>One row per class, first ten samples of each.</p>${samples.join("")}
+<h2>Provenance</h2>${
+    provenance(
+      runs.flatMap((r) => [r.dit, r.generation, r.evaluation]).filter((a, i, all) => all.indexOf(a) === i),
+    )
+  }
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+  return {
+    file: "generation.html",
+    nav: "Generation (Fig. 5)",
+    title: "generation vs E (Fig. 5)",
+    body,
+    charts,
+    summary:
+      `<a href="generation.html">Generation vs E</a> (Fig. 5): ${byTok.length} DiTs x ${cfgs.length} guidance scales, ${
+        verdicts.map((v) => `${v.metric}@${v.cfg} ${v.verdict}`).join(", ")
+      }`,
+    verdictTable,
+    verdicts: { network, verdicts },
+  };
+}
+
+/** How many references an evaluation used (from its metrics table). */
+async function referenceCount(ev: Artifact): Promise<number> {
+  const t = await readArrow(ev.path("metrics.arrow"));
+  return Number(t.getChild("references")?.get(0) ?? 0);
+}
