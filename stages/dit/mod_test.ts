@@ -1,0 +1,128 @@
+/** The dit and generate stages through the engine: a tiny DiT on a tiny tokenizer's latents of MNIST. */
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../../testing/asserts.ts";
+import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
+import { SampleFile } from "../../datasets/reader.ts";
+import { STAGE_KINDS } from "../mod.ts";
+
+const REGISTRY = new URL("../mod.ts", import.meta.url).href;
+const RUNNER = new URL("../../engine/testdata/runner.ts", import.meta.url).pathname;
+
+const stages = (over: Record<string, unknown> = {}): StageDecl[] => [
+  { id: "data", kind: "dataset", params: { source: "mnist", resolution: 16, fit: "resize", limit: 96 } },
+  {
+    id: "tok",
+    kind: "tokenizer",
+    matrix: { s: [1, 2] },
+    seed: 0,
+    params: { variant: "S-S/4", codeWidth: 2, steps: "${s}", batchSize: 8, lr: 0.02, evalSamples: 8 },
+    inputs: { data: "data" },
+  },
+  { id: "lat", kind: "encode", params: { split: "train" }, inputs: { tokenizer: "tok[s=1]", data: "data" } },
+  {
+    id: "dit",
+    kind: "dit",
+    params: { steps: 24, batchSize: 16, lr: 0.01, checkpointEvery: 2, ...over },
+    inputs: { latents: "lat" },
+  },
+  {
+    id: "gen",
+    kind: "generate",
+    params: { samples: 25, cfg: 2, steps: 4, batchSize: 10 },
+    inputs: { dit: "dit", tokenizer: "tok[s=1]" },
+  },
+];
+const spec = (s: StageDecl[]) => ({ name: "dit", doc: "", seed: 3, stages: s });
+
+async function run(data: string, s: StageDecl[]) {
+  const graph = buildGraph(spec(s), STAGE_KINDS);
+  const cache = new Cache(data);
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "dit",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView((t) => log.push(t), false, 0),
+  });
+  return { summary, plan: await planGraph(graph, STAGE_KINDS, cache), log: log.join("") };
+}
+
+Deno.test("dit + generate: train on latents, EMA weights with the normalisation, samples in the dataset layout", async () => {
+  const { summary, plan, log } = await run(await Deno.makeTempDir(), stages());
+  assert(summary.ok, log);
+  const dit = plan.byId.get("dit")!.lookup, gen = plan.byId.get("gen")!.lookup;
+  assert(dit.state === "hit" && gen.state === "hit");
+  assertEquals(dit.artifact.manifest.files.map((f) => f.path), ["curve.arrow", "weights.arrow"]);
+  assertEquals([dit.artifact.manifest.metrics.tokens, dit.artifact.manifest.metrics.E], [16, 32]);
+  assertEquals(dit.artifact.manifest.metrics.classes, 10);
+  const w = await dit.artifact.readTable("weights.arrow");
+  assertEquals(JSON.parse(w.schema.metadata.get("latentStd")!).length, 2);
+  assertEquals(w.schema.metadata.get("tokenizerKey"), plan.byId.get("tok[s=1]")!.key);
+  const curve = await dit.artifact.readTable("curve.arrow");
+  assertEquals(curve.numRows, 24);
+  assert([...curve.getChild("loss")!.toArray() as Float32Array].every(Number.isFinite));
+  const samples = await SampleFile.open(gen.artifact.path("samples.arrow"));
+  assertEquals(samples.numRows, 25);
+  assertEquals(samples.layout, { t: 1, h: 16, w: 16, c: 1 });
+  const head = await samples.head(12);
+  assertEquals(head.labels.slice(0, 12), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]); // classes in turn
+  await samples.close();
+  assert(gen.artifact.manifest.files.some((f) => f.path === "grid.png"));
+});
+
+Deno.test("dit: a killed run resumes from its checkpoint to the same EMA weights", async () => {
+  const s = stages({ steps: 40 }).slice(0, 4);
+  const straight = await run(await Deno.makeTempDir(), s);
+  assert(straight.summary.ok, straight.log);
+  const data = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", RUNNER, data, JSON.stringify(spec(s)), "1", REGISTRY],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const key = straight.plan.byId.get("dit")!.key;
+  const ckpt = join(data, "scratch", key, "checkpoint.arrow");
+  let found = false;
+  for (let i = 0; i < 2400 && !found; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    found = await Deno.stat(ckpt).then(() => true, () => false);
+  }
+  assert(found, "no checkpoint appeared");
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill("SIGKILL");
+  await child.status;
+  await new Promise((r) => setTimeout(r, 1200)); // the worker sees its parent gone and exits
+  await assertRejects(() => Deno.stat(join(data, "cache", key)));
+  const resumed = await run(data, s);
+  assert(resumed.summary.ok, resumed.log);
+  assert(resumed.log.includes("resuming from the checkpoint at step"), resumed.log);
+  const a = straight.plan.byId.get("dit")!.lookup, b = resumed.plan.byId.get("dit")!.lookup;
+  assert(a.state === "hit" && b.state === "hit");
+  const sha = (x: typeof a) =>
+    x.state === "hit" ? x.artifact.manifest.files.find((f) => f.path === "weights.arrow")!.sha256 : "";
+  assertEquals(sha(b), sha(a));
+});
+
+Deno.test("dit: a diverging run stops with a clear error and keeps its checkpoint", async () => {
+  const data = await Deno.makeTempDir();
+  const { summary, plan } = await run(
+    data,
+    stages({ lr: 1e14, clipNorm: 0, warmup: 0, steps: 60, checkpointEvery: 1 }).slice(0, 4),
+  );
+  const out = summary.outcomes.find((o) => o.id === "dit")!;
+  assertEquals(out.status, "failed");
+  assert(
+    /non-finite loss \(.*\) at step \d+; the last good checkpoint \(step \d+\) is kept/.test(out.error!),
+    out.error,
+  );
+  await Deno.stat(join(data, "scratch", plan.byId.get("dit")!.key, "checkpoint.arrow"));
+});
+
+Deno.test("generate: refuses a tokenizer other than the one whose latents the DiT learned", async () => {
+  const s = stages();
+  s[4] = { ...s[4], inputs: { dit: "dit", tokenizer: "tok[s=2]" } };
+  const { summary } = await run(await Deno.makeTempDir(), s);
+  const out = summary.outcomes.find((o) => o.id === "gen")!;
+  assertEquals(out.status, "failed");
+  assert(/was trained on the latents of another tokenizer than "tok\[s=2\]"/.test(out.error!), out.error);
+});
