@@ -306,3 +306,11 @@ export function countDiTParams(c: DiTConfig): number {
   return c.channels * w + w + c.freqDim * w + w + w * w + w + (c.classes + 1) * w +
     c.size.depth * block + w * 2 * w + 2 * w + w * c.channels + c.channels;
 }
+
+/** Forward multiply-accumulates per sample (linear layers, attention products, adaLN, embeddings). */
+export function ditForwardMacs(c: DiTConfig): number {
+  const L = c.grid[0] * c.grid[1] * c.grid[2], w = c.size.width, h = Math.floor(w * c.mlpRatio);
+  const block = 4 * L * w * w + 2 * L * L * w + 3 * L * w * h + w * 6 * w;
+  return L * c.channels * w + c.freqDim * w + w * w + (c.classes + 1) * w + c.size.depth * block + w * 2 * w +
+    L * w * c.channels;
+}

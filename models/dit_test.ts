@@ -10,6 +10,7 @@ import {
   DiT,
   type DiTConfig,
   ditConfig,
+  ditForwardMacs,
 } from "./dit.ts";
 
 await initBackend("auto");
@@ -22,6 +23,11 @@ Deno.test("DiT: shapes, parameter count, adaLN-Zero output is zero at init, no t
   const cfg = ditConfig("S", [1, 4, 4], 8, 10);
   const model = new DiT(cfg, 1);
   assertEquals([...model.variables().values()].reduce((n, v) => n + v.size, 0), countDiTParams(cfg));
+  // MACs: every weight matrix is used once per token (per sample for the conditioning), plus attention.
+  const w = 128, L = 16, h = Math.floor(w * 2.67);
+  const perToken = 8 * w + 4 * (4 * w * w + 3 * w * h) + w * 8;
+  const perSample = 256 * w + w * w + 11 * w + 4 * (6 * w * w + 2 * L * L * w) + 2 * w * w;
+  assertEquals(ditForwardMacs(cfg), L * perToken + perSample);
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     const x = tf.randomNormal([3 * 16, 8], 0, 1, "float32", 2) as tf.Tensor2D;
