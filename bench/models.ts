@@ -1,14 +1,17 @@
 /**
- * The tokenizer sizes every benchmark measures: the CPU-notes reference model (the issue #7 goal is
- * stated on it) and the default CPU tokenizer of the e-sweep.
+ * The models every benchmark measures: the CPU-notes reference tokenizer (the issue #7 goal is
+ * stated on it), the default CPU tokenizer of the E sweep, and the study's latent DiT at two sizes on
+ * the p = 8 latent grid. Each comes with its analytic forward MACs, the PyTorch script that builds
+ * the identical model, and one full training step as the pipeline's stages take it.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { AdamW } from "../models/optim.ts";
-import { ViTok, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
+import { alphaBars, DiT, type DiTConfig, ditConfig, ditForwardMacs } from "../models/dit.ts";
+import { forwardMacs, ViTok, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 
-/** Model name -> config builder. */
+/** Tokenizer name -> config builder. */
 export const BENCH_MODELS: Record<string, () => ViTokConfig> = {
   // ../shared/cpu-engine-notes.md: 32x32x1, p4 (64 tokens), width 128, 4 heads, 2+2 blocks, c 8.
   "notes-2+2": () => ({
@@ -18,6 +21,56 @@ export const BENCH_MODELS: Record<string, () => ViTokConfig> = {
   }),
   "S-B/4 cpu": () => vitokConfig("S-B/4", { frames: 1, size: 32, channels: 1 }, 8),
 };
+
+/** Latent DiT name -> config builder: the study's DiTs read S-B/8 latents (4 x 4 tokens), here c = 4. */
+export const BENCH_DITS: Record<string, () => DiTConfig> = {
+  "DiT-S p8 c4": () => ditConfig("S", [1, 4, 4], 4, 10),
+  "DiT-B p8 c4": () => ditConfig("B", [1, 4, 4], 4, 10),
+};
+
+/** A benchmarked model of either kind, with what the bench needs to time and compare it. */
+export interface BenchModel {
+  name: string;
+  kind: "tokenizer" | "dit";
+  /** Default samples per step (the pipeline's: tokenizers 64 images, DiTs 128 latents). */
+  batch: number;
+  /** Forward multiply-accumulates per sample. */
+  macs: number;
+  /** The config as JSON for the PyTorch script. */
+  config: unknown;
+  /** Path of the PyTorch script that builds the identical model. */
+  torchScript: string;
+  /** A training step closure on this backend. */
+  build(batch: number): { step: (i: number) => void; dispose: () => void };
+}
+
+/** Every model the bench runs, tokenizers first. */
+export function benchModels(): BenchModel[] {
+  const script = (f: string) => new URL(f, import.meta.url).pathname;
+  return [
+    ...Object.entries(BENCH_MODELS).map(([name, make]): BenchModel => ({
+      name,
+      kind: "tokenizer",
+      batch: 64,
+      macs: forwardMacs(make()),
+      config: make(),
+      torchScript: script("./torch_vitok.py"),
+      build: (batch) => {
+        const { model, step } = benchStep(make(), batch);
+        return { step, dispose: () => model.dispose() };
+      },
+    })),
+    ...Object.entries(BENCH_DITS).map(([name, make]): BenchModel => ({
+      name,
+      kind: "dit",
+      batch: 128,
+      macs: ditForwardMacs(make()),
+      config: make(),
+      torchScript: script("./torch_dit.py"),
+      build: (batch) => ditBenchStep(make(), batch),
+    })),
+  ];
+}
 
 /**
  * One full training step of a model as every benchmark times it: forward, backward and AdamW
@@ -45,4 +98,38 @@ export function benchStep(
     tf.dispose([value, ...Object.values(grads)]);
   };
   return { model, step };
+}
+
+/**
+ * One full DiT training step as the dit stage takes it: random timesteps, labels and noise, the
+ * epsilon loss, backward, AdamW, and the EMA update.
+ */
+export function ditBenchStep(
+  cfg: DiTConfig,
+  batch: number,
+): { step: (i: number) => void; dispose: () => void } {
+  const model = new DiT(cfg, 0);
+  const vars = model.variables();
+  const ema = new Map([...vars].map(([k, v]) => [k, tf.variable(v.clone(), false)]));
+  const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
+  const ab = alphaBars(cfg);
+  const x0 = tf.randomNormal([batch * model.L, cfg.channels], 0, 1, "float32", 1) as tf.Tensor2D;
+  const step = (i: number) => {
+    const t = Int32Array.from({ length: batch }, (_, b) => (b * 7919 + i * 104729) % cfg.timesteps);
+    const y = Int32Array.from({ length: batch }, (_, b) => (b + i) % (cfg.classes + 1));
+    const eps = tf.randomNormal([batch * model.L, cfg.channels], 0, 1, "float32", i) as tf.Tensor2D;
+    const { value, grads } = tf.variableGrads(() => model.loss(x0, t, eps, y, ab), [...vars.values()]);
+    opt.apply(grads, 1e-4);
+    tf.tidy(() => {
+      for (const [k, v] of vars) ema.get(k)!.assign(tf.add(tf.mul(ema.get(k)!, 0.999), tf.mul(v, 0.001)));
+    });
+    value.dataSync();
+    tf.dispose([eps, value, ...Object.values(grads)]);
+  };
+  const dispose = () => {
+    tf.dispose([x0, ...ema.values()]);
+    opt.dispose();
+    model.dispose();
+  };
+  return { step, dispose };
 }

@@ -1,29 +1,30 @@
 /**
- * Where a tokenizer training step spends its time: every kernel of the active tfjs backend is wrapped
+ * Where a training step (tokenizer or latent DiT, bench/models.ts) spends its time: every kernel of the active tfjs backend is wrapped
  * with a timer, a few steps run, and the table lists time and calls per kernel (with input shapes of
  * the costliest calls) plus the time outside kernels (autodiff tape, JS glue). Used to pick and check
  * speed-ups (issue #7); `deno task bench` gives the end-to-end figures.
  *
- * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"] [--steps N] [--batch N] [--backend wasm-blas]
+ * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...] [--steps N] [--batch N] [--backend wasm-blas]
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { BENCH_MODELS, benchStep } from "./models.ts";
+import { BENCH_MODELS, benchModels, benchStep } from "./models.ts";
+import type { ViTokConfig } from "../models/vitok.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     model: { type: "string", default: "notes-2+2" },
     steps: { type: "string", default: "5" },
-    batch: { type: "string", default: "64" },
+    batch: { type: "string" },
     backend: { type: "string", default: "wasm-blas" },
   },
 });
-const make = BENCH_MODELS[values.model!];
-if (!make) {
-  throw new Error(`unknown --model ${values.model}; use one of ${Object.keys(BENCH_MODELS).join(", ")}`);
-}
+const models = new Map(benchModels().map((m) => [m.name, m]));
+const chosen = models.get(values.model!);
+if (!chosen) throw new Error(`unknown --model ${values.model}; use one of ${[...models.keys()].join(", ")}`);
+const make = BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined; // tokenizers: the optimizer's share is timed too
 const info = await initBackend(values.backend as BackendName);
 
 type Stat = { ms: number; calls: number; shapes: Map<string, { ms: number; calls: number }> };
@@ -54,11 +55,12 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   });
 }
 
-const cfg = make();
-const batch = Number(values.batch);
-const { step } = benchStep(cfg, batch, (ms) => {
-  if (timing) optMs += ms;
-});
+const batch = Number(values.batch ?? chosen.batch);
+const { step } = make
+  ? benchStep(make(), batch, (ms) => {
+    if (timing) optMs += ms;
+  })
+  : chosen.build(batch);
 step(0);
 step(0);
 const steps = Number(values.steps);
@@ -73,7 +75,7 @@ const inKernels = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
 console.log(`${info.backend} ${values.model} batch ${batch}: ${total.toFixed(0)} ms/step`);
 console.log(
   `kernels ${inKernels.toFixed(0)} ms/step, outside kernels ${(total - inKernels).toFixed(0)} ms/step, ` +
-    `optimizer (AdamW, kernels included) ${(optMs / steps).toFixed(0)} ms/step\n`,
+    (make ? `optimizer (AdamW, kernels included) ${(optMs / steps).toFixed(0)} ms/step` : "") + "\n",
 );
 console.log("kernel                 ms/step    %   calls/step  costliest inputs (ms/step, calls/step)");
 for (const [name, s] of rows) {

@@ -1,29 +1,31 @@
 /**
- * Tokenizer training throughput per backend: one full training step (forward, backward, AdamW) on
- * CPU-sized ViTok models, with steps/s, images/s, achieved GFLOP/s (analytic FLOPs: 3 x forward,
- * 2 per MAC) and peak RSS. Each backend runs in its own process (a process has one tfjs backend).
+ * Training throughput per backend: one full training step (forward, backward, AdamW; the DiT also
+ * its EMA) of the CPU-sized tokenizers and latent DiTs (bench/models.ts), with steps/s, samples/s,
+ * achieved GFLOP/s (analytic FLOPs: 3 x forward, 2 per MAC) and peak RSS. Each backend runs in its own
+ * process (a process has one tfjs backend).
  *
  * Step times are medians over the measured steps (default 20). Beside them, in the same run: the sgemm
  * peak our kernels reach (1024^3 through the same FFI path: oneDNN where installed, else OpenBLAS) and, where
- * Debian's python3-torch is installed, the identical model and step in PyTorch (bench/torch_vitok.py) with the
- * OpenBLAS core type set and one BLAS thread as ../shared/cpu-engine-notes.md prescribes, fp32 and bf16 autocast.
- * Prints ratios, writes the rows to reports/bench/tokenizer.arrow (and appends history.arrow) and renders
- * reports/bench/index.html (bench/page.ts).
+ * Debian's python3-torch is installed, the identical model and step in PyTorch (bench/torch_vitok.py,
+ * bench/torch_dit.py) with the OpenBLAS core type set and one BLAS thread as ../shared/cpu-engine-notes.md
+ * prescribes, fp32 and bf16 autocast. Prints ratios, writes the rows to reports/bench/tokenizer.arrow (and
+ * appends history.arrow) and renders reports/bench/index.html (bench/page.ts).
  *
- * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N]
+ * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N] [--models a,b]
  */
 import { cpus } from "node:os";
 import { type BenchRow, writeBenchReport } from "./page.ts";
 import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { forwardMacs } from "../models/vitok.ts";
-import { BENCH_MODELS as MODELS, benchStep } from "./models.ts";
+import { type BenchModel, benchModels } from "./models.ts";
+
+const MODELS = new Map(benchModels().map((m) => [m.name, m]));
 
 async function measure(backend: BackendName, name: string, steps: number, batch: number) {
   const info = await initBackend(backend);
-  const cfg = MODELS[name]();
-  const { step } = benchStep(cfg, batch);
+  const m = MODELS.get(name)!;
+  const { step } = m.build(batch);
   step(0); // warm-up (kernel setup, heap growth)
   const times: number[] = [];
   for (let i = 1; i <= steps; i++) {
@@ -32,7 +34,7 @@ async function measure(backend: BackendName, name: string, steps: number, batch:
     times.push(performance.now() - t0);
   }
   const ms = times.sort((a, b) => a - b)[Math.floor(steps / 2)]; // median: robust to a shared machine's noise
-  const gflop = (3 * 2 * forwardMacs(cfg) * batch) / 1e9;
+  const gflop = (3 * 2 * m.macs * batch) / 1e9;
   return {
     backend: info.backend,
     model: name,
@@ -54,10 +56,23 @@ if (Deno.args[0] === "--one") {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { backends: { type: "string" }, steps: { type: "string" }, batch: { type: "string" } },
+  options: {
+    backends: { type: "string" },
+    steps: { type: "string" },
+    batch: { type: "string" },
+    models: { type: "string" },
+  },
 });
 const backends = (values.backends ?? "wasm-blas,wasm,cpu").split(",");
-const batch = values.batch ?? "64";
+const chosen: BenchModel[] = values.models
+  ? values.models.split(",").map((n) => {
+    const m = MODELS.get(n);
+    if (!m) {
+      throw new Error(`unknown model "${n}" in --models; use some of: ${[...MODELS.keys()].join(", ")}`);
+    }
+    return m;
+  })
+  : [...MODELS.values()];
 type Row = BenchRow;
 const rows: Row[] = [];
 const print = (r: Row) =>
@@ -90,8 +105,10 @@ const torchOk = await new Deno.Command("/usr/bin/python3", {
 }).output()
   .then((o) => o.success, () => false);
 console.log("runner         model        batch  ms/step  steps/s  images/s  GFLOP/s  RSS MiB");
-for (const name of Object.keys(MODELS)) {
-  const gflop = (3 * 2 * forwardMacs(MODELS[name]()) * Number(batch)) / 1e9;
+for (const model of chosen) {
+  const name = model.name;
+  const batch = values.batch ?? String(model.batch);
+  const gflop = (3 * 2 * model.macs * Number(batch)) / 1e9;
   for (const backend of backends) {
     // Slow stock backends get fewer steps: the figure is per step anyway.
     const steps = values.steps ?? (backend === "wasm-blas" ? "20" : "2");
@@ -125,8 +142,8 @@ for (const name of Object.keys(MODELS)) {
     };
     const out = await new Deno.Command("/usr/bin/python3", {
       args: [
-        new URL("./torch_vitok.py", import.meta.url).pathname,
-        JSON.stringify(MODELS[name]()),
+        model.torchScript,
+        JSON.stringify(model.config),
         values.steps ?? "20",
         batch,
       ],
