@@ -151,7 +151,8 @@ export function tradeoffChart(
   x: string,
   y: string,
   points: TradeoffPoint[],
-  o: { logX?: boolean; ourX?: string } = {},
+  o: { logX?: boolean; logY?: boolean; ourX?: string; ourY?: string; paperTitle?: string; title?: string } =
+    {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const enc = {
@@ -161,7 +162,12 @@ export function tradeoffChart(
         title: source === "ours" ? (o.ourX ?? x) : `${x} (Inception)`,
         scale: o.logX ? { type: "log" } : { zero: false },
       },
-      y: { field: "y", type: "quantitative", title: y, scale: { zero: false } },
+      y: {
+        field: "y",
+        type: "quantitative",
+        title: source === "ours" ? (o.ourY ?? y) : y,
+        scale: o.logY ? { type: "log" } : { zero: false },
+      },
     };
     return {
       title,
@@ -185,7 +191,7 @@ export function tradeoffChart(
   };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: `${y} vs ${x} across reconstruction losses`,
-    hconcat: [panel("ours", "ours"), panel("paper", "paper (Fig. 10, ImageNet val)")],
+    title: o.title ?? `${y} vs ${x} across reconstruction losses`,
+    hconcat: [panel("ours", "ours"), panel("paper", o.paperTitle ?? "paper (Fig. 10, ImageNet val)")],
   };
 }

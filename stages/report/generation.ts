@@ -7,10 +7,10 @@
  * @module
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
-import { fig5 } from "../../paper/mod.ts";
+import { fig2, fig5 } from "../../paper/mod.ts";
 import { type OptimumVerdict, optimumVerdict } from "../../report/fit.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
-import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
+import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
 import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
 import type { Run } from "./runs.ts";
 
@@ -113,6 +113,37 @@ export async function generationPage(
       });
     }
   }
+  // Generation against reconstruction: the same tokenizers' gFID over their rFID (paper: Fig. 5 over Fig. 2).
+  const g0 = cfgs.includes(1.5) ? 1.5 : cfgs[0];
+  const rows2 = fig2().rows;
+  const vsRecon = [
+    ...runs.filter((r) =>
+      r.cfg === g0 && Number.isFinite(r.gFID) && Number.isFinite(r.tokenizer.metrics.rFID)
+    )
+      .map((r) => ({
+        source: "ours" as const,
+        loss: `p${r.tokenizer.p} c${r.tokenizer.c}`,
+        x: r.tokenizer.metrics.rFID,
+        y: r.gFID,
+      })),
+    ...paper.rows.flatMap((r) => {
+      const rec = rows2.find((q) => q.p === r.p && q.c === r.c);
+      const g = r.gFID[String(g0)];
+      return rec && Number.isFinite(g)
+        ? [{ source: "paper" as const, loss: `p${r.p} c${r.c}`, x: rec.i1k_rFID, y: g }]
+        : [];
+    }),
+  ];
+  if (g0 !== undefined && vsRecon.some((x) => x.source === "ours")) {
+    charts.chart_gFID_vs_rFID = tradeoffChart("rFID", "gFID", vsRecon, {
+      logX: true,
+      logY: true,
+      ourX: network ? `rFID@${network}` : "rFID",
+      ourY: network ? `gFID@${network}, cfg ${g0}` : `gFID, cfg ${g0}`,
+      title: `generation against reconstruction (guidance ${g0})`,
+      paperTitle: `paper (Fig. 5 over Fig. 2, cfg ${g0})`,
+    });
+  }
   const metricCharts = Object.keys(charts);
   const curve = await curvesOf(
     [...new Map(runs.map((r) => [r.dit.key, r])).values()].map((r) => ({
@@ -180,7 +211,9 @@ export async function generationPage(
       network || "the feature network"
     }`,
   );
-  const paperCfgs = [...new Set(paper.rows.flatMap((r) => Object.keys(r.gFID)))];
+  const paperCfgs = [...new Set(paper.rows.flatMap((r) => Object.keys(r.gFID)))].sort((a, b) =>
+    Number(a) - Number(b)
+  );
   const paperTable = table(
     ["p", "c", "E", ...paperCfgs.flatMap((g) => [`gFID @${g}`, `gIS @${g}`])],
     paper.rows.map((r) => [r.p, r.c, r.E, ...paperCfgs.flatMap((g) => [r.gFID[g], r.gIS[g]])]),

@@ -151,6 +151,7 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
       "verdicts.json",
       "charts/gFID_cfg1_5.svg",
       "charts/dit_curves.svg",
+      "charts/gFID_vs_rFID.svg",
       "charts/rPSNR.svg",
       "charts/curves.svg",
       "charts/sizes_rPSNR.svg",
@@ -219,7 +220,7 @@ Deno.test("report: an E sweep renders in headless Chromium with every chart and 
             ["e_sweep.html", 5],
             ["sizes.html", 5],
             ["losses.html", 3],
-            ["generation.html", 5],
+            ["generation.html", 6],
           ] as const
         ) {
           await page.goto(`file://${rep.artifact.path(file)}`);
