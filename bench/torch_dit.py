@@ -9,18 +9,16 @@ linear-beta schedule; AdamW 0.9/0.95, weight decay 1e-4 on matrices, clip 1.0; E
 Usage (Debian python3-torch): /usr/bin/python3 bench/torch_dit.py CONFIG_JSON STEPS BATCH
 Prints one JSON line per precision, like bench/torch_vitok.py.
 """
-import json
 import math
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_vitok import rope_tables  # noqa: E402  (the same RoPE tables as the tokenizer reference)
+from torch_vitok import main, rope_tables, timed  # noqa: E402  (the same RoPE tables, timing and output)
 
 
 def plain_norm(x):
@@ -122,21 +120,8 @@ def run(cfg, steps, batch, bf16):
                 e.mul_(0.999).add_(p, alpha=0.001)
         return loss.item()
 
-    step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1000)
-    ms = sorted(times)[len(times) // 2]
-    return {"precision": "bf16-autocast" if bf16 else "fp32", "msPerStep": ms, "stepsPerSec": 1000 / ms, "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "params": sum(p.numel() for p in model.parameters())}
+    return timed(step, steps, bf16, model)
 
 
 if __name__ == "__main__":
-    cfg, steps, batch = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    for bf16 in (False, True):
-        try:
-            print(json.dumps(run(cfg, steps, batch, bf16)), flush=True)
-        except Exception as e:  # bf16 autocast may be unsupported on old CPUs
-            print(json.dumps({"precision": "bf16-autocast" if bf16 else "fp32", "error": str(e)}), flush=True)
+    main(run)

@@ -135,6 +135,11 @@ def run(cfg, steps, batch, bf16):
         opt.step()
         return loss.item()
 
+    return timed(step, steps, bf16, model)
+
+
+def timed(step, steps, bf16, model):
+    """Times `steps` calls of `step` after one warm-up; the result line bench/tokenizer.ts reads."""
     step()
     times = []
     for _ in range(steps):
@@ -146,10 +151,15 @@ def run(cfg, steps, batch, bf16):
             "params": sum(p.numel() for p in model.parameters())}
 
 
-if __name__ == "__main__":
+def main(run):
+    """Reads CONFIG_JSON STEPS BATCH from argv and prints one JSON line per precision (fp32, bf16 autocast)."""
     cfg, steps, batch = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     for bf16 in (False, True):
         try:
             print(json.dumps(run(cfg, steps, batch, bf16)), flush=True)
         except Exception as e:  # bf16 autocast may be unsupported on old CPUs
             print(json.dumps({"precision": "bf16-autocast" if bf16 else "fp32", "error": str(e)}), flush=True)
+
+
+if __name__ == "__main__":
+    main(run)

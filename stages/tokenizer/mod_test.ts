@@ -1,12 +1,12 @@
 /** The tokenizer and encode stages through the engine, on a tiny model and a slice of MNIST. */
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/asserts.ts";
+import { assert, assertEquals, assertThrows } from "../../testing/asserts.ts";
 import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
 import { STAGE_KINDS } from "../mod.ts";
+import { assertKillResumeIdentical } from "../../testing/resume.ts";
 
 const REGISTRY = new URL("../mod.ts", import.meta.url).href;
-const RUNNER = new URL("../../engine/testdata/runner.ts", import.meta.url).pathname;
 
 const stages = (over: Record<string, unknown> = {}): StageDecl[] => [
   { id: "data", kind: "dataset", params: { source: "mnist", resolution: 16, fit: "resize", limit: 64 } },
@@ -70,36 +70,13 @@ Deno.test("tokenizer + encode: train, write weights/curve/grid, encode the test 
 });
 
 Deno.test("tokenizer: a killed run resumes from its checkpoint to the same weights", async () => {
-  const s = stages({ steps: 30, checkpointEvery: 2 }).slice(0, 2);
-  const straight = await run(await Deno.makeTempDir(), s);
-  assert(straight.summary.ok, straight.log);
-  const data = await Deno.makeTempDir();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", RUNNER, data, JSON.stringify(spec(s)), "1", REGISTRY],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const key = straight.plan.byId.get("tok")!.key;
-  const ckpt = join(data, "scratch", key, "checkpoint.arrow");
-  let found = false;
-  for (let i = 0; i < 1200 && !found; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    found = await Deno.stat(ckpt).then(() => true, () => false);
-  }
-  assert(found, "no checkpoint appeared");
-  await new Promise((r) => setTimeout(r, 300));
-  child.kill("SIGKILL");
-  await child.status;
-  await new Promise((r) => setTimeout(r, 1200)); // the worker sees its parent gone and exits
-  await assertRejects(() => Deno.stat(join(data, "cache", key)));
-  const resumed = await run(data, s);
-  assert(resumed.summary.ok, resumed.log);
-  assert(resumed.log.includes("resuming from the checkpoint at step"), resumed.log);
-  const a = straight.plan.byId.get("tok")!.lookup, b = resumed.plan.byId.get("tok")!.lookup;
-  assert(a.state === "hit" && b.state === "hit");
-  const sha = (x: typeof a) =>
-    x.state === "hit" ? x.artifact.manifest.files.find((f) => f.path === "weights.arrow")!.sha256 : "";
-  assertEquals(sha(b), sha(a));
+  await assertKillResumeIdentical({
+    spec: spec(stages({ steps: 30, checkpointEvery: 2 }).slice(0, 2)),
+    kinds: STAGE_KINDS,
+    registry: REGISTRY,
+    id: "tok",
+    file: "weights.arrow",
+  });
 });
 
 Deno.test("tokenizer: a diverging run stops with a clear error and keeps its checkpoint", async () => {
