@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_vitok import main, rope_tables, timed  # noqa: E402  (the same RoPE tables, timing and output)
+from torch_vitok import main, rope_attention, rope_tables, timed  # noqa: E402  (same attention, timing, output)
 
 
 def plain_norm(x):
@@ -43,18 +43,8 @@ class DiTBlock(nn.Module):
         self.ada = nn.Linear(w, 6 * w)
 
     def forward(self, x, c, rope):
-        cos, sin, rot = rope
-        B, L, C = x.shape
-        D = C // self.h
         sh1, sc1, g1, sh2, sc2, g2 = self.ada(c).chunk(6, -1)
-        h = modulate(plain_norm(x), sh1, sc1)
-        split = lambda t: t.view(B, L, self.h, D).transpose(1, 2)
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        cos, sin, rot = cos.to(q.dtype), sin.to(q.dtype), rot.to(q.dtype)
-        q = q * cos + (q @ rot) * sin
-        k = k * cos + (k @ rot) * sin
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D), -1)
-        x = x + g1[:, None] * self.proj((att @ v).transpose(1, 2).reshape(B, L, C))
+        x = x + g1[:, None] * rope_attention(self, modulate(plain_norm(x), sh1, sc1), rope)
         h = modulate(plain_norm(x), sh2, sc2)
         return x + g2[:, None] * self.down(F.silu(self.gate(h)) * self.up(h))
 

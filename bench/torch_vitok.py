@@ -64,19 +64,24 @@ class Block(nn.Module):
         self.down = nn.Linear(hidden, w)
 
     def forward(self, x, rope):
-        cos, sin, rot = rope
-        B, L, C = x.shape
-        D = C // self.h
         h = self.n1(x.float())  # norms in fp32 (autocast leaves LayerNorm to its input dtype on CPU)
-        split = lambda t: t.view(B, L, self.h, D).transpose(1, 2)
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        cos, sin, rot = cos.to(q.dtype), sin.to(q.dtype), rot.to(q.dtype)
-        q = q * cos + (q @ rot) * sin
-        k = k * cos + (k @ rot) * sin
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D), -1)
-        x = x + self.proj((att @ v).transpose(1, 2).reshape(B, L, C))
+        x = x + rope_attention(self, h, rope)
         h = self.n2(x.float())
         return x + self.down(F.silu(self.gate(h)) * self.up(h))
+
+
+def rope_attention(m, h, rope):
+    """Multi-head self-attention with RoPE on q and k, through module m's q/k/v/proj layers and m.h heads."""
+    cos, sin, rot = rope
+    B, L, C = h.shape
+    D = C // m.h
+    split = lambda t: t.view(B, L, m.h, D).transpose(1, 2)
+    q, k, v = split(m.q(h)), split(m.k(h)), split(m.v(h))
+    cos, sin, rot = cos.to(q.dtype), sin.to(q.dtype), rot.to(q.dtype)
+    q = q * cos + (q @ rot) * sin
+    k = k * cos + (k @ rot) * sin
+    att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D), -1)
+    return m.proj((att @ v).transpose(1, 2).reshape(B, L, C))
 
 
 class ViTok(nn.Module):
