@@ -69,3 +69,11 @@ export async function sourceClosureHash(moduleUrl: string, exclude: string[] = [
     .sort((a, b) => a[0] < b[0] ? -1 : 1);
   return sha256Text(canonicalJson(parts));
 }
+
+/** The engine's own folder: excluded from code hashes, so engine edits do not invalidate artifacts. */
+export const ENGINE_DIR = fileURLToPath(new URL("./", import.meta.url));
+
+/** The code version of a stage kind: the hash of its module's local source closure, engine excluded. */
+export function stageCodeHash(moduleUrl: string): Promise<string> {
+  return sourceClosureHash(moduleUrl, [ENGINE_DIR]);
+}

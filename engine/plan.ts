@@ -9,8 +9,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { canonicalJson, sha256Text, sourceClosureHash } from "./hash.ts";
+import { canonicalJson, sha256Text, stageCodeHash } from "./hash.ts";
 import { ancestors, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
 import type { Cache, Lookup, RunRecord } from "./cache.ts";
 import type { Node, StageKind } from "./types.ts";
@@ -45,8 +44,6 @@ export interface Selection {
   /** Rebuild these even when fresh; "all" forces every selected stage. */
   force?: string[] | "all";
 }
-
-const ENGINE_DIR = fileURLToPath(new URL("./", import.meta.url));
 
 /** The cache key of a node given its kind's code hash and its inputs' keys. */
 export function nodeKey(
@@ -124,7 +121,7 @@ export async function planGraph(
   for (const node of graph.nodes) {
     const kind = kinds[node.kind];
     if (!codeHashes.has(node.kind)) {
-      codeHashes.set(node.kind, await sourceClosureHash(kind.module, [ENGINE_DIR]));
+      codeHashes.set(node.kind, await stageCodeHash(kind.module));
     }
     const codeHash = codeHashes.get(node.kind)!;
     const inputKeys = Object.fromEntries(

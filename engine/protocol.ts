@@ -9,6 +9,8 @@
 export interface Job {
   registry: string;
   kind: string;
+  /** The kind's code hash when the run was planned (part of the key the artifact is stored under). */
+  codeHash: string;
   id: string;
   params: Record<string, unknown>;
   seed: number;

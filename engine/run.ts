@@ -192,6 +192,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
     const job: Job = {
       registry: opts.registry,
       kind: node.kind,
+      codeHash: item.codeHash,
       id: node.id,
       params: node.params,
       seed: node.seed,

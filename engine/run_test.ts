@@ -256,3 +256,41 @@ Deno.test("workerThreadEnv(): parallel workers split the cores; one job or a use
     else Deno.env.set("OMP_NUM_THREADS", before);
   }
 });
+
+Deno.test("a stage whose code was edited after planning fails instead of storing new code under the old key", async () => {
+  const dir = await Deno.makeTempDir();
+  const mod = join(dir, "kinds.ts");
+  const engine = new URL("./mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    mod,
+    `import { defineStage } from "${engine}";
+export const STAGE_KINDS = {
+  edited: defineStage({ kind: "edited", doc: "", version: 1, module: import.meta.url, params: {}, inputs: [], run() {} }),
+};
+`,
+  );
+  const kinds = (await import(new URL(`file://${mod}`).href)).STAGE_KINDS;
+  const graph = buildGraph(spec([{ id: "e", kind: "edited" }]), kinds);
+  const cache = new Cache(await Deno.makeTempDir());
+  const plan = await planGraph(graph, kinds, cache);
+  await Deno.writeTextFile(mod, "// edited during the run\n", { append: true });
+  const summary = await runPlan(plan, {
+    pipeline: "t",
+    cache,
+    registry: new URL(`file://${mod}`).href,
+    view: new ProgressView(() => {}, false, 0),
+  });
+  const out = summary.outcomes.find((o) => o.id === "e")!;
+  assertEquals(out.status, "failed");
+  assert(/code of stage kind "edited" changed after this run was planned/.test(out.error!), out.error);
+  assert((await planGraph(graph, kinds, cache)).byId.get("e")!.lookup.state !== "hit");
+  // Unedited, the same stage builds.
+  const fresh = await planGraph(graph, kinds, cache);
+  const again = await runPlan(fresh, {
+    pipeline: "t",
+    cache,
+    registry: new URL(`file://${mod}`).href,
+    view: new ProgressView(() => {}, false, 0),
+  });
+  assert(again.ok);
+});
