@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_vitok import main, rope_attention, rope_tables, timed  # noqa: E402  (same attention, timing, output)
+from torch_vitok import adamw, main, rope_attention, rope_tables, timed  # noqa: E402  (same attention, timing, output)
 
 
 def plain_norm(x):
@@ -86,9 +86,7 @@ class DiT(nn.Module):
 def run(cfg, steps, batch, bf16):
     torch.manual_seed(0)
     model = DiT(cfg)
-    decay = [p for p in model.parameters() if p.dim() > 1]
-    rest = [p for p in model.parameters() if p.dim() <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": rest, "weight_decay": 0}], lr=1e-4, betas=(0.9, 0.95))
+    opt = adamw(model)
     betas = torch.linspace(cfg["betaStart"], cfg["betaEnd"], cfg["timesteps"], dtype=torch.float64)
     ab = torch.cumprod(1 - betas, 0).float()
     x0 = torch.randn(batch, model.L, model.ch)

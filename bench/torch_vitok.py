@@ -122,12 +122,17 @@ class ViTok(nn.Module):
         return recon + 1e-3 * kl
 
 
+def adamw(model):
+    """AdamW as our stages set it: betas 0.9/0.95, weight decay 1e-4 on matrices only."""
+    decay = [p for p in model.parameters() if p.dim() > 1]
+    rest = [p for p in model.parameters() if p.dim() <= 1]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": rest, "weight_decay": 0}], lr=1e-4, betas=(0.9, 0.95))
+
+
 def run(cfg, steps, batch, bf16):
     torch.manual_seed(0)
     model = ViTok(cfg)
-    decay = [p for p in model.parameters() if p.dim() > 1]
-    rest = [p for p in model.parameters() if p.dim() <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": rest, "weight_decay": 0}], lr=1e-4, betas=(0.9, 0.95))
+    opt = adamw(model)
     x = torch.rand(batch, model.L, model.pd) * 2 - 1
     noise_shape = (batch, model.L, cfg["codeWidth"])
 
