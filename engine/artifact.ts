@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type * as arrow from "apache-arrow";
 import { readArrow } from "./arrow.ts";
-import { sha256File } from "./hash.ts";
+import { canonicalJson, sha256File, sha256Text } from "./hash.ts";
 
 /** Manifest format version; readers reject other versions as corrupt. */
 export const MANIFEST_VERSION = 1;
@@ -31,15 +31,41 @@ export interface Manifest {
   codeHash: string;
   params: Record<string, unknown>;
   seed: number;
-  /** Input name -> the keys of the artifacts it read. */
-  inputs: Record<string, { stageId: string; key: string }[]>;
+  /** Input name -> the artifacts it read: stage id, key, and content digest (what the key was built from). */
+  inputs: Record<string, InputRef[]>;
   files: ManifestFile[];
+  /** {@link contentDigest} of this artifact (written for readers; always recomputed, never trusted). */
+  digest?: string;
+  /** Set when `adopt` re-keyed this artifact to new code: from what, and on which evidence. */
+  adopted?: Record<string, unknown>[];
   startedAt: string;
   endedAt: string;
   durationMs: number;
   /** Facts the stage reported (e.g. backend) and the engine measured (host, tool versions). */
   info: Record<string, unknown>;
   metrics: Record<string, number | string>;
+}
+
+/** One input artifact a stage read. */
+export interface InputRef {
+  stageId: string;
+  key: string;
+  /** Content digest; absent in manifests written before early cutoff. */
+  digest?: string;
+}
+
+/**
+ * The content of an artifact as downstream keys see it: each file's path and sha256, the stage's
+ * metrics and its resolved params (both readable by consumers through the manifest). Times, host
+ * and backend are left out, so a rebuild that writes the same bytes has the same digest and nothing
+ * downstream of it reruns (early cutoff).
+ */
+export function contentDigest(m: Pick<Manifest, "files" | "metrics" | "params">): string {
+  return sha256Text(canonicalJson({
+    files: m.files.map((f) => [f.path, f.sha256]).sort((a, b) => a[0] < b[0] ? -1 : 1),
+    metrics: m.metrics,
+    params: m.params,
+  }));
 }
 
 /** An artifact that failed verification; the message names the key, the file and what differs. */
@@ -53,6 +79,10 @@ export class Artifact {
   /** The artifact's cache key. */
   get key(): string {
     return this.manifest.key;
+  }
+  /** The artifact's content digest ({@link contentDigest}): equal for byte-identical rebuilds. */
+  get digest(): string {
+    return contentDigest(this.manifest);
   }
   /** Absolute path of one of the artifact's files; throws if the artifact has no such file. */
   path(name: string): string {

@@ -15,7 +15,14 @@
  * @module
  */
 import { join } from "node:path";
-import { Artifact, CorruptArtifactError, listFiles, type Manifest, verifyArtifact } from "./artifact.ts";
+import {
+  Artifact,
+  contentDigest,
+  CorruptArtifactError,
+  listFiles,
+  type Manifest,
+  verifyArtifact,
+} from "./artifact.ts";
 import { sha256File } from "./hash.ts";
 import { acquireLock, type Lock, pidAlive } from "./lock.ts";
 
@@ -33,9 +40,16 @@ export interface RunRecord {
   kindVersion: number;
   codeHash: string;
   params: Record<string, unknown>;
+  /** Input name -> content digests of the artifacts read. */
   inputs: Record<string, string[]>;
   seed: number;
   status: "ok" | "failed" | "interrupted";
+  /** Content digest of what the build wrote (absent for failed builds and old records). */
+  digest?: string;
+  /** The last successful build of this stage id (kept across failures), to tell "rebuilt, unchanged". */
+  lastGood?: { key: string; digest: string };
+  /** Set when this build wrote exactly what the previous build of this stage id had written. */
+  unchanged?: { previousKey: string };
   error?: string;
   log: string;
   durationMs: number;
@@ -76,9 +90,10 @@ export class Cache {
 
   /**
    * Looks a key up and verifies it. Files whose size and mtime match the last full check are not
-   * re-hashed; any other file is checksummed again.
+   * re-hashed; any other file is checksummed again. `deep` re-hashes every file (`verify`), which
+   * finds bytes that changed with size and mtime kept (bit rot, a restored backup).
    */
-  async lookup(key: string): Promise<Lookup> {
+  async lookup(key: string, opts: { deep?: boolean } = {}): Promise<Lookup> {
     const dir = this.artifactDir(key);
     try {
       await Deno.stat(dir);
@@ -91,7 +106,7 @@ export class Cache {
       try {
         stamp = JSON.parse(await Deno.readTextFile(stampPath));
       } catch { /* never verified */ }
-      const fresh = stamp && await this.#matchesStamp(dir, stamp);
+      const fresh = !opts.deep && stamp && await this.#matchesStamp(dir, stamp);
       const manifest = await verifyArtifact(dir, key, !fresh);
       if (!fresh) await this.#writeStamp(dir, manifest, stampPath);
       return { state: "hit", artifact: new Artifact(dir, manifest) };
@@ -156,6 +171,7 @@ export class Cache {
       files.push({ path, ...await sha256File(join(tmpDir, path)) });
     }
     const full: Manifest = { ...manifest, files };
+    full.digest = contentDigest(full);
     await Deno.writeTextFile(join(tmpDir, "manifest.json"), JSON.stringify(full, null, 2) + "\n");
     const dest = this.artifactDir(manifest.key);
     await this.discard(manifest.key);

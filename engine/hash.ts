@@ -1,12 +1,13 @@
 /**
  * Hashing for content-addressed caching: canonical JSON, sha256 of strings and files, and the
- * hash of a stage module's local source closure (its code version).
+ * hash of a stage module's local source closure (its code version, from its code tokens).
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
+import { scanModule } from "./tokens.ts";
 
 /** JSON with object keys sorted at every level, so equal values always serialise equally. */
 export function canonicalJson(value: unknown): string {
@@ -41,39 +42,74 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
   return { sha256: h.digest("hex"), bytes };
 }
 
-const IMPORT_RE =
-  /(?:import|export)\s[^'";]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
+/** A module's code version: the hash of its local source closure and the files it was read from. */
+export interface CodeVersion {
+  /** Hash of the closure's code tokens (comments and layout do not count), by relative path. */
+  hash: string;
+  /** Absolute path -> sha256 of the file's bytes, for a cheap "has anything changed" check. */
+  files: Record<string, string>;
+}
+
+const SCANNED = /\.[cm]?[jt]sx?$/;
 
 /**
- * Hash of a module's source and every local module it imports (relative imports, followed
- * recursively; npm packages are pinned by the lock file instead). Files under `exclude` dirs
- * (e.g. the engine itself) are skipped, so engine edits do not invalidate artifacts.
+ * The code version of a module and every local module it imports (relative imports, found by
+ * TypeScript's parser and followed recursively; npm packages are pinned by the lock file instead).
+ * The hash is over each file's token stream ({@link scanModule}), so comment and format edits keep
+ * it; other files (JSON, WGSL, ...) count byte for byte. Files under `exclude` dirs (e.g. the engine
+ * itself) are skipped, so engine edits do not invalidate artifacts.
  */
-export async function sourceClosureHash(moduleUrl: string, exclude: string[] = []): Promise<string> {
-  if (!moduleUrl.startsWith("file:")) return sha256Text(moduleUrl);
+export async function sourceClosure(moduleUrl: string, exclude: string[] = []): Promise<CodeVersion> {
+  if (!moduleUrl.startsWith("file:")) return { hash: sha256Text(moduleUrl), files: {} };
   const root = fileURLToPath(moduleUrl);
   const base = dirname(root);
-  const seen = new Map<string, string>();
+  const code = new Map<string, string>();
+  const files: Record<string, string> = {};
   const visit = async (path: string) => {
-    if (seen.has(path) || exclude.some((d) => path.startsWith(d))) return;
+    if (code.has(path) || exclude.some((d) => path.startsWith(d))) return;
     const text = await Deno.readTextFile(path);
-    seen.set(path, text);
-    for (const m of text.matchAll(IMPORT_RE)) {
-      const spec = m[1] ?? m[2];
-      await visit(join(dirname(path), spec));
+    files[path] = sha256Text(text);
+    if (!SCANNED.test(path)) {
+      code.set(path, files[path]);
+      return;
     }
+    const scanned = scanModule(text, path);
+    code.set(path, sha256Text(scanned.code));
+    for (const spec of scanned.imports) await visit(join(dirname(path), spec));
   };
   await visit(root);
-  const parts = [...seen.entries()]
-    .map(([p, text]) => [relative(base, p), sha256Text(text)])
+  const parts = [...code.entries()]
+    .map(([p, h]) => [relative(base, p), h])
     .sort((a, b) => a[0] < b[0] ? -1 : 1);
-  return sha256Text(canonicalJson(parts));
+  return { hash: sha256Text(canonicalJson(parts)), files };
+}
+
+/** The hash of {@link sourceClosure}. */
+export async function sourceClosureHash(moduleUrl: string, exclude: string[] = []): Promise<string> {
+  return (await sourceClosure(moduleUrl, exclude)).hash;
+}
+
+/** True when every file still has the bytes it had (a missing file counts as changed). */
+export async function filesUnchanged(files: Record<string, string>): Promise<boolean> {
+  for (const [path, sha] of Object.entries(files)) {
+    try {
+      if (sha256Text(await Deno.readTextFile(path)) !== sha) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The engine's own folder: excluded from code hashes, so engine edits do not invalidate artifacts. */
 export const ENGINE_DIR = fileURLToPath(new URL("./", import.meta.url));
 
 /** The code version of a stage kind: the hash of its module's local source closure, engine excluded. */
-export function stageCodeHash(moduleUrl: string): Promise<string> {
-  return sourceClosureHash(moduleUrl, [ENGINE_DIR]);
+export async function stageCodeHash(moduleUrl: string): Promise<string> {
+  return (await stageCode(moduleUrl)).hash;
+}
+
+/** The code version of a stage kind with the files it covers (engine excluded). */
+export function stageCode(moduleUrl: string): Promise<CodeVersion> {
+  return sourceClosure(moduleUrl, [ENGINE_DIR]);
 }

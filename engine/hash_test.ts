@@ -1,5 +1,12 @@
 import { assertEquals } from "../testing/asserts.ts";
-import { canonicalJson, sha256File, sha256Text, sourceClosureHash } from "./hash.ts";
+import {
+  canonicalJson,
+  filesUnchanged,
+  sha256File,
+  sha256Text,
+  sourceClosure,
+  sourceClosureHash,
+} from "./hash.ts";
 import { nodeKey } from "./plan.ts";
 
 Deno.test("canonicalJson() sorts keys at every level", () => {
@@ -47,4 +54,59 @@ Deno.test("sourceClosureHash() follows local imports and changes when one change
   const h2 = await sourceClosureHash(`file://${dir}/a.ts`);
   assertEquals(h1 === h2, false);
   assertEquals(await sourceClosureHash(`file://${dir}/a.ts`, [`${dir}/b.ts`]) === h2, false);
+});
+
+Deno.test("sourceClosureHash() ignores comments and layout, not code", async () => {
+  const dir = await Deno.makeTempDir();
+  const hashOf = async (a: string, b = "export const b = 1;\n") => {
+    await Deno.writeTextFile(`${dir}/a.ts`, a);
+    await Deno.writeTextFile(`${dir}/b.ts`, b);
+    return await sourceClosureHash(`file://${dir}/a.ts`);
+  };
+  const base = await hashOf('import { b } from "./b.ts";\nexport const a = [b, 2];\nconst r = /x\\/\\//g;\n');
+  // Comments, a doc comment, blank lines, re-wrapping with a trailing comma, other quotes.
+  assertEquals(
+    await hashOf(
+      "/** The a module. */\nimport { b } from './b.ts'; // b\n\nexport const a = [\n  b,\n  2,\n];\n" +
+        "const r = /x\\/\\//g; /* r */\n",
+      "// a comment\nexport const b = 1;\n",
+    ),
+    base,
+  );
+  // Code changes count: a value, an operator, a string's contents, a regex.
+  for (
+    const edit of [
+      'import { b } from "./b.ts";\nexport const a = [b, 3];\nconst r = /x\\/\\//g;\n',
+      'import { b } from "./b.ts";\nexport const a = [b - 2];\nconst r = /x\\/\\//g;\n',
+      'import { b } from "./b.ts";\nexport const a = [b, 2];\nconst r = /x\\/\\/ /g;\n',
+      'import { b } from "./b.ts";\nexport const a = [b, 2, ,];\nconst r = /x\\/\\//g;\n',
+    ]
+  ) assertEquals((await hashOf(edit)) === base, false, edit);
+  const a0 = 'import { b } from "./b.ts";\nexport const a = [b, 2];\nconst r = /x\\/\\//g;\n';
+  assertEquals((await hashOf(a0, "export const b = 2;\n")) === base, false);
+  // A string that looks like a comment is code.
+  const s1 = await hashOf('export const s = "a // b";\n');
+  assertEquals((await hashOf('export const s = "a /* b";\n')) === s1, false);
+});
+
+Deno.test("sourceClosure() follows imports found by the parser, not commented-out ones", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/a.ts`,
+    '// import { x } from "./gone.ts";\nimport { b } from "./b.ts";\nexport const c = await import("./c.ts");\nexport { b };\n',
+  );
+  await Deno.writeTextFile(`${dir}/b.ts`, "export const b = 1;\n");
+  await Deno.writeTextFile(`${dir}/c.ts`, 'export * from "./d.ts";\n');
+  await Deno.writeTextFile(`${dir}/d.ts`, "export const d = 1;\n");
+  const v = await sourceClosure(`file://${dir}/a.ts`);
+  assertEquals(Object.keys(v.files).map((p) => p.slice(dir.length + 1)).sort(), [
+    "a.ts",
+    "b.ts",
+    "c.ts",
+    "d.ts",
+  ]);
+  assertEquals(await filesUnchanged(v.files), true);
+  await Deno.writeTextFile(`${dir}/d.ts`, "export const d = 1; // same code\n");
+  assertEquals(await filesUnchanged(v.files), false);
+  assertEquals((await sourceClosure(`file://${dir}/a.ts`)).hash, v.hash);
 });

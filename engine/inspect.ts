@@ -19,6 +19,7 @@ export function stageState(item: PlanItem): StageState {
   if (item.lookup.state === "hit") return "fresh";
   if (item.lookup.state === "corrupt") return "corrupt";
   if (!item.record) return "missing";
+  if (item.pending) return "stale";
   if (item.record.key === item.key && item.record.status !== "ok") return "failed";
   return "stale";
 }
@@ -31,8 +32,13 @@ export function formatStatus(plan: Plan): string {
     const state = stageState(i);
     const ms = i.lookup.state === "hit" ? i.lookup.artifact.manifest.durationMs : i.record?.durationMs;
     const took = ms === undefined ? "-" : formatDuration(ms / 1000);
-    const why = state === "fresh" ? "" : state === "missing" ? "never built" : i.reason;
-    return `${state.padEnd(7)}  ${i.node.id.padEnd(w)}  ${i.key.slice(0, 12)}  ${took.padStart(6)}  ${why}`
+    const why = state === "fresh"
+      ? (i.reason === "fresh" ? "" : i.reason.replace(/^fresh \((.*)\)$/, "$1"))
+      : state === "missing"
+      ? "never built"
+      : i.reason;
+    const key = i.pending ? "(pending)   " : i.key.slice(0, 12);
+    return `${state.padEnd(7)}  ${i.node.id.padEnd(w)}  ${key}  ${took.padStart(6)}  ${why}`
       .trimEnd();
   });
   const counts = new Map<string, number>();
@@ -140,14 +146,24 @@ export async function describeArtifact(item: PlanItem): Promise<string> {
   return out.join("\n");
 }
 
+/**
+ * Keys a set of plans may still use: each item's key, and for an item whose key is pending (it waits
+ * for a rebuilt input) the key of its last build, which early cutoff may find fresh again.
+ */
+function referenced(plans: Plan[]): Set<string> {
+  return new Set(
+    plans.flatMap((p) => [...p.byId.values()].flatMap((i) => i.pending ? [i.record?.key ?? ""] : [i.key])),
+  );
+}
+
 /** Keys in the cache that none of the given plans refers to. */
 export async function unreferencedKeys(cache: Cache, plans: Plan[]): Promise<string[]> {
-  const keep = new Set(plans.flatMap((p) => [...p.byId.values()].map((i) => i.key)));
+  const keep = referenced(plans);
   return (await cache.keys()).filter((k) => !keep.has(k));
 }
 
 /** Scratch folders (checkpoints) whose key none of the given plans refers to. */
 export async function unreferencedScratch(cache: Cache, plans: Plan[]): Promise<string[]> {
-  const keep = new Set(plans.flatMap((p) => [...p.byId.values()].map((i) => i.key)));
+  const keep = referenced(plans);
   return (await cache.scratchKeys()).filter((k) => !keep.has(k));
 }

@@ -3,13 +3,16 @@
  * cache but never runs or writes anything, so `--dry-run` and `status` print exactly what a run
  * would do.
  *
- * A key is sha256 of canonical JSON of (kind, kind version, code hash, params, input keys, seed):
- * the definition of an artifact, never its value.
+ * A key is sha256 of canonical JSON of (kind, kind version, code hash, params, input digests, seed):
+ * the definition of an artifact, never its value. Inputs count by their content digest, not their
+ * key, so a stage rebuilt to the same bytes leaves everything downstream fresh (early cutoff). A
+ * stage whose inputs are rebuilt in this run cannot know its key yet: it is planned as pending and
+ * the runner computes its key once the inputs exist.
  *
  * @module
  */
 
-import { canonicalJson, sha256Text, stageCodeHash } from "./hash.ts";
+import { canonicalJson, type CodeVersion, sha256Text, stageCode } from "./hash.ts";
 import { ancestors, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
 import type { Cache, Lookup, RunRecord } from "./cache.ts";
 import type { Node, StageKind } from "./types.ts";
@@ -17,8 +20,13 @@ import type { Node, StageKind } from "./types.ts";
 /** What the runner will do with one node. */
 export interface PlanItem {
   node: Node;
+  /** The cache key; "" while {@link PlanItem.pending}. */
   key: string;
+  /** True when an input is rebuilt first: the key depends on what that build writes. */
+  pending: boolean;
   codeHash: string;
+  /** Files of the kind's code closure with their byte hashes (the worker's cheap re-check). */
+  codeFiles: Record<string, string>;
   kindVersion: number;
   lookup: Lookup;
   record?: RunRecord;
@@ -45,19 +53,19 @@ export interface Selection {
   force?: string[] | "all";
 }
 
-/** The cache key of a node given its kind's code hash and its inputs' keys. */
+/** The cache key of a node given its kind's code hash and its inputs' content digests. */
 export function nodeKey(
-  node: Node,
+  node: Pick<Node, "kind" | "params" | "seed">,
   kind: { version: number },
   codeHash: string,
-  inputKeys: Record<string, string[]>,
+  inputDigests: Record<string, string[]>,
 ): string {
   return sha256Text(canonicalJson({
     kind: node.kind,
     kindVersion: kind.version,
     codeHash,
     params: node.params,
-    inputs: inputKeys,
+    inputs: inputDigests,
     seed: node.seed,
   }));
 }
@@ -70,10 +78,15 @@ function fmt(v: unknown): string {
 /** A human-readable reason why `key` differs from the last run recorded for this stage id. */
 export function staleReason(
   item: Omit<PlanItem, "action" | "reason">,
-  keyOf: (id: string) => string,
+  digestOf: (id: string) => string,
 ): string {
   const { record, node, key } = item;
   if (item.lookup.state === "corrupt") return `corrupt artifact, rebuilding (${item.lookup.reason})`;
+  if (item.pending) {
+    return `waits for ${
+      Object.values(node.inputs).flat().filter((id) => !digestOf(id)).map((id) => `"${id}"`).join(", ")
+    } to be rebuilt; skipped if what it reads comes out unchanged`;
+  }
   if (!record) return "never built";
   if (record.key === key) {
     if (record.status === "failed") return `last run failed: ${record.error ?? "unknown error"}`;
@@ -98,7 +111,7 @@ export function staleReason(
   }
   if (record.seed !== node.seed) why.push(`seed changed ${record.seed} -> ${node.seed}`);
   for (const [name, ids] of Object.entries(node.inputs)) {
-    const now = ids.map(keyOf);
+    const now = ids.map(digestOf);
     if (canonicalJson(record.inputs[name]) !== canonicalJson(now)) {
       why.push(
         `input "${name}" changed (${ids.length === 1 ? `"${ids[0]}"` : `${ids.length} stages`} upstream)`,
@@ -108,43 +121,78 @@ export function staleReason(
   return why.join("; ") || "definition changed";
 }
 
-/** Computes keys and cache state for every node of the graph, in topological order. */
+/**
+ * Computes keys and cache state for every node of the graph, in topological order. A node whose
+ * inputs are all built gets its key from their digests; one downstream of a stage that will run is
+ * pending.
+ */
 export async function planGraph(
   graph: Graph,
   kinds: Readonly<Record<string, StageKind>>,
   cache: Cache,
   selection: Selection = {},
 ): Promise<Plan> {
-  const codeHashes = new Map<string, string>();
-  const keys = new Map<string, string>();
+  const code = new Map<string, CodeVersion>();
+  /** Node id -> content digest of its cached artifact, for nodes that are fresh. */
+  const digests = new Map<string, string>();
   const items: PlanItem[] = [];
   for (const node of graph.nodes) {
     const kind = kinds[node.kind];
-    if (!codeHashes.has(node.kind)) {
-      codeHashes.set(node.kind, await stageCodeHash(kind.module));
-    }
-    const codeHash = codeHashes.get(node.kind)!;
-    const inputKeys = Object.fromEntries(
-      Object.entries(node.inputs).map(([name, ids]) => [name, ids.map((id) => keys.get(id)!)]),
+    if (!code.has(node.kind)) code.set(node.kind, await stageCode(kind.module));
+    const { hash: codeHash, files: codeFiles } = code.get(node.kind)!;
+    const deps = Object.values(node.inputs).flat();
+    const pending = deps.some((id) => !digests.has(id));
+    const key = pending ? "" : nodeKey(
+      node,
+      kind,
+      codeHash,
+      Object.fromEntries(
+        Object.entries(node.inputs).map(([name, ids]) => [name, ids.map((id) => digests.get(id)!)]),
+      ),
     );
-    const key = nodeKey(node, kind, codeHash, inputKeys);
-    keys.set(node.id, key);
     const partial = {
       node,
       key,
+      pending,
       codeHash,
+      codeFiles,
       kindVersion: kind.version,
-      lookup: await cache.lookup(key),
+      lookup: pending ? { state: "miss" as const } : await cache.lookup(key),
       record: await cache.loadRecord(graph.name, node.id),
     };
     const fresh = partial.lookup.state === "hit";
+    if (partial.lookup.state === "hit") digests.set(node.id, partial.lookup.artifact.digest);
     items.push({
       ...partial,
       action: fresh ? "skip" : "run",
-      reason: fresh ? "fresh" : staleReason(partial, (id) => keys.get(id)!),
+      reason: fresh ? freshReason(partial.record, key) : staleReason(partial, (id) => digests.get(id) ?? ""),
     });
   }
-  return { items: applySelection(graph, items, selection), byId: new Map(items.map((i) => [i.node.id, i])) };
+  const byId = new Map(items.map((i) => [i.node.id, i]));
+  const plan = applySelection(graph, items, selection);
+  // A forced stage's output may differ from the cached one: whatever reads it waits for it too.
+  const rebuilt = new Set<string>();
+  for (const item of plan) {
+    const dep = Object.values(item.node.inputs).flat().find((d) => rebuilt.has(d));
+    if (dep && !item.pending) {
+      Object.assign(item, {
+        key: "",
+        pending: true,
+        action: "run",
+        lookup: { state: "miss" },
+        reason: item.reason === "forced"
+          ? "forced"
+          : `waits for "${dep}" to be rebuilt; skipped if what it reads comes out unchanged`,
+      });
+    }
+    if (item.pending || item.reason === "forced") rebuilt.add(item.node.id);
+  }
+  return { items: plan, byId };
+}
+
+/** "fresh", or "fresh (rebuilt, unchanged)" when its last build wrote what the build before it had. */
+function freshReason(record: RunRecord | undefined, key: string): string {
+  return record?.key === key && record.unchanged ? "fresh (rebuilt, unchanged)" : "fresh";
 }
 
 function expandAll(graph: Graph, selectors: string[]): string[] {
@@ -196,7 +244,9 @@ export function formatPlan(plan: PlanItem[]): string {
   if (!plan.length) return "(nothing selected)";
   const w = Math.max(...plan.map((i) => i.node.id.length));
   return plan.map((i) =>
-    `${i.action === "run" ? "run " : "skip"}  ${i.node.id.padEnd(w)}  ${i.key.slice(0, 12)}  ${i.reason}`
+    `${i.action === "skip" ? "skip" : i.pending ? "run?" : "run "}  ${i.node.id.padEnd(w)}  ${
+      i.pending ? "(pending)   " : i.key.slice(0, 12)
+    }  ${i.reason}`
   )
     .join("\n");
 }

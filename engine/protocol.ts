@@ -11,6 +11,8 @@ export interface Job {
   kind: string;
   /** The kind's code hash when the run was planned (part of the key the artifact is stored under). */
   codeHash: string;
+  /** The files of that code closure with their byte hashes: if all are unchanged, so is the code. */
+  codeFiles?: Record<string, string>;
   id: string;
   params: Record<string, unknown>;
   seed: number;

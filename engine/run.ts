@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { Artifact, Manifest } from "./artifact.ts";
 import { MANIFEST_VERSION } from "./artifact.ts";
 import type { Cache, RunRecord } from "./cache.ts";
-import type { Plan, PlanItem } from "./plan.ts";
+import { nodeKey, type Plan, type PlanItem, staleReason } from "./plan.ts";
 import { formatDuration, ProgressView } from "./progress.ts";
 import { EVENT, type Job } from "./protocol.ts";
 
@@ -37,6 +37,12 @@ export interface StageOutcome {
   id: string;
   status: "ran" | "fresh" | "failed" | "blocked" | "interrupted" | "shared";
   key: string;
+  /** "ran": the build wrote exactly what the previous build of this stage had (early cutoff follows). */
+  unchanged?: boolean;
+  /** "fresh": found fresh only once its rebuilt inputs came out unchanged. */
+  cutoff?: boolean;
+  /** Facts the stage reported with setInfo (e.g. its compute backend). */
+  info?: Record<string, unknown>;
   durationMs?: number;
   error?: string;
   log?: string;
@@ -154,7 +160,25 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
     running.set(item.node.id, p);
   };
 
+  const digestOf = (id: string) => artifacts.get(id)?.digest ?? "";
   const runOne = async (item: PlanItem): Promise<StageOutcome> => {
+    if (item.pending) {
+      // The inputs exist now: their digests decide the key.
+      const digests = Object.fromEntries(
+        Object.entries(item.node.inputs).map(([name, ids]) => [name, ids.map(digestOf)]),
+      );
+      item.key = nodeKey(item.node, { version: item.kindVersion }, item.codeHash, digests);
+      item.pending = false;
+      item.lookup = await cache.lookup(item.key);
+      if (item.reason !== "forced") {
+        if (item.lookup.state === "hit") {
+          artifacts.set(item.node.id, item.lookup.artifact);
+          view.log(`= [${item.node.id}] fresh: what it reads came out unchanged`);
+          return { id: item.node.id, status: "fresh", key: item.key, cutoff: true };
+        }
+        item.reason = staleReason(item, digestOf);
+      }
+    }
     const { node, key } = item;
     const lock = await cache.lock(
       key,
@@ -193,6 +217,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       registry: opts.registry,
       kind: node.kind,
       codeHash: item.codeHash,
+      codeFiles: item.codeFiles,
       id: node.id,
       params: node.params,
       seed: node.seed,
@@ -274,9 +299,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       kindVersion: item.kindVersion,
       codeHash: item.codeHash,
       params: node.params,
-      inputs: Object.fromEntries(
-        Object.entries(node.inputs).map(([n, ids]) => [n, ids.map((id) => artifacts.get(id)!.key)]),
-      ),
+      inputs: Object.fromEntries(Object.entries(node.inputs).map(([n, ids]) => [n, ids.map(digestOf)])),
       seed: node.seed,
       status: "ok",
       log: logPath,
@@ -298,7 +321,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
           inputs: Object.fromEntries(
             Object.entries(node.inputs).map((
               [n, ids],
-            ) => [n, ids.map((id) => ({ stageId: id, key: artifacts.get(id)!.key }))]),
+            ) => [n, ids.map((id) => ({ stageId: id, key: artifacts.get(id)!.key, digest: digestOf(id) }))]),
           ),
           startedAt: startedAt.toISOString(),
           endedAt: new Date().toISOString(),
@@ -306,12 +329,21 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
           info: { ...machineInfo(opts.tools), ...info },
           metrics,
         };
-        artifacts.set(node.id, await cache.commit(outDir, manifest));
+        const artifact = await cache.commit(outDir, manifest);
+        artifacts.set(node.id, artifact);
         await cache.clearScratch(key);
-        await cache.saveRecord(opts.pipeline, record);
-        writeLog(`=== done in ${formatDuration(durationMs / 1000)}`);
-        view.log(`✓ [${node.id}] done in ${formatDuration(durationMs / 1000)} (${key.slice(0, 12)})`);
-        return { id: node.id, status: "ran", key, durationMs, log: logPath };
+        const previous = item.record?.lastGood;
+        const unchanged = previous?.digest === artifact.digest;
+        await cache.saveRecord(opts.pipeline, {
+          ...record,
+          digest: artifact.digest,
+          lastGood: { key, digest: artifact.digest },
+          ...(unchanged ? { unchanged: { previousKey: previous!.key } } : {}),
+        });
+        const same = unchanged ? "; output unchanged, so what reads it stays fresh" : "";
+        writeLog(`=== done in ${formatDuration(durationMs / 1000)}${same}`);
+        view.log(`✓ [${node.id}] done in ${formatDuration(durationMs / 1000)} (${key.slice(0, 12)})${same}`);
+        return { id: node.id, status: "ran", key, durationMs, log: logPath, unchanged, info };
       }
       const why = interrupted
         ? "interrupted"
@@ -321,6 +353,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
         ...record,
         status: interrupted ? "interrupted" : "failed",
         error: why,
+        ...(item.record?.lastGood ? { lastGood: item.record.lastGood } : {}),
       });
       writeLog(`=== ${interrupted ? "interrupted" : "FAILED"}: ${why}`);
       view.log(
@@ -370,6 +403,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
         }
         break;
       }
+      if (!running.size && !pending.length) break;
       if (!running.size) {
         throw new Error(`internal: stages ${pending.map((p) => p.node.id).join(", ")} can never start`);
       }

@@ -10,7 +10,7 @@
  * @module
  */
 import { Artifact, readManifest } from "./artifact.ts";
-import { stageCodeHash } from "./hash.ts";
+import { filesUnchanged, stageCodeHash } from "./hash.ts";
 import { pidAlive } from "./lock.ts";
 import { EVENT, type Job } from "./protocol.ts";
 import type { Progress, StageContext, StageKind } from "./types.ts";
@@ -35,7 +35,8 @@ async function main(jobPath: string): Promise<void> {
   const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
   if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);
   // The artifact is stored under the key planned from this hash: code edited since would be mislabelled.
-  if (job.codeHash && (await stageCodeHash(kind.module)) !== job.codeHash) {
+  const untouched = job.codeFiles && Object.keys(job.codeFiles).length && await filesUnchanged(job.codeFiles);
+  if (job.codeHash && !untouched && (await stageCodeHash(kind.module)) !== job.codeHash) {
     throw new Error(
       `the code of stage kind "${job.kind}" changed after this run was planned (a file it imports was edited); nothing was built: rerun to build it with the new code`,
     );
