@@ -123,7 +123,7 @@ for (const o of summary.outcomes) {
   const rows = `${m.rows_train ?? 0}/${m.rows_test ?? m.rows_val ?? 0}`;
   console.log(
     `${o.id.padEnd(15)} ${rows.padEnd(22)} ${String(m.shape).padEnd(15)} ${
-      String(m.samplesPerSec).padStart(9)
+      String(item.lookup.artifact.manifest.info.samplesPerSec).padStart(9)
     }  ${((o.durationMs ?? 0) / 1000).toFixed(1)}s`,
   );
 }

@@ -2,6 +2,18 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "./backend.ts";
 import { loadBlas, selfCheck } from "./blas.ts";
+import { skipWithout } from "../testing/system.ts";
+
+const blasError = (() => {
+  try {
+    loadBlas();
+    return "";
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
+/** Skip where OpenBLAS is absent (never on CI). */
+const noBlas = skipWithout("OpenBLAS", !blasError, "apt-get install libopenblas0-pthread");
 
 async function onBackend<T>(name: string, f: () => T): Promise<number[][]> {
   await tf.setBackend(name);
@@ -17,13 +29,16 @@ function close(a: number[][], b: number[][], tol = 1e-5): boolean {
   );
 }
 
-Deno.test("loadBlas(): OpenBLAS loads and passes its self-check", () => {
+Deno.test({ name: "loadBlas(): OpenBLAS loads and passes its self-check", ignore: noBlas }, () => {
   const blas = loadBlas();
   assertEquals(selfCheck(blas.sgemm), undefined);
   assert(blas.threads >= 1);
 });
 
-Deno.test("wasm-blas matmul kernels match the reference kernels: values and gradients", async (t) => {
+Deno.test({
+  name: "wasm-blas matmul kernels match the reference kernels: values and gradients",
+  ignore: noBlas,
+}, async (t) => {
   const info = await initBackend("wasm-blas");
   assertEquals(info.backend, "wasm-blas");
   const cases: [number[], number[], boolean, boolean][] = [

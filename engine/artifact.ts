@@ -46,6 +46,9 @@ export interface Manifest {
   metrics: Record<string, number | string>;
 }
 
+/** Folder of an artifact whose files are not content (timings): see {@link contentDigest}. */
+export const VOLATILE = "volatile/";
+
 /** One input artifact a stage read. */
 export interface InputRef {
   stageId: string;
@@ -58,11 +61,13 @@ export interface InputRef {
  * The content of an artifact as downstream keys see it: each file's path and sha256, the stage's
  * metrics and its resolved params (both readable by consumers through the manifest). Times, host
  * and backend are left out, so a rebuild that writes the same bytes has the same digest and nothing
- * downstream of it reruns (early cutoff).
+ * downstream of it reruns (early cutoff). Files under `volatile/` (wall-clock timings) are checksummed
+ * but are not content.
  */
 export function contentDigest(m: Pick<Manifest, "files" | "metrics" | "params">): string {
   return sha256Text(canonicalJson({
-    files: m.files.map((f) => [f.path, f.sha256]).sort((a, b) => a[0] < b[0] ? -1 : 1),
+    files: m.files.filter((f) => !f.path.startsWith(VOLATILE)).map((f) => [f.path, f.sha256])
+      .sort((a, b) => a[0] < b[0] ? -1 : 1),
     metrics: m.metrics,
     params: m.params,
   }));

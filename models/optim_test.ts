@@ -2,6 +2,17 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "../compute/backend.ts";
 import { AdamW, ADAMW_KERNEL } from "./optim.ts";
+import { loadBlas } from "../compute/blas.ts";
+import { skipWithout } from "../testing/system.ts";
+
+function hasBlas(): boolean {
+  try {
+    loadBlas();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Three AdamW steps (with clipping and decay) on one backend; returns the parameters and moments. */
 async function threeSteps(backend: string): Promise<number[][]> {
@@ -28,7 +39,10 @@ async function threeSteps(backend: string): Promise<number[][]> {
   return out;
 }
 
-Deno.test("the fused AdamW kernel (wasm-blas) gives the update of the plain tfjs ops", async () => {
+Deno.test({
+  name: "the fused AdamW kernel (wasm-blas) gives the update of the plain tfjs ops",
+  ignore: skipWithout("OpenBLAS", hasBlas(), "apt-get install libopenblas0-pthread"),
+}, async () => {
   const info = await initBackend("wasm-blas");
   assertEquals(info.backend, "wasm-blas");
   assert(tf.getKernel(ADAMW_KERNEL, "wasm") !== undefined, "wasm-blas registers the fused kernel");

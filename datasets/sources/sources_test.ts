@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { assert, assertEquals, assertRejects } from "../../testing/asserts.ts";
+import { commandRuns, exists, skipWithout } from "../../testing/system.ts";
 import type { Sample, SampleSource } from "../samples.ts";
 import { encodePng } from "../png.ts";
 import { cifar10 } from "./cifar10.ts";
@@ -54,13 +55,9 @@ Deno.test("idx: reads gzipped and plain idx pairs with the official split", asyn
 
 Deno.test("idx: reads Debian's dataset-fashion-mnist when installed", async (t) => {
   const dir = "/usr/share/datasets/fashion-mnist";
-  const present = await Deno.stat(dir).then(() => true, () => false);
-  if (!present && Deno.env.get("CI")) {
-    throw new Error(`${dir} missing on CI: .ci/run installs dataset-fashion-mnist`);
-  }
   await t.step({
     name: "official 60k/10k split",
-    ignore: !present,
+    ignore: skipWithout(dir, exists(dir), "apt-get install dataset-fashion-mnist"),
     fn: async () => {
       const counts: Record<string, number> = {};
       for await (const s of (await idx(dir)).samples) counts[s.split] = (counts[s.split] ?? 0) + 1;
@@ -138,13 +135,9 @@ Deno.test("imagefolder: decodes PNG and JPEG, resizes the short side, crops the 
 });
 
 Deno.test("videofolder: decodes mp4 clips with ffmpeg; UCF-101 groups set the split", async (t) => {
-  const hasFfmpeg = await new Deno.Command("ffmpeg", { args: ["-version"], stdout: "null", stderr: "null" })
-    .output()
-    .then((o) => o.success, () => false);
-  if (!hasFfmpeg && Deno.env.get("CI")) throw new Error("ffmpeg missing on CI: .ci/run installs it");
   await t.step({
     name: "clips",
-    ignore: !hasFfmpeg,
+    ignore: skipWithout("ffmpeg", await commandRuns("ffmpeg", ["-version"]), "apt-get install ffmpeg"),
     fn: async () => {
       const dir = await Deno.makeTempDir();
       await Deno.mkdir(join(dir, "Jump"));

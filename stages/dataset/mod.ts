@@ -176,11 +176,12 @@ export const dataset = defineStage({
         Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ")
       }) of ${l.t}x${l.h}x${l.w}x${l.c} in ${seconds.toFixed(1)}s`,
     );
+    // Timings go to info, not metrics: metrics are content (downstream keys hash them), times never repeat.
+    ctx.setInfo({ samplesPerSec: Math.round(n / seconds) });
     return {
       metrics: {
         ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [`rows_${k}`, v])),
         skipped: source.warnings.length,
-        samplesPerSec: Math.round(n / seconds),
         shape: JSON.stringify([l.t, l.h, l.w, l.c]),
       },
     };

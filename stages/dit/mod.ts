@@ -9,6 +9,7 @@
  */
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
+import { writeTiming } from "../../formats/timing.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
@@ -90,7 +91,7 @@ export const dit = defineStage({
     const classes = Math.max(0, ...set.labels) + 1;
     const config = ditConfig(p.size, grid, c, classes);
     const model = new DiT(config, ctx.seed);
-    const tokenizerKey = art.manifest.inputs.tokenizer?.[0]?.key ?? "";
+    const tokenizerDigest = art.manifest.inputs.tokenizer?.[0]?.digest ?? "";
     ctx.log(
       `DiT-${p.size} (${DIT_SIZES[p.size].width}x${
         DIT_SIZES[p.size].depth
@@ -124,7 +125,7 @@ export const dit = defineStage({
         config: JSON.stringify(config),
         latentMean: JSON.stringify(mu),
         latentStd: JSON.stringify(std),
-        tokenizerKey,
+        tokenizerDigest,
         variant,
         weights: `EMA ${p.ema}`,
       };
@@ -137,9 +138,12 @@ export const dit = defineStage({
           loss: Float32Array.from(curve, (x) => x.loss),
           lr: Float32Array.from(curve, (x) => x.lr),
           gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
-          seconds: Float32Array.from(curve, (x) => x.seconds),
         }),
       );
+      // Wall-clock times never repeat: they live under volatile/, outside the artifact's content digest.
+      await writeTiming(ctx.outDir, curve);
+      // Over the whole run, resumed parts included (the curve's clock continues across resumes).
+      ctx.setInfo({ latentsPerSec: (p.steps * p.batchSize) / (curve.at(-1)?.seconds ?? seconds) });
       const last = curve.slice(-50);
       return {
         metrics: {
@@ -149,8 +153,6 @@ export const dit = defineStage({
           codeWidth: c,
           E: model.L * c,
           classes,
-          // Over the whole run, resumed parts included (the curve's clock continues across resumes).
-          latentsPerSec: (p.steps * p.batchSize) / (curve.at(-1)?.seconds ?? seconds),
         },
       };
     } finally {

@@ -52,12 +52,13 @@ Deno.test("dit + generate: train on latents, EMA weights with the normalisation,
   assert(summary.ok, log);
   const dit = plan.byId.get("dit")!.lookup, gen = plan.byId.get("gen")!.lookup;
   assert(dit.state === "hit" && gen.state === "hit");
-  assertEquals(dit.artifact.manifest.files.map((f) => f.path), ["curve.arrow", "weights.arrow"]);
+  assertEquals(dit.artifact.manifest.files.map((f) => f.path), ["curve.arrow", "volatile/timing.arrow", "weights.arrow"]);
   assertEquals([dit.artifact.manifest.metrics.tokens, dit.artifact.manifest.metrics.E], [16, 32]);
   assertEquals(dit.artifact.manifest.metrics.classes, 10);
   const w = await dit.artifact.readTable("weights.arrow");
   assertEquals(JSON.parse(w.schema.metadata.get("latentStd")!).length, 2);
-  assertEquals(w.schema.metadata.get("tokenizerKey"), plan.byId.get("tok[s=1]")!.key);
+  const tok = plan.byId.get("tok[s=1]")!.lookup;
+  assertEquals(w.schema.metadata.get("tokenizerDigest"), tok.state === "hit" ? tok.artifact.digest : "?");
   const curve = await dit.artifact.readTable("curve.arrow");
   assertEquals(curve.numRows, 24);
   assert([...curve.getChild("loss")!.toArray() as Float32Array].every(Number.isFinite));

@@ -31,13 +31,13 @@ export interface Embedder {
 }
 
 /** The pipeline's feature network from its weights table. */
-export function featureNetEmbedder(weights: arrow.Table, key: string): Embedder {
+export function featureNetEmbedder(weights: arrow.Table, digest: string): Embedder {
   const config: FeatureNetConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
   if (!config) throw new Error("the featurenet artifact has no config in its weights metadata; rebuild it");
   const net = new FeatureNet(config, 0);
   loadStateDict(net.variables(), tableToTensors(weights));
   return {
-    id: `featnet-${key.slice(0, 8)}`,
+    id: `featnet-${digest.slice(0, 8)}`,
     dim: config.features,
     embed(pixels, n) {
       const tokens = tf.tensor2d(patchify(pixels, n, config), [n * net.L, net.patchDim]);

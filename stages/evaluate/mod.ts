@@ -52,7 +52,7 @@ export const evaluate = defineStage({
     const featArt = ctx.inputs.features as Artifact;
     const embedder: Embedder = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)
-      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.key);
+      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
     const file = await SampleFile.open((ctx.inputs.data as Artifact).path(`${p.split}.arrow`)).catch((e) => {
       throw new Error(`split "${p.split}" is not in the dataset (${(e as Error).message})`);
     });

@@ -60,7 +60,7 @@ export const evaluateSamples = defineStage({
     const featArt = ctx.inputs.features as Artifact;
     const e = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)
-      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.key);
+      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
     const open = (a: Artifact, split: string) =>
       SampleFile.open(a.path(`${split}.arrow`)).catch((err) => {
         throw new Error(

@@ -28,25 +28,25 @@ export interface GenRun {
   dit: Artifact;
 }
 
-/** Joins evaluations -> samples -> DiT and tokenizer by artifact keys, sorted by p, c, guidance. */
+/** Joins evaluations -> samples -> DiT and tokenizer by artifact content digests, sorted by p, c, guidance. */
 export function collectGenRuns(
   evals: Artifact[],
   generations: Artifact[],
   dits: Artifact[],
   tokenizerRuns: Run[],
 ): GenRun[] {
-  const byKey = <T extends { key: string }>(xs: T[]) => new Map(xs.map((x) => [x.key, x]));
+  const byKey = <T extends { digest: string }>(xs: T[]) => new Map(xs.map((x) => [x.digest, x]));
   const gens = byKey(generations), ditsByKey = byKey(dits);
-  const runs = new Map(tokenizerRuns.map((r) => [r.tokenizer.key, r]));
+  const runs = new Map(tokenizerRuns.map((r) => [r.tokenizer.digest, r]));
   const need = <T>(x: T | undefined, what: string, of: Artifact): T => {
     if (!x) throw new Error(`"${of.manifest.stageId}" reads ${what} that is not among this report's inputs`);
     return x;
   };
   return evals.map((ev) => {
-    const gen = need(gens.get(ev.manifest.inputs.samples?.[0]?.key ?? ""), "samples", ev);
-    const dit = need(ditsByKey.get(gen.manifest.inputs.dit?.[0]?.key ?? ""), "a DiT", gen);
+    const gen = need(gens.get(ev.manifest.inputs.samples?.[0]?.digest ?? ""), "samples", ev);
+    const dit = need(ditsByKey.get(gen.manifest.inputs.dit?.[0]?.digest ?? ""), "a DiT", gen);
     const tok = need(
-      runs.get(gen.manifest.inputs.tokenizer?.[0]?.key ?? ""),
+      runs.get(gen.manifest.inputs.tokenizer?.[0]?.digest ?? ""),
       "a tokenizer (give evals/tokenizers)",
       gen,
     );

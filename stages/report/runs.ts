@@ -61,12 +61,12 @@ async function towerParams(weights: string): Promise<{ encoder: number; decoder:
   return out;
 }
 
-/** Pairs each evaluation with its tokenizer (by key) and reads what the pages need, sorted by p then c. */
+/** Pairs each evaluation with its tokenizer (by content digest) and reads what the pages need, sorted by p then c. */
 export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Promise<Run[]> {
-  const byKey = new Map(tokenizers.map((t) => [t.key, t]));
+  const byKey = new Map(tokenizers.map((t) => [t.digest, t]));
   const runs: Run[] = [];
   for (const ev of evals) {
-    const tokKey = ev.manifest.inputs.tokenizer?.[0]?.key;
+    const tokKey = ev.manifest.inputs.tokenizer?.[0]?.digest;
     const tok = tokKey ? byKey.get(tokKey) : undefined;
     if (!tok) {
       throw new Error(

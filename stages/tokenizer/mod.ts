@@ -9,6 +9,7 @@
 import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { writeTiming } from "../../formats/timing.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
@@ -119,7 +120,7 @@ export const tokenizer = defineStage({
       const w = await featArt.readTable("weights.arrow");
       featNet = new FeatureNet(JSON.parse(w.schema.metadata.get("config")!), 0);
       loadStateDict(featNet.variables(), tableToTensors(w));
-      perceptualName = `featnet-${featArt.key.slice(0, 8)}`;
+      perceptualName = `featnet-${featArt.digest.slice(0, 8)}`;
       ctx.log(`perceptual loss: ${perceptualName} (weight ${p.perceptualWeight})`);
     }
     ctx.setInfo({ perceptual: perceptualName });
@@ -169,7 +170,7 @@ export const tokenizer = defineStage({
         config: JSON.stringify(config),
         variant: p.variant,
         scale: p.scale,
-        perceptual: "none",
+        perceptual: perceptualName,
         steps: String(p.steps),
       };
       await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(model.variables()), meta));
@@ -182,12 +183,15 @@ export const tokenizer = defineStage({
           kl: Float32Array.from(curve, (x) => x.kl),
           lr: Float32Array.from(curve, (x) => x.lr),
           gradNorm: Float32Array.from(curve, (x) => x.gradNorm),
-          seconds: Float32Array.from(curve, (x) => x.seconds),
         }),
       );
+      // Wall-clock times never repeat: they live under volatile/, outside the artifact's content digest.
+      await writeTiming(ctx.outDir, curve);
       const psnr = await evaluate(model, data, p.evalSamples, join(ctx.outDir, "recon.png"));
       const imagesPerSec = (curve.length ? p.steps - (curve[0].step - 1) : 0) * p.batchSize / trainSeconds;
       const last = curve.slice(-20);
+      // A training step costs about 3 forward passes (forward + backward); 2 FLOPs per MAC.
+      ctx.setInfo({ imagesPerSec, gflopsAchieved: (imagesPerSec * 3 * 2 * macs) / 1e9 });
       return {
         metrics: {
           loss: last.reduce((s, x) => s + x.loss, 0) / last.length,
@@ -198,9 +202,6 @@ export const tokenizer = defineStage({
           E: model.L * p.codeWidth,
           params: countParams(config),
           gmacsPerSample: macs / 1e9,
-          imagesPerSec,
-          // A training step costs about 3 forward passes (forward + backward); 2 FLOPs per MAC.
-          gflopsAchieved: (imagesPerSec * 3 * 2 * macs) / 1e9,
           weightsBytes: (await Deno.stat(join(ctx.outDir, "weights.arrow"))).size,
         },
       };
