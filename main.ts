@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import {
+  adoptKind,
   buildGraph,
   Cache,
   dagDot,
@@ -24,6 +25,7 @@ import {
   selectIds,
   unreferencedKeys,
   unreferencedScratch,
+  verifyCache,
 } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES } from "./pipelines/mod.ts";
 import { STAGE_KINDS } from "./stages/mod.ts";
@@ -36,6 +38,11 @@ commands:
   reproduce [P]   run pipeline P (default: ${DEFAULT_PIPELINE}); only stale stages run; reports go to reports/P/
   report [P]      build just what P's report stages need, then publish them to reports/P/
   status [P]      each stage: fresh, stale (and why), missing, failed, corrupt; key; last duration
+                  (--verify: re-hash every file, not only those whose size or mtime changed)
+  adopt KIND      after a refactor: rebuild the stages of KIND in a check pipeline (--pipeline, default
+                  smoke; --only to pick stages); if each is byte-identical to what the old code built,
+                  re-key every cached KIND artifact of the old code to the new code (else refuse)
+  verify [P]      re-hash every artifact in the cache (or those of P); --repair removes corrupt ones
   dag [P]         the stage graph (--format text|mermaid|dot)
   show ID         a stage's manifest, artifact files and Arrow schemas (--pipeline P)
   gc              delete cache entries no pipeline refers to (--dry-run to list them)
@@ -120,6 +127,8 @@ async function main(): Promise<number> {
       force: { type: "string", multiple: true },
       set: { type: "string", multiple: true },
       "dry-run": { type: "boolean" },
+      verify: { type: "boolean" },
+      repair: { type: "boolean" },
       jobs: { type: "string" },
       data: { type: "string" },
       format: { type: "string" },
@@ -133,9 +142,11 @@ async function main(): Promise<number> {
     return command || o.help ? 0 : 2;
   }
   const cache = new Cache(o.data ?? Deno.env.get("VITOK_DATA") ?? join(ROOT, "data"));
-  const pipelineName = (command === "show" ? o.pipeline : arg ?? o.pipeline) ?? DEFAULT_PIPELINE;
+  const pipelineName = command === "adopt"
+    ? o.pipeline ?? "smoke"
+    : (command === "show" ? o.pipeline : arg ?? o.pipeline) ?? DEFAULT_PIPELINE;
   const base = PIPELINES[pipelineName];
-  if (!base && command !== "gc" && command !== "list") {
+  if (!base && command !== "gc" && command !== "list" && !(command === "verify" && !arg)) {
     fail(`unknown pipeline "${pipelineName}" (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   }
   const load = (spec: PipelineSpec) => buildGraph(parseSet(spec, o.set ?? []), STAGE_KINDS);
@@ -203,9 +214,90 @@ async function main(): Promise<number> {
     }
     case "status": {
       const graph = load(base);
-      console.log(`pipeline ${graph.name} (cache ${cache.root})`);
-      console.log(formatStatus(await planGraph(graph, STAGE_KINDS, cache)));
+      console.log(`pipeline ${graph.name} (cache ${cache.root})${o.verify ? ", every file re-hashed" : ""}`);
+      const plan = await planGraph(graph, STAGE_KINDS, cache, { verify: o.verify });
+      console.log(formatStatus(plan));
+      const corrupt = [...plan.byId.values()].filter((i) => i.lookup.state === "corrupt").length;
+      if (corrupt) {
+        console.log(
+          `${corrupt} corrupt: 'main.ts verify ${graph.name} --repair' removes them; the next run rebuilds them`,
+        );
+      }
+      return corrupt ? 1 : 0;
+    }
+    case "adopt": {
+      if (!arg) {
+        fail("adopt needs a stage kind, e.g. adopt tokenizer (checked on the smoke pipeline's tokenizers)");
+      }
+      const graph = load(base);
+      const jobs = Number(o.jobs ?? 1);
+      console.log(
+        `adopt ${arg}: checking the new code on ${
+          o.only?.join(", ") ?? `every ${arg} stage`
+        } of ${graph.name}`,
+      );
+      const r = await adoptKind(graph, {
+        cache,
+        kinds: STAGE_KINDS,
+        kind: arg,
+        only: o.only,
+        registry: new URL("./stages/mod.ts", import.meta.url).href,
+        jobs,
+        tools: toolVersions(),
+      });
+      for (const c of r.checks) {
+        console.log(
+          `${c.identical ? "identical" : "DIFFERENT"}  ${c.stageId}  ${c.oldKey.slice(0, 12)} -> ${
+            c.newKey.slice(0, 12)
+          }${c.difference ? `  ${c.difference}` : ""}`,
+        );
+      }
+      if (r.refused) {
+        console.error(`error: adopt ${arg} refused: ${r.refused}`);
+        return 1;
+      }
+      for (const a of r.adopted) {
+        console.log(
+          `adopted  ${a.stageId} (${a.pipeline})  ${a.fromKey.slice(0, 12)} -> ${a.toKey.slice(0, 12)}`,
+        );
+      }
+      console.log(
+        `adopt ${arg}: ${r.checks.length} check stages identical under code ${
+          r.codeHash.slice(0, 12)
+        }; ${r.adopted.length} cached artifacts re-keyed (what reads them stays fresh)`,
+      );
       return 0;
+    }
+    case "verify": {
+      // With a pipeline: the artifacts it uses; without: the whole cache.
+      let keys: string[] | undefined;
+      if (arg) {
+        const plan = await planGraph(load(base), STAGE_KINDS, cache);
+        keys = [...plan.byId.values()].flatMap((i) => i.pending ? [i.record?.key ?? ""] : [i.key]);
+      }
+      const t0 = performance.now();
+      const results = await verifyCache(cache, {
+        keys,
+        repair: o.repair,
+        onResult: (r) => {
+          if (!r.ok) {
+            console.log(`corrupt  ${r.key.slice(0, 12)}  ${r.reason}${r.removed ? "  (removed)" : ""}`);
+          }
+        },
+      });
+      const bad = results.filter((r) => !r.ok);
+      const gib = results.reduce((s, r) => s + r.bytes, 0) / 2 ** 30;
+      console.log(
+        `verified ${results.length} artifacts (${gib.toFixed(2)} GiB${arg ? ` of pipeline ${arg}` : ""}) in ${
+          formatDuration((performance.now() - t0) / 1000)
+        }: ${bad.length} corrupt` +
+          (bad.length
+            ? o.repair
+              ? `, removed; the next run rebuilds them`
+              : `; --repair removes them so the next run rebuilds them`
+            : ""),
+      );
+      return bad.length && !o.repair ? 1 : 0;
     }
     case "dag": {
       const graph = load(base);
@@ -266,7 +358,7 @@ async function main(): Promise<number> {
     }
     default:
       fail(
-        `unknown command "${command}" (commands: reproduce, report, status, dag, show, gc, list; --help for more)`,
+        `unknown command "${command}" (commands: reproduce, report, status, verify, adopt, dag, show, gc, list; --help for more)`,
       );
   }
 }

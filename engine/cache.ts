@@ -21,6 +21,7 @@ import {
   CorruptArtifactError,
   listFiles,
   type Manifest,
+  readManifest,
   verifyArtifact,
 } from "./artifact.ts";
 import { sha256File } from "./hash.ts";
@@ -215,6 +216,39 @@ export class Cache {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     return out.sort();
+  }
+
+  /** The manifests of every committed artifact that has a readable one (corrupt ones are skipped). */
+  async manifests(): Promise<Manifest[]> {
+    const out: Manifest[] = [];
+    for (const key of await this.keys()) {
+      try {
+        out.push(await readManifest(this.artifactDir(key), key));
+      } catch { /* corrupt: verify reports it */ }
+    }
+    return out;
+  }
+
+  /**
+   * Moves an artifact to another key (`adopt`), with its manifest's key and the `patch` fields
+   * rewritten; files are untouched, so its content digest stays. Under the new key's build lock; the
+   * old key's verification stamp goes.
+   */
+  async rekey(fromKey: string, toKey: string, patch: Partial<Manifest>): Promise<Artifact> {
+    const lock = await this.lock(toKey, `rekey ${fromKey.slice(0, 12)}`);
+    try {
+      const from = this.artifactDir(fromKey);
+      const manifest: Manifest = { ...await verifyArtifact(from, fromKey, true), ...patch, key: toKey };
+      const tmp = await this.begin(toKey);
+      await Deno.remove(tmp);
+      await Deno.rename(from, tmp);
+      await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+      await Deno.rename(tmp, this.artifactDir(toKey));
+      await Deno.remove(join(this.root, "verified", `${fromKey}.json`)).catch(() => {});
+      return new Artifact(this.artifactDir(toKey), manifest);
+    } finally {
+      lock.release();
+    }
   }
 
   /** True while a live process holds the build lock of `key` (its stage is running). */

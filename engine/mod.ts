@@ -33,6 +33,8 @@ export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";
 export { machineInfo, type RunOptions, runPlan, type RunSummary, type StageOutcome } from "./run.ts";
 export { formatDuration, ProgressView } from "./progress.ts";
+export { verifyCache, type VerifyResult } from "./verify.ts";
+export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";
 export {
   dagDot,
   dagMermaid,

@@ -51,6 +51,8 @@ export interface Selection {
   from?: string[];
   /** Rebuild these even when fresh; "all" forces every selected stage. */
   force?: string[] | "all";
+  /** Re-hash every file of every cached artifact looked up (`status --verify`), not only changed ones. */
+  verify?: boolean;
 }
 
 /** The cache key of a node given its kind's code hash and its inputs' content digests. */
@@ -157,7 +159,7 @@ export async function planGraph(
       codeHash,
       codeFiles,
       kindVersion: kind.version,
-      lookup: pending ? { state: "miss" as const } : await cache.lookup(key),
+      lookup: pending ? { state: "miss" as const } : await cache.lookup(key, { deep: selection.verify }),
       record: await cache.loadRecord(graph.name, node.id),
     };
     const fresh = partial.lookup.state === "hit";

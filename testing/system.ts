@@ -13,9 +13,13 @@
 export function skipWithout(what: string, available: boolean, fix: string): boolean {
   if (available) return false;
   if (Deno.env.get("CI")) {
-    throw new Error(`${what} is missing on CI: 'deno task test' installs it (tools/ensure_deps.sh test): ${fix}`);
+    throw new Error(
+      `${what} is missing on CI: 'deno task test' installs it (tools/ensure_deps.sh test): ${fix}`,
+    );
   }
-  console.warn(`skipping tests that need ${what}: it is not installed (${fix}; 'deno task test' as root installs it)`);
+  console.warn(
+    `skipping tests that need ${what}: it is not installed (${fix}; 'deno task test' as root installs it)`,
+  );
   return true;
 }
 

@@ -52,7 +52,11 @@ Deno.test("dit + generate: train on latents, EMA weights with the normalisation,
   assert(summary.ok, log);
   const dit = plan.byId.get("dit")!.lookup, gen = plan.byId.get("gen")!.lookup;
   assert(dit.state === "hit" && gen.state === "hit");
-  assertEquals(dit.artifact.manifest.files.map((f) => f.path), ["curve.arrow", "volatile/timing.arrow", "weights.arrow"]);
+  assertEquals(dit.artifact.manifest.files.map((f) => f.path), [
+    "curve.arrow",
+    "volatile/timing.arrow",
+    "weights.arrow",
+  ]);
   assertEquals([dit.artifact.manifest.metrics.tokens, dit.artifact.manifest.metrics.E], [16, 32]);
   assertEquals(dit.artifact.manifest.metrics.classes, 10);
   const w = await dit.artifact.readTable("weights.arrow");

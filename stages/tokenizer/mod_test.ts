@@ -53,7 +53,12 @@ Deno.test("tokenizer + encode: train, write weights/curve/grid, encode the test 
   const tok = plan.byId.get("tok")!.lookup, lat = plan.byId.get("lat")!.lookup;
   assert(tok.state === "hit" && lat.state === "hit");
   const m = tok.artifact.manifest;
-  assertEquals(m.files.map((f) => f.path), ["curve.arrow", "recon.png", "volatile/timing.arrow", "weights.arrow"]);
+  assertEquals(m.files.map((f) => f.path), [
+    "curve.arrow",
+    "recon.png",
+    "volatile/timing.arrow",
+    "weights.arrow",
+  ]);
   assertEquals([m.metrics.tokens, m.metrics.E], [16, 64]);
   assert(Number(m.metrics.testPsnr) > 5, `psnr ${m.metrics.testPsnr}`);
   assert(["wasm-blas", "wasm", "cpu"].includes(String(m.info.backend)));
