@@ -12,7 +12,6 @@
  * @module
  */
 import { contentDigest, type Manifest } from "./artifact.ts";
-import type { Cache } from "./cache.ts";
 import { type Graph, PipelineError, selectIds } from "./graph.ts";
 import { canonicalJson, stageCodeHash } from "./hash.ts";
 import { nodeKey, planGraph } from "./plan.ts";
