@@ -29,6 +29,13 @@ import {
 } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES } from "./pipelines/mod.ts";
 import { STAGE_KINDS } from "./stages/mod.ts";
+import { probeCompute } from "./compute/probe.ts";
+
+/** Prints a warning so that it is not missed among progress lines. */
+function loud(text: string): void {
+  const bar = "!".repeat(100);
+  console.error(`${bar}\nWARNING: ${text}\n${bar}`);
+}
 
 const HELP = `vitok-repro: reproduce the ViTok tokenizer-scaling study as a cached pipeline of stages
 
@@ -168,6 +175,9 @@ async function main(): Promise<number> {
       if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs ${o.jobs}: expected a whole number >= 1`);
       const toRun = plan.items.filter((i) => i.action === "run").length;
       console.log(`pipeline ${graph.name}: ${toRun} to run, ${plan.items.length - toRun} fresh`);
+      const compute = probeCompute();
+      console.log(`compute: ${compute.summary}`);
+      if (compute.warning) loud(compute.warning);
       if (o["dry-run"]) {
         console.log(formatPlan(plan.items));
         return 0;
@@ -191,14 +201,30 @@ async function main(): Promise<number> {
       });
       Deno.removeSignalListener("SIGINT", onInt);
       const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
+      const unchanged = by("ran").filter((x) => x.unchanged).length;
+      const cutoff = by("fresh").filter((x) => x.cutoff).length;
+      // What the stages that ran report they used, beside what the probe promised.
+      const used = new Map<string, number>();
+      for (const x of by("ran")) {
+        const b = x.info?.backend;
+        if (b) used.set(String(b), (used.get(String(b)) ?? 0) + 1);
+      }
+      const usedText = [...used].map(([b, n]) => `${b} x${n}`).join(", ");
       console.log(
-        `${by("ran").length} ran, ${by("fresh").length} fresh, ${
+        `${by("ran").length} ran${unchanged ? ` (${unchanged} rebuilt unchanged)` : ""}, ${
+          by("fresh").length
+        } fresh${cutoff ? ` (${cutoff} kept by unchanged inputs)` : ""}, ${
           by("shared").length ? `${by("shared").length} shared, ` : ""
         }${by("failed").length} failed, ` +
           `${by("blocked").length} blocked, ${by("interrupted").length} interrupted in ${
             formatDuration((performance.now() - t0) / 1000)
-          }`,
+          }; compute: ${compute.summary}${usedText ? ` (stages ran on ${usedText})` : ""}`,
       );
+      const slow = [...used.keys()].filter((b) => b === "wasm" || b === "cpu");
+      if (compute.warning) loud(compute.warning);
+      else if (slow.length && compute.summary.startsWith("wasm-blas")) {
+        loud(`some stages ran on ${slow.join(", ")} although wasm-blas is available: check their logs`);
+      }
       for (const f of by("failed")) console.error(`failed: ${f.id}: ${f.error} (log: ${f.log})`);
       // Publish every built report of this pipeline outside the cache.
       const after = await planGraph(graph, STAGE_KINDS, cache);
