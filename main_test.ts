@@ -29,13 +29,21 @@ Deno.test("CLI: reproduce, rerun, status, dag, show and gc on the demo pipeline"
     const r = await cli(data, "reproduce", "demo", "--set", "scale.factor=[1,2,5]", "--dry-run");
     assertEquals(r.code, 0, r.err);
     assert(/run\s+scale\[factor=5\]\s+\w{12}\s+never built/.test(r.out), r.out);
-    assert(/run\s+summary\s+\w{12}\s+input "parts" changed/.test(r.out), r.out);
+    assert(/run\?\s+summary\s+\(pending\)\s+waits for "scale\[factor=5\]" to be built/.test(r.out), r.out);
     assert(/skip\s+numbers\s+\w{12}\s+fresh/.test(r.out), r.out);
   });
   await t.step("status lists each stage as fresh with key and duration", async () => {
     const r = await cli(data, "status", "demo");
     assert(r.out.includes("6 stages: 6 fresh"), r.out);
     assert(/fresh\s+scale\[factor=2\]\s+[0-9a-f]{12}/.test(r.out), r.out);
+  });
+  await t.step("verify re-hashes every artifact; status --verify too", async () => {
+    const r = await cli(data, "verify", "demo");
+    assertEquals(r.code, 0, r.err);
+    assert(/verified 6 artifacts \(.* of pipeline demo\) in .*: 0 corrupt/.test(r.out), r.out);
+    const whole = await cli(data, "verify");
+    assert(/verified 6 artifacts/.test(whole.out), whole.out);
+    assert((await cli(data, "status", "demo", "--verify")).out.includes("every file re-hashed"));
   });
   await t.step("dag prints text, mermaid and dot", async () => {
     assert((await cli(data, "dag", "demo")).out.includes("└─ scale[factor=1] (scale)"));

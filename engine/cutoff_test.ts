@@ -184,3 +184,23 @@ Deno.test("verify finds bytes changed with size and mtime kept, and --repair mak
   assertEquals(ids(rerun, "ran"), ["src"]); // rebuilt to the same bytes: the rest stays fresh
   assertEquals((await verifyCache(p.cache)).every((r) => r.ok), true);
 });
+
+Deno.test("two pending stages that resolve to one key: one builds, the other shares it, and downstream runs", async () => {
+  const p = await project();
+  const spec: PipelineSpec = {
+    ...SPEC,
+    stages: [...SPEC.stages, { id: "twin", kind: "mul", params: { f: 2 }, inputs: { x: "src" } }, {
+      id: "after",
+      kind: "sum",
+      inputs: { xs: "twin" },
+    }],
+  };
+  const graph = buildGraph(spec, p.kinds);
+  const s = await runPlan(await planGraph(graph, p.kinds, p.cache), { ...p.opts, pipeline: "t", jobs: 2 });
+  assert(s.ok, JSON.stringify(s.outcomes));
+  assertEquals(ids(s, "shared").length, 1);
+  assertEquals(
+    ids(s, "ran"),
+    ["after", "mul[f=3]", "src", "sum", ...ids(s, "ran").filter((i) => /^mul\[f=2\]$|^twin$/.test(i))].sort(),
+  );
+});

@@ -87,7 +87,7 @@ export function staleReason(
   if (item.pending) {
     return `waits for ${
       Object.values(node.inputs).flat().filter((id) => !digestOf(id)).map((id) => `"${id}"`).join(", ")
-    } to be rebuilt; skipped if what it reads comes out unchanged`;
+    } to be built; skipped if what it reads comes out unchanged`;
   }
   if (!record) return "never built";
   if (record.key === key) {
@@ -184,7 +184,7 @@ export async function planGraph(
         lookup: { state: "miss" },
         reason: item.reason === "forced"
           ? "forced"
-          : `waits for "${dep}" to be rebuilt; skipped if what it reads comes out unchanged`,
+          : `waits for "${dep}" to be built; skipped if what it reads comes out unchanged`,
       });
     }
     if (item.pending || item.reason === "forced") rebuilt.add(item.node.id);

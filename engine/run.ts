@@ -155,12 +155,15 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   const start = (item: PlanItem) => {
     const p = runOne(item).then((o) => {
       outcomes.push(o);
-      if (o.status !== "ran" && o.status !== "shared") bad.add(item.node.id);
+      if (o.status !== "ran" && o.status !== "shared" && o.status !== "fresh") bad.add(item.node.id);
+      if (o.status === "ran") builtKeys.add(o.key);
     }).finally(() => running.delete(item.node.id));
     running.set(item.node.id, p);
   };
 
   const digestOf = (id: string) => artifacts.get(id)?.digest ?? "";
+  /** Keys built by this run: a pending stage that resolves to one shares it, rather than being cut off. */
+  const builtKeys = new Set<string>();
   const runOne = async (item: PlanItem): Promise<StageOutcome> => {
     if (item.pending) {
       // The inputs exist now: their digests decide the key.
@@ -173,6 +176,10 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       if (item.reason !== "forced") {
         if (item.lookup.state === "hit") {
           artifacts.set(item.node.id, item.lookup.artifact);
+          if (builtKeys.has(item.key)) {
+            view.log(`= [${item.node.id}] built in this run by a stage with the same key; using it`);
+            return { id: item.node.id, status: "shared", key: item.key };
+          }
           view.log(`= [${item.node.id}] fresh: what it reads came out unchanged`);
           return { id: item.node.id, status: "fresh", key: item.key, cutoff: true };
         }

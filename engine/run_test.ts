@@ -91,7 +91,7 @@ Deno.test("status explains why a stage is stale", async () => {
   assertEquals(plan.byId.get("aff[factor=2]")!.pending, true);
   assertEquals(
     plan.byId.get("sum")!.reason,
-    'waits for "aff[factor=2]", "aff[factor=3]" to be rebuilt; skipped if what it reads comes out unchanged',
+    'waits for "aff[factor=2]", "aff[factor=3]" to be built; skipped if what it reads comes out unchanged',
   );
   assertEquals(plan.byId.get("other")!.reason, "fresh");
 });

@@ -67,7 +67,7 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
     `accuracy ${feat.artifact.manifest.metrics.testAccuracy}`,
   );
   const m = ev.artifact.manifest.metrics;
-  const id = `featnet-${feat.artifact.key.slice(0, 8)}`;
+  const id = `featnet-${feat.artifact.digest.slice(0, 8)}`;
   assertEquals(m.featureNetwork, id);
   assert(Number(m[`rFID@${id}`]) > 0, JSON.stringify(m));
   assert(Number(m.rPSNR) > 5 && Number(m.rSSIM) > 0 && Number(m.rSSIM) < 1, JSON.stringify(m));

@@ -129,6 +129,6 @@ Deno.test("tokenizer: a perceptual loss on the featurenet's features, named in t
   assert(summary.ok, log);
   const tok = plan.byId.get("tok")!.lookup, feat = plan.byId.get("feat")!.lookup;
   assert(tok.state === "hit" && feat.state === "hit");
-  assertEquals(tok.artifact.manifest.info.perceptual, `featnet-${feat.artifact.key.slice(0, 8)}`);
+  assertEquals(tok.artifact.manifest.info.perceptual, `featnet-${feat.artifact.digest.slice(0, 8)}`);
   assert(log.includes("perceptual loss: featnet-"), log);
 });
