@@ -4,8 +4,12 @@ import { assert, assertEquals } from "./testing/asserts.ts";
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
 async function cli(data: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return await cliOf(MAIN, data, ...args);
+}
+
+async function cliOf(main: string, data: string, ...args: string[]) {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args, "--data", data],
+    args: ["run", "-A", "--quiet", main, ...args, "--data", data],
   })
     .output();
   const dec = new TextDecoder();
@@ -107,4 +111,62 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
       assertEquals(r.err.trim().split("\n").length, 1, r.err);
     });
   }
+});
+
+Deno.test("CLI on a copy of the project: edit the demo's code as a developer would", async (t) => {
+  // A copy of the tracked files, so the test can edit stages/demo/scale.ts without touching the project.
+  const root = new URL(".", import.meta.url).pathname;
+  const files = new TextDecoder().decode(
+    (await new Deno.Command("git", { args: ["ls-files"], cwd: root }).output()).stdout,
+  ).trim().split("\n");
+  const copy = await Deno.makeTempDir();
+  for (const f of files) {
+    await Deno.mkdir(`${copy}/${f}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.copyFile(`${root}/${f}`, `${copy}/${f}`);
+  }
+  const main = `${copy}/main.ts`, data = `${copy}/data`, scale = `${copy}/stages/demo/scale.ts`;
+  const run = (...args: string[]) => cliOf(main, data, ...args);
+  const original = await Deno.readTextFile(scale);
+  assert(original.includes("(v) => v * ctx.params.factor"), "the edit below must apply");
+  assert((await run("reproduce", "demo")).out.includes("6 ran, 0 fresh"));
+
+  await t.step("a comment edit reruns nothing", async () => {
+    await Deno.writeTextFile(scale, original.replace("/** Multiplies", "/** (A doc edit.) Multiplies"));
+    assert((await run("reproduce", "demo")).out.includes("0 ran, 6 fresh"));
+  });
+  await t.step("a code edit with the same output reruns the scale stages only", async () => {
+    await Deno.writeTextFile(
+      scale,
+      original.replace("(v) => v * ctx.params.factor", "(v) => ctx.params.factor * v"),
+    );
+    const dry = await run("reproduce", "demo", "--dry-run");
+    assert(/run\?\s+summary\s+\(pending\)/.test(dry.out), dry.out);
+    const r = await run("reproduce", "demo");
+    assert(r.out.includes("3 ran (3 rebuilt unchanged), 3 fresh (1 kept by unchanged inputs)"), r.out);
+    assert(/fresh\s+scale\[factor=2\].*rebuilt, unchanged/.test((await run("status", "demo")).out));
+  });
+  await t.step("adopt re-keys identical code; refuses a real change", async () => {
+    await Deno.writeTextFile(
+      scale,
+      original.replace("(v) => v * ctx.params.factor", "(v) => v * ctx.params.factor * 1"),
+    );
+    const ok = await run("adopt", "scale", "--pipeline", "demo", "--only", "scale[factor=2]");
+    assertEquals(ok.code, 0, ok.err);
+    assert(/identical\s+scale\[factor=2\]/.test(ok.out), ok.out);
+    assert(/adopted\s+scale\[factor=1\] \(demo\)/.test(ok.out), ok.out);
+    assert(/adopted\s+scale\[factor=3\] \(demo\)/.test(ok.out), ok.out);
+    assert((await run("reproduce", "demo")).out.includes("0 ran, 6 fresh"));
+    await Deno.writeTextFile(
+      scale,
+      original.replace("(v) => v * ctx.params.factor", "(v) => v * ctx.params.factor + 1"),
+    );
+    const no = await run("adopt", "scale", "--pipeline", "demo", "--only", "scale[factor=2]");
+    assertEquals(no.code, 1);
+    assert(
+      /adopt scale refused: "scale\[factor=2\]" differs under the new code: file numbers\.arrow differs/.test(
+        no.err,
+      ),
+      no.err,
+    );
+  });
 });
