@@ -68,7 +68,12 @@ export function contentDigest(m: Pick<Manifest, "files" | "metrics" | "params">)
   return sha256Text(canonicalJson({
     files: m.files.filter((f) => !f.path.startsWith(VOLATILE)).map((f) => [f.path, f.sha256])
       .sort((a, b) => a[0] < b[0] ? -1 : 1),
-    metrics: m.metrics,
+    // A stage may report NaN (a metric that could not be computed): hash it as its text, not fail.
+    metrics: Object.fromEntries(
+      Object.entries(m.metrics).map((
+        [k, v],
+      ) => [k, typeof v === "number" && !Number.isFinite(v) ? String(v) : v]),
+    ),
     params: m.params,
   }));
 }

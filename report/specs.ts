@@ -15,32 +15,67 @@ export interface SweepPoint {
   c: number;
   E: number;
   value: number;
+  /** 95 % interval (ours, when measured): drawn as an error bar. */
+  lo?: number;
+  hi?: number;
 }
 
-/** Metric vs E (log2 axis), one line per patch size, ours and the paper's side by side. */
+/** Paper axis titles: the feature-based metrics are on Inception; pixel metrics are on no network. */
+export function paperAxisTitle(metric: string): string {
+  return /F[IV]D|IS/.test(metric) ? `${metric} (Inception)` : metric;
+}
+
+/**
+ * Metric vs E (log2 axis), one line per patch size, ours and the paper's side by side. Our points carry
+ * their 95 % intervals as error bars, and `floor` (the real-vs-real noise floor) is a dashed rule.
+ */
 export function sweepChart(
   metric: string,
   points: SweepPoint[],
-  o: { logY?: boolean; title?: string; ourLabel?: string; paperTitle?: string } = {},
+  o: { logY?: boolean; title?: string; ourLabel?: string; paperTitle?: string; floor?: number } = {},
 ): Spec {
-  const panel = (source: "ours" | "paper", title: string): Spec => ({
-    title,
-    width: 260,
-    height: 200,
-    data: { values: points.filter((x) => x.source === source) },
-    mark: { type: "line", point: true },
-    encoding: {
-      x: { field: "E", type: "quantitative", title: "E = L x c (floats)", scale: { type: "log", base: 2 } },
-      y: {
-        field: "value",
-        type: "quantitative",
-        title: source === "ours" ? (o.ourLabel ?? metric) : `${metric} (Inception)`,
-        scale: o.logY ? { type: "log" } : { zero: false },
+  const panel = (source: "ours" | "paper", title: string): Spec => {
+    const values = points.filter((x) => x.source === source);
+    const x = {
+      field: "E",
+      type: "quantitative",
+      title: "E = L x c (floats)",
+      scale: { type: "log", base: 2 },
+    };
+    const y = {
+      field: "value",
+      type: "quantitative",
+      title: source === "ours" ? (o.ourLabel ?? metric) : paperAxisTitle(metric),
+      scale: o.logY ? { type: "log" } : { zero: false },
+    };
+    const color = { field: "p", type: "nominal", title: "patch p" };
+    const layer: Spec[] = [{
+      mark: { type: "line", point: true },
+      encoding: {
+        x,
+        y,
+        color,
+        tooltip: [{ field: "p" }, { field: "c" }, { field: "E" }, { field: "value", format: ".4g" }, {
+          field: "lo",
+          format: ".4g",
+        }, { field: "hi", format: ".4g" }],
       },
-      color: { field: "p", type: "nominal", title: "patch p" },
-      tooltip: [{ field: "p" }, { field: "c" }, { field: "E" }, { field: "value", format: ".4g" }],
-    },
-  });
+    }];
+    if (values.some((v) => Number.isFinite(v.lo))) {
+      layer.push({
+        transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
+        mark: { type: "errorbar", ticks: true },
+        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+      });
+    }
+    if (source === "ours" && Number.isFinite(o.floor) && o.floor! > 0) {
+      layer.push({
+        mark: { type: "rule", strokeDash: [4, 4], color: "#888" },
+        encoding: { y: { datum: o.floor, type: "quantitative" } },
+      });
+    }
+    return { title, width: 260, height: 200, data: { values }, layer };
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: o.title ?? `${metric} vs E`,

@@ -2,8 +2,12 @@
  * The `evaluate` stage: reconstructs a held-out split with a trained tokenizer and measures it as
  * the paper does: rFID (rFVD for videos) as the Frechet distance between features of originals and
  * reconstructions, rIS, and per-sample PSNR and SSIM averaged (images in [0, 1]). Every feature-based
- * number carries the feature network's id in its name. Writes `metrics.arrow` (metric, value,
- * network, samples), `per_sample.arrow` (index, label, psnr, ssim) and `grid.png`.
+ * number carries the feature network's id in its name. Each metric comes with a 95 % bootstrap interval
+ * (paired: an original and its reconstruction are resampled together, with the same indices in every
+ * evaluation of n samples), and rFID with its noise floor: the same network's distance between the
+ * evaluated real images and the next n real images of the split. Writes `metrics.arrow` (metric,
+ * value, lo, hi, network, samples), `bootstrap.arrow` (one column per metric, one row per replicate),
+ * `per_sample.arrow` (index, label, psnr, ssim) and `grid.png`.
  *
  * @module
  */
@@ -18,6 +22,12 @@ import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
+import {
+  frechetReplicates,
+  inceptionReplicates,
+  meanReplicates,
+  percentileInterval,
+} from "../../metrics/bootstrap.ts";
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
@@ -38,6 +48,7 @@ export const evaluate = defineStage({
       "folder of a TF.js graph model (Inception-v3 / I3D) to use instead of the featurenet input",
     ),
     featureInputSize: param.int(299, "input side the feature model expects (Inception-v3: 299)", { min: 0 }),
+    bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data", "features"],
@@ -61,12 +72,23 @@ export const evaluate = defineStage({
     const total = p.samples ? Math.min(p.samples, file.numRows) : file.numRows;
     const psnr: number[] = [], ssim: number[] = [], labels: number[] = [];
     const featsA: Float32Array[] = [], featsB: Float32Array[] = [], probsB: Float32Array[] = [];
-    let n = 0;
+    // The noise floor's second real set: the n samples after the evaluated ones, when the split has them.
+    const floorTotal = Math.min(total, file.numRows - total);
+    const featsFloor: Float32Array[] = [];
+    let n = 0, floorN = 0;
     let grid: Uint8Array | undefined;
     try {
       for await (
         const b of inFileOrder(file, p.batchSize)
       ) {
+        if (n >= total) {
+          const m = Math.min(b.shape[0], floorTotal - floorN);
+          featsFloor.push(embedder.embed(b.pixels.subarray(0, m * size), m, layout).features);
+          floorN += m;
+          ctx.progress({ step: total + floorN, total: total + floorTotal, unit: "sample" });
+          if (floorN >= floorTotal) break;
+          continue;
+        }
         const m = Math.min(b.shape[0], total - n);
         const orig = b.pixels.subarray(0, m * size);
         const tokens = tf.tensor2d(patchify(orig, m, config), [m * model.L, model.patchDim]);
@@ -85,8 +107,8 @@ export const evaluate = defineStage({
         if (eb.probs) probsB.push(eb.probs);
         if (!grid) grid = gridOf(a01, r01, Math.min(8, m), layout);
         n += m;
-        ctx.progress({ step: n, total, unit: "sample" }); // the engine adds rate and ETA
-        if (n >= total) break;
+        ctx.progress({ step: n, total: total + floorTotal, unit: "sample" }); // the engine adds rate and ETA
+        if (n >= total && floorTotal < 10) break;
       }
     } finally {
       await file.close();
@@ -108,31 +130,57 @@ export const evaluate = defineStage({
       fitGaussian(cat(featsB), n, dim, la),
       la,
     );
-    const is = probsB.length ? inceptionScore(cat(probsB), n, cat(probsB).length / n) : undefined;
+    const probs = cat(probsB);
+    const is = probsB.length ? inceptionScore(probs, n, probs.length / n) : undefined;
     embedder.dispose();
     const video = layout.t > 1;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const fidName = `${video ? "rFVD" : "rFID"}@${embedder.id}`;
+    const B = p.bootstrap;
+    const fa = cat(featsA), fb = cat(featsB);
+    const boot: Record<string, Float64Array> = {
+      [fidName]: frechetReplicates(fa, fb, n, dim, B, { paired: true, la }),
+      rPSNR: meanReplicates(psnr, B),
+      rSSIM: meanReplicates(ssim, B),
+    };
     const rows: [string, number, string][] = [
-      [`${video ? "rFVD" : "rFID"}@${embedder.id}`, fd, embedder.id],
+      [fidName, fd, embedder.id],
       ["rPSNR", mean(psnr), "-"],
       ["rSSIM", mean(ssim), "-"],
     ];
     if (is) {
+      boot[`rIS@${embedder.id}`] = inceptionReplicates(probs, n, probs.length / n, B);
       rows.push([`rIS@${embedder.id}`, is.mean, embedder.id], [
         `rIS_std@${embedder.id}`,
         is.std,
         embedder.id,
       ]);
     }
+    const floor = floorN >= 10
+      ? frechetDistance(
+        fitGaussian(fa.subarray(0, floorN * dim), floorN, dim, la),
+        fitGaussian(cat(featsFloor), floorN, dim, la),
+        la,
+      )
+      : NaN;
+    const ci = (name: string) => (B && boot[name] ? percentileInterval(boot[name]) : [NaN, NaN]);
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({
         metric: rows.map((r) => r[0]),
         value: Float64Array.from(rows, (r) => r[1]),
+        lo: Float64Array.from(rows, (r) => ci(r[0])[0]),
+        hi: Float64Array.from(rows, (r) => ci(r[0])[1]),
         network: rows.map((r) => r[2]),
         samples: Int32Array.from(rows, () => n),
       }),
     );
+    if (B) {
+      await writeArrow(
+        join(ctx.outDir, "bootstrap.arrow"),
+        arrow.tableFromArrays({ replicate: Int32Array.from({ length: B }, (_, i) => i), ...boot }),
+      );
+    }
     await writeArrow(
       join(ctx.outDir, "per_sample.arrow"),
       arrow.tableFromArrays({
@@ -144,13 +192,22 @@ export const evaluate = defineStage({
     );
     if (grid) await Deno.writeFile(join(ctx.outDir, "grid.png"), grid);
     ctx.log(
-      rows.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ") +
-        ` on ${n} samples (PSNR/SSIM per sample, then averaged)`,
+      rows.map(([k, v]) =>
+        `${k} ${v.toFixed(4)}${B && boot[k] ? ` [${ci(k).map((x) => x.toFixed(4)).join(", ")}]` : ""}`
+      )
+        .join(", ") +
+        ` on ${n} samples (PSNR/SSIM per sample, then averaged; 95 % intervals from ${B} bootstrap replicates); ` +
+        `noise floor (real vs real, ${floorN} vs ${floorN}) ${floor.toFixed(4)}`,
     );
     return {
       metrics: {
         ...Object.fromEntries(rows.map(([k, v]) => [k, v])),
+        ...Object.fromEntries(
+          rows.filter(([k]) => B && boot[k]).flatMap(([k]) => [[`${k}_lo`, ci(k)[0]], [`${k}_hi`, ci(k)[1]]]),
+        ),
+        ...(floorN >= 10 ? { [`noiseFloor@${embedder.id}`]: floor, noiseFloorSamples: floorN } : {}),
         samples: n,
+        bootstrap: B,
         featureNetwork: embedder.id,
       },
     };

@@ -79,6 +79,19 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
   const table = await ev.artifact.readTable("metrics.arrow");
   assertEquals(table.getChild("samples")!.get(0), 120);
   assert(ev.artifact.manifest.files.some((f) => f.path === "grid.png"));
+  // Intervals from the paired bootstrap, and the real-vs-real noise floor on the next 120 test images.
+  for (const k of [`rFID@${id}`, "rPSNR", "rSSIM", `rIS@${id}`]) {
+    const [lo, v, hi] = [m[`${k}_lo`], m[k], m[`${k}_hi`]].map(Number);
+    assert(lo < hi && lo <= v * 1.2 && hi >= v * 0.8, `${k}: ${lo} ${v} ${hi}`);
+  }
+  assertEquals(Number(m.noiseFloorSamples), 120);
+  assert(Number(m[`noiseFloor@${id}`]) > 0, JSON.stringify(m));
+  const boot = await ev.artifact.readTable("bootstrap.arrow");
+  assertEquals(boot.numRows, 200);
+  assertEquals(
+    boot.schema.fields.map((f) => f.name).sort(),
+    ["rIS@" + id, "rFID@" + id, "rPSNR", "rSSIM", "replicate"].sort(),
+  );
   const same = plan.byId.get("same")!.lookup, other = plan.byId.get("other")!.lookup;
   assert(same.state === "hit" && other.state === "hit");
   assertAlmostEquals(Number(same.artifact.manifest.metrics[`gFID@${id}`]), 0, 1e-6);
@@ -86,7 +99,15 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
     Number(other.artifact.manifest.metrics[`gFID@${id}`]) > 1,
     JSON.stringify(other.artifact.manifest.metrics),
   );
-  assertEquals(other.artifact.manifest.files.map((f) => f.path), ["grid.png", "metrics.arrow"]);
+  assertEquals(other.artifact.manifest.files.map((f) => f.path), [
+    "bootstrap.arrow",
+    "grid.png",
+    "metrics.arrow",
+  ]);
+  const om = other.artifact.manifest.metrics;
+  assert(Number(om[`gFID@${id}_lo`]) < Number(om[`gFID@${id}`]) * 1.5, JSON.stringify(om));
+  // Real against real (the next 200 test digits) lies far below digits against fashion images.
+  assert(Number(om[`noiseFloor@${id}`]) < Number(om[`gFID@${id}`]) / 2, JSON.stringify(om));
 });
 
 Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as converted Inception/I3D are)", async () => {

@@ -2,8 +2,10 @@
  * The `evaluate-samples` stage: generation metrics of a set of samples against reference data:
  * gFID (gFVD for videos) = Frechet distance between the feature fits of samples and references, and
  * gIS of the samples, on a named feature network. Samples come from any artifact in the dataset
- * layout (`<split>.arrow`), such as the generator's sampling stage. Writes `metrics.arrow` and `grid.png`
- * (the first samples).
+ * layout (`<split>.arrow`), such as the generator's sampling stage. Each metric carries a 95 % bootstrap
+ * interval (samples and references resampled independently), and gFID its noise floor: the distance
+ * between the references and the next as many real images of the reference split. Writes `metrics.arrow`
+ * (metric, value, lo, hi, ...), `bootstrap.arrow` and `grid.png` (the first samples).
  *
  * @module
  */
@@ -16,23 +18,45 @@ import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
+import { frechetReplicates, inceptionReplicates, percentileInterval } from "../../metrics/bootstrap.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
 
-async function embedSplit(file: SampleFile, limit: number, e: Embedder, onStep: (n: number) => void) {
-  const feats: number[] = [], probs: number[] = [];
+/** Features (and class probabilities) of the first `limit` samples, then of up to `extra` more. */
+async function embedSplit(
+  file: SampleFile,
+  limit: number,
+  e: Embedder,
+  onStep: (n: number) => void,
+  extra = 0,
+) {
+  const feats: number[] = [], probs: number[] = [], more: number[] = [];
+  const want = limit + Math.max(0, Math.min(extra, file.numRows - limit));
   let n = 0;
   for await (
     const b of inFileOrder(file, 100)
   ) {
-    const m = Math.min(b.shape[0], limit - n);
+    const m = Math.min(b.shape[0], want - n);
     const out = e.embed(b.pixels.subarray(0, m * (b.pixels.length / b.shape[0])), m, file.layout);
-    feats.push(...out.features);
-    if (out.probs) probs.push(...out.probs);
+    const dim = out.features.length / m, k = out.probs ? out.probs.length / m : 0;
+    for (let i = 0; i < m; i++) {
+      const row = out.features.subarray(i * dim, (i + 1) * dim);
+      if (n + i < limit) {
+        feats.push(...row);
+        if (out.probs) probs.push(...out.probs.subarray(i * k, (i + 1) * k));
+      } else more.push(...row);
+    }
     n += m;
-    onStep(n);
-    if (n >= limit) break;
+    onStep(Math.min(n, limit));
+    if (n >= want) break;
   }
-  return { feats: Float64Array.from(feats), probs: Float64Array.from(probs), n };
+  const first = Math.min(n, limit);
+  return {
+    feats: Float64Array.from(feats),
+    probs: Float64Array.from(probs),
+    n: first,
+    more: Float64Array.from(more),
+    moreN: n - first,
+  };
 }
 
 /** Generation metrics (gFID/gFVD, gIS) of samples against reference data. */
@@ -50,6 +74,7 @@ export const evaluateSamples = defineStage({
       "folder of a TF.js graph model (Inception-v3 / I3D) to use instead of the featurenet input",
     ),
     featureInputSize: param.int(299, "input side the feature model expects", { min: 0 }),
+    bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["samples", "reference", "features"],
@@ -83,6 +108,7 @@ export const evaluateSamples = defineStage({
       limit,
       e,
       (n) => ctx.progress({ step: limit + n, total, unit: "sample" }),
+      limit, // the noise floor's second real set
     );
     // A grid of the first samples (videos: one clip per row), so the report can show what was measured.
     const head = await sFile.head(sl.t > 1 ? 8 : 32);
@@ -96,25 +122,66 @@ export const evaluateSamples = defineStage({
       fitGaussian(r.feats, r.n, e.dim, la),
       la,
     );
-    const rows: [string, number][] = [[`${sl.t > 1 ? "gFVD" : "gFID"}@${e.id}`, fd]];
+    const fidName = `${sl.t > 1 ? "gFVD" : "gFID"}@${e.id}`;
+    const rows: [string, number][] = [[fidName, fd]];
+    const B = p.bootstrap;
+    const boot: Record<string, Float64Array> = {
+      [fidName]: frechetReplicates(s.feats, r.feats, s.n, e.dim, B, { paired: false, la, nB: r.n }),
+    };
     if (s.probs.length) {
       const is = inceptionScore(s.probs, s.n, s.probs.length / s.n);
       rows.push([`gIS@${e.id}`, is.mean], [`gIS_std@${e.id}`, is.std]);
+      boot[`gIS@${e.id}`] = inceptionReplicates(s.probs, s.n, s.probs.length / s.n, B);
     }
+    const floorN = r.moreN;
+    const floor = floorN >= 10
+      ? frechetDistance(
+        fitGaussian(r.feats.subarray(0, floorN * e.dim), floorN, e.dim, la),
+        fitGaussian(r.more, floorN, e.dim, la),
+        la,
+      )
+      : NaN;
     e.dispose();
+    const ci = (name: string) => (B && boot[name] ? percentileInterval(boot[name]) : [NaN, NaN]);
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({
         metric: rows.map((x) => x[0]),
         value: Float64Array.from(rows, (x) => x[1]),
+        lo: Float64Array.from(rows, (x) => ci(x[0])[0]),
+        hi: Float64Array.from(rows, (x) => ci(x[0])[1]),
         network: rows.map(() => e.id),
         samples: Int32Array.from(rows, () => s.n),
         references: Int32Array.from(rows, () => r.n),
       }),
     );
+    if (B) {
+      await writeArrow(
+        join(ctx.outDir, "bootstrap.arrow"),
+        arrow.tableFromArrays({ replicate: Int32Array.from({ length: B }, (_, i) => i), ...boot }),
+      );
+    }
     ctx.log(
-      rows.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ") + ` (${s.n} samples vs ${r.n} references)`,
+      rows.map(([k, v]) =>
+        `${k} ${v.toFixed(4)}${boot[k] && B ? ` [${ci(k).map((x) => x.toFixed(4)).join(", ")}]` : ""}`
+      )
+        .join(", ") +
+        ` (${s.n} samples vs ${r.n} references; 95 % intervals from ${B} bootstrap replicates); noise floor (real vs real, ${floorN} vs ${floorN}) ${
+          floor.toFixed(4)
+        }`,
     );
-    return { metrics: { ...Object.fromEntries(rows), samples: s.n, references: r.n, featureNetwork: e.id } };
+    return {
+      metrics: {
+        ...Object.fromEntries(rows),
+        ...Object.fromEntries(
+          rows.filter(([k]) => B && boot[k]).flatMap(([k]) => [[`${k}_lo`, ci(k)[0]], [`${k}_hi`, ci(k)[1]]]),
+        ),
+        ...(floorN >= 10 ? { [`noiseFloor@${e.id}`]: floor, noiseFloorSamples: floorN } : {}),
+        samples: s.n,
+        references: r.n,
+        bootstrap: B,
+        featureNetwork: e.id,
+      },
+    };
   },
 });

@@ -32,6 +32,14 @@ export function verdictCell(v: string): { html: string } {
   return raw(`<span class="v-${v.replace(/ /g, "-")}">${esc(v)}</span>`);
 }
 
+/** A metric's value with its 95 % interval when measured, e.g. "12.3 [11.8, 12.9]"; "" when absent. */
+export function metricCell(value: number | undefined, ci?: [number, number]): string | number {
+  if (value === undefined || !Number.isFinite(value)) return "";
+  const digits = Math.abs(value) >= 100 ? 1 : Math.abs(value) >= 1 ? 3 : 4;
+  const f = (x: number) => x.toFixed(digits);
+  return ci && Number.isFinite(ci[0]) ? `${f(value)} [${f(ci[0])}, ${f(ci[1])}]` : value;
+}
+
 /** Loss-vs-step chart of the tokenizers of the runs (at most ~300 points per run). */
 export function curves(runs: Run[], label: (r: Run) => string = (r) => r.id): Promise<Spec | undefined> {
   return curvesOf(runs.map((r) => ({ run: label(r), artifact: r.tokenizer })));

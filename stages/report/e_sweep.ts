@@ -6,10 +6,18 @@
  * @module
  */
 import { fig2 } from "../../paper/mod.ts";
-import { equalEGap, trendVerdict, type Verdict } from "../../report/fit.ts";
+import { equalEGap, fitLine, transform, trendVerdict, type Verdict } from "../../report/fit.ts";
+import {
+  type Call,
+  callOf,
+  effectInterval,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+} from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
-import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
@@ -24,6 +32,7 @@ export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: st
   const paper = fig2();
   const charts: Record<string, Spec> = {};
   const verdicts: Verdict[] = [];
+  const uncertain: Record<string, { slope: Interval; r2: Interval; call: Call; noiseFloor?: number }> = {};
   const gaps: Record<string, { pairs: number; gap: number }> = {};
   const network = runs[0]?.network ?? "";
   for (const metric of METRICS) {
@@ -31,13 +40,35 @@ export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: st
       E: r.E,
       p: r.p,
       value: r.metrics[metric],
+      boot: r.boot[metric],
     }));
     if (!ours.length) continue;
     const paperPts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: Number(r[PAPER_KEY[metric]]) }));
-    verdicts.push(trendVerdict(metric, ours, paperPts, paper.r2[metric]?.i1k));
+    const v = trendVerdict(metric, ours, paperPts, paper.r2[metric]?.i1k);
+    verdicts.push(v);
+    if (ours.length >= 3) {
+      const fit = (pts: typeof ours) =>
+        fitLine(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value)));
+      const slope = effectInterval(ours, (pts) => fit(pts).slope);
+      const floors = runs.map((r) => r.noiseFloor).filter(Number.isFinite);
+      uncertain[metric] = {
+        slope,
+        r2: effectInterval(ours, (pts) => fit(pts).r2),
+        call: callOf(slope, Math.sign(v.paper.slope)),
+        ...(metric === "rFID" && floors.length ? { noiseFloor: floors[0] } : {}),
+      };
+    }
     gaps[metric] = equalEGap(metric, ours);
     const points: SweepPoint[] = [
-      ...runs.map((r) => ({ source: "ours" as const, p: r.p, c: r.c, E: r.E, value: r.metrics[metric] })),
+      ...runs.map((r) => ({
+        source: "ours" as const,
+        p: r.p,
+        c: r.c,
+        E: r.E,
+        value: r.metrics[metric],
+        lo: r.ci[metric]?.[0],
+        hi: r.ci[metric]?.[1],
+      })),
       ...paper.rows.map((r) => ({
         source: "paper" as const,
         p: r.p,
@@ -49,6 +80,7 @@ export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: st
     const featureBased = metric === "rFID" || metric === "rIS";
     charts[`chart_${metric}`] = sweepChart(metric, points, {
       logY: metric === "rFID",
+      floor: metric === "rFID" ? uncertain[metric]?.noiseFloor : undefined,
       ourLabel: featureBased && network ? `${metric}@${network}` : metric,
     });
   }
@@ -61,32 +93,49 @@ export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: st
       "metric",
       "verdict",
       "our points",
-      "our slope / log2 E",
-      "our R²",
+      "our slope / log2 E [95 % CI]",
+      "our R² [95 % CI]",
+      "point-estimate verdict",
       "paper slope",
       "paper R² (refit)",
       "paper R² (printed, i1k)",
       "equal-E gap (of range)",
+      "noise floor",
     ],
-    verdicts.map((v) => [
-      v.metric,
-      verdictCell(v.verdict),
-      v.ours.n,
-      v.ours.slope,
-      v.ours.r2,
-      v.paper.slope,
-      v.paper.r2,
-      v.paperPrintedR2 ?? "-",
-      gaps[v.metric]?.pairs ? gaps[v.metric].gap : "-",
-    ]),
-    "Fits of each metric against log2 E (rFID log-log, as the paper). reproduced = same sign as the paper and R² ≥ 0.5.",
+    verdicts.map((v) => {
+      const u = uncertain[v.metric];
+      return [
+        v.metric,
+        verdictCell(u?.call ?? v.verdict),
+        v.ours.n,
+        u ? formatInterval(u.slope) : v.ours.slope,
+        u ? formatInterval(u.r2) : v.ours.r2,
+        v.verdict,
+        v.paper.slope,
+        v.paper.r2,
+        v.paperPrintedR2 ?? "-",
+        gaps[v.metric]?.pairs ? gaps[v.metric].gap : "-",
+        u?.noiseFloor ?? "-",
+      ];
+    }),
+    `Fits of each metric against log2 E (rFID log-log, as the paper). Verdict: ${INTERVAL_RULE} The effect is the slope. ` +
+      "Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. Noise floor: rFID of real against " +
+      "real images (two disjoint sets of the evaluation's size) on the same network.",
   );
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const ours = table(
     ["stage", "p", "c", "L", "E", "values / float", ...shown],
     runs.map((
       r,
-    ) => [r.id, r.p, r.c, r.L, r.E, r.valuesPerSample / r.E, ...shown.map((m) => r.metrics[m] ?? "")]),
+    ) => [
+      r.id,
+      r.p,
+      r.c,
+      r.L,
+      r.E,
+      r.valuesPerSample / r.E,
+      ...shown.map((m) => metricCell(r.metrics[m], r.ci[m])),
+    ]),
     `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
       network || "the feature network"
     }`,
@@ -124,9 +173,28 @@ ${
     body,
     charts,
     summary: `<a href="e_sweep.html">Reconstruction vs E</a> (Fig. 2): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.metric} ${v.verdict}`).join(", ")
+      verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
     }`,
     verdictTable,
-    verdicts: { network, verdicts, gaps },
+    verdicts: {
+      network,
+      rule: INTERVAL_RULE,
+      verdicts: verdicts.map((v) => {
+        const u = uncertain[v.metric];
+        return {
+          ...v,
+          verdict: u?.call ?? v.verdict,
+          pointVerdict: v.verdict,
+          effect: "slope of the metric (rFID in log10) per doubling of E",
+          estimate: u?.slope.estimate ?? v.ours.slope,
+          ci: u?.slope.ci ?? [null, null],
+          r2ci: u?.r2.ci ?? [null, null],
+          replicates: u?.slope.replicates ?? 0,
+          rule: INTERVAL_RULE,
+          ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
+        };
+      }),
+      gaps,
+    },
   };
 }

@@ -8,11 +8,19 @@
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { fig2, fig5 } from "../../paper/mod.ts";
-import { type OptimumVerdict, optimumVerdict } from "../../report/fit.ts";
+import { fitQuadratic, type OptimumVerdict, optimumVerdict, transform } from "../../report/fit.ts";
+import {
+  type Call,
+  callOf,
+  effectInterval,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+} from "../../report/interval.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
 import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
-import type { Run } from "./runs.ts";
+import { evaluationMetrics, type Run } from "./runs.ts";
 
 /** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
 export interface GenRun {
@@ -21,6 +29,11 @@ export interface GenRun {
   cfg: number;
   gFID: number;
   gIS: number;
+  /** 95 % bootstrap intervals and replicates of gFID and gIS, when measured. */
+  ci: Record<string, [number, number]>;
+  boot: Record<string, Float64Array>;
+  /** gFID of real against real images (NaN when not measured). */
+  noiseFloor: number;
   network: string;
   ditLoss: number;
   evaluation: Artifact;
@@ -29,12 +42,12 @@ export interface GenRun {
 }
 
 /** Joins evaluations -> samples -> DiT and tokenizer by artifact content digests, sorted by p, c, guidance. */
-export function collectGenRuns(
+export async function collectGenRuns(
   evals: Artifact[],
   generations: Artifact[],
   dits: Artifact[],
   tokenizerRuns: Run[],
-): GenRun[] {
+): Promise<GenRun[]> {
   const byKey = <T extends { digest: string }>(xs: T[]) => new Map(xs.map((x) => [x.digest, x]));
   const gens = byKey(generations), ditsByKey = byKey(dits);
   const runs = new Map(tokenizerRuns.map((r) => [r.tokenizer.digest, r]));
@@ -42,7 +55,7 @@ export function collectGenRuns(
     if (!x) throw new Error(`"${of.manifest.stageId}" reads ${what} that is not among this report's inputs`);
     return x;
   };
-  return evals.map((ev) => {
+  return (await Promise.all(evals.map(async (ev) => {
     const gen = need(gens.get(ev.manifest.inputs.samples?.[0]?.digest ?? ""), "samples", ev);
     const dit = need(ditsByKey.get(gen.manifest.inputs.dit?.[0]?.digest ?? ""), "a DiT", gen);
     const tok = need(
@@ -55,18 +68,22 @@ export function collectGenRuns(
       return { value: k ? Number(ev.manifest.metrics[k]) : NaN, network: k?.split("@")[1] ?? "" };
     };
     const fid = pick("gFID"), is = pick("gIS");
+    const u = await evaluationMetrics(ev, ["gFID", "gIS"]);
     return {
       tokenizer: tok,
       cfg: Number(gen.manifest.params.cfg),
       gFID: fid.value,
       gIS: is.value,
+      ci: u.ci,
+      boot: u.boot,
+      noiseFloor: u.noiseFloor,
       network: fid.network,
       ditLoss: Number(dit.manifest.metrics.loss),
       evaluation: ev,
       generation: gen,
       dit,
     };
-  }).sort((a, b) => a.tokenizer.p - b.tokenizer.p || a.tokenizer.c - b.tokenizer.c || a.cfg - b.cfg);
+  }))).sort((a, b) => a.tokenizer.p - b.tokenizer.p || a.tokenizer.c - b.tokenizer.c || a.cfg - b.cfg);
 }
 
 const fmtRows = (rows: { p: number; bestE: number; interior: boolean }[]) =>
@@ -82,14 +99,20 @@ export async function generationPage(
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
   const verdicts: (OptimumVerdict & { cfg: number })[] = [];
+  const uncertain: Record<
+    string,
+    { curvature: Interval; interior: number; call: Call; noiseFloor?: number }
+  > = {};
   for (const cfg of cfgs) {
     for (const metric of ["gFID", "gIS"] as const) {
-      const ours = runs.filter((r) => r.cfg === cfg && Number.isFinite(r[metric])).map((r) => ({
+      const mine = runs.filter((r) => r.cfg === cfg && Number.isFinite(r[metric]));
+      const ours = mine.map((r) => ({
         E: r.tokenizer.E,
         p: r.tokenizer.p,
         c: r.tokenizer.c,
         value: r[metric],
       }));
+      const withBoot = mine.map((r, i) => ({ ...ours[i], boot: r.boot[metric] }));
       const key = String(cfg);
       const paperPts = paper.rows.filter((r) => Number.isFinite(r[metric][key])).map((r) => ({
         E: r.E,
@@ -99,14 +122,42 @@ export async function generationPage(
       }));
       if (!ours.length) continue;
       if (paperPts.length >= 3) {
-        verdicts.push({ ...optimumVerdict(metric, ours, paperPts, paper.r2[metric][key]), cfg });
+        const v = { ...optimumVerdict(metric, ours, paperPts, paper.r2[metric][key]), cfg };
+        verdicts.push(v);
+        if (ours.length >= 3) {
+          // The effect: the parabola's curvature in log2 E (a U for FID, a cap for IS, as the paper's).
+          const curv = (pts: typeof withBoot) =>
+            fitQuadratic(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value))).a;
+          const curvature = effectInterval(withBoot, curv);
+          // How often, over replicates, at least half the patch sizes keep their best E inside their range.
+          const R = curvature.replicates ? Math.min(...withBoot.map((q) => q.boot?.length ?? 0)) : 0;
+          let interiorCount = 0;
+          for (let b = 0; b < R; b++) {
+            const res = optimumVerdict(metric, withBoot.map((q) => ({ ...q, value: q.boot![b] })), paperPts);
+            const rows = res.ours.rows.filter((r) => r.points >= 3);
+            if (rows.length && rows.filter((r) => r.interior).length * 2 >= rows.length) interiorCount++;
+          }
+          const floors = mine.map((r) => r.noiseFloor).filter(Number.isFinite);
+          uncertain[`${metric}@${cfg}`] = {
+            curvature,
+            interior: R ? interiorCount / R : NaN,
+            call: callOf(curvature, Math.sign(v.paper.quad.a)),
+            ...(metric === "gFID" && floors.length ? { noiseFloor: floors[0] } : {}),
+          };
+        }
       }
       const points: SweepPoint[] = [
-        ...ours.map((x) => ({ source: "ours" as const, ...x })),
+        ...mine.map((r, i) => ({
+          source: "ours" as const,
+          ...ours[i],
+          lo: r.ci[metric]?.[0],
+          hi: r.ci[metric]?.[1],
+        })),
         ...paperPts.map((x) => ({ source: "paper" as const, ...x })),
       ];
       charts[`chart_${metric}_cfg${key.replace(".", "_")}`] = sweepChart(metric, points, {
         logY: metric === "gFID",
+        floor: metric === "gFID" ? mine.map((r) => r.noiseFloor).find(Number.isFinite) : undefined,
         title: `${metric} vs E, guidance ${cfg}`,
         ourLabel: network ? `${metric}@${network}` : metric,
         paperTitle: paperPts.length ? `paper (Fig. 5, DiT-L, cfg ${cfg})` : `paper: no cfg ${cfg} points`,
@@ -158,6 +209,10 @@ export async function generationPage(
       "metric",
       "guidance",
       "verdict",
+      "our curvature in log2 E [95 % CI]",
+      "replicates with an interior optimum",
+      "point-estimate verdict",
+      "noise floor",
       "our points",
       "our R² (parabola in log2 E)",
       "our R² (line)",
@@ -166,19 +221,26 @@ export async function generationPage(
       "paper R² (printed)",
       "paper best E per p",
     ],
-    verdicts.map((v) => [
-      v.metric,
-      String(v.cfg),
-      verdictCell(v.verdict),
-      v.ours.quad.n,
-      v.ours.quad.r2,
-      v.ours.line.r2,
-      fmtRows(v.ours.rows),
-      v.paper.quad.r2,
-      v.paperPrintedR2 ?? "-",
-      fmtRows(v.paper.rows),
-    ]),
-    "Fig. 5's finding: generation is best at an intermediate E. reproduced = the parabola in log2 E (gFID in log10) opens the paper's way and at least half our patch sizes have their best E strictly inside their range; partly = one of the two.",
+    verdicts.map((v) => {
+      const u = uncertain[`${v.metric}@${v.cfg}`];
+      return [
+        v.metric,
+        String(v.cfg),
+        verdictCell(u?.call ?? v.verdict),
+        u ? formatInterval(u.curvature, 4) : "-",
+        u && Number.isFinite(u.interior) ? `${Math.round(u.interior * 100)} %` : "-",
+        v.verdict,
+        u?.noiseFloor ?? "-",
+        v.ours.quad.n,
+        v.ours.quad.r2,
+        v.ours.line.r2,
+        fmtRows(v.ours.rows),
+        v.paper.quad.r2,
+        v.paperPrintedR2 ?? "-",
+        fmtRows(v.paper.rows),
+      ];
+    }),
+    `Fig. 5's finding: generation is best at an intermediate E. The effect is the curvature a of a parabola in log2 E (gFID in log10): positive (a U) for gFID, negative (a cap) for gIS, as the paper's. Verdict: ${INTERVAL_RULE} Replicates with an interior optimum: the share of bootstrap replicates in which at least half our patch sizes have their best E strictly inside their range. Point-estimate verdict (the rule before intervals): reproduced = the parabola opens the paper's way and at least half our patch sizes have an interior best E; partly = one of the two. Noise floor: gFID of real against real images, same network and count.`,
   );
   const head = [
     "stage",
@@ -255,7 +317,7 @@ while reconstruction keeps improving?</p>
       runs.flatMap((r) => [r.dit, r.generation, r.evaluation]).filter((a, i, all) => all.indexOf(a) === i),
     )
   }
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+<p>Pipeline ${esc(o.pipeline)}.</p>`;
   return {
     file: "generation.html",
     nav: "Generation (Fig. 5)",
@@ -264,10 +326,29 @@ while reconstruction keeps improving?</p>
     charts,
     summary:
       `<a href="generation.html">Generation vs E</a> (Fig. 5): ${byTok.length} DiTs x ${cfgs.length} guidance scales, ${
-        verdicts.map((v) => `${v.metric}@${v.cfg} ${v.verdict}`).join(", ")
+        verdicts.map((v) => `${v.metric}@${v.cfg} ${uncertain[`${v.metric}@${v.cfg}`]?.call ?? v.verdict}`)
+          .join(", ")
       }`,
     verdictTable,
-    verdicts: { network, verdicts },
+    verdicts: {
+      network,
+      rule: INTERVAL_RULE,
+      verdicts: verdicts.map((v) => {
+        const u = uncertain[`${v.metric}@${v.cfg}`];
+        return {
+          ...v,
+          verdict: u?.call ?? v.verdict,
+          pointVerdict: v.verdict,
+          effect: "curvature of the parabola in log2 E (gFID in log10)",
+          estimate: u?.curvature.estimate ?? v.ours.quad.a,
+          ci: u?.curvature.ci ?? [null, null],
+          replicates: u?.curvature.replicates ?? 0,
+          interiorShare: u?.interior ?? null,
+          rule: INTERVAL_RULE,
+          ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
+        };
+      }),
+    },
   };
 }
 

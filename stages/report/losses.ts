@@ -6,10 +6,18 @@
  * @module
  */
 import { lossTradeoff } from "../../paper/mod.ts";
-import { type TradeoffVerdict, tradeoffVerdict } from "../../report/fit.ts";
+import { fitLine, type TradeoffVerdict, tradeoffVerdict, transform } from "../../report/fit.ts";
+import {
+  type Call,
+  callOf,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+  replicateInterval,
+} from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
-import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { type Run } from "./runs.ts";
 
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
@@ -19,12 +27,19 @@ export function lossLabel(r: { recon: string; perceptualWeight: number }): strin
   return `${r.recon.toUpperCase()}${r.perceptualWeight > 0 ? ` + ${r.perceptualWeight} P` : ""}`;
 }
 
-/** Effect of the strongest perceptual term against none, per pixel loss: deltas of each metric. */
+/**
+ * Effect of the strongest perceptual term against none, per pixel loss: deltas of each metric, with
+ * 95 % intervals from the paired bootstrap replicates when both runs have them. The paper: the term
+ * buys rFID (lower) and costs SSIM (lower). With intervals: "reproduced" when both deltas' intervals lie
+ * below zero, "opposite" when either lies above it, "inconclusive" otherwise; without them, the point
+ * estimates decide ("reproduced" or "not reproduced").
+ */
 export function perceptualEffects(runs: Run[]): {
   recon: string;
   weight: number;
   delta: Record<string, number>;
-  verdict: "reproduced" | "not reproduced";
+  ci: Record<string, [number, number]>;
+  verdict: "reproduced" | "not reproduced" | "inconclusive" | "opposite";
 }[] {
   const out = [];
   for (const recon of [...new Set(runs.map((r) => r.recon))].sort()) {
@@ -35,10 +50,22 @@ export function perceptualEffects(runs: Run[]): {
     ).sort((a, b) => b.perceptualWeight - a.perceptualWeight)[0];
     if (!base || !top) continue;
     const delta: Record<string, number> = {};
-    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"]) delta[m] = top.metrics[m] - base.metrics[m];
-    // The paper: the perceptual term buys rFID (lower) and costs SSIM (lower).
-    const verdict = delta.rFID < 0 && delta.rSSIM < 0 ? "reproduced" as const : "not reproduced" as const;
-    out.push({ recon, weight: top.perceptualWeight, delta, verdict });
+    const ci: Record<string, [number, number]> = {};
+    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"]) {
+      delta[m] = top.metrics[m] - base.metrics[m];
+      const a = base.boot?.[m], b = top.boot?.[m];
+      const R = Math.min(a?.length ?? 0, b?.length ?? 0);
+      if (R) ci[m] = replicateInterval(delta[m], R, (i) => b![i] - a![i]).ci;
+    }
+    let verdict: "reproduced" | "not reproduced" | "inconclusive" | "opposite";
+    if (ci.rFID && ci.rSSIM) {
+      verdict = ci.rFID[1] < 0 && ci.rSSIM[1] < 0
+        ? "reproduced"
+        : ci.rFID[0] > 0 || ci.rSSIM[0] > 0
+        ? "opposite"
+        : "inconclusive";
+    } else verdict = delta.rFID < 0 && delta.rSSIM < 0 ? "reproduced" : "not reproduced";
+    out.push({ recon, weight: top.perceptualWeight, delta, ci, verdict });
   }
   return out;
 }
@@ -64,18 +91,30 @@ export async function lossesPage(
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
   const verdicts: TradeoffVerdict[] = [];
+  const uncertain: Record<string, { slope: Interval; call: Call }> = {};
   for (const [x, y] of PAIRS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[x]) && Number.isFinite(r.metrics[y]));
     if (!ours.length) continue;
-    verdicts.push(
-      tradeoffVerdict(
-        x,
-        y,
-        ours.map((r) => ({ x: r.metrics[x], y: r.metrics[y] })),
-        stage1.map((r) => ({ x: r[x], y: r[y] })),
-        paper.r2[`${x}_vs_${y}`],
-      ),
+    const v = tradeoffVerdict(
+      x,
+      y,
+      ours.map((r) => ({ x: r.metrics[x], y: r.metrics[y] })),
+      stage1.map((r) => ({ x: r[x], y: r[y] })),
+      paper.r2[`${x}_vs_${y}`],
     );
+    verdicts.push(v);
+    if (ours.length >= 3) {
+      // Both metrics of a loss are resampled together (replicate b of each is on the same test images).
+      const slope = (xs: number[], ys: number[]) =>
+        fitLine(xs.map((q) => transform(x, q)), ys.map((q) => transform(y, q))).slope;
+      const R = Math.min(...ours.map((r) => Math.min(r.boot[x]?.length ?? 0, r.boot[y]?.length ?? 0)));
+      const s = replicateInterval(
+        v.ours.slope,
+        R,
+        (b) => slope(ours.map((r) => r.boot[x][b]), ours.map((r) => r.boot[y][b])),
+      );
+      uncertain[v.pair] = { slope: s, call: callOf(s, Math.sign(v.paper.slope)) };
+    }
     if (x !== "rFID") continue; // charts for the FID pairs (the figure's form); IS pairs in the table
     const points: TradeoffPoint[] = [
       ...ours.map((r) => ({ source: "ours" as const, loss: lossLabel(r), x: r.metrics[x], y: r.metrics[y] })),
@@ -95,7 +134,8 @@ export async function lossesPage(
     [
       "pair",
       "verdict",
-      "our slope",
+      "our slope [95 % CI]",
+      "point-estimate verdict",
       "our R²",
       "paper slope (stage 1)",
       "paper R² (stage 1 refit)",
@@ -105,14 +145,15 @@ export async function lossesPage(
       v,
     ) => [
       v.pair,
-      verdictCell(v.verdict),
-      v.ours.slope,
+      verdictCell(uncertain[v.pair]?.call ?? v.verdict),
+      uncertain[v.pair] ? formatInterval(uncertain[v.pair].slope) : v.ours.slope,
+      v.verdict,
       v.ours.r2,
       v.paper.slope,
       v.paper.r2,
       v.paperPrintedR2 ?? "-",
     ]),
-    "Pixel metric fitted on perceptual metric (rFID in log10) across losses. reproduced = same sign as the paper and R² ≥ 0.5. The paper's printed R² include its GAN point; the refit uses its five stage-1 losses, as we have no GAN stage.",
+    `Pixel metric fitted on perceptual metric (rFID in log10) across losses; the effect is the slope. Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. The paper's printed R² include its GAN point; the refit uses its five stage-1 losses, as we have no GAN stage.`,
   );
   const effectTable = table(
     ["pixel loss", "perceptual weight", "verdict", "Δ rFID", "Δ rIS", "Δ rSSIM", "Δ rPSNR"],
@@ -120,14 +161,14 @@ export async function lossesPage(
       e.recon.toUpperCase(),
       `0 → ${e.weight}`,
       verdictCell(e.verdict),
-      e.delta.rFID,
-      e.delta.rIS,
-      e.delta.rSSIM,
-      e.delta.rPSNR,
+      metricCell(e.delta.rFID, e.ci.rFID),
+      metricCell(e.delta.rIS, e.ci.rIS),
+      metricCell(e.delta.rSSIM, e.ci.rSSIM),
+      metricCell(e.delta.rPSNR, e.ci.rPSNR),
     ]),
-    `Adding the perceptual term, computed from our runs. ${
+    `Adding the perceptual term, computed from our runs, with 95 % paired-bootstrap intervals. ${
       paperEffect(paper.rows)
-    } reproduced = rFID and rSSIM both fall.`,
+    } reproduced = the intervals of Δ rFID and Δ rSSIM both lie below zero; opposite = either lies above zero; inconclusive otherwise.`,
   );
   const ours = table(
     ["stage", "loss", "rFID", "rIS", "rSSIM", "rPSNR"],
@@ -136,10 +177,10 @@ export async function lossesPage(
     ) => [
       r.id,
       lossLabel(r),
-      r.metrics.rFID ?? "",
-      r.metrics.rIS ?? "",
-      r.metrics.rSSIM ?? "",
-      r.metrics.rPSNR ?? "",
+      metricCell(r.metrics.rFID, r.ci.rFID),
+      metricCell(r.metrics.rIS, r.ci.rIS),
+      metricCell(r.metrics.rSSIM, r.ci.rSSIM),
+      metricCell(r.metrics.rPSNR, r.ci.rPSNR),
     ]),
     `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
       network || "the feature network"
@@ -181,9 +222,26 @@ ${
     body,
     charts,
     summary: `<a href="losses.html">Loss trade-off</a> (Fig. 10): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.pair} ${v.verdict}`).join(", ")
+      verdicts.map((v) => `${v.pair} ${uncertain[v.pair]?.call ?? v.verdict}`).join(", ")
     }; perceptual term ${effects.map((e) => `${e.recon.toUpperCase()} ${e.verdict}`).join(", ")}`,
     verdictTable: verdictTable + effectTable,
-    verdicts: { network, verdicts, perceptualEffects: effects },
+    verdicts: {
+      network,
+      rule: INTERVAL_RULE,
+      verdicts: verdicts.map((v) => {
+        const u = uncertain[v.pair];
+        return {
+          ...v,
+          verdict: u?.call ?? v.verdict,
+          pointVerdict: v.verdict,
+          effect: "slope of the pixel metric on the perceptual metric (rFID in log10) across losses",
+          estimate: u?.slope.estimate ?? v.ours.slope,
+          ci: u?.slope.ci ?? [null, null],
+          replicates: u?.slope.replicates ?? 0,
+          rule: INTERVAL_RULE,
+        };
+      }),
+      perceptualEffects: effects,
+    },
   };
 }

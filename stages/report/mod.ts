@@ -73,7 +73,7 @@ export const report = defineStage({
     const genEvals = list("genEvals");
     if (genEvals) {
       pages.push(
-        await generationPage(collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep), o),
+        await generationPage(await collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep), o),
       );
     }
     const sizeEvals = list("sizeEvals"), lossEvals = list("lossEvals");

@@ -29,6 +29,12 @@ export interface Run {
   recon: string;
   perceptualWeight: number;
   metrics: Record<string, number>;
+  /** 95 % bootstrap interval of each metric, when the evaluation measured one. */
+  ci: Record<string, [number, number]>;
+  /** Bootstrap replicates of each metric (replicate b of every run draws the same test images). */
+  boot: Record<string, Float64Array>;
+  /** rFID of real against real images on the same network and sample count (NaN when not measured). */
+  noiseFloor: number;
   network: string;
   tokenizer: Artifact;
   evaluation: Artifact;
@@ -61,6 +67,41 @@ async function towerParams(weights: string): Promise<{ encoder: number; decoder:
   return out;
 }
 
+/**
+ * An evaluation's metrics by base name (`rFID@featnet-1a2b` -> `rFID`), their intervals (`_lo`/`_hi`),
+ * bootstrap replicates (`bootstrap.arrow`, when written) and the noise floor.
+ */
+export async function evaluationMetrics(ev: Artifact, names: readonly string[]): Promise<{
+  metrics: Record<string, number>;
+  ci: Record<string, [number, number]>;
+  boot: Record<string, Float64Array>;
+  noiseFloor: number;
+  network: string;
+}> {
+  const metrics: Record<string, number> = {}, ci: Record<string, [number, number]> = {};
+  const boot: Record<string, Float64Array> = {};
+  let network = "", noiseFloor = NaN;
+  const all = ev.manifest.metrics;
+  for (const [k, v] of Object.entries(all)) {
+    if (typeof v !== "number" || /_(lo|hi)$/.test(k)) continue;
+    const base = k.split("@")[0];
+    if (base === "noiseFloor") noiseFloor = v;
+    if (!names.includes(base)) continue;
+    metrics[base] = v;
+    if (k.includes("@")) network = k.split("@")[1];
+    const lo = all[`${k}_lo`], hi = all[`${k}_hi`];
+    if (typeof lo === "number" && typeof hi === "number") ci[base] = [lo, hi];
+  }
+  if (ev.manifest.files.some((f) => f.path === "bootstrap.arrow")) {
+    const t = await ev.readTable("bootstrap.arrow");
+    for (const f of t.schema.fields) {
+      const base = f.name.split("@")[0];
+      if (names.includes(base)) boot[base] = Float64Array.from(t.getChild(f.name)!.toArray() as Float64Array);
+    }
+  }
+  return { metrics, ci, boot, noiseFloor, network };
+}
+
 /** Pairs each evaluation with its tokenizer (by content digest) and reads what the pages need, sorted by p then c. */
 export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Promise<Run[]> {
   const byKey = new Map(tokenizers.map((t) => [t.digest, t]));
@@ -77,15 +118,7 @@ export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Pr
     const m = /^([SBL])-([SBL])\/(?:(\d+)x)?(\d+)$/.exec(variant);
     const config = JSON.parse((await arrowMetadata(tok.path("weights.arrow"))).get("config") ?? "{}");
     const towers = await towerParams(tok.path("weights.arrow"));
-    const metrics: Record<string, number> = {};
-    let network = "";
-    for (const [k, v] of Object.entries(ev.manifest.metrics)) {
-      const base = k.split("@")[0];
-      if ((METRICS as readonly string[]).includes(base) && typeof v === "number") {
-        metrics[base] = v;
-        if (k.includes("@")) network = k.split("@")[1];
-      }
-    }
+    const { metrics, ci, boot, noiseFloor, network } = await evaluationMetrics(ev, METRICS);
     runs.push({
       id: tok.manifest.stageId,
       variant,
@@ -101,6 +134,9 @@ export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Pr
       recon: String(tok.manifest.params.recon ?? "l2"),
       perceptualWeight: Number(tok.manifest.params.perceptualWeight ?? 0),
       metrics,
+      ci,
+      boot,
+      noiseFloor,
       network,
       tokenizer: tok,
       evaluation: ev,

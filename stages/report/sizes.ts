@@ -6,10 +6,18 @@
  * @module
  */
 import { encDecScaling } from "../../paper/mod.ts";
-import { type ScalingVerdict, scalingVerdict } from "../../report/fit.ts";
+import { fitLine, type ScalingVerdict, scalingVerdict, transform } from "../../report/fit.ts";
+import {
+  type Call,
+  callOf,
+  effectInterval,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+} from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
-import { chartDivs, curves, type Page, pageTail, verdictCell } from "./common.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
@@ -18,6 +26,7 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
   const verdicts: ScalingVerdict[] = [];
+  const uncertain: Record<string, { gap: Interval; call: Call }> = {};
   const model = (r: Run) => `${r.encoder}-${r.decoder}`;
   for (const metric of METRICS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[metric]));
@@ -27,18 +36,25 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
       decoderParams: r.dec_params_M,
       value: r[metric],
     }));
+    const pts = ours.map((r) => ({
+      encoderParams: r.encoderParams,
+      decoderParams: r.decoderParams,
+      value: r.metrics[metric],
+      boot: r.boot[metric],
+    }));
     verdicts.push(
-      scalingVerdict(
-        metric,
-        ours.map((r) => ({
-          encoderParams: r.encoderParams,
-          decoderParams: r.decoderParams,
-          value: r.metrics[metric],
-        })),
-        paperPts,
-        { encoder: paper.r2.encoder_recon[metric], decoder: paper.r2.decoder_recon[metric] },
-      ),
+      scalingVerdict(metric, pts, paperPts, {
+        encoder: paper.r2.encoder_recon[metric],
+        decoder: paper.r2.decoder_recon[metric],
+      }),
     );
+    if (pts.length >= 3) {
+      // The paper's finding as one effect: the decoder's size explains more of the metric than the encoder's.
+      const r2 = (q: typeof pts, tower: "encoderParams" | "decoderParams") =>
+        fitLine(q.map((x) => Math.log2(x[tower])), q.map((x) => transform(metric, x.value))).r2;
+      const gap = effectInterval(pts, (q) => r2(q, "decoderParams") - r2(q, "encoderParams"));
+      uncertain[metric] = { gap, call: callOf(gap, 1) };
+    }
     const points: ScalingPoint[] = [
       ...ours.flatMap((r) => [
         {
@@ -87,6 +103,8 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
     [
       "metric",
       "verdict",
+      "our R² gap, decoder - encoder [95 % CI]",
+      "point-estimate verdict",
       "our R² (decoder)",
       "our R² (encoder)",
       "our slope / doubling (decoder)",
@@ -96,7 +114,9 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
     ],
     verdicts.map((v) => [
       v.metric,
-      verdictCell(v.verdict),
+      verdictCell(uncertain[v.metric]?.call ?? v.verdict),
+      uncertain[v.metric] ? formatInterval(uncertain[v.metric].gap) : "-",
+      v.verdict,
       v.ours.decoder.r2,
       v.ours.encoder.r2,
       v.ours.decoder.slope,
@@ -104,7 +124,7 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
       `${v.paper.decoder.r2.toFixed(2)} / ${v.paper.encoder.r2.toFixed(2)}`,
       `${v.paperPrintedR2?.decoder ?? "-"} / ${v.paperPrintedR2?.encoder ?? "-"}`,
     ]),
-    "Each metric (rFID in log10) fitted on log2 tower parameters over all pairs. reproduced = the decoder fit has the paper's sign, R² ≥ 0.5 and beats the encoder fit.",
+    `Each metric (rFID in log10) fitted on log2 tower parameters over all pairs. The effect is the decoder's R² minus the encoder's (paper: positive). Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): the decoder fit has the paper's sign, R² ≥ 0.5 and beats the encoder fit.`,
   );
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const first = runs[0];
@@ -112,7 +132,13 @@ export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: str
     ["stage", "enc-dec", "encoder params", "decoder params", ...shown],
     runs.map((
       r,
-    ) => [r.id, model(r), r.encoderParams, r.decoderParams, ...shown.map((m) => r.metrics[m] ?? "")]),
+    ) => [
+      r.id,
+      model(r),
+      r.encoderParams,
+      r.decoderParams,
+      ...shown.map((m) => metricCell(r.metrics[m], r.ci[m])),
+    ]),
     `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}${
       first ? `, p = ${first.p}, c = ${first.c}, E = ${first.E}` : ""
     }; rFID/rIS on ${network || "the feature network"}`,
@@ -148,9 +174,25 @@ ${
     body,
     charts,
     summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-7): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.metric} ${v.verdict}`).join(", ")
+      verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
     }`,
     verdictTable,
-    verdicts: { network, verdicts },
+    verdicts: {
+      network,
+      rule: INTERVAL_RULE,
+      verdicts: verdicts.map((v) => {
+        const u = uncertain[v.metric];
+        return {
+          ...v,
+          verdict: u?.call ?? v.verdict,
+          pointVerdict: v.verdict,
+          effect: "R² on log2 decoder parameters minus R² on log2 encoder parameters",
+          estimate: u?.gap.estimate ?? null,
+          ci: u?.gap.ci ?? [null, null],
+          replicates: u?.gap.replicates ?? 0,
+          rule: INTERVAL_RULE,
+        };
+      }),
+    },
   };
 }
