@@ -170,7 +170,10 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
         );
       }
     }
-    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed: decl.seed ?? spec.seed };
+    // A matrix axis named "seed" (when the kind has no such param) sweeps the stage's seed: seed replicas.
+    const seedAxis = typeof combo.seed === "number" && !("seed" in kind.params) ? combo.seed : undefined;
+    const seed = seedAxis ?? decl.seed ?? spec.seed;
+    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed };
     nodes.push(node);
     byId.set(id, node);
   }

@@ -138,3 +138,20 @@ Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t
     });
   }
 });
+
+Deno.test("buildGraph(): a matrix axis named seed makes seed replicas", () => {
+  const g = buildGraph({
+    name: "t",
+    doc: "",
+    seed: 7,
+    stages: [
+      { id: "src", kind: "emit", matrix: { seed: [1, 2] } },
+      { id: "aff", kind: "affine", matrix: { seed: [1, 2] }, inputs: { x: "src[seed=${seed}]" } },
+    ],
+  }, STAGE_KINDS);
+  assertEquals(g.nodes.map((n) => [n.id, n.seed]), [["src[seed=1]", 1], ["src[seed=2]", 2], [
+    "aff[seed=1]",
+    1,
+  ], ["aff[seed=2]", 2]]);
+  assertEquals(g.byId.get("aff[seed=2]")!.inputs.x, ["src[seed=2]"]);
+});

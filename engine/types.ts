@@ -92,7 +92,10 @@ export interface StageDecl {
   params?: Record<string, unknown>;
   /** Input name -> producing stage id. Ids may use `${name}`; `id[*]` means the whole sweep. */
   inputs?: Record<string, string>;
-  /** Sweep: one stage per combination of these parameter values. */
+  /**
+   * Sweep: one stage per combination of these parameter values. An axis named `seed` (of a kind with no
+   * `seed` param) sets each member's seed instead: `matrix: { seed: [1, 2, 3] }` gives seed replicas.
+   */
   matrix?: Record<string, readonly (number | string | boolean)[]>;
   /** Seed override for this stage (default: the pipeline's seed). */
   seed?: number;

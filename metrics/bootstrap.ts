@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fitGaussian, frechetDistance } from "./frechet.ts";
+import { fitGaussian, frechetDistance, type Gaussian } from "./frechet.ts";
 import { inceptionScore } from "./inception_score.ts";
 import type { LinAlg } from "./linalg.ts";
 
@@ -38,6 +38,24 @@ export function gatherRows(x: ArrayLike<number>, dim: number, idx: Int32Array): 
   return out;
 }
 
+/** The Gaussian fit of rows `idx` of `x` (one pass to gather and centre; the Gram product on `la`). */
+function fitRows(x: ArrayLike<number>, dim: number, idx: Int32Array, la?: LinAlg): Gaussian {
+  if (!la?.gram) return fitGaussian(gatherRows(x, dim, idx), idx.length, dim, la);
+  const n = idx.length, mean = new Float64Array(dim), c = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const src = idx[i] * dim;
+    for (let d = 0; d < dim; d++) mean[d] += x[src + d];
+  }
+  for (let d = 0; d < dim; d++) mean[d] /= n;
+  for (let i = 0; i < n; i++) {
+    const src = idx[i] * dim, dst = i * dim;
+    for (let d = 0; d < dim; d++) c[dst + d] = x[src + d] - mean[d];
+  }
+  const cov = la.gram(c, n, dim);
+  for (let k = 0; k < cov.length; k++) cov[k] /= n - 1;
+  return { mean, cov, dim };
+}
+
 /**
  * Frechet distance per replicate. `paired`: rows i of `a` and `b` belong together (an original and its
  * reconstruction) and are resampled together; otherwise each set is resampled on its own stream.
@@ -54,11 +72,7 @@ export function frechetReplicates(
   const out = new Float64Array(replicates);
   for (let r = 0; r < replicates; r++) {
     const ia = resampleIndices(n, r, 0), ib = opts.paired ? ia : resampleIndices(nB, r, 1);
-    out[r] = frechetDistance(
-      fitGaussian(gatherRows(a, dim, ia), n, dim, opts.la),
-      fitGaussian(gatherRows(b, dim, ib), nB, dim, opts.la),
-      opts.la,
-    );
+    out[r] = frechetDistance(fitRows(a, dim, ia, opts.la), fitRows(b, dim, ib, opts.la), opts.la);
   }
   return out;
 }
@@ -97,4 +111,16 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 /** The central `level` percentile interval of replicates, e.g. [2.5 %, 97.5 %] for 0.95. */
 export function percentileInterval(values: ArrayLike<number>, level = 0.95): [number, number] {
   return [quantile(values, (1 - level) / 2), quantile(values, 1 - (1 - level) / 2)];
+}
+
+/**
+ * The percentile interval moved so that the replicates' median falls on `estimate`. Resampling with
+ * replacement biases some statistics (duplicated images lower an Inception Score, raise a Frechet
+ * distance); the shift removes that median bias, so the interval describes the spread around what was
+ * measured and always contains it.
+ */
+export function centredInterval(estimate: number, values: ArrayLike<number>, level = 0.95): [number, number] {
+  const [lo, hi] = percentileInterval(values, level);
+  const shift = quantile(values, 0.5) - estimate;
+  return [lo - shift, hi - shift];
 }

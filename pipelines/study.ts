@@ -33,6 +33,11 @@ export function study(o: {
   /** Run the encoder/decoder size sweep (Figs. 6-7) and the loss sweep (Fig. 10). */
   sizes: boolean;
   losses: boolean;
+  /**
+   * Seeds of the replicas at the fixed point (the E sweep's tokenizer at `fixed`, which the size and loss
+   * sweeps share, and its DiT when generation covers it), beside the pipeline's own seed: the seed spread.
+   */
+  seeds: number[];
   /** Fig. 5: latent DiTs on the E-sweep tokenizers of these patch sizes (omit: no generation). */
   generation?: {
     patches: number[];
@@ -73,6 +78,23 @@ export function study(o: {
     },
   ];
   const reportInputs: Record<string, string> = { evals: "evaluate[*]", tokenizers: "tokenizer[*]" };
+  if (o.seeds.length) {
+    // Seed replicas of the fixed point: the same tokenizer and evaluation with other seeds.
+    stages.push({
+      id: "tokenizer-seed",
+      kind: "tokenizer",
+      matrix: { seed: o.seeds },
+      params: { variant: `S-B/${o.fixed.p}`, codeWidth: o.fixed.c, ...recipe },
+      inputs: { data: "data" },
+    }, {
+      id: "evaluate-seed",
+      kind: "evaluate",
+      matrix: { seed: o.seeds },
+      params: { samples: o.evalSamples },
+      inputs: { tokenizer: "tokenizer-seed[seed=${seed}]", data: "data", features: "featurenet" },
+    });
+    Object.assign(reportInputs, { seedEvals: "evaluate-seed[*]", seedTokenizers: "tokenizer-seed[*]" });
+  }
   if (o.sizes) {
     // Figs. 6-7: encoder and decoder sizes (S-B is the E sweep's tokenizer at the same (p, c): one cache entry).
     stages.push({
@@ -150,6 +172,35 @@ export function study(o: {
       inputs: { samples: "generate[p=${p},c=${c},g=${g}]", reference: "data", features: "featurenet" },
     });
     Object.assign(reportInputs, { genEvals: "evaluate-gen[*]", generations: "generate[*]", dits: "dit[*]" });
+    if (o.seeds.length && g.patches.includes(o.fixed.p) && o.channels.includes(o.fixed.c)) {
+      // Seed replicas of the DiT on the fixed point's tokenizer (its latents are shared).
+      const fp = `p=${o.fixed.p},c=${o.fixed.c}`;
+      const seeded = { seed: o.seeds, g: g.cfgs };
+      stages.push({
+        id: "dit-seed",
+        kind: "dit",
+        matrix: { seed: o.seeds },
+        params: { size: g.size, steps: g.steps, batchSize: 128, lr: g.lr, checkpointEvery: 100 },
+        inputs: { latents: `encode[${fp}]` },
+      }, {
+        id: "generate-seed",
+        kind: "generate",
+        matrix: seeded,
+        params: { cfg: "${g}", samples: g.samples, steps: g.ddimSteps },
+        inputs: { dit: "dit-seed[seed=${seed}]", tokenizer: `tokenizer[${fp}]` },
+      }, {
+        id: "evaluate-gen-seed",
+        kind: "evaluate-samples",
+        matrix: seeded,
+        params: { sampleSplit: "samples", referenceSplit: "test", samples: g.samples },
+        inputs: { samples: "generate-seed[seed=${seed},g=${g}]", reference: "data", features: "featurenet" },
+      });
+      Object.assign(reportInputs, {
+        seedGenEvals: "evaluate-gen-seed[*]",
+        seedGenerations: "generate-seed[*]",
+        seedDits: "dit-seed[*]",
+      });
+    }
   }
   stages.push({
     id: "report",
@@ -185,6 +236,7 @@ export const studyFull = study({
   evalSamples: 2000,
   sizes: true,
   losses: true,
+  seeds: [1, 2],
   generation: { ...GENERATION, patches: [8, 16] },
 });
 
@@ -203,6 +255,7 @@ export const studyGeneration = study({
   evalSamples: 2000,
   sizes: false,
   losses: false,
+  seeds: [],
   generation: { ...GENERATION, patches: [8, 16] },
 });
 
@@ -221,5 +274,6 @@ export const studySmoke = study({
   evalSamples: 64,
   sizes: true,
   losses: true,
+  seeds: [1, 2],
   generation: { size: "S", steps: 20, lr: 1e-3, cfgs: [1.5, 3], samples: 64, ddimSteps: 5, patches: [16] },
 });

@@ -2,8 +2,8 @@
  * Verdicts that carry their uncertainty. Each finding of the paper is an effect with a sign (a slope
  * against log E, a decoder-over-encoder R² gap, a parabola's curvature); we estimate ours on the
  * measured points and again on every bootstrap replicate (each point's metric recomputed on resampled
- * test images, the same images for every point in one replicate), which gives a 95 % interval. The
- * rule, stated on every page:
+ * test images, the same images for every point in one replicate), which gives a 95 % interval (the
+ * replicates' percentiles, moved so their median sits on the estimate). The rule, stated on every page:
  *
  * - reproduced: the interval excludes no effect, on the paper's side;
  * - opposite: the interval excludes no effect, on the other side;
@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { percentileInterval } from "../metrics/bootstrap.ts";
+import { centredInterval } from "../metrics/bootstrap.ts";
 
 /** The interval rule, as the pages print it. */
 export const INTERVAL_RULE =
@@ -59,7 +59,11 @@ export function replicateInterval(estimate: number, R: number, ofReplicate: (b: 
     const e = ofReplicate(b);
     if (Number.isFinite(e)) reps.push(e);
   }
-  return { estimate, ci: reps.length ? percentileInterval(reps) : [NaN, NaN], replicates: reps.length };
+  return {
+    estimate,
+    ci: reps.length ? centredInterval(estimate, reps) : [NaN, NaN],
+    replicates: reps.length,
+  };
 }
 
 /** The rule applied to an interval, given the sign of the paper's effect. */

@@ -32,7 +32,15 @@ export function paperAxisTitle(metric: string): string {
 export function sweepChart(
   metric: string,
   points: SweepPoint[],
-  o: { logY?: boolean; title?: string; ourLabel?: string; paperTitle?: string; floor?: number } = {},
+  o: {
+    logY?: boolean;
+    title?: string;
+    ourLabel?: string;
+    paperTitle?: string;
+    floor?: number;
+    /** The seed spread at one E (min..max over seeds), drawn as a shaded band. */
+    seedBand?: { E: number; lo: number; hi: number };
+  } = {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const values = points.filter((x) => x.source === source);
@@ -66,6 +74,19 @@ export function sweepChart(
         transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
         mark: { type: "errorbar", ticks: true },
         encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+      });
+    }
+    if (source === "ours" && o.seedBand && Number.isFinite(o.seedBand.lo)) {
+      const { E, lo, hi } = o.seedBand;
+      layer.unshift({
+        data: { values: [{ E0: E / 1.25, E1: E * 1.25, lo, hi }] },
+        mark: { type: "rect", opacity: 0.25, color: "#999" },
+        encoding: {
+          x: { ...x, field: "E0" },
+          x2: { field: "E1" },
+          y: { ...y, field: "lo" },
+          y2: { field: "hi" },
+        },
       });
     }
     if (source === "ours" && Number.isFinite(o.floor) && o.floor! > 0) {

@@ -23,10 +23,10 @@ import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import {
+  centredInterval,
   frechetReplicates,
   inceptionReplicates,
   meanReplicates,
-  percentileInterval,
 } from "../../metrics/bootstrap.ts";
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
@@ -163,7 +163,9 @@ export const evaluate = defineStage({
         la,
       )
       : NaN;
-    const ci = (name: string) => (B && boot[name] ? percentileInterval(boot[name]) : [NaN, NaN]);
+    const ci = (
+      name: string,
+    ) => (B && boot[name] ? centredInterval(rows.find((r) => r[0] === name)![1], boot[name]) : [NaN, NaN]);
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({

@@ -18,7 +18,7 @@ import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
-import { frechetReplicates, inceptionReplicates, percentileInterval } from "../../metrics/bootstrap.ts";
+import { centredInterval, frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
 
 /** Features (and class probabilities) of the first `limit` samples, then of up to `extra` more. */
@@ -142,7 +142,9 @@ export const evaluateSamples = defineStage({
       )
       : NaN;
     e.dispose();
-    const ci = (name: string) => (B && boot[name] ? percentileInterval(boot[name]) : [NaN, NaN]);
+    const ci = (
+      name: string,
+    ) => (B && boot[name] ? centredInterval(rows.find((r) => r[0] === name)![1], boot[name]) : [NaN, NaN]);
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({

@@ -19,6 +19,7 @@ import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
+import { type SeedSpread, seedTable } from "./seeds.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
   rFID: "i1k_rFID",
@@ -28,7 +29,11 @@ const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> =
 };
 
 /** Builds the E-sweep page from its runs. */
-export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: string }): Promise<Page> {
+export async function eSweepPage(
+  runs: Run[],
+  o: { dataset: string; pipeline: string },
+  seeds?: { spread: SeedSpread[]; caption: string; E: number },
+): Promise<Page> {
   const paper = fig2();
   const charts: Record<string, Spec> = {};
   const verdicts: Verdict[] = [];
@@ -81,6 +86,10 @@ export async function eSweepPage(runs: Run[], o: { dataset: string; pipeline: st
     charts[`chart_${metric}`] = sweepChart(metric, points, {
       logY: metric === "rFID",
       floor: metric === "rFID" ? uncertain[metric]?.noiseFloor : undefined,
+      seedBand: (() => {
+        const s = seeds?.spread.find((x) => x.metric === metric);
+        return s && seeds ? { E: seeds.E, lo: s.min, hi: s.max } : undefined;
+      })(),
       ourLabel: featureBased && network ? `${metric}@${network}` : metric,
     });
   }
@@ -155,6 +164,7 @@ resolution, and measured with another feature network (${
 paper's. The page compares trends: the sign and strength of each metric's dependence on E, and whether points that share E
 coincide across patch sizes.</p>
 <h2>Verdicts</h2>${verdictTable}
+${seeds ? seedTable(seeds.spread, seeds.caption + " The grey band in each chart spans it.") : ""}
 <h2>Metrics against E</h2>${chartDivs(metricCharts)}
 ${
     pageTail({
@@ -195,6 +205,7 @@ ${
         };
       }),
       gaps,
+      seedSpread: seeds?.spread ?? [],
     },
   };
 }

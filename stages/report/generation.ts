@@ -21,6 +21,7 @@ import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
 import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
 import { evaluationMetrics, type Run } from "./runs.ts";
+import { type SeedSpread, seedTable } from "./seeds.ts";
 
 /** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
 export interface GenRun {
@@ -93,6 +94,7 @@ const fmtRows = (rows: { p: number; bestE: number; interior: boolean }[]) =>
 export async function generationPage(
   runs: GenRun[],
   o: { dataset: string; pipeline: string },
+  seeds?: { spread: SeedSpread[]; caption: string },
 ): Promise<Page> {
   const paper = fig5();
   const cfgs = [...new Set(runs.map((r) => r.cfg))].sort((a, b) => a - b);
@@ -308,6 +310,7 @@ export async function generationPage(
 on ImageNet: absolute values are not comparable. The page compares the shape: does generation get worse again at large E
 while reconstruction keeps improving?</p>
 <h2>Verdicts</h2>${verdictTable}
+${seeds ? seedTable(seeds.spread, seeds.caption) : ""}
 <h2>Generation against E</h2>${chartDivs(metricCharts)}
 <h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
 <h2>DiT training</h2>${curve ? chartDivs(["chart_dit_curves"]) : ""}
@@ -333,6 +336,7 @@ while reconstruction keeps improving?</p>
     verdicts: {
       network,
       rule: INTERVAL_RULE,
+      seedSpread: seeds?.spread ?? [],
       verdicts: verdicts.map((v) => {
         const u = uncertain[`${v.metric}@${v.cfg}`];
         return {

@@ -84,7 +84,7 @@ function paperEffect(rows: { loss: string; rFID: number; rSSIM: number }[]): str
 /** Builds the loss trade-off page from its runs. */
 export async function lossesPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string; perceptualNet: string },
+  o: { dataset: string; pipeline: string; perceptualNet: string; seedTable?: string },
 ): Promise<Page> {
   const paper = lossTradeoff();
   const stage1 = paper.rows.filter((r) => !/GAN/.test(r.loss));
@@ -203,7 +203,7 @@ with another seed and patch size than the one that measures rFID/rIS (${
     esc(network)
   }), as the paper's LPIPS (VGG) differs
 from its Inception. There is no GAN stage yet. Absolute values are not comparable with the paper's.</p>
-<h2>Verdicts</h2>${verdictTable}${effectTable}
+<h2>Verdicts</h2>${verdictTable}${effectTable}${o.seedTable ?? ""}
 <h2>Pixel metrics against perceptual metrics</h2>${chartDivs(metricCharts)}
 ${
     pageTail({

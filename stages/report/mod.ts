@@ -18,7 +18,8 @@ import type { Page } from "./common.ts";
 import { eSweepPage } from "./e_sweep.ts";
 import { collectGenRuns, generationPage } from "./generation.ts";
 import { lossesPage } from "./losses.ts";
-import { collectRuns } from "./runs.ts";
+import { collectRuns, METRICS } from "./runs.ts";
+import { type SeedSpread, seedSpread, seedTable } from "./seeds.ts";
 import { sizesPage } from "./sizes.ts";
 
 /** Renders the report pages. */
@@ -42,6 +43,11 @@ export const report = defineStage({
     "genEvals[]?",
     "generations[]?",
     "dits[]?",
+    "seedEvals[]?",
+    "seedTokenizers[]?",
+    "seedGenEvals[]?",
+    "seedGenerations[]?",
+    "seedDits[]?",
   ],
   inputKinds: {
     evals: "evaluate",
@@ -53,9 +59,14 @@ export const report = defineStage({
     genEvals: "evaluate-samples",
     generations: "generate",
     dits: "dit",
+    seedEvals: "evaluate",
+    seedTokenizers: "tokenizer",
+    seedGenEvals: "evaluate-samples",
+    seedGenerations: "generate",
+    seedDits: "dit",
   },
   validateInputs(_p, inputs) {
-    for (const group of ["size", "loss"]) {
+    for (const group of ["size", "loss", "seed"]) {
       if (!inputs[`${group}Evals`] !== !inputs[`${group}Tokenizers`]) {
         return `give both ${group}Evals and ${group}Tokenizers (the evaluations and the tokenizers they read), or neither`;
       }
@@ -63,28 +74,79 @@ export const report = defineStage({
     if (new Set(["genEvals", "generations", "dits"].map((k) => !inputs[k])).size > 1) {
       return "give all of genEvals, generations and dits (the generation sweep's evaluations, samples and DiTs), or none";
     }
+    if (new Set(["seedGenEvals", "seedGenerations", "seedDits"].map((k) => !inputs[k])).size > 1) {
+      return "give all of seedGenEvals, seedGenerations and seedDits (the DiT seed replicas), or none";
+    }
     return undefined;
   },
   async run(ctx) {
     const o = { dataset: String(ctx.params.dataset), pipeline: ctx.id };
     const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
     const sweep = await collectRuns(list("evals")!, list("tokenizers")!);
-    const pages: Page[] = [await eSweepPage(sweep, o)];
+    // The seed spread at the fixed point: the E sweep's run of the replicas' configuration, then the replicas.
+    let seeds: { spread: SeedSpread[]; caption: string; E: number } | undefined;
+    if (list("seedEvals")?.length) {
+      const replicas = await collectRuns(list("seedEvals")!, list("seedTokenizers")!);
+      const r0 = replicas[0];
+      const main = sweep.find((r) => r.variant === r0.variant && r.c === r0.c);
+      const runs = [...(main ? [main] : []), ...replicas].map((r) => ({
+        seed: r.tokenizer.manifest.seed,
+        metrics: r.metrics,
+        ci: r.ci,
+      }));
+      seeds = {
+        spread: seedSpread(runs, METRICS),
+        E: r0.E,
+        caption:
+          `Seed spread at the fixed point (${r0.variant}, c = ${r0.c}, E = ${r0.E}; ${runs.length} seeds): the same tokenizer and evaluation trained with other seeds. The E sweep's, the size sweep's S-B and the loss sweep's L2 point are this configuration.`,
+      };
+    }
+    const pages: Page[] = [await eSweepPage(sweep, o, seeds)];
     const genEvals = list("genEvals");
     if (genEvals) {
-      pages.push(
-        await generationPage(await collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep), o),
-      );
+      const genRuns = await collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep);
+      let genSeeds: { spread: SeedSpread[]; caption: string } | undefined;
+      if (list("seedGenEvals")?.length) {
+        const replicas = await collectGenRuns(
+          list("seedGenEvals")!,
+          list("seedGenerations")!,
+          list("seedDits")!,
+          sweep,
+        );
+        const spread: SeedSpread[] = [];
+        for (const cfg of [...new Set(replicas.map((r) => r.cfg))].sort((a, b) => a - b)) {
+          const mine = replicas.filter((r) => r.cfg === cfg);
+          const main = genRuns.find((r) => r.cfg === cfg && r.tokenizer === mine[0].tokenizer);
+          const runs = [...(main ? [main] : []), ...mine].map((r) => ({
+            seed: r.dit.manifest.seed,
+            metrics: { [`gFID@${cfg}`]: r.gFID, [`gIS@${cfg}`]: r.gIS },
+            ci: Object.fromEntries(Object.entries(r.ci).map(([k, v]) => [`${k}@${cfg}`, v])),
+          }));
+          spread.push(...seedSpread(runs, [`gFID@${cfg}`, `gIS@${cfg}`]));
+        }
+        const t = replicas[0].tokenizer;
+        genSeeds = {
+          spread,
+          caption:
+            `Seed spread of the DiT on ${t.id} (E = ${t.E}): the same latents, DiT, sampling and evaluation with other seeds.`,
+        };
+      }
+      pages.push(await generationPage(genRuns, o, genSeeds));
     }
     const sizeEvals = list("sizeEvals"), lossEvals = list("lossEvals");
-    if (sizeEvals) pages.push(await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), o));
+    const seedHtml = seeds ? seedTable(seeds.spread, seeds.caption) : undefined;
+    if (sizeEvals) {
+      pages.push(
+        await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), { ...o, seedTable: seedHtml }),
+      );
+    }
     if (lossEvals) {
       const runs = await collectRuns(lossEvals, list("lossTokenizers")!);
       const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
       const perceptualNet = withP
         ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
         : "none";
-      pages.push(await lossesPage(runs, { ...o, perceptualNet }));
+      pages.push(await lossesPage(runs, { ...o, perceptualNet, seedTable: seedHtml }));
     }
 
     const title = String(ctx.params.title);

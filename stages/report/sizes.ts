@@ -21,7 +21,10 @@ import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from 
 import { METRICS, type Run } from "./runs.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
-export async function sizesPage(runs: Run[], o: { dataset: string; pipeline: string }): Promise<Page> {
+export async function sizesPage(
+  runs: Run[],
+  o: { dataset: string; pipeline: string; seedTable?: string },
+): Promise<Page> {
   const paper = encDecScaling();
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
@@ -155,7 +158,7 @@ the paper's (other data, resolution, feature network${
     network ? `: ${esc(network)}` : ""
   }); the page compares which
 tower's size explains each metric.</p>
-<h2>Verdicts</h2>${verdictTable}
+<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}
 <h2>Metrics against tower size</h2>${chartDivs(metricCharts)}
 ${
     pageTail({

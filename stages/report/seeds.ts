@@ -1,0 +1,79 @@
+/**
+ * The seed spread: the same configuration trained with other seeds (the experiments' fixed point),
+ * metric by metric: the values, their mean and standard deviation, beside the width of one run's
+ * sampling interval, so a reader sees which noise dominates a verdict.
+ *
+ * @module
+ */
+import { table } from "../../report/html.ts";
+import { metricCell } from "./common.ts";
+
+/** One metric across seeds. */
+export interface SeedSpread {
+  metric: string;
+  /** Seed -> value, the pipeline's own run first. */
+  values: { seed: number; value: number }[];
+  mean: number;
+  /** Sample standard deviation over seeds (n - 1). */
+  sd: number;
+  min: number;
+  max: number;
+  /** Width of the first run's 95 % bootstrap interval (sampling noise alone), NaN when absent. */
+  samplingWidth: number;
+}
+
+/** A run of the fixed point as the spread needs it. */
+export interface SeedRun {
+  seed: number;
+  metrics: Record<string, number>;
+  ci: Record<string, [number, number]>;
+}
+
+/** The spread of each metric over the runs (the first is the pipeline's own seed). */
+export function seedSpread(runs: SeedRun[], metrics: readonly string[]): SeedSpread[] {
+  const out: SeedSpread[] = [];
+  for (const metric of metrics) {
+    const values = runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
+      seed: r.seed,
+      value: r.metrics[metric],
+    }));
+    if (values.length < 2) continue;
+    const xs = values.map((v) => v.value);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    const ci = runs[0]?.ci[metric];
+    out.push({
+      metric,
+      values,
+      mean,
+      sd,
+      min: Math.min(...xs),
+      max: Math.max(...xs),
+      samplingWidth: ci ? ci[1] - ci[0] : NaN,
+    });
+  }
+  return out;
+}
+
+/** The spread as a table. */
+export function seedTable(spread: SeedSpread[], caption: string): string {
+  return table(
+    [
+      "metric",
+      "values by seed",
+      "mean",
+      "sd over seeds",
+      "range over seeds",
+      "one run's 95 % sampling interval width",
+    ],
+    spread.map((s) => [
+      s.metric,
+      s.values.map((v) => `${v.seed}: ${v.value.toPrecision(4)}`).join("; "),
+      metricCell(s.mean),
+      metricCell(s.sd),
+      metricCell(s.max - s.min),
+      Number.isFinite(s.samplingWidth) ? metricCell(s.samplingWidth) : "-",
+    ]),
+    caption,
+  );
+}
