@@ -73,7 +73,7 @@ export function nodeKey(
 }
 
 function fmt(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v) ?? "(unset)"; // a param the last run did not have (a kind gained one)
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
 }
 

@@ -96,6 +96,20 @@ Deno.test("status explains why a stage is stale", async () => {
   assertEquals(plan.byId.get("other")!.reason, "fresh");
 });
 
+Deno.test("status names a param the last run did not have (a kind that gained a param)", async () => {
+  const data = await Deno.makeTempDir();
+  await run(data, BASE);
+  const cache = new Cache(data);
+  const rec = (await cache.loadRecord("t", "src"))!;
+  delete rec.params.addSeed; // as if the kind had no such param when it last ran
+  await cache.saveRecord("t", { ...rec, key: "0".repeat(64) });
+  const plan = await planGraph(buildGraph(spec(BASE), STAGE_KINDS), STAGE_KINDS, cache);
+  assertEquals(plan.byId.get("src")!.reason, "fresh");
+  await Deno.remove(cache.artifactDir(plan.byId.get("src")!.key), { recursive: true });
+  const again = await planGraph(buildGraph(spec(BASE), STAGE_KINDS), STAGE_KINDS, cache);
+  assertEquals(again.byId.get("src")!.reason, "params changed: addSeed (unset) -> false");
+});
+
 Deno.test("a corrupted or partial artifact is detected, never used, and rebuilt", async (t) => {
   const data = await Deno.makeTempDir();
   await run(data, BASE);
