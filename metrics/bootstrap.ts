@@ -10,18 +10,7 @@
 import { fitGaussian, frechetDistance, type Gaussian } from "./frechet.ts";
 import { inceptionScore } from "./inception_score.ts";
 import type { LinAlg } from "./linalg.ts";
-
-/** A uniform [0, 1) generator (mulberry32), the same on every platform. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../datasets/rng.ts";
 
 /** Replicate `b`'s resample of 0..n-1 (with replacement); `stream` separates independent sets. */
 export function resampleIndices(n: number, b: number, stream = 0): Int32Array {

@@ -12,10 +12,11 @@
  * @module
  */
 import { centredInterval } from "../metrics/bootstrap.ts";
+import { mulberry32 } from "../datasets/rng.ts";
 
 /** The interval rule, as the pages print it. */
 export const INTERVAL_RULE =
-  "reproduced: the 95 % bootstrap interval of our effect excludes zero on the paper's side; opposite: it excludes zero on the other side; inconclusive: it includes zero (or no interval could be built). Intervals resample the evaluated images (the same images for every point in a replicate); the seed spread is shown beside them.";
+  "reproduced: the 95 % bootstrap interval of our effect excludes zero on the paper's side; opposite: it excludes zero on the other side; inconclusive: it includes zero (or no interval could be built). Intervals resample the evaluated images (the same images for every point in a replicate) and, where seed replicas were trained, add to every point the spread over seeds measured at the fixed point (relative for FID and IS).";
 
 /** An outcome under {@link INTERVAL_RULE}. */
 export type Call = "reproduced" | "inconclusive" | "opposite";
@@ -44,12 +45,34 @@ export function commonReplicates(points: Replicated[]): number {
  * `effect` of the points, and of each replicate (every point's value replaced by its replicate b).
  * Non-finite replicate effects (a degenerate fit) are dropped.
  */
-export function effectInterval<P extends Replicated>(points: P[], effect: (pts: P[]) => number): Interval {
+export function effectInterval<P extends Replicated>(
+  points: P[],
+  effect: (pts: P[]) => number,
+  seedNoise?: SeedNoise,
+): Interval {
   return replicateInterval(
     effect(points),
     commonReplicates(points),
-    (b) => effect(points.map((p) => ({ ...p, value: p.boot![b] }))),
+    (b) => effect(points.map((p, i) => ({ ...p, value: withSeedNoise(p.boot![b], seedNoise, b, i) }))),
   );
+}
+
+/**
+ * Training noise to add to every point of a replicate: the standard deviation over seeds measured at
+ * the fixed point, as a fraction of the value (`relative`, for FID and IS, whose spread grows with
+ * them) or in the metric's units.
+ */
+export interface SeedNoise {
+  sd: number;
+  relative: boolean;
+}
+
+/** `value` plus seed noise drawn for (replicate b, point i); unchanged without noise. */
+export function withSeedNoise(value: number, noise: SeedNoise | undefined, b: number, i: number): number {
+  if (!noise || !(noise.sd > 0)) return value;
+  const r = mulberry32(Math.imul(b + 1, 0x2545f491) ^ Math.imul(i + 1, 0x6c8e9cf5));
+  const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()); // a standard normal draw
+  return noise.relative ? value * Math.exp(noise.sd * z) : value + noise.sd * z;
 }
 
 /** An estimate with the interval of `ofReplicate(b)` over b < R (non-finite replicate effects dropped). */
@@ -80,4 +103,28 @@ export function callOf(effect: Interval, paperSign: number): Call {
 export function formatInterval(i: Interval, digits = 3): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
   return i.replicates ? `${f(i.estimate)} [${f(i.ci[0])}, ${f(i.ci[1])}]` : `${f(i.estimate)} (no interval)`;
+}
+
+/**
+ * A verdict as `verdicts.json` stores it: the point-estimate verdict's fields, with `verdict` the
+ * interval rule's call, `pointVerdict` the old rule's, and the effect's estimate, interval and rule.
+ */
+export function verdictRecord<V extends { verdict: string }>(
+  v: V,
+  effect: Interval | undefined,
+  call: Call | undefined,
+  what: string,
+  extra: Record<string, unknown> = {},
+): V & Record<string, unknown> {
+  return {
+    ...v,
+    verdict: call ?? v.verdict,
+    pointVerdict: v.verdict,
+    effect: what,
+    estimate: effect?.estimate ?? null,
+    ci: effect && effect.replicates ? effect.ci : [null, null],
+    replicates: effect?.replicates ?? 0,
+    rule: INTERVAL_RULE,
+    ...extra,
+  };
 }

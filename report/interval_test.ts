@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { fitLine } from "./fit.ts";
-import { callOf, effectInterval, formatInterval, replicateInterval } from "./interval.ts";
+import { callOf, effectInterval, formatInterval, replicateInterval, withSeedNoise } from "./interval.ts";
 import { mulberry32 } from "../datasets/rng.ts";
 
 /** Points on y = slope * x, each with replicates drawn around its value with spread `sd`. */
@@ -33,4 +33,21 @@ Deno.test("the interval rule: reproduced, inconclusive and opposite come from th
   assert(formatInterval(bare).includes("no interval"));
   // Degenerate replicates are dropped, not counted.
   assertEquals(replicateInterval(1, 4, (b) => (b % 2 ? NaN : b)).replicates, 2);
+});
+
+Deno.test("seed noise widens the interval; relative noise keeps FID-like values positive", () => {
+  const pts = points(0.2, 0.05);
+  const bare = effectInterval(pts, slopeOf);
+  const noisy = effectInterval(pts, slopeOf, { sd: 0.5, relative: false });
+  assert(
+    noisy.ci[1] - noisy.ci[0] > 3 * (bare.ci[1] - bare.ci[0]),
+    `${formatInterval(bare)} vs ${formatInterval(noisy)}`,
+  );
+  assertEquals(callOf(bare, +1), "reproduced");
+  assertEquals(callOf(noisy, +1), "inconclusive");
+  const draws = Array.from({ length: 200 }, (_, b) => withSeedNoise(10, { sd: 0.3, relative: true }, b, 0));
+  assert(draws.every((v) => v > 0));
+  const mean = draws.reduce((a, v) => a + Math.log(v), 0) / draws.length;
+  assert(Math.abs(mean - Math.log(10)) < 0.1, `${mean}`);
+  assertEquals(withSeedNoise(3, undefined, 1, 2), 3);
 });

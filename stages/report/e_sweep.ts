@@ -14,12 +14,13 @@ import {
   formatInterval,
   type Interval,
   INTERVAL_RULE,
+  verdictRecord,
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
-import { type SeedSpread, seedTable } from "./seeds.ts";
+import { seedNoiseOf, type SeedSpread, seedTable } from "./seeds.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
   rFID: "i1k_rFID",
@@ -54,11 +55,12 @@ export async function eSweepPage(
     if (ours.length >= 3) {
       const fit = (pts: typeof ours) =>
         fitLine(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value)));
-      const slope = effectInterval(ours, (pts) => fit(pts).slope);
+      const noise = seedNoiseOf(seeds?.spread, metric);
+      const slope = effectInterval(ours, (pts) => fit(pts).slope, noise);
       const floors = runs.map((r) => r.noiseFloor).filter(Number.isFinite);
       uncertain[metric] = {
         slope,
-        r2: effectInterval(ours, (pts) => fit(pts).r2),
+        r2: effectInterval(ours, (pts) => fit(pts).r2, noise),
         call: callOf(slope, Math.sign(v.paper.slope)),
         ...(metric === "rFID" && floors.length ? { noiseFloor: floors[0] } : {}),
       };
@@ -191,18 +193,16 @@ ${
       rule: INTERVAL_RULE,
       verdicts: verdicts.map((v) => {
         const u = uncertain[v.metric];
-        return {
-          ...v,
-          verdict: u?.call ?? v.verdict,
-          pointVerdict: v.verdict,
-          effect: "slope of the metric (rFID in log10) per doubling of E",
-          estimate: u?.slope.estimate ?? v.ours.slope,
-          ci: u?.slope.ci ?? [null, null],
-          r2ci: u?.r2.ci ?? [null, null],
-          replicates: u?.slope.replicates ?? 0,
-          rule: INTERVAL_RULE,
-          ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
-        };
+        return verdictRecord(
+          v,
+          u?.slope,
+          u?.call,
+          "slope of the metric (rFID in log10) per doubling of E",
+          {
+            r2ci: u?.r2.ci ?? [null, null],
+            ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
+          },
+        );
       }),
       gaps,
       seedSpread: seeds?.spread ?? [],

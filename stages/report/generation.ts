@@ -16,12 +16,13 @@ import {
   formatInterval,
   type Interval,
   INTERVAL_RULE,
+  verdictRecord,
 } from "../../report/interval.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
 import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
 import { evaluationMetrics, type Run } from "./runs.ts";
-import { type SeedSpread, seedTable } from "./seeds.ts";
+import { seedNoiseOf, type SeedSpread, seedTable } from "./seeds.ts";
 
 /** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
 export interface GenRun {
@@ -130,7 +131,7 @@ export async function generationPage(
           // The effect: the parabola's curvature in log2 E (a U for FID, a cap for IS, as the paper's).
           const curv = (pts: typeof withBoot) =>
             fitQuadratic(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value))).a;
-          const curvature = effectInterval(withBoot, curv);
+          const curvature = effectInterval(withBoot, curv, seedNoiseOf(seeds?.spread, `${metric}@${cfg}`));
           // How often, over replicates, at least half the patch sizes keep their best E inside their range.
           const R = curvature.replicates ? Math.min(...withBoot.map((q) => q.boot?.length ?? 0)) : 0;
           let interiorCount = 0;
@@ -339,18 +340,16 @@ ${seeds ? seedTable(seeds.spread, seeds.caption) : ""}
       seedSpread: seeds?.spread ?? [],
       verdicts: verdicts.map((v) => {
         const u = uncertain[`${v.metric}@${v.cfg}`];
-        return {
-          ...v,
-          verdict: u?.call ?? v.verdict,
-          pointVerdict: v.verdict,
-          effect: "curvature of the parabola in log2 E (gFID in log10)",
-          estimate: u?.curvature.estimate ?? v.ours.quad.a,
-          ci: u?.curvature.ci ?? [null, null],
-          replicates: u?.curvature.replicates ?? 0,
-          interiorShare: u?.interior ?? null,
-          rule: INTERVAL_RULE,
-          ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
-        };
+        return verdictRecord(
+          v,
+          u?.curvature,
+          u?.call,
+          "curvature of the parabola in log2 E (gFID in log10)",
+          {
+            interiorShare: u?.interior ?? null,
+            ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
+          },
+        );
       }),
     },
   };

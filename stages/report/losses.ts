@@ -14,11 +14,14 @@ import {
   type Interval,
   INTERVAL_RULE,
   replicateInterval,
+  verdictRecord,
+  withSeedNoise,
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { type Run } from "./runs.ts";
+import { seedNoiseOf, type SeedSpread } from "./seeds.ts";
 
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
 
@@ -84,7 +87,13 @@ function paperEffect(rows: { loss: string; rFID: number; rSSIM: number }[]): str
 /** Builds the loss trade-off page from its runs. */
 export async function lossesPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string; perceptualNet: string; seedTable?: string },
+  o: {
+    dataset: string;
+    pipeline: string;
+    perceptualNet: string;
+    seedTable?: string;
+    seedSpread?: SeedSpread[];
+  },
 ): Promise<Page> {
   const paper = lossTradeoff();
   const stage1 = paper.rows.filter((r) => !/GAN/.test(r.loss));
@@ -108,10 +117,15 @@ export async function lossesPage(
       const slope = (xs: number[], ys: number[]) =>
         fitLine(xs.map((q) => transform(x, q)), ys.map((q) => transform(y, q))).slope;
       const R = Math.min(...ours.map((r) => Math.min(r.boot[x]?.length ?? 0, r.boot[y]?.length ?? 0)));
+      const nx = seedNoiseOf(o.seedSpread, x), ny = seedNoiseOf(o.seedSpread, y);
       const s = replicateInterval(
         v.ours.slope,
         R,
-        (b) => slope(ours.map((r) => r.boot[x][b]), ours.map((r) => r.boot[y][b])),
+        (b) =>
+          slope(
+            ours.map((r, i) => withSeedNoise(r.boot[x][b], nx, b, i)),
+            ours.map((r, i) => withSeedNoise(r.boot[y][b], ny, b, i + 1000)),
+          ),
       );
       uncertain[v.pair] = { slope: s, call: callOf(s, Math.sign(v.paper.slope)) };
     }
@@ -228,19 +242,14 @@ ${
     verdicts: {
       network,
       rule: INTERVAL_RULE,
-      verdicts: verdicts.map((v) => {
-        const u = uncertain[v.pair];
-        return {
-          ...v,
-          verdict: u?.call ?? v.verdict,
-          pointVerdict: v.verdict,
-          effect: "slope of the pixel metric on the perceptual metric (rFID in log10) across losses",
-          estimate: u?.slope.estimate ?? v.ours.slope,
-          ci: u?.slope.ci ?? [null, null],
-          replicates: u?.slope.replicates ?? 0,
-          rule: INTERVAL_RULE,
-        };
-      }),
+      verdicts: verdicts.map((v) =>
+        verdictRecord(
+          v,
+          uncertain[v.pair]?.slope,
+          uncertain[v.pair]?.call,
+          "slope of the pixel metric on the perceptual metric (rFID in log10) across losses",
+        )
+      ),
       perceptualEffects: effects,
     },
   };

@@ -137,7 +137,11 @@ export const report = defineStage({
     const seedHtml = seeds ? seedTable(seeds.spread, seeds.caption) : undefined;
     if (sizeEvals) {
       pages.push(
-        await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), { ...o, seedTable: seedHtml }),
+        await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), {
+          ...o,
+          seedTable: seedHtml,
+          seedSpread: seeds?.spread,
+        }),
       );
     }
     if (lossEvals) {
@@ -146,7 +150,9 @@ export const report = defineStage({
       const perceptualNet = withP
         ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
         : "none";
-      pages.push(await lossesPage(runs, { ...o, perceptualNet, seedTable: seedHtml }));
+      pages.push(
+        await lossesPage(runs, { ...o, perceptualNet, seedTable: seedHtml, seedSpread: seeds?.spread }),
+      );
     }
 
     const title = String(ctx.params.title);

@@ -6,6 +6,7 @@
  * @module
  */
 import { table } from "../../report/html.ts";
+import type { SeedNoise } from "../../report/interval.ts";
 import { metricCell } from "./common.ts";
 
 /** One metric across seeds. */
@@ -53,6 +54,14 @@ export function seedSpread(runs: SeedRun[], metrics: readonly string[]): SeedSpr
     });
   }
   return out;
+}
+
+/** The seed noise of a metric for the verdicts' replicates (relative for FID/FVD and IS), if measured. */
+export function seedNoiseOf(spread: SeedSpread[] | undefined, metric: string): SeedNoise | undefined {
+  const s = spread?.find((x) => x.metric === metric);
+  if (!s || !(s.sd > 0)) return undefined;
+  const relative = /F[IV]D|IS/.test(metric);
+  return { sd: relative ? s.sd / Math.abs(s.mean) : s.sd, relative };
 }
 
 /** The spread as a table. */

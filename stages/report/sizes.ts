@@ -14,16 +14,18 @@ import {
   formatInterval,
   type Interval,
   INTERVAL_RULE,
+  verdictRecord,
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
 import { METRICS, type Run } from "./runs.ts";
+import { seedNoiseOf, type SeedSpread } from "./seeds.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
 export async function sizesPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string; seedTable?: string },
+  o: { dataset: string; pipeline: string; seedTable?: string; seedSpread?: SeedSpread[] },
 ): Promise<Page> {
   const paper = encDecScaling();
   const network = runs[0]?.network ?? "";
@@ -55,7 +57,11 @@ export async function sizesPage(
       // The paper's finding as one effect: the decoder's size explains more of the metric than the encoder's.
       const r2 = (q: typeof pts, tower: "encoderParams" | "decoderParams") =>
         fitLine(q.map((x) => Math.log2(x[tower])), q.map((x) => transform(metric, x.value))).r2;
-      const gap = effectInterval(pts, (q) => r2(q, "decoderParams") - r2(q, "encoderParams"));
+      const gap = effectInterval(
+        pts,
+        (q) => r2(q, "decoderParams") - r2(q, "encoderParams"),
+        seedNoiseOf(o.seedSpread, metric),
+      );
       uncertain[metric] = { gap, call: callOf(gap, 1) };
     }
     const points: ScalingPoint[] = [
@@ -183,19 +189,14 @@ ${
     verdicts: {
       network,
       rule: INTERVAL_RULE,
-      verdicts: verdicts.map((v) => {
-        const u = uncertain[v.metric];
-        return {
-          ...v,
-          verdict: u?.call ?? v.verdict,
-          pointVerdict: v.verdict,
-          effect: "R² on log2 decoder parameters minus R² on log2 encoder parameters",
-          estimate: u?.gap.estimate ?? null,
-          ci: u?.gap.ci ?? [null, null],
-          replicates: u?.gap.replicates ?? 0,
-          rule: INTERVAL_RULE,
-        };
-      }),
+      verdicts: verdicts.map((v) =>
+        verdictRecord(
+          v,
+          uncertain[v.metric]?.gap,
+          uncertain[v.metric]?.call,
+          "R² on log2 decoder parameters minus R² on log2 encoder parameters",
+        )
+      ),
     },
   };
 }
