@@ -2,8 +2,8 @@
  * Verdicts that carry their uncertainty. Each finding of the paper is an effect with a sign (a slope
  * against log E, a decoder-over-encoder R² gap, a parabola's curvature); we estimate ours on the
  * measured points and again on every bootstrap replicate (each point's metric recomputed on resampled
- * test images, the same images for every point in one replicate), which gives a 95 % interval (the
- * replicates' percentiles, moved so their median sits on the estimate). The rule, stated on every page:
+ * test images, the same images for every point in one replicate), which gives a 95 % percentile
+ * interval of the effect. The rule, stated on every page:
  *
  * - reproduced: the interval excludes no effect, on the paper's side;
  * - opposite: the interval excludes no effect, on the other side;
@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { centredInterval } from "../metrics/bootstrap.ts";
+import { percentileInterval } from "../metrics/bootstrap.ts";
 import { mulberry32 } from "../datasets/rng.ts";
 
 /** The interval rule, as the pages print it. */
@@ -84,7 +84,7 @@ export function replicateInterval(estimate: number, R: number, ofReplicate: (b: 
   }
   return {
     estimate,
-    ci: reps.length ? centredInterval(estimate, reps) : [NaN, NaN],
+    ci: reps.length ? percentileInterval(reps) : [NaN, NaN],
     replicates: reps.length,
   };
 }
