@@ -200,6 +200,8 @@ export interface TradeoffPoint {
   loss: string;
   x: number;
   y: number;
+  /** Colour group (e.g. the patch size) for charts too dense for text labels. */
+  group?: string;
 }
 
 /** Pixel metric (y) against perceptual metric (x) across losses, each point labelled with its loss (Fig. 10). */
@@ -207,21 +209,29 @@ export function tradeoffChart(
   x: string,
   y: string,
   points: TradeoffPoint[],
-  o: { logX?: boolean; logY?: boolean; ourX?: string; ourY?: string; paperTitle?: string; title?: string } =
-    {},
+  o: {
+    logX?: boolean;
+    logY?: boolean;
+    ourX?: string;
+    ourY?: string;
+    paperTitle?: string;
+    title?: string;
+    /** false: colour points by `group` (legend, tooltips) instead of writing each label beside its point. */
+    labels?: boolean;
+  } = {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const enc = {
       x: {
         field: "x",
         type: "quantitative",
-        title: source === "ours" ? (o.ourX ?? x) : `${x} (Inception)`,
+        title: source === "ours" ? (o.ourX ?? x) : paperAxisTitle(x),
         scale: o.logX ? { type: "log" } : { zero: false },
       },
       y: {
         field: "y",
         type: "quantitative",
-        title: source === "ours" ? (o.ourY ?? y) : y,
+        title: source === "ours" ? (o.ourY ?? y) : paperAxisTitle(y),
         scale: o.logY ? { type: "log" } : { zero: false },
       },
     };
@@ -235,13 +245,14 @@ export function tradeoffChart(
           mark: { type: "point", filled: true, size: 60 },
           encoding: {
             ...enc,
+            ...(o.labels === false ? { color: { field: "group", type: "nominal", title: "patch p" } } : {}),
             tooltip: [{ field: "loss" }, { field: "x", format: ".4g" }, { field: "y", format: ".4g" }],
           },
         },
-        {
+        ...(o.labels === false ? [] : [{
           mark: { type: "text", align: "left", dx: 6, fontSize: 10 },
           encoding: { ...enc, text: { field: "loss" } },
-        },
+        }]),
       ],
     };
   };

@@ -177,6 +177,7 @@ export async function generationPage(
       .map((r) => ({
         source: "ours" as const,
         loss: `p${r.tokenizer.p} c${r.tokenizer.c}`,
+        group: String(r.tokenizer.p),
         x: r.tokenizer.metrics.rFID,
         y: r.gFID,
       })),
@@ -184,7 +185,7 @@ export async function generationPage(
       const rec = rows2.find((q) => q.p === r.p && q.c === r.c);
       const g = r.gFID[String(g0)];
       return rec && Number.isFinite(g)
-        ? [{ source: "paper" as const, loss: `p${r.p} c${r.c}`, x: rec.i1k_rFID, y: g }]
+        ? [{ source: "paper" as const, loss: `p${r.p} c${r.c}`, group: String(r.p), x: rec.i1k_rFID, y: g }]
         : [];
     }),
   ];
@@ -195,6 +196,7 @@ export async function generationPage(
       ourX: network ? `rFID@${network}` : "rFID",
       ourY: network ? `gFID@${network}, cfg ${g0}` : `gFID, cfg ${g0}`,
       title: `generation against reconstruction (guidance ${g0})`,
+      labels: false, // ten close points: colour by patch size, names in the tooltips
       paperTitle: `paper (Fig. 5 over Fig. 2, cfg ${g0})`,
     });
   }
