@@ -75,6 +75,28 @@ Deno.test("dit + generate: train on latents, EMA weights with the normalisation,
   assert(gen.artifact.manifest.files.some((f) => f.path === "grid.png"));
 });
 
+Deno.test("generate: the same seed gives the same samples, seed 0 included", async () => {
+  const data = await Deno.makeTempDir();
+  const s = stages().map((x) => (x.id === "gen" ? { ...x, seed: 0 } : x));
+  await run(data, s);
+  const graph = buildGraph(spec(s), STAGE_KINDS);
+  const cache = new Cache(data);
+  const sha = async () => {
+    const l = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("gen")!.lookup;
+    assert(l.state === "hit");
+    return l.artifact.manifest.files.find((f) => f.path === "samples.arrow")!.sha256;
+  };
+  const first = await sha();
+  const again = await runPlan(await planGraph(graph, STAGE_KINDS, cache, { force: ["gen"] }), {
+    pipeline: "dit",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView(() => {}, false, 0),
+  });
+  assertEquals(again.outcomes.find((o) => o.id === "gen")!.status, "ran");
+  assertEquals(await sha(), first);
+});
+
 Deno.test("dit: a killed run resumes from its checkpoint to the same EMA weights", async () => {
   await assertKillResumeIdentical({
     spec: spec(stages({ steps: 40 }).slice(0, 4)),

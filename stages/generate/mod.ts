@@ -18,6 +18,14 @@ import { ddimSample, DiT, type DiTConfig } from "../../models/dit.ts";
 import { loadStateDict } from "../../models/params.ts";
 import { unpatchify } from "../../models/patch.ts";
 
+/**
+ * The seed of the initial noise of the batch starting at sample `done`: never 0, since TF.js treats a
+ * seed of 0 as "no seed" and draws from Math.random (which made the first batch differ run to run).
+ */
+export function noiseSeed(seed: number, done: number): number {
+  return (((seed * 7919 + done) >>> 0) % 2147483646) + 1;
+}
+
 /** Samples a DiT and decodes with its tokenizer. */
 export const generate = defineStage({
   kind: "generate",
@@ -76,7 +84,7 @@ export const generate = defineStage({
           0,
           1,
           "float32",
-          (ctx.seed * 7919 + done) >>> 0,
+          noiseSeed(ctx.seed, done),
         ) as tf.Tensor2D;
         const z = ddimSample(model, noise, y, { steps: p.steps, cfg: p.cfg });
         const tokens = tf.tidy(() => tok.decode(tf.add(tf.mul(z, stdT), muT) as tf.Tensor2D, B));
