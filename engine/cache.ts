@@ -25,7 +25,7 @@ import {
   verifyArtifact,
 } from "./artifact.ts";
 import { sha256File } from "./hash.ts";
-import { acquireLock, type Lock, pidAlive } from "./lock.ts";
+import { acquireLock, LEASE_MS, type Lock, lockHeld, pidAlive } from "./lock.ts";
 
 /** Outcome of looking a key up. */
 export type Lookup =
@@ -70,7 +70,8 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 
 /** Content-addressed artifact store rooted at a data folder. */
 export class Cache {
-  constructor(readonly root: string) {}
+  /** `leaseMs`: the build locks' lease (how long a silent holder keeps its lock); tests shorten it. */
+  constructor(readonly root: string, readonly leaseMs = LEASE_MS) {}
 
   /** Folder of a committed artifact. */
   artifactDir(key: string): string {
@@ -184,7 +185,7 @@ export class Cache {
   lock(key: string, purpose: string, onWait?: (owner: string) => void): Promise<Lock> {
     const dir = join(this.root, "locks");
     Deno.mkdirSync(dir, { recursive: true });
-    return acquireLock(join(dir, `${key}.lock`), purpose, onWait);
+    return acquireLock(join(dir, `${key}.lock`), purpose, onWait, 200, this.leaseMs);
   }
 
   /** Removes temporary and trash folders left by processes that no longer exist. */
@@ -251,14 +252,9 @@ export class Cache {
     }
   }
 
-  /** True while a live process holds the build lock of `key` (its stage is running). */
+  /** True while the build lock of `key` is held (a live holder here, or an unexpired lease from anywhere). */
   isBuilding(key: string): boolean {
-    try {
-      const info = JSON.parse(Deno.readTextFileSync(join(this.root, "locks", `${key}.lock`)));
-      return pidAlive(info.pid);
-    } catch {
-      return false;
-    }
+    return lockHeld(join(this.root, "locks", `${key}.lock`));
   }
 
   /** Keys that have a scratch folder (checkpoints of unfinished or interrupted stages). */

@@ -1,17 +1,29 @@
 /**
- * Cross-process file locks with stale-lock recovery: a lock whose owner process on this host is
- * gone is taken over, so a killed run never blocks the next one.
+ * File locks that work across processes and hosts on a shared filesystem: a lock file created
+ * exclusively (O_CREAT|O_EXCL, which NFS honours where `flock` does not) names its holder's host, pid
+ * and a random token, and carries a lease that its holder renews by touching the file (a heartbeat).
+ * A lock is taken over when its holder is a dead process on this host, or when its lease has expired
+ * (a holder on another host, or one that froze). A holder whose lock was taken over learns it through
+ * {@link Lock.revoked}; a worker running under a lock stops when that happens ({@link watchLease}).
  *
  * @module
  */
 import { hostname } from "node:os";
 
-interface LockInfo {
+/** What a lock file holds. */
+export interface LockInfo {
   pid: number;
   host: string;
   since: string;
   purpose: string;
+  /** Random per acquisition: tells this holder's lock from a later one at the same path. */
+  token?: string;
+  /** Lease length (ms): the lock counts as abandoned when its file was not touched for this long. */
+  leaseMs?: number;
 }
+
+/** Lease defaults: generous against slow shared filesystems, short enough to recover a lost node. */
+export const LEASE_MS = 60_000;
 
 /** True when a process with this pid exists on this machine. */
 export function pidAlive(pid: number): boolean {
@@ -29,24 +41,44 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-function readLock(path: string): LockInfo | undefined {
+/** The lock file's content and last touch, or undefined when it is absent. */
+export function readLock(path: string): { info?: LockInfo; touchedMs: number } | undefined {
+  let touchedMs: number;
   try {
-    return JSON.parse(Deno.readTextFileSync(path));
+    touchedMs = Deno.statSync(path).mtime?.getTime() ?? Date.now();
   } catch {
     return undefined;
   }
+  try {
+    return { info: JSON.parse(Deno.readTextFileSync(path)), touchedMs };
+  } catch {
+    return { touchedMs }; // being written, or its writer died between create and write
+  }
 }
 
-function isStale(info: LockInfo | undefined): boolean {
-  // An unreadable lock file is one whose writer died between create and write.
-  if (!info) return true;
-  return info.host === hostname() && !pidAlive(info.pid);
+/** Why a lock may be taken over, or undefined while it is held. */
+export function staleness(
+  found: { info?: LockInfo; touchedMs: number },
+  now = Date.now(),
+): string | undefined {
+  const { info, touchedMs } = found;
+  if (!info) return now - touchedMs > 2000 ? "its file is empty" : undefined;
+  if (info.host === hostname() && !pidAlive(info.pid)) return `its holder (pid ${info.pid}) is gone`;
+  if (info.leaseMs && now - touchedMs > info.leaseMs) {
+    return `its lease expired (no heartbeat from ${info.host} for ${Math.round((now - touchedMs) / 1000)} s)`;
+  }
+  return undefined;
 }
 
-function tryCreate(path: string, purpose: string): boolean {
+/** True while a lock file at `path` is held (present and not stale). */
+export function lockHeld(path: string): boolean {
+  const found = readLock(path);
+  return !!found && !staleness(found);
+}
+
+function tryCreate(path: string, info: LockInfo): boolean {
   try {
     const f = Deno.openSync(path, { write: true, createNew: true });
-    const info: LockInfo = { pid: Deno.pid, host: hostname(), since: new Date().toISOString(), purpose };
     f.writeSync(new TextEncoder().encode(JSON.stringify(info)));
     f.close();
     return true;
@@ -56,10 +88,10 @@ function tryCreate(path: string, purpose: string): boolean {
   }
 }
 
-/** Takes over `path` if its owner is dead; returns true if it removed a stale lock. */
+/** Takes over `path` if it is stale; returns true if it removed it. */
 function breakIfStale(path: string): boolean {
-  const info = readLock(path);
-  if (!isStale(info)) return false;
+  const found = readLock(path);
+  if (!found || !staleness(found)) return false;
   // Rename first: only one contender can move a given file, so two breakers never both win.
   const aside = `${path}.stale-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
@@ -68,11 +100,11 @@ function breakIfStale(path: string): boolean {
     return false;
   }
   const moved = readLock(aside);
-  if (moved && info && moved.pid !== info.pid && !isStale(moved)) {
+  if (moved?.info?.token !== found.info?.token || (moved && !staleness(moved))) {
     // A live lock replaced the stale one between our read and rename: put it back.
     try {
       Deno.renameSync(aside, path);
-    } catch { /* its owner will notice on release */ }
+    } catch { /* its owner will notice on its next heartbeat */ }
     return false;
   }
   Deno.removeSync(aside);
@@ -81,29 +113,66 @@ function breakIfStale(path: string): boolean {
 
 /** A held lock; `release` is idempotent. */
 export interface Lock {
+  /** The lock file. */
+  readonly path: string;
+  /** This acquisition's token (written in the file). */
+  readonly token: string;
+  /** Aborted when the lock was taken over (the lease ran out, e.g. after a freeze) or removed. */
+  readonly revoked: AbortSignal;
   release(): void;
   /** Owner of the lock that this one had to wait for, if it waited. */
   waitedFor?: string;
 }
 
+/** True when the lock file at `path` is still this token's. */
+function stillOurs(path: string, token: string): boolean {
+  return readLock(path)?.info?.token === token;
+}
+
 /**
- * Acquires the lock file at `path`, waiting while a live process holds it (calling `onWait` once
- * with the owner's description) and breaking a stale one.
+ * Acquires the lock file at `path`, waiting while a live holder has it (calling `onWait` once with the
+ * owner's description) and breaking a stale one. The holder renews the lease every `leaseMs / 4`.
  */
 export async function acquireLock(
   path: string,
   purpose: string,
   onWait?: (owner: string) => void,
   pollMs = 200,
+  leaseMs = LEASE_MS,
 ): Promise<Lock> {
   let waitedFor: string | undefined;
   while (true) {
-    if (tryCreate(path, purpose)) {
+    const token = crypto.randomUUID();
+    const info: LockInfo = {
+      pid: Deno.pid,
+      host: hostname(),
+      since: new Date().toISOString(),
+      purpose,
+      token,
+      leaseMs,
+    };
+    if (tryCreate(path, info)) {
+      const revoke = new AbortController();
+      const beat = setInterval(() => {
+        if (!stillOurs(path, token)) {
+          clearInterval(beat);
+          revoke.abort(new Error(`lock ${path} was taken over`));
+          return;
+        }
+        try {
+          const now = new Date();
+          Deno.utimeSync(path, now, now);
+        } catch { /* gone between the check and the touch: the next beat notices */ }
+      }, Math.max(10, Math.floor(leaseMs / 4)));
+      Deno.unrefTimer(beat);
       return {
+        path,
+        token,
+        revoked: revoke.signal,
         waitedFor,
         release: () => {
-          const info = readLock(path);
-          if (info?.pid === Deno.pid && info.host === hostname()) {
+          clearInterval(beat);
+          if (stillOurs(path, token)) {
             try {
               Deno.removeSync(path);
             } catch { /* already gone */ }
@@ -113,12 +182,38 @@ export async function acquireLock(
     }
     if (breakIfStale(path)) continue;
     if (!waitedFor) {
-      const info = readLock(path);
-      waitedFor = info
-        ? `pid ${info.pid} on ${info.host} (${info.purpose}, since ${info.since})`
+      const held = readLock(path)?.info;
+      waitedFor = held
+        ? `pid ${held.pid} on ${held.host} (${held.purpose}, since ${held.since})`
         : "another run";
       onWait?.(waitedFor);
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/**
+ * Watches a lock another process holds for us (a worker running its holder's stage): calls `onLost`
+ * once when the file is gone, names another token, or its lease has expired. Returns a stop function.
+ */
+export function watchLease(
+  path: string,
+  token: string,
+  onLost: (why: string) => void,
+  everyMs = 1000,
+): () => void {
+  const timer = setInterval(() => {
+    const found = readLock(path);
+    const why = !found
+      ? "its lock file is gone"
+      : found.info?.token !== token
+      ? `its lock was taken over by ${found.info?.host ?? "?"} pid ${found.info?.pid ?? "?"}`
+      : staleness(found);
+    if (why) {
+      clearInterval(timer);
+      onLost(why);
+    }
+  }, everyMs);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
 }

@@ -21,6 +21,11 @@ export interface Job {
   outDir: string;
   scratchDir: string;
   parentPid: number;
+  /** Host of the parent: the parent-pid check applies only there (a compute node has no such pid). */
+  parentHost?: string;
+  /** The build lock the parent holds for this stage, and its token: the worker stops when it is lost. */
+  lockPath?: string;
+  lockToken?: string;
 }
 
 /** Marker that starts an event line on the worker's stdout. */

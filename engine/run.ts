@@ -14,6 +14,7 @@ import type { Cache, RunRecord } from "./cache.ts";
 import { nodeKey, type Plan, type PlanItem, staleReason } from "./plan.ts";
 import { formatDuration, ProgressView } from "./progress.ts";
 import { EVENT, type Job } from "./protocol.ts";
+import type { Lock } from "./lock.ts";
 
 /** How to run a plan. */
 export interface RunOptions {
@@ -202,13 +203,13 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
           return { id: node.id, status: "shared", key };
         }
       }
-      return await execute(item);
+      return await execute(item, lock);
     } finally {
       lock.release();
     }
   };
 
-  const execute = async (item: PlanItem): Promise<StageOutcome> => {
+  const execute = async (item: PlanItem, lock: Lock): Promise<StageOutcome> => {
     const { node, key } = item;
     const logPath = await cache.logPath(opts.pipeline, node.id);
     const log = await Deno.open(logPath, { create: true, append: true });
@@ -238,6 +239,9 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       outDir,
       scratchDir,
       parentPid: Deno.pid,
+      parentHost: hostname(),
+      lockPath: lock.path,
+      lockToken: lock.token,
     };
     const jobPath = await Deno.makeTempFile({ prefix: "vitok-job-", suffix: ".json" });
     await Deno.writeTextFile(jobPath, JSON.stringify(job));
@@ -314,7 +318,12 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       endedAt: new Date().toISOString(),
     };
     try {
-      if (status.success && metrics) {
+      if (status.success && metrics && lock.revoked.aborted) {
+        error = `the build lock was taken over while the stage ran (${
+          (lock.revoked.reason as Error)?.message ?? "revoked"
+        }); nothing was committed`;
+      }
+      if (status.success && metrics && !lock.revoked.aborted) {
         const manifest: Omit<Manifest, "files"> = {
           manifestVersion: MANIFEST_VERSION,
           key,

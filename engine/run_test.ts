@@ -313,3 +313,40 @@ export const STAGE_KINDS = {
   });
   assert(again.ok);
 });
+
+Deno.test("a worker whose build lock is taken over stops and builds nothing", async () => {
+  const data = await Deno.makeTempDir();
+  const stages: StageDecl[] = [{ id: "s", kind: "slow", params: { steps: 200, delayMs: 20 } }];
+  const graph = buildGraph(spec(stages), STAGE_KINDS);
+  const cache = new Cache(data);
+  const plan = await planGraph(graph, STAGE_KINDS, cache);
+  const lockPath = join(data, "locks", `${plan.byId.get("s")!.key}.lock`);
+  const running = runPlan(plan, {
+    pipeline: "t",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView(() => {}, false, 0),
+  });
+  // Once the stage runs, another host takes the lock over (as after a lease it thought had expired).
+  for (let i = 0; i < 100 && !(await Deno.stat(join(data, "scratch")).then(() => true, () => false)); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  await Deno.writeTextFile(
+    lockPath,
+    JSON.stringify({
+      pid: 1,
+      host: "node-9",
+      since: "now",
+      purpose: "other",
+      token: "theirs",
+      leaseMs: 60000,
+    }),
+  );
+  const summary = await running;
+  const out = summary.outcomes.find((o) => o.id === "s")!;
+  assertEquals(out.status, "failed");
+  assert(/build lock of this stage was lost \(its lock was taken over by node-9/.test(out.error!), out.error);
+  assertEquals((await planGraph(graph, STAGE_KINDS, cache)).byId.get("s")!.lookup.state, "miss");
+  assertEquals(JSON.parse(await Deno.readTextFile(lockPath)).token, "theirs"); // their lock is left alone
+});

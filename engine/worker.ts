@@ -4,14 +4,17 @@
  *
  * The parent ({@link ./run.ts}) passes a job file; this process imports the stage registry, runs
  * the stage, and talks back on stdout: lines starting with RS (\x1e) carry JSON events (progress,
- * info, result, error); every other line is the stage's log. It exits when its parent process is
- * gone, so it never outlives a killed run.
+ * info, result, error); every other line is the stage's log. It stops when the build lock its parent
+ * holds is lost (taken over, removed, or its lease expired: the holder died or froze), and, on the
+ * parent's own host, as soon as the parent process is gone, so it never outlives a killed run. On
+ * another host (a compute node) there is no parent pid to watch, only the lease.
  *
  * @module
  */
 import { Artifact, readManifest } from "./artifact.ts";
 import { filesUnchanged, stageCodeHash } from "./hash.ts";
-import { pidAlive } from "./lock.ts";
+import { pidAlive, watchLease } from "./lock.ts";
+import { hostname } from "node:os";
 import { EVENT, type Job } from "./protocol.ts";
 import type { Progress, StageContext, StageKind } from "./types.ts";
 
@@ -20,17 +23,18 @@ function emit(event: Record<string, unknown>): void {
   Deno.stdout.writeSync(enc.encode(EVENT + JSON.stringify(event) + "\n"));
 }
 
-/** Polls for the parent process; when it is gone (killed), this worker ends too. */
-function exitWhenParentGone(parentPid: number): void {
+/** Polls for the parent process on its own host; when it is gone (killed), this worker ends too. */
+function exitWhenParentGone(job: Job): void {
+  if (job.parentHost && job.parentHost !== hostname()) return;
   const timer = setInterval(() => {
-    if (!pidAlive(parentPid)) Deno.exit(137);
+    if (!pidAlive(job.parentPid)) Deno.exit(137);
   }, 500);
   Deno.unrefTimer(timer);
 }
 
 async function main(jobPath: string): Promise<void> {
   const job: Job = JSON.parse(await Deno.readTextFile(jobPath));
-  exitWhenParentGone(job.parentPid);
+  exitWhenParentGone(job);
   const registry = await import(job.registry);
   const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
   if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);
@@ -50,6 +54,18 @@ async function main(jobPath: string): Promise<void> {
     inputs[name] = job.listInputs.includes(name) ? arts : arts[0];
   }
   const abort = new AbortController();
+  let lost: string | undefined;
+  if (job.lockPath && job.lockToken) {
+    // Another run may now be building this key: stop, and write nothing.
+    watchLease(job.lockPath, job.lockToken, (why) => {
+      lost = `stopped: the build lock of this stage was lost (${why}); nothing was built`;
+      abort.abort();
+      setTimeout(() => {
+        emit({ type: "error", message: lost });
+        Deno.exit(75);
+      }, 3000);
+    });
+  }
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     try {
       Deno.addSignalListener(sig, () => {
@@ -76,7 +92,13 @@ async function main(jobPath: string): Promise<void> {
     },
     setInfo: (info) => emit({ type: "info", info }),
   };
-  const result = await kind.run(ctx as never);
+  let result;
+  try {
+    result = await kind.run(ctx as never);
+  } catch (e) {
+    throw lost ? new Error(lost) : e;
+  }
+  if (lost) throw new Error(lost);
   emit({ type: "result", metrics: result?.metrics ?? {} });
 }
 
