@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { shuffled } from "../../datasets/rng.ts";
 import { mulberry32 } from "../../datasets/rng.ts";
 import { loadGroups, saveGroups } from "../../formats/checkpoint.ts";
+import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
 import { alphaBars, type DiT } from "../../models/dit.ts";
 import { AdamW, cosineLr } from "../../models/optim.ts";
 
@@ -58,12 +59,6 @@ export interface LatentSet {
   labels: Int16Array;
 }
 
-function stepSeed(seed: number, step: number): number {
-  let h = (seed ^ 0x2545f491) >>> 0;
-  h = Math.imul(h ^ step, 0x85ebca6b) >>> 0;
-  return (h ^ (h >>> 13)) % 2147483647;
-}
-
 /** Trains `model` on `data`; returns the curve and the EMA weights (caller disposes them). */
 export async function trainDiT(
   model: DiT,
@@ -103,7 +98,7 @@ export async function trainDiT(
         epoch = e;
         order = shuffled(all, (o.seed * 1_000_003 + e) >>> 0);
       }
-      const rand = mulberry32(stepSeed(o.seed, step));
+      const rand = mulberry32(stepSeed(o.seed, step, SEED_SALT.dit));
       const y = new Int32Array(B), t = new Int32Array(B);
       for (let b = 0; b < B; b++) {
         const i = order[(step % perEpoch) * B + b];
@@ -113,7 +108,13 @@ export async function trainDiT(
         t[b] = Math.floor(rand() * model.config.timesteps);
       }
       const x0 = tf.tensor2d(x, [B * L, c]);
-      const eps = tf.randomNormal([B * L, c], 0, 1, "float32", stepSeed(o.seed + 1, step)) as tf.Tensor2D;
+      const eps = tf.randomNormal(
+        [B * L, c],
+        0,
+        1,
+        "float32",
+        stepSeed(o.seed + 1, step, SEED_SALT.dit),
+      ) as tf.Tensor2D;
       const { value, grads } = tf.variableGrads(() => model.loss(x0, t, eps, y, ab), [...vars.values()]);
       const loss = value.dataSync()[0];
       tf.dispose([x0, eps, value]);

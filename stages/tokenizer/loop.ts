@@ -11,6 +11,7 @@ import { AdamW, cosineLr } from "../../models/optim.ts";
 import { patchify } from "../../models/patch.ts";
 import type { ViTok } from "../../models/vitok.ts";
 import { type CurvePoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
 
 /** Training hyper-parameters. */
 export interface TrainOptions {
@@ -39,13 +40,6 @@ export interface TrainHooks {
   signal: AbortSignal;
   log(line: string): void;
   progress(step: number, values: Record<string, number>): void;
-}
-
-/** Seed of step `step`'s reparameterisation noise: a function of (run seed, step) only. */
-function stepSeed(seed: number, step: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  h = Math.imul(h ^ step, 0x85ebca6b) >>> 0;
-  return (h ^ (h >>> 13)) % 2147483647;
 }
 
 /** Trains `model` on `train`; returns the loss curve. Resumes from the scratch checkpoint if there is one. */
@@ -91,7 +85,7 @@ export async function trainTokenizer(
         0,
         1,
         "float32",
-        stepSeed(o.seed, step),
+        stepSeed(o.seed, step, SEED_SALT.tokenizerNoise),
       ) as tf.Tensor2D;
       let reconT: tf.Scalar | undefined, klT: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
