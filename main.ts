@@ -21,6 +21,7 @@ import {
   type PipelineSpec,
   planGraph,
   publishArtifact,
+  referencedKeys,
   runPlan,
   selectIds,
   unreferencedKeys,
@@ -299,7 +300,7 @@ async function main(): Promise<number> {
       let keys: string[] | undefined;
       if (arg) {
         const plan = await planGraph(load(base), STAGE_KINDS, cache);
-        keys = [...plan.byId.values()].flatMap((i) => i.pending ? [i.record?.key ?? ""] : [i.key]);
+        keys = [...referencedKeys([plan])];
       }
       const t0 = performance.now();
       const results = await verifyCache(cache, {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { contentDigest, type Manifest } from "./artifact.ts";
+import { contentDigest, type Manifest, VOLATILE } from "./artifact.ts";
 import { type Graph, PipelineError, selectIds } from "./graph.ts";
 import { canonicalJson, stageCodeHash } from "./hash.ts";
 import { nodeKey, planGraph } from "./plan.ts";
@@ -54,7 +54,7 @@ export function firstDifference(
 ): string | undefined {
   if (contentDigest(a) === contentDigest(b)) return undefined;
   const content = (m: typeof a) =>
-    new Map(m.files.filter((f) => !f.path.startsWith("volatile/")).map((f) => [f.path, f]));
+    new Map(m.files.filter((f) => !f.path.startsWith(VOLATILE)).map((f) => [f.path, f]));
   const fa = content(a), fb = content(b);
   for (const path of [...new Set([...fa.keys(), ...fb.keys()])].sort()) {
     const x = fa.get(path), y = fb.get(path);

@@ -92,8 +92,9 @@ export class Artifact {
   }
   /** The artifact's content digest ({@link contentDigest}): equal for byte-identical rebuilds. */
   get digest(): string {
-    return contentDigest(this.manifest);
+    return this.#digest ??= contentDigest(this.manifest);
   }
+  #digest?: string;
   /** Absolute path of one of the artifact's files; throws if the artifact has no such file. */
   path(name: string): string {
     if (!this.manifest.files.some((f) => f.path === name)) {

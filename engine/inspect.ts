@@ -150,7 +150,7 @@ export async function describeArtifact(item: PlanItem): Promise<string> {
  * Keys a set of plans may still use: each item's key, and for an item whose key is pending (it waits
  * for a rebuilt input) the key of its last build, which early cutoff may find fresh again.
  */
-function referenced(plans: Plan[]): Set<string> {
+export function referencedKeys(plans: Plan[]): Set<string> {
   return new Set(
     plans.flatMap((p) => [...p.byId.values()].flatMap((i) => i.pending ? [i.record?.key ?? ""] : [i.key])),
   );
@@ -158,12 +158,12 @@ function referenced(plans: Plan[]): Set<string> {
 
 /** Keys in the cache that none of the given plans refers to. */
 export async function unreferencedKeys(cache: Cache, plans: Plan[]): Promise<string[]> {
-  const keep = referenced(plans);
+  const keep = referencedKeys(plans);
   return (await cache.keys()).filter((k) => !keep.has(k));
 }
 
 /** Scratch folders (checkpoints) whose key none of the given plans refers to. */
 export async function unreferencedScratch(cache: Cache, plans: Plan[]): Promise<string[]> {
-  const keep = referenced(plans);
+  const keep = referencedKeys(plans);
   return (await cache.scratchKeys()).filter((k) => !keep.has(k));
 }

@@ -41,6 +41,7 @@ export {
   dagText,
   describeArtifact,
   formatStatus,
+  referencedKeys,
   stageState,
   unreferencedKeys,
   unreferencedScratch,

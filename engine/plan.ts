@@ -77,6 +77,13 @@ function fmt(v: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
 }
 
+/** The reason of a pending stage: the inputs it waits for. */
+function waitsFor(ids: string[]): string {
+  return `waits for ${
+    ids.map((id) => `"${id}"`).join(", ")
+  } to be built; skipped if what it reads comes out unchanged`;
+}
+
 /** A human-readable reason why `key` differs from the last run recorded for this stage id. */
 export function staleReason(
   item: Omit<PlanItem, "action" | "reason">,
@@ -84,11 +91,7 @@ export function staleReason(
 ): string {
   const { record, node, key } = item;
   if (item.lookup.state === "corrupt") return `corrupt artifact, rebuilding (${item.lookup.reason})`;
-  if (item.pending) {
-    return `waits for ${
-      Object.values(node.inputs).flat().filter((id) => !digestOf(id)).map((id) => `"${id}"`).join(", ")
-    } to be built; skipped if what it reads comes out unchanged`;
-  }
+  if (item.pending) return waitsFor(Object.values(node.inputs).flat().filter((id) => !digestOf(id)));
   if (!record) return "never built";
   if (record.key === key) {
     if (record.status === "failed") return `last run failed: ${record.error ?? "unknown error"}`;
@@ -182,9 +185,7 @@ export async function planGraph(
         pending: true,
         action: "run",
         lookup: { state: "miss" },
-        reason: item.reason === "forced"
-          ? "forced"
-          : `waits for "${dep}" to be built; skipped if what it reads comes out unchanged`,
+        reason: item.reason === "forced" ? "forced" : waitsFor([dep]),
       });
     }
     if (item.pending || item.reason === "forced") rebuilt.add(item.node.id);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fitGaussian, frechetDistance, type Gaussian } from "./frechet.ts";
+import { fitGaussian, frechetDistance } from "./frechet.ts";
 import { inceptionScore } from "./inception_score.ts";
 import type { LinAlg } from "./linalg.ts";
 import { mulberry32 as rng } from "../datasets/rng.ts";
@@ -27,24 +27,6 @@ export function gatherRows(x: ArrayLike<number>, dim: number, idx: Int32Array): 
   return out;
 }
 
-/** The Gaussian fit of rows `idx` of `x` (one pass to gather and centre; the Gram product on `la`). */
-function fitRows(x: ArrayLike<number>, dim: number, idx: Int32Array, la?: LinAlg): Gaussian {
-  if (!la?.gram) return fitGaussian(gatherRows(x, dim, idx), idx.length, dim, la);
-  const n = idx.length, mean = new Float64Array(dim), c = new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const src = idx[i] * dim;
-    for (let d = 0; d < dim; d++) mean[d] += x[src + d];
-  }
-  for (let d = 0; d < dim; d++) mean[d] /= n;
-  for (let i = 0; i < n; i++) {
-    const src = idx[i] * dim, dst = i * dim;
-    for (let d = 0; d < dim; d++) c[dst + d] = x[src + d] - mean[d];
-  }
-  const cov = la.gram(c, n, dim);
-  for (let k = 0; k < cov.length; k++) cov[k] /= n - 1;
-  return { mean, cov, dim };
-}
-
 /**
  * Frechet distance per replicate. `paired`: rows i of `a` and `b` belong together (an original and its
  * reconstruction) and are resampled together; otherwise each set is resampled on its own stream.
@@ -61,7 +43,11 @@ export function frechetReplicates(
   const out = new Float64Array(replicates);
   for (let r = 0; r < replicates; r++) {
     const ia = resampleIndices(n, r, 0), ib = opts.paired ? ia : resampleIndices(nB, r, 1);
-    out[r] = frechetDistance(fitRows(a, dim, ia, opts.la), fitRows(b, dim, ib, opts.la), opts.la);
+    out[r] = frechetDistance(
+      fitGaussian(gatherRows(a, dim, ia), n, dim, opts.la),
+      fitGaussian(gatherRows(b, dim, ib), nB, dim, opts.la),
+      opts.la,
+    );
   }
   return out;
 }

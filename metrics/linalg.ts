@@ -47,8 +47,13 @@ export function meanCov(
   for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) mean[d] += x[r * dim + d];
   for (let d = 0; d < dim; d++) mean[d] /= rows;
   if (la?.gram) {
-    const centred = Float64Array.from({ length: rows * dim }, (_, i) => x[i] - mean[i % dim]);
-    return { mean, cov: la.gram(centred, rows, dim).map((v) => v / (rows - 1)) };
+    const centred = new Float64Array(rows * dim);
+    for (let r = 0; r < rows; r++) {
+      for (let d = 0; d < dim; d++) centred[r * dim + d] = x[r * dim + d] - mean[d];
+    }
+    const cov = la.gram(centred, rows, dim);
+    for (let k = 0; k < cov.length; k++) cov[k] /= rows - 1;
+    return { mean, cov };
   }
   const cov = new Float64Array(dim * dim);
   const row = new Float64Array(dim);

@@ -22,16 +22,12 @@ import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
-import {
-  centredInterval,
-  frechetReplicates,
-  inceptionReplicates,
-  meanReplicates,
-} from "../../metrics/bootstrap.ts";
+import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../metrics/bootstrap.ts";
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Reconstruction metrics of a tokenizer on a dataset split. */
 export const evaluate = defineStage({
@@ -125,11 +121,8 @@ export const evaluate = defineStage({
     };
     const dim = embedder.dim;
     const la = loadLapack();
-    const fd = frechetDistance(
-      fitGaussian(cat(featsA), n, dim, la),
-      fitGaussian(cat(featsB), n, dim, la),
-      la,
-    );
+    const fa = cat(featsA), fb = cat(featsB);
+    const fd = frechetDistance(fitGaussian(fa, n, dim, la), fitGaussian(fb, n, dim, la), la);
     const probs = cat(probsB);
     const is = probsB.length ? inceptionScore(probs, n, probs.length / n) : undefined;
     embedder.dispose();
@@ -137,7 +130,6 @@ export const evaluate = defineStage({
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const fidName = `${video ? "rFVD" : "rFID"}@${embedder.id}`;
     const B = p.bootstrap;
-    const fa = cat(featsA), fb = cat(featsB);
     const boot: Record<string, Float64Array> = {
       [fidName]: frechetReplicates(fa, fb, n, dim, B, { paired: true, la }),
       rPSNR: meanReplicates(psnr, B),
@@ -156,33 +148,25 @@ export const evaluate = defineStage({
         embedder.id,
       ]);
     }
-    const floor = floorN >= 10
-      ? frechetDistance(
-        fitGaussian(fa.subarray(0, floorN * dim), floorN, dim, la),
-        fitGaussian(cat(featsFloor), floorN, dim, la),
-        la,
-      )
-      : NaN;
-    const ci = (
-      name: string,
-    ) => (B && boot[name] ? centredInterval(rows.find((r) => r[0] === name)![1], boot[name]) : [NaN, NaN]);
+    const u = await summariseUncertainty({
+      outDir: ctx.outDir,
+      rows,
+      boot,
+      replicates: B,
+      network: embedder.id,
+      floor: { a: fa, b: cat(featsFloor), n: floorN, dim, la },
+    });
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({
         metric: rows.map((r) => r[0]),
         value: Float64Array.from(rows, (r) => r[1]),
-        lo: Float64Array.from(rows, (r) => ci(r[0])[0]),
-        hi: Float64Array.from(rows, (r) => ci(r[0])[1]),
+        lo: Float64Array.from(rows, (r) => u.ci(r[0])[0]),
+        hi: Float64Array.from(rows, (r) => u.ci(r[0])[1]),
         network: rows.map((r) => r[2]),
         samples: Int32Array.from(rows, () => n),
       }),
     );
-    if (B) {
-      await writeArrow(
-        join(ctx.outDir, "bootstrap.arrow"),
-        arrow.tableFromArrays({ replicate: Int32Array.from({ length: B }, (_, i) => i), ...boot }),
-      );
-    }
     await writeArrow(
       join(ctx.outDir, "per_sample.arrow"),
       arrow.tableFromArrays({
@@ -193,23 +177,12 @@ export const evaluate = defineStage({
       }),
     );
     if (grid) await Deno.writeFile(join(ctx.outDir, "grid.png"), grid);
-    ctx.log(
-      rows.map(([k, v]) =>
-        `${k} ${v.toFixed(4)}${B && boot[k] ? ` [${ci(k).map((x) => x.toFixed(4)).join(", ")}]` : ""}`
-      )
-        .join(", ") +
-        ` on ${n} samples (PSNR/SSIM per sample, then averaged; 95 % intervals from ${B} bootstrap replicates); ` +
-        `noise floor (real vs real, ${floorN} vs ${floorN}) ${floor.toFixed(4)}`,
-    );
+    ctx.log(`${u.describe()} on ${n} samples (PSNR/SSIM per sample, then averaged)`);
     return {
       metrics: {
         ...Object.fromEntries(rows.map(([k, v]) => [k, v])),
-        ...Object.fromEntries(
-          rows.filter(([k]) => B && boot[k]).flatMap(([k]) => [[`${k}_lo`, ci(k)[0]], [`${k}_hi`, ci(k)[1]]]),
-        ),
-        ...(floorN >= 10 ? { [`noiseFloor@${embedder.id}`]: floor, noiseFloorSamples: floorN } : {}),
+        ...u.metrics,
         samples: n,
-        bootstrap: B,
         featureNetwork: embedder.id,
       },
     };

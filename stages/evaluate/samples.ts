@@ -18,8 +18,9 @@ import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
-import { centredInterval, frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
+import { frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Features (and class probabilities) of the first `limit` samples, then of up to `extra` more. */
 async function embedSplit(
@@ -133,55 +134,34 @@ export const evaluateSamples = defineStage({
       rows.push([`gIS@${e.id}`, is.mean], [`gIS_std@${e.id}`, is.std]);
       boot[`gIS@${e.id}`] = inceptionReplicates(s.probs, s.n, s.probs.length / s.n, B);
     }
-    const floorN = r.moreN;
-    const floor = floorN >= 10
-      ? frechetDistance(
-        fitGaussian(r.feats.subarray(0, floorN * e.dim), floorN, e.dim, la),
-        fitGaussian(r.more, floorN, e.dim, la),
-        la,
-      )
-      : NaN;
+    const u = await summariseUncertainty({
+      outDir: ctx.outDir,
+      rows,
+      boot,
+      replicates: B,
+      network: e.id,
+      floor: { a: r.feats, b: r.more, n: r.moreN, dim: e.dim, la },
+    });
     e.dispose();
-    const ci = (
-      name: string,
-    ) => (B && boot[name] ? centredInterval(rows.find((r) => r[0] === name)![1], boot[name]) : [NaN, NaN]);
     await writeArrow(
       join(ctx.outDir, "metrics.arrow"),
       arrow.tableFromArrays({
         metric: rows.map((x) => x[0]),
         value: Float64Array.from(rows, (x) => x[1]),
-        lo: Float64Array.from(rows, (x) => ci(x[0])[0]),
-        hi: Float64Array.from(rows, (x) => ci(x[0])[1]),
+        lo: Float64Array.from(rows, (x) => u.ci(x[0])[0]),
+        hi: Float64Array.from(rows, (x) => u.ci(x[0])[1]),
         network: rows.map(() => e.id),
         samples: Int32Array.from(rows, () => s.n),
         references: Int32Array.from(rows, () => r.n),
       }),
     );
-    if (B) {
-      await writeArrow(
-        join(ctx.outDir, "bootstrap.arrow"),
-        arrow.tableFromArrays({ replicate: Int32Array.from({ length: B }, (_, i) => i), ...boot }),
-      );
-    }
-    ctx.log(
-      rows.map(([k, v]) =>
-        `${k} ${v.toFixed(4)}${boot[k] && B ? ` [${ci(k).map((x) => x.toFixed(4)).join(", ")}]` : ""}`
-      )
-        .join(", ") +
-        ` (${s.n} samples vs ${r.n} references; 95 % intervals from ${B} bootstrap replicates); noise floor (real vs real, ${floorN} vs ${floorN}) ${
-          floor.toFixed(4)
-        }`,
-    );
+    ctx.log(`${u.describe()} (${s.n} samples vs ${r.n} references)`);
     return {
       metrics: {
         ...Object.fromEntries(rows),
-        ...Object.fromEntries(
-          rows.filter(([k]) => B && boot[k]).flatMap(([k]) => [[`${k}_lo`, ci(k)[0]], [`${k}_hi`, ci(k)[1]]]),
-        ),
-        ...(floorN >= 10 ? { [`noiseFloor@${e.id}`]: floor, noiseFloorSamples: floorN } : {}),
+        ...u.metrics,
         samples: s.n,
         references: r.n,
-        bootstrap: B,
         featureNetwork: e.id,
       },
     };
