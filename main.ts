@@ -28,7 +28,7 @@ import {
   unreferencedScratch,
   verifyCache,
 } from "./engine/mod.ts";
-import { DEFAULT_PIPELINE, PIPELINES } from "./pipelines/mod.ts";
+import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, STUDIES, withExperiments } from "./pipelines/mod.ts";
 import { STAGE_KINDS } from "./stages/mod.ts";
 import { probeCompute } from "./compute/probe.ts";
 
@@ -54,7 +54,7 @@ commands:
   dag [P]         the stage graph (--format text|mermaid|dot)
   show ID         a stage's manifest, artifact files and Arrow schemas (--pipeline P)
   gc              delete cache entries no pipeline refers to (--dry-run to list them)
-  list            pipelines and stage kinds with their params
+  list            pipelines, experiments (with their stage counts) and stage kinds with their params
 
 options:
   --only ID       run just these stages (repeatable; ids, sweep names like scale, or globs like 'scale[*')
@@ -67,6 +67,8 @@ options:
   --jobs N        run up to N independent stages in parallel processes (default 1)
   --data DIR      cache folder (default: ./data beside main.ts, or $VITOK_DATA)
   --format F      dag output: text, mermaid, dot
+  --experiments E1,E2   a study with only these experiments (and the stages their pages read); 'list'
+                  shows them, e.g. deno task reproduce --experiments e-sweep,sizes
 `;
 
 const ROOT = fileURLToPath(new URL(".", import.meta.url));
@@ -141,6 +143,7 @@ async function main(): Promise<number> {
       data: { type: "string" },
       format: { type: "string" },
       pipeline: { type: "string" },
+      experiments: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -153,7 +156,14 @@ async function main(): Promise<number> {
   const pipelineName = command === "adopt"
     ? o.pipeline ?? "smoke"
     : (command === "show" ? o.pipeline : arg ?? o.pipeline) ?? DEFAULT_PIPELINE;
-  const base = PIPELINES[pipelineName];
+  let base = PIPELINES[pipelineName];
+  if (base && o.experiments?.length) {
+    try {
+      base = withExperiments(pipelineName, o.experiments.flatMap((x) => x.split(",")).filter(Boolean));
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   if (!base && command !== "gc" && command !== "list" && !(command === "verify" && !arg)) {
     fail(`unknown pipeline "${pipelineName}" (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   }
@@ -375,6 +385,18 @@ async function main(): Promise<number> {
     }
     case "list": {
       for (const [name, p] of Object.entries(PIPELINES)) console.log(`pipeline ${name}: ${p.doc}`);
+      // Each experiment's stage count in each study (with what it reads; shared stages counted in each).
+      const studies = Object.keys(STUDIES).filter((n) => !STUDIES[n].experiments);
+      for (const e of EXPERIMENTS) {
+        const counts = studies.map((n) =>
+          `${n} ${buildGraph(withExperiments(n, [e.id]), STAGE_KINDS).nodes.length}`
+        );
+        console.log(
+          `experiment ${e.id} (${e.figure}): ${e.doc}; stages ${counts.join(", ")}${
+            e.uses ? `; reads ${e.uses.join(", ")}` : ""
+          }`,
+        );
+      }
       for (const k of Object.values(STAGE_KINDS)) {
         console.log(`kind ${k.kind} v${k.version}: ${k.doc}; inputs: ${k.inputs.join(", ") || "none"}`);
         for (const [n, s] of Object.entries(k.params)) {

@@ -139,19 +139,24 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
         if (optional) continue;
         throw new PipelineError(`${where}: missing input "${name}" required by kind "${kind.kind}"`);
       }
-      const target = substitute(ref, combo, where);
-      let ids: string[];
-      if (target.endsWith("[*]")) {
-        const base = target.slice(0, -3);
-        const all = sweeps.get(base);
-        if (!all) throw new PipelineError(`${where}: input "${name}" names unknown stage "${base}"`);
-        ids = all;
-      } else {
-        if (!members.some((m) => m.id === target)) {
-          throw new PipelineError(`${where}: input "${name}" names unknown stage "${target}"`);
+      const refs = typeof ref === "string" ? [ref] : ref;
+      if (!refs.length) throw new PipelineError(`${where}: input "${name}" names no stage (an empty list)`);
+      const ids: string[] = [];
+      for (const r of refs) {
+        const target = substitute(r, combo, where);
+        if (target.endsWith("[*]")) {
+          const base = target.slice(0, -3);
+          const all = sweeps.get(base);
+          if (!all) throw new PipelineError(`${where}: input "${name}" names unknown stage "${base}"`);
+          ids.push(...all);
+        } else {
+          if (!members.some((m) => m.id === target)) {
+            throw new PipelineError(`${where}: input "${name}" names unknown stage "${target}"`);
+          }
+          ids.push(target);
         }
-        ids = [target];
       }
+      const target = refs.join(", ");
       if (!isList && ids.length !== 1) {
         throw new PipelineError(
           `${where}: input "${name}" takes one stage, but "${target}" is a sweep of ${ids.length}`,
@@ -179,12 +184,15 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
   }
   for (const node of nodes) {
     for (const [name, want] of Object.entries(kinds[node.kind].inputKinds ?? {})) {
-      const wrong = (node.inputs[name] ?? []).find((id) => byId.get(id)!.kind !== want);
+      const wanted = typeof want === "string" ? [want] : want;
+      const fits = (kind: string) =>
+        wanted.some((w) => w.endsWith("*") ? kind.startsWith(w.slice(0, -1)) : w === kind);
+      const wrong = (node.inputs[name] ?? []).find((id) => !fits(byId.get(id)!.kind));
       if (wrong) {
         throw new PipelineError(
-          `stage "${node.id}": input "${name}" must come from a ${want} stage, not "${wrong}" (${
-            byId.get(wrong)!.kind
-          })`,
+          `stage "${node.id}": input "${name}" must come from a ${
+            wanted.join(" or ")
+          } stage, not "${wrong}" (${byId.get(wrong)!.kind})`,
         );
       }
     }
@@ -198,7 +206,23 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     const err = check(node.params as never, producers);
     if (err) throw new PipelineError(`stage "${node.id}": ${err}`);
   }
-  const ordered = topoSort(nodes, byId);
+  let ordered = topoSort(nodes, byId);
+  if (spec.targets) {
+    // Keep the targets and what they read; drop declared stages nothing here needs.
+    const keep = new Set<string>();
+    const walk = (id: string) => {
+      if (keep.has(id)) return;
+      keep.add(id);
+      for (const ids of Object.values(byId.get(id)!.inputs)) ids.forEach(walk);
+    };
+    for (const t of spec.targets) {
+      const ids = sweeps.get(t) ?? (byId.has(t) ? [t] : undefined);
+      if (!ids) throw new PipelineError(`pipeline "${spec.name}": target "${t}" is not one of its stages`);
+      ids.forEach(walk);
+    }
+    ordered = ordered.filter((n) => keep.has(n.id));
+    for (const id of [...byId.keys()]) if (!keep.has(id)) byId.delete(id);
+  }
   const children = new Map<string, string[]>(ordered.map((n) => [n.id, []]));
   for (const n of ordered) {
     for (const ids of Object.values(n.inputs)) for (const p of ids) children.get(p)!.push(n.id);

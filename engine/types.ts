@@ -62,8 +62,12 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
   readonly params: S;
   /** Input names; `name[]` takes a list (a whole sweep); `name?` is optional (absent from ctx.inputs when not given). */
   readonly inputs: readonly string[];
-  /** Kind every producer of an input must have, e.g. `{ data: "dataset" }`; checked at validation time. */
-  readonly inputKinds?: Readonly<Record<string, string>>;
+  /**
+   * Kind (or kinds) every producer of an input must have, e.g. `{ data: "dataset" }`, or
+   * `{ tokenizer: ["tokenizer", "stage2"] }` where several kinds make the same artifact; a kind ending in
+   * `*` is a prefix (`"page-*"`). Checked at validation time.
+   */
+  readonly inputKinds?: Readonly<Record<string, string | readonly string[]>>;
   /** Cross-parameter checks run at validation time; returns an error text or undefined. */
   validate?(params: ParamsOf<S>): string | undefined;
   /**
@@ -90,8 +94,11 @@ export interface StageDecl {
   kind: string;
   /** Parameter overrides; string values may use `${name}` to refer to matrix values. */
   params?: Record<string, unknown>;
-  /** Input name -> producing stage id. Ids may use `${name}`; `id[*]` means the whole sweep. */
-  inputs?: Record<string, string>;
+  /**
+   * Input name -> producing stage id. Ids may use `${name}`; `id[*]` means the whole sweep. A list input
+   * may name several, e.g. `["evaluate[p=8,c=1]", "evaluate-seed[*]"]`, concatenated in order.
+   */
+  inputs?: Record<string, string | readonly string[]>;
   /**
    * Sweep: one stage per combination of these parameter values. An axis named `seed` (of a kind with no
    * `seed` param) sets each member's seed instead: `matrix: { seed: [1, 2, 3] }` gives seed replicas.
@@ -107,6 +114,11 @@ export interface PipelineSpec {
   doc: string;
   seed: number;
   stages: StageDecl[];
+  /**
+   * The stages this pipeline is for (ids or sweep names): when given, the graph keeps only them and what
+   * they read, so a pipeline assembled from parts (a study of selected experiments) runs nothing unused.
+   */
+  targets?: string[];
 }
 
 /** Declares a pipeline (identity function for type checking and discoverability). */

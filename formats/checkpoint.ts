@@ -1,6 +1,6 @@
 /**
- * Training checkpoints: named groups of variables (model, EMA, optimizer moments) plus the step
- * and the loss curve so far, in one Arrow file written atomically (temp file, then rename), so a
+ * Training checkpoints: named groups of variables (model, EMA, optimizer moments) plus the step,
+ * the loss curve so far and named numbers (the seed, the data position), in one Arrow file written atomically (temp file, then rename), so a
  * kill never leaves half a checkpoint and a resumed run continues to the same weights.
  *
  * @module
@@ -13,27 +13,32 @@ import { tableToTensors, tensorsToTable } from "./tensors.ts";
 
 const FILE = "checkpoint.arrow";
 
-/** Writes every group's variables (names prefixed `group/`), the step and the curve into `dir`. */
+/** Writes every group's variables (names prefixed `group/`), the step, the curve and `meta` into `dir`. */
 export async function saveGroups<C>(
   dir: string,
   groups: Record<string, Map<string, tf.Variable>>,
   step: number,
   curve: C[],
+  meta: Record<string, number> = {},
 ): Promise<void> {
   const tensors = Object.entries(groups).flatMap(([g, vars]) =>
     stateDict(vars).map((t) => ({ ...t, name: `${g}/${t.name}` }))
   );
-  const table = tensorsToTable(tensors, { step: String(step), curve: JSON.stringify(curve) });
+  const table = tensorsToTable(tensors, {
+    step: String(step),
+    curve: JSON.stringify(curve),
+    meta: JSON.stringify(meta),
+  });
   const tmp = join(dir, `${FILE}.${Deno.pid}.tmp`);
   await Deno.writeFile(tmp, arrow.tableToIPC(table, "file"));
   await Deno.rename(tmp, join(dir, FILE));
 }
 
-/** Restores every group from `dir`'s checkpoint if there is one; returns its step and curve. */
+/** Restores every group from `dir`'s checkpoint if there is one; returns its step, curve and meta. */
 export async function loadGroups<C>(
   dir: string,
   groups: Record<string, Map<string, tf.Variable>>,
-): Promise<{ step: number; curve: C[] } | undefined> {
+): Promise<{ step: number; curve: C[]; meta: Record<string, number> } | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(join(dir, FILE));
@@ -52,5 +57,6 @@ export async function loadGroups<C>(
   return {
     step: Number(table.schema.metadata.get("step")),
     curve: JSON.parse(table.schema.metadata.get("curve") ?? "[]"),
+    meta: JSON.parse(table.schema.metadata.get("meta") ?? "{}"),
   };
 }

@@ -1,8 +1,8 @@
 /** Every pipeline validates; the smoke pipeline (the study's DAG at toy size) runs end to end through the CLI. */
-import { assert, assertEquals } from "../testing/asserts.ts";
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
-import { DEFAULT_PIPELINE, PIPELINES } from "./mod.ts";
+import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, withExperiments } from "./mod.ts";
 
 Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", () => {
   for (const [name, spec] of Object.entries(PIPELINES)) {
@@ -14,6 +14,27 @@ Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", 
     smoke = buildGraph(PIPELINES.smoke, STAGE_KINDS);
   const kinds = (g: typeof full) => [...new Set(g.nodes.map((n) => n.kind))].sort();
   assertEquals(kinds(smoke), kinds(full)); // the same DAG, smaller
+  assertEquals(
+    smoke.nodes.filter((n) => n.kind.startsWith("page-")).map((n) => n.id),
+    EXPERIMENTS.map((e) => `page-${e.id}`),
+  );
+});
+
+Deno.test("--experiments: a study of some experiments keeps the keys' stages and drops what no page reads", () => {
+  const ids = (spec: ReturnType<typeof withExperiments>) =>
+    buildGraph(spec, STAGE_KINDS).nodes.map((n) => n.id);
+  const sizes = ids(withExperiments("smoke", ["sizes"]));
+  assert(sizes.includes("tokenizer-size[v=L-L]") && sizes.includes("tokenizer-seed[seed=1]"));
+  assert(!sizes.some((id) => id.startsWith("tokenizer[") || id === "perceptual-net"), sizes.join(" "));
+  assertEquals(sizes.filter((id) => id.startsWith("page-")), ["page-sizes"]);
+  // Generation alone reads just the E-sweep rows its DiTs are trained on.
+  const gen = ids(withExperiments("study", ["generation"]));
+  assert(gen.includes("tokenizer[p=8,c=1]") && !gen.includes("tokenizer[p=4,c=1]"), gen.join(" "));
+  assert(!gen.includes("page-e-sweep"));
+  const all = new Set(ids(PIPELINES.study));
+  assert(gen.every((id) => all.has(id)), "a subset names the full study's stages");
+  assertThrows(() => withExperiments("smoke", ["bogus"]), 'unknown experiment "bogus"');
+  assertThrows(() => withExperiments("demo", ["sizes"]), "works on a study");
 });
 
 Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", async () => {
@@ -33,8 +54,8 @@ Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", 
   const report = /report: (\S+index\.html)/.exec(text)?.[1];
   assert(report, text);
   const index = await Deno.readTextFile(report);
-  assert(index.includes("E sweep verdicts"), "index page");
-  for (const page of ["e_sweep.html", "sizes.html", "losses.html"]) {
+  assert(index.includes("E sweep (Fig. 2): verdicts"), "index page");
+  for (const page of ["e_sweep.html", "generation.html", "sizes.html", "losses.html"]) {
     assert(index.includes(`href="${page}"`), `index links ${page}`);
     assert((await Deno.stat(report.replace("index.html", page))).isFile, page);
   }

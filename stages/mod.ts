@@ -15,6 +15,7 @@ import { evaluateSamples } from "./evaluate/samples.ts";
 import { report } from "./report/mod.ts";
 import { dit } from "./dit/mod.ts";
 import { generate } from "./generate/mod.ts";
+import { EXPERIMENTS } from "../experiments/mod.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
@@ -33,6 +34,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
       dit,
       generate,
       report,
+      ...EXPERIMENTS.map((e) => e.page),
     ].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),

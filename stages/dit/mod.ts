@@ -11,29 +11,27 @@ import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { writeTiming } from "../../formats/timing.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
+import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
 import { countDiTParams, DiT, DIT_SIZES, ditConfig } from "../../models/dit.ts";
 import { stateDict } from "../../models/params.ts";
-import { type LatentSet, trainDiT } from "./loop.ts";
+import { ditTask, type LatentSet } from "./loop.ts";
+import { runTraining } from "../../models/train.ts";
+import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
 
 const params = {
   size: param.enum(["S", "B", "L"] as const, "S", "DiT size (CPU presets; the paper's sweeps use DiT-L)"),
-  steps: param.int(2000, "training steps", { min: 1 }),
-  batchSize: param.int(128, "latents per step", { min: 1 }),
-  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled with the batch (paper code: 1e-4)", {
-    min: 0,
+  ...trainingParams({
+    steps: 2000,
+    batchSize: 128,
+    sample: "latents",
+    lr: 1e-4,
+    lrSource: "paper code: 1e-4",
+    warmup: 0.1,
+    warmupSource: "paper code: 10%",
   }),
-  minLr: param.float(1e-5, "learning rate at the end of the cosine decay", { min: 0 }),
-  warmup: param.float(0.1, "fraction of steps of linear warm-up (paper code: 10%)", { min: 0, max: 1 }),
-  weightDecay: param.float(1e-4, "AdamW weight decay (paper code: 1e-4)", { min: 0 }),
-  beta1: param.float(0.9, "AdamW beta1", { min: 0, max: 1 }),
-  beta2: param.float(0.95, "AdamW beta2 (paper code: 0.95)", { min: 0, max: 1 }),
-  clipNorm: param.float(1, "clip the global gradient norm (0: off)", { min: 0 }),
   labelDropout: param.float(0.1, "label dropout for classifier-free guidance (DiT: 0.1)", { min: 0, max: 1 }),
   ema: param.float(0.999, "EMA decay of the sampling weights (paper code: 0.999)", { min: 0, max: 1 }),
-  checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
-  backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
 };
 
 /** Reads an encode artifact's latents and labels, normalised per channel; returns the statistics used. */
@@ -100,26 +98,18 @@ export const dit = defineStage({
     );
     try {
       const t0 = performance.now();
-      const { curve, ema } = await trainDiT(model, set, {
-        steps: p.steps,
+      const task = ditTask(model, set, {
         batchSize: p.batchSize,
-        peakLr: (p.lr * p.batchSize) / 256,
-        minLr: p.minLr,
-        warmup: p.warmup,
-        weightDecay: p.weightDecay,
-        beta1: p.beta1,
-        beta2: p.beta2,
-        clipNorm: p.clipNorm,
-        labelDropout: p.labelDropout,
-        ema: p.ema,
-        checkpointEvery: p.checkpointEvery,
         seed: ctx.seed,
-      }, {
+        labelDropout: p.labelDropout,
+      });
+      const trained = await runTraining(task, trainOptions(p, ctx.seed, p.ema), {
         scratchDir: ctx.scratchDir,
         signal: ctx.signal,
         log: ctx.log,
         progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
       });
+      const { curve } = trained, ema = trained.ema!;
       const seconds = (performance.now() - t0) / 1000;
       const meta = {
         config: JSON.stringify(config),
@@ -144,10 +134,9 @@ export const dit = defineStage({
       await writeTiming(ctx.outDir, curve);
       // Over the whole run, resumed parts included (the curve's clock continues across resumes).
       ctx.setInfo({ latentsPerSec: (p.steps * p.batchSize) / (curve.at(-1)?.seconds ?? seconds) });
-      const last = curve.slice(-50);
       return {
         metrics: {
-          loss: last.reduce((s, x) => s + x.loss, 0) / last.length,
+          loss: tailMean(curve, "loss", 50),
           params: countDiTParams(config),
           tokens: model.L,
           codeWidth: c,

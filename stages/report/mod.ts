@@ -1,11 +1,9 @@
 /**
- * The `report` stage: HTML pages that put our measurements beside the paper's, one per experiment
- * whose runs it is given: the reconstruction E sweep (Fig. 2, always), generation from latent DiTs on
- * its tokenizers (Fig. 5), encoder/decoder sizes (Figs. 6-7) and the loss trade-off (Fig. 10) when
- * those sweeps are inputs. Each page has tables side by
- * side, charts in the paper's form, verdicts computed from the data, training curves, sample grids
- * and provenance; pages are self-contained (file://, no network) and every chart is also exported
- * as SVG. No TF.js, no recomputation of any metric.
+ * The `report` stage: puts a study's experiment pages together. Each experiment's page stage has already
+ * built its page (tables, charts, verdicts; `page.json` and `charts/*.svg`); this renders every page as a
+ * self-contained HTML file (file://, no network) with navigation between them, an index with every
+ * page's verdicts, `verdicts.json` keyed by page, and the charts' SVGs in one folder. No TF.js and no
+ * recomputation: it reads only what the pages wrote.
  *
  * @module
  */
@@ -13,147 +11,52 @@ import { join } from "node:path";
 import { type Artifact, defineStage, param } from "../../engine/mod.ts";
 import { page } from "../../report/html.ts";
 import type { Spec } from "../../report/specs.ts";
-import { specToSvg } from "../../report/svg.ts";
-import type { Page } from "./common.ts";
-import { eSweepPage } from "./e_sweep.ts";
-import { collectGenRuns, generationPage } from "./generation.ts";
-import { lossesPage } from "./losses.ts";
-import { collectRuns, METRICS } from "./runs.ts";
-import { type SeedSpread, seedSpread, seedTable } from "./seeds.ts";
-import { sizesPage } from "./sizes.ts";
 
-/** Renders the report pages. */
+/** What a page stage writes (`page.json`) and this stage reads. */
+interface PageRecord {
+  file: string;
+  nav: string;
+  title: string;
+  body: string;
+  charts: Record<string, Spec>;
+  summary: string;
+  verdictTable: string;
+  verdicts: unknown;
+}
+
+/** Reads one page stage's record, with a clear error when it is not one. */
+async function readPage(a: Artifact): Promise<PageRecord> {
+  const where = `"${a.manifest.stageId}" (${a.manifest.kind})`;
+  let rec: PageRecord;
+  try {
+    rec = JSON.parse(await Deno.readTextFile(a.path("page.json")));
+  } catch (e) {
+    throw new Error(`${where} has no readable page.json (${(e as Error).message}): is it a page stage?`);
+  }
+  if (typeof rec.file !== "string" || !rec.file.endsWith(".html") || typeof rec.body !== "string") {
+    throw new Error(
+      `${where}: page.json lacks a file name or body; rebuild it with --force ${a.manifest.stageId}`,
+    );
+  }
+  return rec;
+}
+
+/** Renders the study's report from its experiments' pages. */
 export const report = defineStage({
   kind: "report",
   doc:
-    "HTML report: our E sweep (and generation, size and loss sweeps) beside the paper's figures, with verdicts",
-  version: 1,
+    "the study's report: every experiment's page with navigation, an index of their verdicts, verdicts.json",
+  version: 2,
   module: import.meta.url,
-  params: {
-    title: param.string("ViTok reproduction", "report title"),
-    dataset: param.string("", "what the tokenizers were trained on, for the page text"),
-  },
-  inputs: [
-    "evals[]",
-    "tokenizers[]",
-    "sizeEvals[]?",
-    "sizeTokenizers[]?",
-    "lossEvals[]?",
-    "lossTokenizers[]?",
-    "genEvals[]?",
-    "generations[]?",
-    "dits[]?",
-    "seedEvals[]?",
-    "seedTokenizers[]?",
-    "seedGenEvals[]?",
-    "seedGenerations[]?",
-    "seedDits[]?",
-  ],
-  inputKinds: {
-    evals: "evaluate",
-    tokenizers: "tokenizer",
-    sizeEvals: "evaluate",
-    sizeTokenizers: "tokenizer",
-    lossEvals: "evaluate",
-    lossTokenizers: "tokenizer",
-    genEvals: "evaluate-samples",
-    generations: "generate",
-    dits: "dit",
-    seedEvals: "evaluate",
-    seedTokenizers: "tokenizer",
-    seedGenEvals: "evaluate-samples",
-    seedGenerations: "generate",
-    seedDits: "dit",
-  },
-  validateInputs(_p, inputs) {
-    for (const group of ["size", "loss", "seed"]) {
-      if (!inputs[`${group}Evals`] !== !inputs[`${group}Tokenizers`]) {
-        return `give both ${group}Evals and ${group}Tokenizers (the evaluations and the tokenizers they read), or neither`;
-      }
-    }
-    if (new Set(["genEvals", "generations", "dits"].map((k) => !inputs[k])).size > 1) {
-      return "give all of genEvals, generations and dits (the generation sweep's evaluations, samples and DiTs), or none";
-    }
-    if (new Set(["seedGenEvals", "seedGenerations", "seedDits"].map((k) => !inputs[k])).size > 1) {
-      return "give all of seedGenEvals, seedGenerations and seedDits (the DiT seed replicas), or none";
-    }
-    return undefined;
-  },
+  params: { title: param.string("ViTok reproduction", "report title") },
+  inputs: ["pages[]"],
+  inputKinds: { pages: "page-*" },
   async run(ctx) {
-    const o = { dataset: String(ctx.params.dataset), pipeline: ctx.id };
-    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
-    const sweep = await collectRuns(list("evals")!, list("tokenizers")!);
-    // The seed spread at the fixed point: the E sweep's run of the replicas' configuration, then the replicas.
-    let seeds: { spread: SeedSpread[]; caption: string; E: number } | undefined;
-    if (list("seedEvals")?.length) {
-      const replicas = await collectRuns(list("seedEvals")!, list("seedTokenizers")!);
-      const r0 = replicas[0];
-      const main = sweep.find((r) => r.variant === r0.variant && r.c === r0.c);
-      const runs = [...(main ? [main] : []), ...replicas].map((r) => ({
-        seed: r.tokenizer.manifest.seed,
-        metrics: r.metrics,
-        ci: r.ci,
-      }));
-      seeds = {
-        spread: seedSpread(runs, METRICS),
-        E: r0.E,
-        caption:
-          `Seed spread at the fixed point (${r0.variant}, c = ${r0.c}, E = ${r0.E}; ${runs.length} seeds): the same tokenizer and evaluation trained with other seeds. The E sweep's, the size sweep's S-B and the loss sweep's L2 point are this configuration.`,
-      };
-    }
-    const pages: Page[] = [await eSweepPage(sweep, o, seeds)];
-    const genEvals = list("genEvals");
-    if (genEvals) {
-      const genRuns = await collectGenRuns(genEvals, list("generations")!, list("dits")!, sweep);
-      let genSeeds: { spread: SeedSpread[]; caption: string } | undefined;
-      if (list("seedGenEvals")?.length) {
-        const replicas = await collectGenRuns(
-          list("seedGenEvals")!,
-          list("seedGenerations")!,
-          list("seedDits")!,
-          sweep,
-        );
-        const spread: SeedSpread[] = [];
-        for (const cfg of [...new Set(replicas.map((r) => r.cfg))].sort((a, b) => a - b)) {
-          const mine = replicas.filter((r) => r.cfg === cfg);
-          const main = genRuns.find((r) => r.cfg === cfg && r.tokenizer === mine[0].tokenizer);
-          const runs = [...(main ? [main] : []), ...mine].map((r) => ({
-            seed: r.dit.manifest.seed,
-            metrics: { [`gFID@${cfg}`]: r.gFID, [`gIS@${cfg}`]: r.gIS },
-            ci: Object.fromEntries(Object.entries(r.ci).map(([k, v]) => [`${k}@${cfg}`, v])),
-          }));
-          spread.push(...seedSpread(runs, [`gFID@${cfg}`, `gIS@${cfg}`]));
-        }
-        const t = replicas[0].tokenizer;
-        genSeeds = {
-          spread,
-          caption:
-            `Seed spread of the DiT on ${t.id} (E = ${t.E}): the same latents, DiT, sampling and evaluation with other seeds.`,
-        };
-      }
-      pages.push(await generationPage(genRuns, o, genSeeds));
-    }
-    const sizeEvals = list("sizeEvals"), lossEvals = list("lossEvals");
-    const seedHtml = seeds ? seedTable(seeds.spread, seeds.caption) : undefined;
-    if (sizeEvals) {
-      pages.push(
-        await sizesPage(await collectRuns(sizeEvals, list("sizeTokenizers")!), {
-          ...o,
-          seedTable: seedHtml,
-          seedSpread: seeds?.spread,
-        }),
-      );
-    }
-    if (lossEvals) {
-      const runs = await collectRuns(lossEvals, list("lossTokenizers")!);
-      const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
-      const perceptualNet = withP
-        ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
-        : "none";
-      pages.push(
-        await lossesPage(runs, { ...o, perceptualNet, seedTable: seedHtml, seedSpread: seeds?.spread }),
-      );
-    }
+    const artifacts = ctx.inputs.pages as Artifact[];
+    const pages = await Promise.all(artifacts.map(readPage));
+    const files = pages.map((p) => p.file);
+    const twin = files.find((f, i) => files.indexOf(f) !== i);
+    if (twin) throw new Error(`two pages write ${twin}: give each experiment's page its own file name`);
 
     const title = String(ctx.params.title);
     const nav: [string, string][] = [
@@ -163,32 +66,21 @@ export const report = defineStage({
     for (const p of pages) {
       await Deno.writeTextFile(join(ctx.outDir, p.file), page(`${title}: ${p.title}`, p.body, p.charts, nav));
     }
-    const [eSweep, ...others] = pages;
     const index =
       `<p>Each page shows our measurements beside the paper's. Verdicts are computed from the data.</p>
 <h2>Pages</h2><ul>${pages.map((p) => `<li>${p.summary}</li>`).join("")}</ul>
-<h2>E sweep verdicts</h2>${eSweep.verdictTable}
-${others.map((p) => `<h2>${p.nav}: verdicts</h2>${p.verdictTable}`).join("\n")}`;
+${pages.map((p) => `<h2>${p.nav}: verdicts</h2>${p.verdictTable}`).join("\n")}`;
     await Deno.writeTextFile(join(ctx.outDir, "index.html"), page(title, index, {}, nav));
 
+    // The pages' charts as SVG, in one folder (chart ids are unique across pages).
     await Deno.mkdir(join(ctx.outDir, "charts"));
-    const charts: Record<string, Spec> = Object.assign({}, ...pages.map((p) => p.charts));
-    for (const [id, spec] of Object.entries(charts)) {
-      await Deno.writeTextFile(
-        join(ctx.outDir, "charts", `${id.replace("chart_", "")}.svg`),
-        await specToSvg(spec),
-      );
+    for (const a of artifacts) {
+      for (const f of a.manifest.files.filter((f) => f.path.startsWith("charts/"))) {
+        await Deno.copyFile(a.path(f.path), join(ctx.outDir, f.path));
+      }
     }
-    const byFile = Object.fromEntries(others.map((p) => [p.file.replace(".html", ""), p.verdicts]));
-    await Deno.writeTextFile(
-      join(ctx.outDir, "verdicts.json"),
-      JSON.stringify({ ...(eSweep.verdicts as object), ...byFile }, null, 2),
-    );
-    const e = eSweep.verdicts as { verdicts: { metric: string; verdict: string; ours: { r2: number } }[] };
-    return {
-      metrics: Object.fromEntries(
-        e.verdicts.flatMap((v) => [[`${v.metric}_verdict`, v.verdict], [`${v.metric}_r2`, v.ours.r2]]),
-      ),
-    };
+    const verdicts = Object.fromEntries(pages.map((p) => [p.file.replace(/\.html$/, ""), p.verdicts]));
+    await Deno.writeTextFile(join(ctx.outDir, "verdicts.json"), JSON.stringify(verdicts, null, 2));
+    return { metrics: { pages: pages.length } };
   },
 });

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeTiming } from "../../formats/timing.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
+import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { tableToTensors, tensorsToTable } from "../../formats/tensors.ts";
@@ -28,7 +28,9 @@ import {
   ViTok,
   vitokConfig,
 } from "../../models/vitok.ts";
-import { trainTokenizer } from "./loop.ts";
+import { tokenizerTask } from "./loop.ts";
+import { runTraining } from "../../models/train.ts";
+import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
 
 const params = {
   variant: param.string(
@@ -41,17 +43,15 @@ const params = {
     "model sizes: the paper's (S=768x6...) or CPU presets with the same ratios",
   ),
   codeWidth: param.int(8, "latent channels c per token (E = L x c)", { min: 1 }),
-  steps: param.int(2000, "training steps", { min: 1 }),
-  batchSize: param.int(64, "images (or clips) per step", { min: 1 }),
-  lr: param.float(1e-4, "peak learning rate per 256 samples, scaled linearly with the batch (paper: 1e-4)", {
-    min: 0,
+  ...trainingParams({
+    steps: 2000,
+    batchSize: 64,
+    sample: "images (or clips)",
+    lr: 1e-4,
+    lrSource: "paper: 1e-4",
+    warmup: 0.03,
+    warmupSource: "paper code: 3%",
   }),
-  minLr: param.float(1e-5, "learning rate at the end of the cosine decay (paper code: 1e-5)", { min: 0 }),
-  warmup: param.float(0.03, "fraction of steps of linear warm-up (paper code: 3%)", { min: 0, max: 1 }),
-  weightDecay: param.float(1e-4, "AdamW weight decay (paper: 1e-4)", { min: 0 }),
-  beta1: param.float(0.9, "AdamW beta1 (paper: 0.9)", { min: 0, max: 1 }),
-  beta2: param.float(0.95, "AdamW beta2 (paper: 0.95)", { min: 0, max: 1 }),
-  clipNorm: param.float(1, "clip the global gradient norm (0: off)", { min: 0 }),
   klWeight: param.float(1e-3, "KL weight beta (paper: 1e-3)", { min: 0 }),
   recon: param.enum(["l2", "l1"] as const, "l2", "pixel reconstruction loss (paper: MSE)"),
   perceptualWeight: param.float(
@@ -59,9 +59,7 @@ const params = {
     "perceptual (LPIPS-style) loss weight on the features input (paper: LPIPS 1.0; needs input features)",
     { min: 0 },
   ),
-  checkpointEvery: param.int(200, "steps between checkpoints in the scratch folder", { min: 1 }),
   evalSamples: param.int(256, "test samples for the final PSNR check", { min: 1 }),
-  backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
 };
 
 type Params = { [K in keyof typeof params]: (typeof params)[K]["default"] };
@@ -142,23 +140,15 @@ export const tokenizer = defineStage({
     );
     try {
       const t0 = performance.now();
-      const curve = await trainTokenizer(model, train, {
-        steps: p.steps,
+      const task = tokenizerTask(model, train, {
         batchSize: p.batchSize,
-        peakLr: (p.lr * p.batchSize) / 256,
-        minLr: p.minLr,
-        warmup: p.warmup,
-        weightDecay: p.weightDecay,
-        beta1: p.beta1,
-        beta2: p.beta2,
-        clipNorm: p.clipNorm,
+        seed: ctx.seed,
         klWeight: p.klWeight,
         recon: p.recon,
         perceptualWeight: p.perceptualWeight,
         perceptual,
-        checkpointEvery: p.checkpointEvery,
-        seed: ctx.seed,
-      }, {
+      });
+      const { curve } = await runTraining(task, trainOptions(p, ctx.seed), {
         scratchDir: ctx.scratchDir,
         signal: ctx.signal,
         log: ctx.log,
@@ -189,14 +179,13 @@ export const tokenizer = defineStage({
       await writeTiming(ctx.outDir, curve);
       const psnr = await evaluate(model, data, p.evalSamples, join(ctx.outDir, "recon.png"));
       const imagesPerSec = (curve.length ? p.steps - (curve[0].step - 1) : 0) * p.batchSize / trainSeconds;
-      const last = curve.slice(-20);
       // A training step costs about 3 forward passes (forward + backward); 2 FLOPs per MAC.
       ctx.setInfo({ imagesPerSec, gflopsAchieved: (imagesPerSec * 3 * 2 * macs) / 1e9 });
       return {
         metrics: {
-          loss: last.reduce((s, x) => s + x.loss, 0) / last.length,
-          recon: last.reduce((s, x) => s + x.recon, 0) / last.length,
-          kl: last.reduce((s, x) => s + x.kl, 0) / last.length,
+          loss: tailMean(curve, "loss", 20),
+          recon: tailMean(curve, "recon", 20),
+          kl: tailMean(curve, "kl", 20),
           testPsnr: psnr,
           tokens: model.L,
           E: model.L * p.codeWidth,

@@ -1,6 +1,6 @@
 import { assertEquals } from "../../testing/asserts.ts";
-import { lossLabel, perceptualEffects } from "./losses.ts";
-import type { Run } from "./runs.ts";
+import { lossLabel, perceptualEffects } from "./page.ts";
+import type { Run } from "../common/runs.ts";
 
 const run = (recon: string, perceptualWeight: number, rFID: number, rSSIM: number) =>
   ({ recon, perceptualWeight, metrics: { rFID, rSSIM, rIS: 1, rPSNR: 20 } }) as unknown as Run;

@@ -18,9 +18,12 @@ import {
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
-import { METRICS, type Run } from "./runs.ts";
-import { seedNoiseOf, type SeedSpread, seedTable } from "./seeds.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { METRICS, type Run } from "../common/runs.ts";
+import { fixedPointSeeds, seedNoiseOf, type SeedSpread, seedTable } from "../common/seeds.ts";
+import { definePage } from "../common/stage.ts";
+import { collectRuns } from "../common/runs.ts";
+import type { Artifact } from "../../engine/mod.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
   rFID: "i1k_rFID",
@@ -188,6 +191,12 @@ ${
       verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
     }`,
     verdictTable,
+    metrics: Object.fromEntries(
+      verdicts.flatMap((v) => [
+        [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict],
+        [`${v.metric}_r2`, v.ours.r2],
+      ]),
+    ),
     verdicts: {
       network,
       rule: INTERVAL_RULE,
@@ -209,3 +218,25 @@ ${
     },
   };
 }
+
+/** The E-sweep page stage: the sweep's evaluations and tokenizers, and the fixed point's seed replicas. */
+export const eSweepPageStage = definePage({
+  kind: "page-e-sweep",
+  doc:
+    "the E-sweep page (Fig. 2): rFID/rIS/rPSNR/rSSIM against log E beside the paper's, verdicts with intervals",
+  version: 1,
+  module: import.meta.url,
+  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    seedEvals: "evaluate",
+    seedTokenizers: "tokenizer",
+  },
+  async build(ctx) {
+    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
+    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
+    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    return eSweepPage(runs, { dataset: ctx.params.dataset, pipeline: ctx.id }, seeds);
+  },
+});

@@ -20,9 +20,11 @@ import {
 } from "../../report/interval.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
-import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "./common.ts";
-import { evaluationMetrics, type Run } from "./runs.ts";
-import { seedNoiseOf, type SeedSpread, seedTable } from "./seeds.ts";
+import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "../common/page.ts";
+import { evaluationMetrics, type Run } from "../common/runs.ts";
+import { seedNoiseOf, type SeedSpread, seedSpread, seedTable } from "../common/seeds.ts";
+import { definePage } from "../common/stage.ts";
+import { collectRuns } from "../common/runs.ts";
 
 /** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
 export interface GenRun {
@@ -336,6 +338,11 @@ ${seeds ? seedTable(seeds.spread, seeds.caption) : ""}
           .join(", ")
       }`,
     verdictTable,
+    metrics: Object.fromEntries(
+      verdicts.map((
+        v,
+      ) => [`${v.metric}@${v.cfg}_verdict`, uncertain[`${v.metric}@${v.cfg}`]?.call ?? v.verdict]),
+    ),
     verdicts: {
       network,
       rule: INTERVAL_RULE,
@@ -362,3 +369,74 @@ async function referenceCount(ev: Artifact): Promise<number> {
   const t = await readArrow(ev.path("metrics.arrow"));
   return Number(t.getChild("references")?.get(0) ?? 0);
 }
+
+/** The DiT seed spread: the page's run on the replicas' tokenizer at each guidance scale, then the replicas. */
+function ditSeedSpread(genRuns: GenRun[], replicas: GenRun[]): { spread: SeedSpread[]; caption: string } {
+  const spread: SeedSpread[] = [];
+  for (const cfg of [...new Set(replicas.map((r) => r.cfg))].sort((a, b) => a - b)) {
+    const mine = replicas.filter((r) => r.cfg === cfg);
+    const main = genRuns.find((r) => r.cfg === cfg && r.tokenizer === mine[0].tokenizer);
+    const runs = [...(main ? [main] : []), ...mine].map((r) => ({
+      seed: r.dit.manifest.seed,
+      metrics: { [`gFID@${cfg}`]: r.gFID, [`gIS@${cfg}`]: r.gIS },
+      ci: Object.fromEntries(Object.entries(r.ci).map(([k, v]) => [`${k}@${cfg}`, v])),
+    }));
+    spread.push(...seedSpread(runs, [`gFID@${cfg}`, `gIS@${cfg}`]));
+  }
+  const t = replicas[0].tokenizer;
+  return {
+    spread,
+    caption:
+      `Seed spread of the DiT on ${t.id} (E = ${t.E}): the same latents, DiT, sampling and evaluation with other seeds.`,
+  };
+}
+
+/**
+ * The generation page stage: the DiTs' evaluations, samples and DiTs, the tokenizers they were trained on
+ * (with those tokenizers' reconstruction evaluations), and optionally the DiT seed replicas.
+ */
+export const generationPageStage = definePage({
+  kind: "page-generation",
+  doc:
+    "the generation page (Fig. 5): gFID/gIS of latent DiTs against E at each guidance scale, with verdicts",
+  version: 1,
+  module: import.meta.url,
+  inputs: [
+    "genEvals[]",
+    "generations[]",
+    "dits[]",
+    "evals[]",
+    "tokenizers[]",
+    "seedGenEvals[]?",
+    "seedGenerations[]?",
+    "seedDits[]?",
+  ],
+  inputKinds: {
+    genEvals: "evaluate-samples",
+    generations: "generate",
+    dits: "dit",
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    seedGenEvals: "evaluate-samples",
+    seedGenerations: "generate",
+    seedDits: "dit",
+  },
+  validateInputs(_p, inputs) {
+    if (new Set(["seedGenEvals", "seedGenerations", "seedDits"].map((k) => !inputs[k])).size > 1) {
+      return "give all of seedGenEvals, seedGenerations and seedDits (the DiT seed replicas), or none";
+    }
+    return undefined;
+  },
+  async build(ctx) {
+    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
+    const sweep = await collectRuns(list("evals")!, list("tokenizers")!);
+    const runs = await collectGenRuns(list("genEvals")!, list("generations")!, list("dits")!, sweep);
+    const seeds = list("seedGenEvals")?.length
+      ? ditSeedSpread(
+        runs,
+        await collectGenRuns(list("seedGenEvals")!, list("seedGenerations")!, list("seedDits")!, sweep),
+      )
+      : undefined;
+    return generationPage(runs, { dataset: ctx.params.dataset, pipeline: ctx.id }, seeds);
+  },
+});

@@ -19,9 +19,12 @@ import {
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
-import { type Run } from "./runs.ts";
-import { seedNoiseOf, type SeedSpread } from "./seeds.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { type Run } from "../common/runs.ts";
+import { fixedPointSeeds, seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
+import { definePage } from "../common/stage.ts";
+import { collectRuns } from "../common/runs.ts";
+import type { Artifact } from "../../engine/mod.ts";
 
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
 
@@ -239,6 +242,10 @@ ${
       verdicts.map((v) => `${v.pair} ${uncertain[v.pair]?.call ?? v.verdict}`).join(", ")
     }; perceptual term ${effects.map((e) => `${e.recon.toUpperCase()} ${e.verdict}`).join(", ")}`,
     verdictTable: verdictTable + effectTable,
+    metrics: Object.fromEntries([
+      ...verdicts.map((v) => [`${v.pair}_verdict`, uncertain[v.pair]?.call ?? v.verdict]),
+      ...effects.map((e) => [`perceptual_${e.recon}_verdict`, e.verdict]),
+    ]),
     verdicts: {
       network,
       rule: INTERVAL_RULE,
@@ -254,3 +261,35 @@ ${
     },
   };
 }
+
+/** The loss page stage: the loss sweep's evaluations and tokenizers, and the fixed point's seed replicas. */
+export const lossesPageStage = definePage({
+  kind: "page-losses",
+  doc:
+    "the loss trade-off page (Fig. 10): pixel against perceptual metrics across L1/L2 x perceptual weights",
+  version: 1,
+  module: import.meta.url,
+  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    seedEvals: "evaluate",
+    seedTokenizers: "tokenizer",
+  },
+  async build(ctx) {
+    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
+    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
+    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
+    const perceptualNet = withP
+      ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
+      : "none";
+    return lossesPage(runs, {
+      dataset: ctx.params.dataset,
+      pipeline: ctx.id,
+      perceptualNet,
+      seedTable: seeds?.html,
+      seedSpread: seeds?.spread,
+    });
+  },
+});

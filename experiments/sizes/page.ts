@@ -18,9 +18,12 @@ import {
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "./common.ts";
-import { METRICS, type Run } from "./runs.ts";
-import { seedNoiseOf, type SeedSpread } from "./seeds.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { METRICS, type Run } from "../common/runs.ts";
+import { fixedPointSeeds, seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
+import { definePage } from "../common/stage.ts";
+import { collectRuns } from "../common/runs.ts";
+import type { Artifact } from "../../engine/mod.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
 export async function sizesPage(
@@ -186,6 +189,9 @@ ${
       verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
     }`,
     verdictTable,
+    metrics: Object.fromEntries(
+      verdicts.map((v) => [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict]),
+    ),
     verdicts: {
       network,
       rule: INTERVAL_RULE,
@@ -200,3 +206,29 @@ ${
     },
   };
 }
+
+/** The size page stage: the size sweep's evaluations and tokenizers, and the fixed point's seed replicas. */
+export const sizesPageStage = definePage({
+  kind: "page-sizes",
+  doc: "the encoder/decoder size page (Figs. 6-7): each metric against log2 tower parameters, with verdicts",
+  version: 1,
+  module: import.meta.url,
+  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    seedEvals: "evaluate",
+    seedTokenizers: "tokenizer",
+  },
+  async build(ctx) {
+    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
+    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
+    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    return sizesPage(runs, {
+      dataset: ctx.params.dataset,
+      pipeline: ctx.id,
+      seedTable: seeds?.html,
+      seedSpread: seeds?.spread,
+    });
+  },
+});

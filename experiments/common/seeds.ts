@@ -7,7 +7,9 @@
  */
 import { table } from "../../report/html.ts";
 import type { SeedNoise } from "../../report/interval.ts";
-import { metricCell } from "./common.ts";
+import { metricCell } from "./page.ts";
+import { collectRuns, METRICS, type Run } from "./runs.ts";
+import type { Artifact } from "../../engine/mod.ts";
 
 /** One metric across seeds. */
 export interface SeedSpread {
@@ -85,4 +87,38 @@ export function seedTable(spread: SeedSpread[], caption: string): string {
     ]),
     caption,
   );
+}
+
+/** The seed spread at an experiment's fixed point, with the table caption and the point's E. */
+export interface FixedPointSeeds {
+  spread: SeedSpread[];
+  caption: string;
+  E: number;
+  /** The spread as a table. */
+  html: string;
+}
+
+/**
+ * The fixed point's seed spread: the page's own run of the replicas' configuration (the same
+ * tokenizer params, seed 0) followed by the replicas; undefined when the page was given none.
+ */
+export async function fixedPointSeeds(
+  own: Run[],
+  seedEvals: readonly Artifact[] | undefined,
+  seedTokenizers: readonly Artifact[] | undefined,
+): Promise<FixedPointSeeds | undefined> {
+  if (!seedEvals?.length || !seedTokenizers?.length) return undefined;
+  const replicas = await collectRuns([...seedEvals], [...seedTokenizers]);
+  const r0 = replicas[0];
+  const same = JSON.stringify(r0.tokenizer.manifest.params);
+  const main = own.find((r) => JSON.stringify(r.tokenizer.manifest.params) === same);
+  const runs = [...(main ? [main] : []), ...replicas].map((r) => ({
+    seed: r.tokenizer.manifest.seed,
+    metrics: r.metrics,
+    ci: r.ci,
+  }));
+  const spread = seedSpread(runs, METRICS);
+  const caption =
+    `Seed spread at the fixed point (${r0.variant}, c = ${r0.c}, E = ${r0.E}; ${runs.length} seeds): the same tokenizer and evaluation trained with other seeds.`;
+  return { spread, caption, E: r0.E, html: seedTable(spread, caption) };
 }

@@ -1,5 +1,5 @@
 /**
- * Pieces every report page shares: the page record the stage writes, verdict labels, training curves,
+ * Pieces every experiment page shares: the page record its stage writes, verdict labels, training curves,
  * sample grids and the provenance table.
  *
  * @module
@@ -25,6 +25,8 @@ export interface Page {
   verdictTable: string;
   /** Machine-readable verdicts (verdicts.json). */
   verdicts: unknown;
+  /** Summary numbers for the page stage's manifest, e.g. `{ rFID_verdict: "reproduced" }`. */
+  metrics?: Record<string, number | string>;
 }
 
 /** A verdict word, coloured. */

@@ -1,0 +1,74 @@
+/**
+ * Fig. 10, losses: L1 or L2 with a perceptual term of weight 0 / 0.5 / 1 at the study's fixed (p, c).
+ * The perceptual network is a second feature network (another seed and patch), not the one measuring
+ * rFID, so the metric is not the loss it was trained on.
+ *
+ * @module
+ */
+import { defineExperiment, type ExperimentPlan } from "../types.ts";
+import { lossesPageStage } from "./page.ts";
+
+/** The losses swept. */
+export interface LossesSizes {
+  recon: string[];
+  weights: number[];
+}
+
+/** The loss trade-off experiment. */
+export const losses = defineExperiment<LossesSizes>({
+  id: "losses",
+  figure: "Fig. 10",
+  doc: "pixel against perceptual metrics across L1/L2 x perceptual weights: the trade-off of the losses",
+  page: lossesPageStage,
+  sizes: {
+    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
+    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
+  },
+  declare(s, { profile, shared }): ExperimentPlan {
+    const matrix = { recon: s.recon, w: s.weights };
+    return {
+      stages: [
+        {
+          id: "perceptual-net",
+          kind: "featurenet",
+          seed: 1,
+          params: { ...profile.featurenet, patch: 8 },
+          inputs: { data: shared.data },
+        },
+        {
+          id: "tokenizer-loss",
+          kind: "tokenizer",
+          matrix,
+          params: {
+            variant: `${profile.model}/${profile.fixed.p}`,
+            codeWidth: profile.fixed.c,
+            recon: "${recon}",
+            perceptualWeight: "${w}",
+            ...profile.tokenizer,
+          },
+          inputs: { data: shared.data, features: "perceptual-net" },
+        },
+        {
+          id: "evaluate-loss",
+          kind: "evaluate",
+          matrix,
+          params: profile.evaluate,
+          inputs: {
+            tokenizer: "tokenizer-loss[recon=${recon},w=${w}]",
+            data: shared.data,
+            features: shared.features,
+          },
+        },
+      ],
+      page: {
+        inputs: {
+          evals: "evaluate-loss[*]",
+          tokenizers: "tokenizer-loss[*]",
+          ...(shared.seedEvals
+            ? { seedEvals: shared.seedEvals, seedTokenizers: shared.seedTokenizers! }
+            : {}),
+        },
+      },
+    };
+  },
+});

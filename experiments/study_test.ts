@@ -1,0 +1,213 @@
+/**
+ * End to end: the study's experiments at tiny sizes through the engine, every page rendered in
+ * headless Chromium (Debian's `chromium`, driven by playwright-core): no console errors, each page
+ * shows as many charts as its page stage declared, a screenshot saved to reports/test-artifacts/.
+ * Then a tiny experiment is added as one module: only its stages and the report run.
+ * Skipped (with a message) only where Chromium is absent, never on CI.
+ */
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { exists, skipWithout } from "../testing/system.ts";
+import { buildGraph, Cache, planGraph, ProgressView, runPlan } from "../engine/mod.ts";
+import { STAGE_KINDS } from "./testdata/registry.ts";
+import { study } from "../pipelines/study.ts";
+import { EXPERIMENTS } from "./mod.ts";
+import type { StudyProfile } from "./types.ts";
+import { tiny } from "./testdata/tiny/mod.ts";
+
+const REGISTRY = new URL("./testdata/registry.ts", import.meta.url).href;
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../reports/test-artifacts/", import.meta.url).pathname;
+
+/** The study's shared sizes, tiny: tokenizers of 6 steps on 128 MNIST images, one seed replica. */
+const TINY: StudyProfile = {
+  name: "smoke",
+  dataset: { source: "mnist", resolution: 32, fit: "pad", limit: 128 },
+  datasetText: "mnist 32x32",
+  model: "S-S",
+  fixed: { p: 16, c: 4 },
+  tokenizer: { steps: 6, batchSize: 16, lr: 0.02, evalSamples: 16 },
+  featurenet: { steps: 20, batchSize: 32, features: 32, patchWidth: 16 },
+  evaluate: { samples: 32, batchSize: 32 },
+  seeds: [1],
+};
+
+/** Each experiment's sizes, tiny. */
+const SIZES = {
+  "e-sweep": { patches: [8, 16], channels: [1, 4] },
+  generation: {
+    patches: [8, 16],
+    channels: [1, 4],
+    dit: { steps: 4, batchSize: 16, lr: 0.01 },
+    cfgs: [1.5, 3],
+    samples: 24,
+    sampler: { steps: 3, batchSize: 12 },
+  },
+  sizes: { pairs: ["S-S", "S-B", "B-S"] },
+  losses: { recon: ["l2", "l1"], weights: [0, 1] },
+};
+
+/** Runs a pipeline on a cache; returns the run's outcomes and the report's artifact. */
+async function run(spec: ReturnType<typeof study>, cache: Cache) {
+  const graph = buildGraph(spec, STAGE_KINDS);
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: spec.name,
+    cache,
+    registry: REGISTRY,
+    jobs: 2,
+    view: new ProgressView((x) => log.push(x), false, 0),
+  });
+  assert(summary.ok, log.join(""));
+  const rep = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("report")!.lookup;
+  assert(rep.state === "hit");
+  return { graph, summary, report: rep.artifact };
+}
+
+Deno.test("study: every experiment's page renders in headless Chromium; adding an experiment is one module", async (t) => {
+  const cache = new Cache(await Deno.makeTempDir());
+  const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
+  const { graph, report } = await run(spec, cache);
+  const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
+  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1); // E sweep, sizes, losses, one seed replica
+  const files = report.manifest.files.map((f) => f.path);
+  const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));
+  assertEquals(pages.map((n) => n.id), EXPERIMENTS.map((e) => `page-${e.id}`));
+  for (
+    const f of [
+      "index.html",
+      "verdicts.json",
+      ...["e_sweep", "generation", "sizes", "losses"].map((x) => `${x}.html`),
+    ]
+  ) {
+    assert(files.includes(f), f);
+  }
+  // Every chart a page declared is exported as SVG by the report.
+  const declared: Record<string, number> = {};
+  const plan = await planGraph(graph, STAGE_KINDS, cache);
+  for (const n of pages) {
+    const lookup = plan.byId.get(n.id)!.lookup;
+    assert(lookup.state === "hit");
+    const rec = JSON.parse(await Deno.readTextFile(lookup.artifact.path("page.json")));
+    declared[rec.file] = Object.keys(rec.charts).length;
+    assert(declared[rec.file] > 0, rec.file);
+    for (const id of Object.keys(rec.charts)) {
+      const svg = `charts/${id.replace("chart_", "")}.svg`;
+      assert(files.includes(svg), svg);
+      assert((await Deno.readTextFile(report.path(svg))).startsWith("<svg"), svg);
+    }
+  }
+  const verdicts = JSON.parse(await Deno.readTextFile(report.path("verdicts.json")));
+  assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "losses"]);
+  assertEquals(verdicts.e_sweep.verdicts.map((v: { metric: string }) => v.metric), [
+    "rFID",
+    "rPSNR",
+    "rSSIM",
+    "rIS",
+  ]);
+  for (const v of verdicts.e_sweep.verdicts) {
+    assert(Array.isArray(v.ci) && typeof v.rule === "string", v.metric);
+  }
+  assertEquals(verdicts.e_sweep.seedSpread.length, 4); // the fixed point and its replica
+  assertEquals(verdicts.generation.seedSpread.length, 4); // gFID and gIS at two guidance scales
+  assertEquals(verdicts.sizes.verdicts.length, 4);
+  assertEquals(verdicts.losses.verdicts.map((v: { pair: string }) => v.pair), [
+    "rFID vs rSSIM",
+    "rFID vs rPSNR",
+    "rIS vs rSSIM",
+    "rIS vs rPSNR",
+  ]);
+  assertEquals(verdicts.losses.perceptualEffects.length, 2); // L1 and L2, each 0 -> 1
+  assertEquals(
+    verdicts.generation.verdicts.map((v: { metric: string; cfg: number }) => `${v.metric}@${v.cfg}`),
+    ["gFID@1.5", "gIS@1.5", "gFID@3", "gIS@3"],
+  );
+  for (const v of verdicts.generation.verdicts) assertEquals(v.ours.quad.n, 4);
+  const html = await Deno.readTextFile(report.path("e_sweep.html"));
+  assert(
+    !/<script[^>]+src=|<link[^>]+href=["']?http/.test(html),
+    "the page must not load anything from the network",
+  );
+
+  await t.step("one experiment alone: only the stages its page reads", () => {
+    const g = buildGraph(
+      study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES, experiments: ["generation"] }),
+      STAGE_KINDS,
+    );
+    const ids = g.nodes.map((n) => n.id);
+    assert(ids.includes("tokenizer[p=8,c=1]") && ids.includes("evaluate[p=8,c=1]"));
+    assert(
+      !ids.some((id) => id.startsWith("tokenizer-size") || id.startsWith("page-e-sweep")),
+      ids.join(" "),
+    );
+    assert(!ids.includes("tokenizer-seed[seed=1]"), "the fixed point's tokenizer replicas are not read");
+  });
+
+  await t.step("adding an experiment: one module; only its stages and the report run", async () => {
+    const more = study({
+      name: "tiny",
+      doc: "",
+      profile: TINY,
+      sizes: SIZES,
+      experiments: [...EXPERIMENTS, tiny],
+    });
+    const { summary, report: rep } = await run(more, cache);
+    const ran = summary.outcomes.filter((o) => o.status === "ran").map((o) => o.id).sort();
+    assertEquals(ran, ["evaluate-tiny", "page-tiny", "report"]);
+    const v = JSON.parse(await Deno.readTextFile(rep.path("verdicts.json")));
+    assertEquals(Object.keys(v), ["e_sweep", "generation", "sizes", "losses", "tiny"]);
+    assert(["reproduced", "inconclusive"].includes(v.tiny.verdicts[0].verdict));
+    assert((await Deno.readTextFile(rep.path("index.html"))).includes(`href="tiny.html"`));
+  });
+
+  await t.step({
+    name: "open in Chromium",
+    ignore: skipWithout(`Chromium (${CHROMIUM})`, exists(CHROMIUM), "apt-get install chromium"),
+    fn: async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+        page.on("pageerror", (e) => errors.push(String(e)));
+        page.on(
+          "request",
+          (r) =>
+            !r.url().startsWith("file:") && !r.url().startsWith("data:") &&
+            errors.push(`network request ${r.url()}`),
+        );
+        for (const [file, charts] of Object.entries(declared)) {
+          await page.goto(`file://${report.path(file)}`);
+          await page.waitForFunction(
+            `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,
+            undefined,
+            { timeout: 20_000 },
+          );
+          const marks = await page.$$eval(
+            ".chart",
+            (els) =>
+              els.map((e) => [e.id, e.querySelectorAll("svg .mark-line path, svg .mark-symbol path").length]),
+          );
+          assertEquals(marks.length, charts, file);
+          for (const [id, n] of marks) assert(Number(n) > 0, `${file}: chart ${id} has no marks`);
+          await Deno.mkdir(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: join(ARTIFACTS, file.replace(".html", ".png")), fullPage: true });
+        }
+        assertEquals(errors, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  });
+});
