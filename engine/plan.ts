@@ -77,10 +77,12 @@ function fmt(v: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
 }
 
-/** The reason of a pending stage: the inputs it waits for. */
+/** The reason of a pending stage: the inputs it waits for (the first few by name, then a count). */
 function waitsFor(ids: string[]): string {
-  return `waits for ${
-    ids.map((id) => `"${id}"`).join(", ")
+  const shown = ids.length > 4 ? ids.slice(0, 3) : ids;
+  const rest = ids.length - shown.length;
+  return `waits for ${shown.map((id) => `"${id}"`).join(", ")}${
+    rest ? ` and ${rest} more` : ""
   } to be built; skipped if what it reads comes out unchanged`;
 }
 

@@ -220,6 +220,10 @@ export function tradeoffChart(
     labels?: boolean;
   } = {},
 ): Spec {
+  // Groups (patch sizes) in numeric order, one colour each across both panels.
+  const groups = [...new Set(points.map((p) => String(p.group ?? "")))].sort((a, b) =>
+    Number(a) - Number(b) || a.localeCompare(b)
+  );
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const enc = {
       x: {
@@ -227,12 +231,14 @@ export function tradeoffChart(
         type: "quantitative",
         title: source === "ours" ? (o.ourX ?? x) : paperAxisTitle(x),
         scale: o.logX ? { type: "log" } : { zero: false },
+        axis: { labelOverlap: "greedy" },
       },
       y: {
         field: "y",
         type: "quantitative",
         title: source === "ours" ? (o.ourY ?? y) : paperAxisTitle(y),
         scale: o.logY ? { type: "log" } : { zero: false },
+        axis: { labelOverlap: "greedy" },
       },
     };
     return {
@@ -245,7 +251,9 @@ export function tradeoffChart(
           mark: { type: "point", filled: true, size: 60 },
           encoding: {
             ...enc,
-            ...(o.labels === false ? { color: { field: "group", type: "nominal", title: "patch p" } } : {}),
+            ...(o.labels === false
+              ? { color: { field: "group", type: "nominal", title: "patch p", scale: { domain: groups } } }
+              : {}),
             tooltip: [{ field: "loss" }, { field: "x", format: ".4g" }, { field: "y", format: ".4g" }],
           },
         },

@@ -20,10 +20,9 @@ import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
 import { METRICS, type Run } from "../common/runs.ts";
-import { fixedPointSeeds, seedNoiseOf, type SeedSpread, seedTable } from "../common/seeds.ts";
+import { seedNoiseOf, type SeedSpread, seedTable } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
-import { collectRuns } from "../common/runs.ts";
-import type { Artifact } from "../../engine/mod.ts";
+import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
   rFID: "i1k_rFID",
@@ -226,17 +225,9 @@ export const eSweepPageStage = definePage({
     "the E-sweep page (Fig. 2): rFID/rIS/rPSNR/rSSIM against log E beside the paper's, verdicts with intervals",
   version: 1,
   module: import.meta.url,
-  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
-  inputKinds: {
-    evals: "evaluate",
-    tokenizers: "tokenizer",
-    seedEvals: "evaluate",
-    seedTokenizers: "tokenizer",
-  },
+  ...SWEEP_PAGE_INPUTS,
   async build(ctx) {
-    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
-    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
-    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    const { runs, seeds } = await readSweep(ctx.inputs);
     return eSweepPage(runs, { dataset: ctx.params.dataset, pipeline: ctx.id }, seeds);
   },
 });

@@ -21,10 +21,9 @@ import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
 import { type Run } from "../common/runs.ts";
-import { fixedPointSeeds, seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
+import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
-import { collectRuns } from "../common/runs.ts";
-import type { Artifact } from "../../engine/mod.ts";
+import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
 
@@ -269,17 +268,9 @@ export const lossesPageStage = definePage({
     "the loss trade-off page (Fig. 10): pixel against perceptual metrics across L1/L2 x perceptual weights",
   version: 1,
   module: import.meta.url,
-  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
-  inputKinds: {
-    evals: "evaluate",
-    tokenizers: "tokenizer",
-    seedEvals: "evaluate",
-    seedTokenizers: "tokenizer",
-  },
+  ...SWEEP_PAGE_INPUTS,
   async build(ctx) {
-    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
-    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
-    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    const { runs, seeds } = await readSweep(ctx.inputs);
     const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
     const perceptualNet = withP
       ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`

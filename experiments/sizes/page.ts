@@ -20,10 +20,9 @@ import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
 import { METRICS, type Run } from "../common/runs.ts";
-import { fixedPointSeeds, seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
+import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
-import { collectRuns } from "../common/runs.ts";
-import type { Artifact } from "../../engine/mod.ts";
+import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
 export async function sizesPage(
@@ -213,17 +212,9 @@ export const sizesPageStage = definePage({
   doc: "the encoder/decoder size page (Figs. 6-7): each metric against log2 tower parameters, with verdicts",
   version: 1,
   module: import.meta.url,
-  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
-  inputKinds: {
-    evals: "evaluate",
-    tokenizers: "tokenizer",
-    seedEvals: "evaluate",
-    seedTokenizers: "tokenizer",
-  },
+  ...SWEEP_PAGE_INPUTS,
   async build(ctx) {
-    const list = (name: string) => ctx.inputs[name] as Artifact[] | undefined;
-    const runs = await collectRuns(list("evals")!, list("tokenizers")!);
-    const seeds = await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers"));
+    const { runs, seeds } = await readSweep(ctx.inputs);
     return sizesPage(runs, {
       dataset: ctx.params.dataset,
       pipeline: ctx.id,

@@ -10,32 +10,21 @@
 import { join } from "node:path";
 import { type Artifact, defineStage, param } from "../../engine/mod.ts";
 import { page } from "../../report/html.ts";
-import type { Spec } from "../../report/specs.ts";
-
-/** What a page stage writes (`page.json`) and this stage reads. */
-interface PageRecord {
-  file: string;
-  nav: string;
-  title: string;
-  body: string;
-  charts: Record<string, Spec>;
-  summary: string;
-  verdictTable: string;
-  verdicts: unknown;
-}
+import type { Page } from "../../experiments/common/page.ts";
+import { PAGE_FILE } from "../../experiments/common/stage.ts";
 
 /** Reads one page stage's record, with a clear error when it is not one. */
-async function readPage(a: Artifact): Promise<PageRecord> {
+async function readPage(a: Artifact): Promise<Page> {
   const where = `"${a.manifest.stageId}" (${a.manifest.kind})`;
-  let rec: PageRecord;
+  let rec: Page;
   try {
-    rec = JSON.parse(await Deno.readTextFile(a.path("page.json")));
+    rec = JSON.parse(await Deno.readTextFile(a.path(PAGE_FILE)));
   } catch (e) {
-    throw new Error(`${where} has no readable page.json (${(e as Error).message}): is it a page stage?`);
+    throw new Error(`${where} has no readable ${PAGE_FILE} (${(e as Error).message}): is it a page stage?`);
   }
   if (typeof rec.file !== "string" || !rec.file.endsWith(".html") || typeof rec.body !== "string") {
     throw new Error(
-      `${where}: page.json lacks a file name or body; rebuild it with --force ${a.manifest.stageId}`,
+      `${where}: ${PAGE_FILE} lacks a file name or body; rebuild it with --force ${a.manifest.stageId}`,
     );
   }
   return rec;

@@ -1,0 +1,29 @@
+/**
+ * The inputs of a page on a reconstruction sweep (the E sweep, sizes, losses): the sweep's evaluations
+ * and the tokenizers they read, and optionally the fixed point's seed replicas; and reading them.
+ *
+ * @module
+ */
+import type { Artifact } from "../../engine/mod.ts";
+import { collectRuns, type Run } from "./runs.ts";
+import { type FixedPointSeeds, fixedPointSeeds } from "./seeds.ts";
+
+/** Input slots and kinds of a sweep page (spread into `definePage`). */
+export const SWEEP_PAGE_INPUTS = {
+  inputs: ["evals[]", "tokenizers[]", "seedEvals[]?", "seedTokenizers[]?"],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    seedEvals: "evaluate",
+    seedTokenizers: "tokenizer",
+  },
+} as const;
+
+/** The sweep's runs (joined by digest) and the fixed point's seed spread, when replicas were given. */
+export async function readSweep(
+  inputs: Readonly<Record<string, Artifact | readonly Artifact[]>>,
+): Promise<{ runs: Run[]; seeds?: FixedPointSeeds }> {
+  const list = (name: string) => inputs[name] as Artifact[] | undefined;
+  const runs = await collectRuns(list("evals")!, list("tokenizers")!);
+  return { runs, seeds: await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers")) };
+}
