@@ -24,6 +24,7 @@ import {
   referencedKeys,
   runPlan,
   selectIds,
+  SlurmExecutor,
   unreferencedKeys,
   unreferencedScratch,
   verifyCache,
@@ -62,11 +63,15 @@ options:
   --from ID       run ID and everything downstream (and unbuilt upstream)
   --force ID|all  rebuild even if cached
   --set ID.PARAM=VALUE   override a param or sweep axis for this run (VALUE is JSON, or a plain string);
-                  '*.AXIS=[..]' changes a sweep axis in every stage that sweeps it
+                  '*.AXIS=[..]' changes a sweep axis in every stage that sweeps it;
+                  'ID.resources.R=N' a cluster resource (cpus, memoryGiB, gpus, minutes; '*' for all)
   --dry-run       print what would run and why, run nothing
   --jobs N        run up to N independent stages in parallel processes (default 1)
   --data DIR      cache folder (default: ./data beside main.ts, or $VITOK_DATA)
   --format F      dag output: text, mermaid, dot
+  --executor E    local (default) or slurm: each stage one sbatch job on the shared cache; with
+                  --partition P, --account A, --sbatch ARG (repeatable), --retries N (lost jobs,
+                  default 2), or the same in cluster.json ({"executor": "slurm", "slurm": {...}})
   --experiments E1,E2   a study with only these experiments (and the stages their pages read); 'list'
                   shows them, e.g. deno task reproduce --experiments e-sweep,sizes
 `;
@@ -101,6 +106,14 @@ function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
     try {
       value = JSON.parse(raw);
     } catch { /* a plain string */ }
+    if (id.endsWith(".resources")) {
+      // A cluster resource of a stage (or of every stage: "*.resources.cpus=1"); not part of any key.
+      const base = id.slice(0, -".resources".length);
+      const hit = stages.filter((s) => base === "*" || s.id === base);
+      if (!hit.length) fail(`--set ${set}: no stage "${base}" in pipeline "${spec.name}"`);
+      for (const s of hit) s.resources = { ...s.resources, [name]: value as number };
+      continue;
+    }
     // "*" changes a sweep axis in every stage that sweeps it (so tokenizers and their evaluations stay paired).
     const targets = id === "*"
       ? stages.filter((s) => s.matrix && name in s.matrix)
@@ -126,6 +139,64 @@ function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
   return { ...spec, stages };
 }
 
+/** The project's cluster settings (`cluster.json` beside main.ts, optional). */
+interface ClusterConfig {
+  executor?: string;
+  slurm?: {
+    partition?: string;
+    account?: string;
+    sbatch?: string[];
+    retries?: number;
+    pollSeconds?: [number, number];
+  };
+}
+
+function clusterConfig(): ClusterConfig {
+  const path = join(ROOT, "cluster.json");
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return {};
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    fail(`${path} is not valid JSON (${(e as Error).message}); fix or remove it`);
+  }
+}
+
+/** A Slurm executor from flags over cluster.json; its job files go to the cache's runs/ folder. */
+async function slurmExecutor(
+  o: { partition?: string; account?: string; sbatch?: string[]; retries?: string },
+  cluster: ClusterConfig,
+  cache: Cache,
+  pipeline: string,
+): Promise<SlurmExecutor> {
+  const which = await new Deno.Command("sbatch", { args: ["--version"], stdout: "null", stderr: "null" })
+    .output().catch(() => undefined);
+  if (!which?.success) {
+    fail(
+      "--executor slurm: sbatch is not on PATH (run on a login node; to try Slurm here: sudo tools/slurm.sh start)",
+    );
+  }
+  const c = cluster.slurm ?? {};
+  const tag = `${new Date().toISOString().replace(/[-:]/g, "").slice(0, 15)}-${Deno.pid}`;
+  const retries = Number(o.retries ?? c.retries ?? 2);
+  if (!Number.isInteger(retries) || retries < 0) fail(`--retries ${o.retries}: expected a whole number >= 0`);
+  const runDir = join(cache.root, "runs", `${pipeline}-${tag}`);
+  console.log(`executor: slurm (jobs named vitok-${tag}; scripts, streams and exit files in ${runDir})`);
+  return new SlurmExecutor({
+    runDir,
+    jobName: `vitok-${tag}`,
+    partition: o.partition ?? c.partition,
+    account: o.account ?? c.account,
+    sbatchArgs: [...(c.sbatch ?? []), ...(o.sbatch ?? [])],
+    retries,
+    pollSeconds: c.pollSeconds,
+  });
+}
+
 async function main(): Promise<number> {
   const { values: o, positionals } = parseArgs({
     args: Deno.args,
@@ -144,6 +215,11 @@ async function main(): Promise<number> {
       format: { type: "string" },
       pipeline: { type: "string" },
       experiments: { type: "string", multiple: true },
+      executor: { type: "string" },
+      partition: { type: "string" },
+      account: { type: "string" },
+      sbatch: { type: "string", multiple: true },
+      retries: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -182,7 +258,13 @@ async function main(): Promise<number> {
         from: o.from,
         force,
       });
-      const jobs = Number(o.jobs ?? 1);
+      const cluster = clusterConfig();
+      const executorName = o.executor ?? cluster.executor ?? "local";
+      if (executorName !== "local" && executorName !== "slurm") {
+        fail(`--executor ${executorName}: expected local or slurm`);
+      }
+      // On a cluster, --jobs bounds the jobs queued at once (default: all that are ready).
+      const jobs = Number(o.jobs ?? (executorName === "slurm" ? 1000 : 1));
       if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs ${o.jobs}: expected a whole number >= 1`);
       const toRun = plan.items.filter((i) => i.action === "run").length;
       console.log(`pipeline ${graph.name}: ${toRun} to run, ${plan.items.length - toRun} fresh`);
@@ -202,6 +284,9 @@ async function main(): Promise<number> {
       };
       Deno.addSignalListener("SIGINT", onInt);
       const t0 = performance.now();
+      const executor = executorName === "slurm"
+        ? await slurmExecutor(o, cluster, cache, graph.name)
+        : undefined;
       const summary = await runPlan(plan, {
         pipeline: graph.name,
         cache,
@@ -209,7 +294,8 @@ async function main(): Promise<number> {
         jobs,
         tools: toolVersions(),
         signal: abort.signal,
-      });
+        executor,
+      }).finally(() => executor?.close());
       Deno.removeSignalListener("SIGINT", onInt);
       const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
       const unchanged = by("ran").filter((x) => x.unchanged).length;

@@ -11,6 +11,7 @@
  * @module
  */
 import { resolveParams } from "./params.ts";
+import { DEFAULT_RESOURCES } from "./executor.ts";
 import type { Node, PipelineSpec, StageDecl, StageKind } from "./types.ts";
 
 /** A pipeline that cannot run as declared; the message is one line naming the problem. */
@@ -178,7 +179,18 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     // A matrix axis named "seed" (when the kind has no such param) sweeps the stage's seed: seed replicas.
     const seedAxis = typeof combo.seed === "number" && !("seed" in kind.params) ? combo.seed : undefined;
     const seed = seedAxis ?? decl.seed ?? spec.seed;
-    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed };
+    const resources = { ...DEFAULT_RESOURCES, ...kind.resources, ...decl.resources };
+    for (const [name, v] of Object.entries(resources)) {
+      if (!(name in DEFAULT_RESOURCES)) {
+        throw new PipelineError(
+          `${where}: unknown resource "${name}" (resources: ${Object.keys(DEFAULT_RESOURCES).join(", ")})`,
+        );
+      }
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (name !== "gpus" && v === 0)) {
+        throw new PipelineError(`${where}: resource ${name} = ${JSON.stringify(v)}; give a positive number`);
+      }
+    }
+    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed, resources };
     nodes.push(node);
     byId.set(id, node);
   }

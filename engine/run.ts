@@ -14,6 +14,7 @@ import type { Cache, RunRecord } from "./cache.ts";
 import { nodeKey, type Plan, type PlanItem, staleReason } from "./plan.ts";
 import { formatDuration, ProgressView } from "./progress.ts";
 import { EVENT, type Job } from "./protocol.ts";
+import { type Executor, type Launched, LocalExecutor } from "./executor.ts";
 import type { Lock } from "./lock.ts";
 
 /** How to run a plan. */
@@ -31,6 +32,8 @@ export interface RunOptions {
   config?: string;
   /** Aborting stops new stages and interrupts running ones (their scratch checkpoints stay). */
   signal?: AbortSignal;
+  /** How each stage's worker is launched (default: a local child process). */
+  executor?: Executor;
 }
 
 /** Outcome of one stage in a run. */
@@ -90,19 +93,6 @@ export function machineInfo(tools: Record<string, string> = {}): Record<string, 
   };
 }
 
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buf = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      yield buf.slice(0, i);
-      buf = buf.slice(i + 1);
-    }
-  }
-  if (buf) yield buf;
-}
-
 /**
  * Thread budget of a worker when `jobs` run at once: the cores split between them, through the
  * standard variables of OpenMP and OpenBLAS, unless the user set them. Math libraries whose idle
@@ -143,13 +133,10 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
     if (i.lookup.state === "corrupt") view.log(`! [${i.node.id}] ${i.lookup.reason}`);
   }
   const running = new Map<string, Promise<void>>();
-  const children = new Set<Deno.ChildProcess>();
+  const executor = opts.executor ?? new LocalExecutor();
+  const children = new Set<Launched>();
   const onAbort = () => {
-    for (const c of children) {
-      try {
-        c.kill("SIGTERM");
-      } catch { /* already exited */ }
-    }
+    for (const c of children) c.cancel();
   };
   opts.signal?.addEventListener("abort", onAbort);
 
@@ -243,30 +230,31 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       lockPath: lock.path,
       lockToken: lock.token,
     };
-    const jobPath = await Deno.makeTempFile({ prefix: "vitok-job-", suffix: ".json" });
-    await Deno.writeTextFile(jobPath, JSON.stringify(job));
-    const args = [
-      "run",
-      "-A",
-      "--quiet",
-      ...(config ? ["--config", config] : []),
-      fileURLToPath(new URL("./worker.ts", import.meta.url)),
-      jobPath,
-    ];
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: workerThreadEnv(jobs),
-    })
-      .spawn();
+    let child: Launched;
+    try {
+      child = await executor.launch({
+        label: node.id,
+        job,
+        resources: node.resources,
+        env: workerThreadEnv(jobs),
+        config,
+      });
+    } catch (e) {
+      // Nothing started (e.g. sbatch refused the job): the stage fails with the executor's message.
+      child = {
+        stdout: [],
+        stderr: [],
+        ended: Promise.resolve({ success: false, code: null, reason: (e as Error).message }),
+        cancel: () => {},
+        info: {},
+      };
+    }
     children.add(child);
-    const info: Record<string, unknown> = {};
+    const info: Record<string, unknown> = { ...child.info };
     let metrics: Record<string, number | string> | undefined;
     let error: string | undefined;
     const readOut = (async () => {
-      for await (const line of lines(child.stdout)) {
+      for await (const line of child.stdout) {
         if (line.startsWith(EVENT)) {
           let ev: Record<string, unknown>;
           try {
@@ -291,15 +279,14 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       }
     })();
     const readErr = (async () => {
-      for await (const line of lines(child.stderr)) {
+      for await (const line of child.stderr) {
         writeLog(line);
         view.log(`  [${node.id}] ${line}`);
       }
     })();
-    const status = await child.status;
+    const status = await child.ended;
     await Promise.all([readOut, readErr]);
     children.delete(child);
-    await Deno.remove(jobPath).catch(() => {});
     view.done(node.id);
     const durationMs = performance.now() - t0;
     const interrupted = opts.signal?.aborted ?? false;
@@ -363,6 +350,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       }
       const why = interrupted
         ? "interrupted"
+        : status.reason
+        ? `${status.reason}${error ? ` (the worker said: ${error})` : ""}`
         : error ?? (status.signal ? `killed by ${status.signal}` : `worker exited with code ${status.code}`);
       await Deno.remove(outDir, { recursive: true }).catch(() => {});
       await cache.saveRecord(opts.pipeline, {

@@ -7,6 +7,7 @@
  */
 import type { ParamSchema, ParamsOf } from "./params.ts";
 import type { Artifact } from "./artifact.ts";
+import type { Resources } from "./executor.ts";
 
 /** A progress report from a running stage; the engine adds rate and ETA. */
 export interface Progress {
@@ -78,6 +79,8 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
     params: ParamsOf<S>,
     inputs: Record<string, { kind: string; params: Record<string, unknown> }[]>,
   ): string | undefined;
+  /** What a stage of this kind asks of a cluster node (cpus, memory, GPUs, time); defaults fill the rest. */
+  readonly resources?: Partial<Resources>;
   run(ctx: StageContext<ParamsOf<S>>): Promise<StageResult | void>;
 }
 
@@ -106,6 +109,8 @@ export interface StageDecl {
   matrix?: Record<string, readonly (number | string | boolean)[]>;
   /** Seed override for this stage (default: the pipeline's seed). */
   seed?: number;
+  /** Resource overrides on a cluster (not part of the key), e.g. `{ gpus: 1, minutes: 600 }`. */
+  resources?: Partial<Resources>;
 }
 
 /** A declarative pipeline: named, seeded, a list of stage declarations. */
@@ -137,4 +142,6 @@ export interface Node {
   /** Whether each input is a list input. */
   listInputs: Set<string>;
   seed: number;
+  /** What it asks of a cluster node: the kind's resources, then the declaration's. */
+  resources: Resources;
 }

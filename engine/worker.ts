@@ -35,6 +35,13 @@ function exitWhenParentGone(job: Job): void {
 async function main(jobPath: string): Promise<void> {
   const job: Job = JSON.parse(await Deno.readTextFile(jobPath));
   exitWhenParentGone(job);
+  // Where a cluster put this job (its id, node and GPUs), for the manifest.
+  const env = (name: string) => Deno.env.get(name);
+  const placed = {
+    ...(env("SLURM_JOB_ID") ? { slurmJobId: env("SLURM_JOB_ID"), slurmNode: env("SLURMD_NODENAME") } : {}),
+    ...(env("CUDA_VISIBLE_DEVICES") !== undefined ? { cudaVisibleDevices: env("CUDA_VISIBLE_DEVICES") } : {}),
+  };
+  if (Object.keys(placed).length) emit({ type: "info", info: placed });
   const registry = await import(job.registry);
   const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
   if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);

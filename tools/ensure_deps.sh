@@ -3,8 +3,9 @@
 # packages (root, or password-less sudo); otherwise says which are missing and how to get them.
 #
 #   ensure_deps.sh run    OpenBLAS and oneDNN (the fast wasm-blas backend's matrix products)
-#   ensure_deps.sh test   those, plus ffmpeg (videofolder), Chromium (report browser checks) and
-#                         Debian's dataset-fashion-mnist (the idx reader's real-data test)
+#   ensure_deps.sh test   those, plus ffmpeg (videofolder), Chromium (report browser checks),
+#                         Debian's dataset-fashion-mnist (the idx reader's real-data test) and
+#                         slurm-wlm + munge (the Slurm executor's tests start a one-node cluster)
 #
 # A held apt/dpkg lock (another install, unattended-upgrades) is waited for, up to 10 minutes,
 # not given up on. Never fails the command that calls it: what is still missing is said loudly here,
@@ -17,6 +18,8 @@ if [ "$profile" = "test" ]; then
   command -v ffmpeg >/dev/null || pkgs+=(ffmpeg)
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   [ -d /usr/share/datasets/fashion-mnist ] || pkgs+=(dataset-fashion-mnist)
+  command -v slurmctld >/dev/null || pkgs+=(slurm-wlm)
+  command -v munged >/dev/null || pkgs+=(munge)
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

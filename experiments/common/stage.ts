@@ -49,6 +49,7 @@ export function definePage<S extends ParamSchema>(spec: PageStageSpec<S>): Stage
     doc: spec.doc,
     version: spec.version,
     module: spec.module,
+    resources: { cpus: 1, memoryGiB: 2, minutes: 15 },
     params,
     inputs: spec.inputs,
     inputKinds: spec.inputKinds,

@@ -121,6 +121,7 @@ export const dataset = defineStage({
   doc: "images or videos as uint8 THWC Arrow tables, one file per split",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 4, minutes: 30 },
   params,
   inputs: [],
   validate: (p) => validateDataset(p as Params),

@@ -16,6 +16,7 @@ export const count = defineStage({
   doc: "resumable slow loop (checkpoints each step)",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 1, minutes: 5 },
   params: {
     steps: param.int(20, "loop length", { min: 1 }),
     delayMs: param.int(100, "sleep per step (ms)", { min: 0 }),

@@ -14,6 +14,7 @@ export const numbers = defineStage({
   doc: "seeded uniform random numbers",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 1, minutes: 5 },
   params: { count: param.int(1000, "how many numbers", { min: 1, max: 10_000_000 }) },
   inputs: [],
   async run(ctx) {

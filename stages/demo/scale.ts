@@ -13,6 +13,7 @@ export const scale = defineStage({
   doc: "multiply numbers by a factor",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 1, minutes: 5 },
   params: { factor: param.float(2, "multiplier") },
   inputs: ["numbers"],
   async run(ctx) {

@@ -13,6 +13,7 @@ export const summary = defineStage({
   doc: "sum and mean of each input table",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 1, minutes: 5 },
   params: {},
   inputs: ["parts[]"],
   async run(ctx) {

@@ -78,6 +78,7 @@ export const dit = defineStage({
     "train a class-conditional latent DiT (adaLN-Zero, SwiGLU, RoPE; eps-prediction) on a tokenizer's latents",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 6, minutes: 240 },
   params,
   inputs: ["latents"],
   inputKinds: { latents: "encode" },

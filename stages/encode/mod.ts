@@ -22,6 +22,7 @@ export const encode = defineStage({
   doc: "a tokenizer's latents (L x c per sample) for one split",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 4, minutes: 60 },
   params: {
     split: param.string("train", "which split of the dataset to encode (train, test, ...)"),
     limit: param.int(0, "at most this many samples (0: all)", { min: 0 }),

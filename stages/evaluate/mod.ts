@@ -35,6 +35,7 @@ export const evaluate = defineStage({
   doc: "rFID/rFVD, rIS, rPSNR, rSSIM of a tokenizer's reconstructions",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 6, minutes: 60 },
   params: {
     split: param.string("test", "the held-out split to reconstruct"),
     samples: param.int(2000, "samples to evaluate (0: the whole split)", { min: 0 }),

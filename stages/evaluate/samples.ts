@@ -66,6 +66,7 @@ export const evaluateSamples = defineStage({
   doc: "gFID/gFVD and gIS of generated samples against reference data",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 6, minutes: 60 },
   params: {
     sampleSplit: param.string("train", "split (file) of the samples artifact to read"),
     referenceSplit: param.string("test", "split of the reference dataset"),

@@ -22,6 +22,7 @@ export const featurenet = defineStage({
   doc: "embedded feature network (classifier) for FID/FVD/IS",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 4, minutes: 60 },
   params: {
     patch: param.int(4, "spatial patch of the first (per-patch) layer", { min: 1 }),
     tubelet: param.int(2, "temporal patch for videos (1 for images)", { min: 1 }),

@@ -32,6 +32,7 @@ export const generate = defineStage({
   doc: "sample a latent DiT (DDIM, classifier-free guidance) and decode with its tokenizer",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 4, minutes: 60 },
   params: {
     samples: param.int(2000, "samples to generate", { min: 1 }),
     cfg: param.float(1.5, "classifier-free guidance scale (1: none; paper: 1.5 and 3.0)", { min: 0 }),

@@ -37,6 +37,7 @@ export const report = defineStage({
     "the study's report: every experiment's page with navigation, an index of their verdicts, verdicts.json",
   version: 2,
   module: import.meta.url,
+  resources: { cpus: 1, memoryGiB: 2, minutes: 15 },
   params: { title: param.string("ViTok reproduction", "report title") },
   inputs: ["pages[]"],
   inputKinds: { pages: "page-*" },

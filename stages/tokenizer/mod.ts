@@ -70,6 +70,7 @@ export const tokenizer = defineStage({
   doc: "train a ViTok auto-encoder (stage 1: MSE + KL)",
   version: 1,
   module: import.meta.url,
+  resources: { cpus: 2, memoryGiB: 6, minutes: 240 },
   params,
   inputs: ["data", "features?"],
   validate(p) {
