@@ -12,7 +12,7 @@
  */
 import { resolveParams } from "./params.ts";
 import { DEFAULT_RESOURCES } from "./executor.ts";
-import type { Node, PipelineSpec, StageDecl, StageKind } from "./types.ts";
+import type { Node, PipelineSpec, StageDecl, StageKind, Upstream } from "./types.ts";
 
 /** A pipeline that cannot run as declared; the message is one line naming the problem. */
 export class PipelineError extends Error {
@@ -259,6 +259,17 @@ function topoSort(nodes: Node[], byId: Map<string, Node>): Node[] {
   };
   for (const n of nodes) visit(n, []);
   return out;
+}
+
+/** The producers of a node's inputs, each with its own producers (what cost models read). */
+export function upstreamOf(graph: Graph, id: string): Record<string, Upstream[]> {
+  const of = (x: string): Upstream => {
+    const n = graph.byId.get(x)!;
+    return { kind: n.kind, params: n.params, inputs: upstreamOf(graph, x) };
+  };
+  return Object.fromEntries(
+    Object.entries(graph.byId.get(id)!.inputs).map(([name, ids]) => [name, ids.map(of)]),
+  );
 }
 
 /** Ids of `id` and everything upstream of it. */

@@ -25,8 +25,17 @@ export {
   type StageDecl,
   type StageKind,
   type StageResult,
+  type Upstream,
 } from "./types.ts";
-export { ancestors, buildGraph, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
+export {
+  ancestors,
+  buildGraph,
+  descendants,
+  type Graph,
+  PipelineError,
+  selectIds,
+  upstreamOf,
+} from "./graph.ts";
 export { Artifact, CorruptArtifactError, type Manifest, publishArtifact } from "./artifact.ts";
 export { readArrow, summarizeArrow, withMetadata, writeArrow } from "./arrow.ts";
 export { Cache, type RunRecord } from "./cache.ts";

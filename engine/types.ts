@@ -79,9 +79,25 @@ export interface StageKind<S extends ParamSchema = ParamSchema> {
     params: ParamsOf<S>,
     inputs: Record<string, { kind: string; params: Record<string, unknown> }[]>,
   ): string | undefined;
+  /**
+   * Analytic cost of a stage from its params and what is upstream of it (e.g. a tokenizer's dataset):
+   * floating-point operations, with a note on how they were counted; for `--dry-run`'s estimate of
+   * accelerator hours. Undefined: no cost model (cheap, or unknowable before the data is read).
+   */
+  cost?(
+    params: ParamsOf<S>,
+    upstream: Readonly<Record<string, Upstream[]>>,
+  ): { flops: number; note: string } | undefined;
   /** What a stage of this kind asks of a cluster node (cpus, memory, GPUs, time); defaults fill the rest. */
   readonly resources?: Partial<Resources>;
   run(ctx: StageContext<ParamsOf<S>>): Promise<StageResult | void>;
+}
+
+/** A producer as a cost model sees it: its kind, resolved params and, recursively, its own producers. */
+export interface Upstream {
+  kind: string;
+  params: Record<string, unknown>;
+  inputs: Readonly<Record<string, Upstream[]>>;
 }
 
 /** Declares a stage kind with typed params (identity function that keeps inference). */

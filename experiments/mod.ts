@@ -10,6 +10,7 @@ import { eSweep } from "./e_sweep/mod.ts";
 import { generation } from "./generation/mod.ts";
 import { sizes } from "./sizes/mod.ts";
 import { losses } from "./losses/mod.ts";
+import { tables } from "./tables/mod.ts";
 
 /** Every experiment of the study. */
-export const EXPERIMENTS: readonly Experiment[] = [eSweep, generation, sizes, losses] as Experiment[];
+export const EXPERIMENTS: readonly Experiment[] = [eSweep, generation, sizes, losses, tables] as Experiment[];

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { StageDecl, StageKind } from "../engine/mod.ts";
+import type { Resources, StageDecl, StageKind } from "../engine/mod.ts";
 
 /** Sizes every experiment of one study shares: data, the fixed point, the tokenizer recipe, evaluation. */
 export interface StudyProfile {
@@ -24,12 +24,17 @@ export interface StudyProfile {
   fixed: { p: number; c: number };
   /** Training params of every tokenizer (steps, batch, LR, checkpoints). */
   tokenizer: Record<string, unknown>;
-  /** Params of the feature network that measures rFID/rIS and gFID/gIS. */
-  featurenet: Record<string, unknown>;
+  /**
+   * Params of the embedded feature network that measures rFID/rIS and gFID/gIS; null: none is trained,
+   * the evaluations use a user model (`featureModel` in `evaluate`, e.g. Inception-v3 as TF.js).
+   */
+  featurenet: Record<string, unknown> | null;
   /** Params of every reconstruction evaluation (sample count, ...). */
   evaluate: Record<string, unknown>;
   /** Seeds of the fixed point's replicas, beside the pipeline's own (seed 0): the seed spread. */
   seeds: number[];
+  /** Cluster resources per stage kind (e.g. a GPU for every training stage); not part of any key. */
+  resources?: Record<string, Partial<Resources>>;
 }
 
 /** What an experiment's declaration reads: the profile and the ids of the shared stages. */
@@ -38,7 +43,8 @@ export interface StudyContext {
   /** Ids of shared stages: the dataset, the feature network that measures rFID/gFID, and seed replicas. */
   shared: {
     data: string;
-    features: string;
+    /** The embedded feature network's stage (absent: evaluations use the profile's user model). */
+    features?: string;
     /** Tokenizer and evaluation replicas of the fixed point, one per profile seed (absent: no seeds). */
     seedTokenizers?: string;
     seedEvals?: string;

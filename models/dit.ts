@@ -29,11 +29,16 @@ export interface DiTSize {
   heads: number;
 }
 
-/** CPU presets, named like DiT's (S/B/L), 64-dim heads. The paper's sweeps use DiT-L (~400M). */
-export const DIT_SIZES: Readonly<Record<"S" | "B" | "L", DiTSize>> = Object.freeze({
+/**
+ * CPU presets named like DiT's (S/B/L, 64-dim heads), and the paper's generators at DiT's own sizes:
+ * DiT-L ("400M" in the paper) for its sweeps and Table 7, DiT-XL (675M) for Table 6.
+ */
+export const DIT_SIZES: Readonly<Record<"S" | "B" | "L" | "DiT-L" | "DiT-XL", DiTSize>> = Object.freeze({
   S: { width: 128, depth: 4, heads: 2 },
   B: { width: 192, depth: 6, heads: 3 },
   L: { width: 256, depth: 8, heads: 4 },
+  "DiT-L": { width: 1024, depth: 24, heads: 16 },
+  "DiT-XL": { width: 1152, depth: 28, heads: 16 },
 });
 
 /** Everything that defines a DiT on a latent grid. */

@@ -260,18 +260,27 @@ export class ViTok {
   }
 }
 
+/** Parameters of one ViT tower (its blocks and final norm), as Table 1 counts them. */
+export function towerParams(s: ViTSize, c: Pick<ViTokConfig, "mlpRatio" | "norm">): number {
+  const h = Math.floor(s.width * c.mlpRatio);
+  const w = s.width;
+  const normP = c.norm === "layernorm" ? 2 * w : w;
+  return s.depth * (4 * w * w + w + 2 * (w * h + h) + h * w + w + 2 * normP) + normP;
+}
+
+/** Forward multiply-accumulates of one ViT tower on L tokens (linear layers, QK^T and AV). */
+export function towerMacs(s: ViTSize, L: number, c: Pick<ViTokConfig, "mlpRatio">): number {
+  return s.depth *
+    (4 * L * s.width ** 2 + 2 * L * L * s.width + 3 * L * s.width * Math.floor(s.width * c.mlpRatio));
+}
+
 /** Parameter count of a config (same layers as {@link ViTok}). */
 export function countParams(c: ViTokConfig): number {
   const { patchDim } = tokenGrid(c);
-  const vit = (s: ViTSize) => {
-    const h = Math.floor(s.width * c.mlpRatio);
-    const w = s.width;
-    const normP = c.norm === "layernorm" ? 2 * w : w;
-    return s.depth * (4 * w * w + w + 2 * (w * h + h) + h * w + w + 2 * normP) + normP;
-  };
-  return patchDim * c.encoder.width + c.encoder.width + vit(c.encoder) +
+  return patchDim * c.encoder.width + c.encoder.width + towerParams(c.encoder, c) +
     2 * (c.encoder.width * c.codeWidth + c.codeWidth) +
-    c.codeWidth * c.decoder.width + c.decoder.width + vit(c.decoder) + c.decoder.width * patchDim + patchDim;
+    c.codeWidth * c.decoder.width + c.decoder.width + towerParams(c.decoder, c) + c.decoder.width * patchDim +
+    patchDim;
 }
 
 /**
@@ -280,9 +289,6 @@ export function countParams(c: ViTokConfig): number {
  */
 export function forwardMacs(c: ViTokConfig): number {
   const { L, patchDim } = tokenGrid(c);
-  const vit = (s: ViTSize) =>
-    s.depth *
-    (4 * L * s.width ** 2 + 2 * L * L * s.width + 3 * L * s.width * Math.floor(s.width * c.mlpRatio));
-  return L * patchDim * c.encoder.width + vit(c.encoder) + 2 * L * c.encoder.width * c.codeWidth +
-    L * c.codeWidth * c.decoder.width + vit(c.decoder) + L * c.decoder.width * patchDim;
+  return L * patchDim * c.encoder.width + towerMacs(c.encoder, L, c) + 2 * L * c.encoder.width * c.codeWidth +
+    L * c.codeWidth * c.decoder.width + towerMacs(c.decoder, L, c) + L * c.decoder.width * patchDim;
 }

@@ -20,6 +20,34 @@ Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", 
   );
 });
 
+Deno.test("paper profile: plans without its datasets, names the paths it reads and estimates GPU-hours", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      main,
+      "reproduce",
+      "paper",
+      "--dry-run",
+      "--data",
+      await Deno.makeTempDir(),
+    ],
+    env: { VITOK_IMAGENET: "/nonexistent/imagenet", VITOK_INCEPTION: "/nonexistent/inception" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert(
+    /tokenizer\[p=16,c=16\] +8 +64G +1 +72\.0 h .*100000 steps x 1024 x 208\.6 GFLOP/.test(text),
+    text.slice(-3000),
+  );
+  const hours = Number(/([\d.]+) GPU-hours at 100 TFLOP\/s/.exec(text)?.[1]);
+  assert(hours > 1000, text.slice(-500));
+  assert(text.includes("reads /nonexistent/imagenet (not on this machine"), text.slice(-500));
+  assert(text.includes("reads /nonexistent/inception"), text.slice(-500));
+});
+
 Deno.test("--experiments: a study of some experiments keeps the keys' stages and drops what no page reads", () => {
   const ids = (spec: ReturnType<typeof withExperiments>) =>
     buildGraph(spec, STAGE_KINDS).nodes.map((n) => n.id);
@@ -55,7 +83,7 @@ Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", 
   assert(report, text);
   const index = await Deno.readTextFile(report);
   assert(index.includes("E sweep (Fig. 2): verdicts"), "index page");
-  for (const page of ["e_sweep.html", "generation.html", "sizes.html", "losses.html"]) {
+  for (const page of ["e_sweep.html", "generation.html", "sizes.html", "losses.html", "tables.html"]) {
     assert(index.includes(`href="${page}"`), `index links ${page}`);
     assert((await Deno.stat(report.replace("index.html", page))).isFile, page);
   }

@@ -56,11 +56,19 @@ export function study(o: StudyOptions): PipelineSpec {
   chosen.forEach(add);
 
   const p = o.profile;
-  const stages: StageDecl[] = [
-    { id: SHARED.data, kind: "dataset", params: p.dataset },
-    { id: SHARED.features, kind: "featurenet", params: p.featurenet, inputs: { data: SHARED.data } },
-  ];
-  const ctx: StudyContext = { profile: p, shared: { ...SHARED } };
+  const stages: StageDecl[] = [{ id: SHARED.data, kind: "dataset", params: p.dataset }];
+  if (p.featurenet) {
+    stages.push({
+      id: SHARED.features,
+      kind: "featurenet",
+      params: p.featurenet,
+      inputs: { data: SHARED.data },
+    });
+  }
+  const ctx: StudyContext = {
+    profile: p,
+    shared: { data: SHARED.data, ...(p.featurenet ? { features: SHARED.features } : {}) },
+  };
   if (p.seeds.length) {
     // Seed replicas of the fixed point (the same tokenizer and evaluation with other seeds): the seed spread.
     stages.push({
@@ -74,7 +82,11 @@ export function study(o: StudyOptions): PipelineSpec {
       kind: "evaluate",
       matrix: { seed: p.seeds },
       params: p.evaluate,
-      inputs: { tokenizer: "tokenizer-seed[seed=${seed}]", data: SHARED.data, features: SHARED.features },
+      inputs: {
+        tokenizer: "tokenizer-seed[seed=${seed}]",
+        data: SHARED.data,
+        ...(ctx.shared.features ? { features: ctx.shared.features } : {}),
+      },
     });
     Object.assign(ctx.shared, { seedTokenizers: "tokenizer-seed[*]", seedEvals: "evaluate-seed[*]" });
   }
@@ -114,6 +126,11 @@ export function study(o: StudyOptions): PipelineSpec {
     params: { title: o.title ?? "ViTok reproduction" },
     inputs: { pages },
   });
+  // The profile's cluster resources by kind (a GPU for each training stage at the paper's scale).
+  for (const s of stages) {
+    const r = p.resources?.[s.kind];
+    if (r) s.resources = { ...r, ...s.resources };
+  }
   return definePipeline({ name: o.name, doc: o.doc, seed: 0, stages, targets: ["report"] });
 }
 
@@ -144,6 +161,56 @@ export const SMOKE_PROFILE: StudyProfile = {
   seeds: [1, 2],
 };
 
+/**
+ * The paper's own settings (ImageNet-1K 256p from an imagefolder path, the paper-scale S/B/L towers,
+ * 100k stage-1 steps at batch 1024, 50k-image evaluations with a user Inception-v3, DiT-L for 500k
+ * steps, 50k samples, DDIM 250), one GPU per stage through tfjs-node-gpu. Paths come from
+ * VITOK_IMAGENET (a folder with train/ and val/ class folders) and VITOK_INCEPTION (a TF.js graph model of
+ * Inception-v3 with its probabilities as output); `--dry-run` plans it without them. Not the paper's: no
+ * LPIPS in stage 1 (there is no LPIPS model yet; the loss sweep's perceptual term is our feature network)
+ * and no Shutterstock images.
+ */
+export const PAPER_PROFILE: StudyProfile = {
+  name: "paper",
+  dataset: {
+    source: "imagefolder",
+    path: Deno.env.get("VITOK_IMAGENET") ?? "/path/to/imagenet (set VITOK_IMAGENET)",
+    resolution: 256,
+    fit: "center-crop",
+    channels: 3,
+  },
+  datasetText: "ImageNet-1K 256p",
+  model: "S-B",
+  fixed: { p: 16, c: 16 },
+  tokenizer: {
+    scale: "paper",
+    steps: 100_000,
+    batchSize: 1024,
+    lr: 1e-4,
+    checkpointEvery: 1000,
+    backend: "tensorflow",
+  },
+  featurenet: null,
+  evaluate: {
+    split: "val",
+    samples: 50_000,
+    batchSize: 250,
+    featureModel: Deno.env.get("VITOK_INCEPTION") ?? "/path/to/inception-v3-tfjs (set VITOK_INCEPTION)",
+    backend: "tensorflow",
+  },
+  seeds: [1, 2],
+  resources: {
+    dataset: { cpus: 16, memoryGiB: 64, minutes: 24 * 60 },
+    tokenizer: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 3 * 24 * 60 },
+    featurenet: { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 12 * 60 },
+    evaluate: { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 6 * 60 },
+    encode: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 12 * 60 },
+    dit: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 8 * 24 * 60 },
+    generate: { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 12 * 60 },
+    "evaluate-samples": { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 6 * 60 },
+  },
+};
+
 /** Study profiles by name (`--profile`). */
 export const PROFILES: Readonly<Record<string, StudyProfile>> = {
   default: DEFAULT_PROFILE,
@@ -164,6 +231,12 @@ export const STUDIES: Readonly<Record<string, StudyOptions>> = {
       "Fig. 5 at CPU scale: the E sweep's p=8/16 tokenizers, a latent DiT on each, gFID/gIS at cfg 1.5 and 3",
     profile: DEFAULT_PROFILE,
     experiments: ["generation"],
+  },
+  paper: {
+    name: "paper",
+    doc:
+      "the paper's own settings: ImageNet-1K 256p (VITOK_IMAGENET), paper-scale S-B towers, its Fig. 2 grid, sizes, losses and DiT-L generation, one GPU per stage (--executor slurm; --dry-run for the GPU-hours)",
+    profile: PAPER_PROFILE,
   },
   smoke: {
     name: "smoke",

@@ -8,6 +8,9 @@
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { eSweepPageStage } from "./page.ts";
+import { fig2 } from "../../paper/mod.ts";
+
+const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
 /** The sweep's axes. */
 export interface ESweepSizes {
@@ -24,8 +27,11 @@ export const eSweep = defineExperiment<ESweepSizes>({
   sizes: {
     smoke: { patches: [4, 8, 16], channels: [1, 4, 16] },
     default: { patches: [4, 8, 16], channels: [1, 2, 4, 8, 16] },
+    // The paper's own grid (Fig. 2 at 256p), read from its data: p = 8/16/32 x c = 4..64.
+    paper: { patches: uniq(fig2().rows.map((r) => r.p)), channels: uniq(fig2().rows.map((r) => r.c)) },
   },
   declare(s, { profile, shared }): ExperimentPlan {
+    const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const matrix = { p: s.patches, c: s.channels };
     return {
       stages: [
@@ -41,7 +47,7 @@ export const eSweep = defineExperiment<ESweepSizes>({
           kind: "evaluate",
           matrix,
           params: profile.evaluate,
-          inputs: { tokenizer: "tokenizer[p=${p},c=${c}]", data: shared.data, features: shared.features },
+          inputs: { tokenizer: "tokenizer[p=${p},c=${c}]", data: shared.data, ...feats },
         },
       ],
       page: {

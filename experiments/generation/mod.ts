@@ -10,6 +10,9 @@
 import { defineExperiment } from "../types.ts";
 import type { StageDecl } from "../../engine/mod.ts";
 import { generationPageStage } from "./page.ts";
+import { fig5 } from "../../paper/mod.ts";
+
+const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
 /** Which tokenizers get a DiT, and the DiT's and the sampler's sizes. */
 export interface GenerationSizes {
@@ -53,12 +56,34 @@ export const generation = defineExperiment<GenerationSizes>({
       samples: 2000,
       sampler: { steps: 25 },
     },
+    // The paper's: DiT-L, 500k steps at batch 256 (LR 1e-4 per 256), 50k samples, DDIM 250, on its Fig. 5 grid.
+    paper: {
+      patches: uniq(fig5().rows.map((r) => r.p)),
+      channels: uniq(fig5().rows.map((r) => r.c)),
+      dit: {
+        size: "DiT-L",
+        steps: 500_000,
+        batchSize: 256,
+        lr: 1e-4,
+        checkpointEvery: 5000,
+        backend: "tensorflow",
+      },
+      cfgs: uniq(fig5().rows.flatMap((r) => Object.keys(r.gFID).map(Number))),
+      samples: 50_000,
+      sampler: { steps: 250, backend: "tensorflow" },
+    },
   },
   declare(s, { profile, shared }) {
+    const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const gen = { p: s.patches, c: s.channels };
     const guided = { ...gen, g: s.cfgs };
     const sample = { cfg: "${g}", samples: s.samples, ...s.sampler };
-    const score = { sampleSplit: "samples", referenceSplit: "test", samples: s.samples };
+    const score = {
+      sampleSplit: "samples",
+      referenceSplit: String(profile.evaluate.split ?? "test"),
+      samples: s.samples,
+      ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
+    };
     const cells = s.patches.flatMap((p) => s.channels.map((c) => `p=${p},c=${c}`));
     const stages: StageDecl[] = [
       {
@@ -84,7 +109,7 @@ export const generation = defineExperiment<GenerationSizes>({
         inputs: {
           samples: "generate[p=${p},c=${c},g=${g}]",
           reference: shared.data,
-          features: shared.features,
+          ...feats,
         },
       },
     ];
@@ -120,7 +145,7 @@ export const generation = defineExperiment<GenerationSizes>({
         inputs: {
           samples: "generate-seed[seed=${seed},g=${g}]",
           reference: shared.data,
-          features: shared.features,
+          ...feats,
         },
       });
       Object.assign(inputs, {

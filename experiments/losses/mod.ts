@@ -23,8 +23,11 @@ export const losses = defineExperiment<LossesSizes>({
   sizes: {
     smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
     default: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
+    // The paper's five stage-1 losses lie on this grid (it has no L1 + 0.5 LPIPS; we run the full grid).
+    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
   },
   declare(s, { profile, shared }): ExperimentPlan {
+    const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const matrix = { recon: s.recon, w: s.weights };
     return {
       stages: [
@@ -56,7 +59,7 @@ export const losses = defineExperiment<LossesSizes>({
           inputs: {
             tokenizer: "tokenizer-loss[recon=${recon},w=${w}]",
             data: shared.data,
-            features: shared.features,
+            ...feats,
           },
         },
       ],

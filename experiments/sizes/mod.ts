@@ -7,6 +7,7 @@
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { sizesPageStage } from "./page.ts";
+import { encDecScaling } from "../../paper/mod.ts";
 
 /** The paper's encoder-decoder pairs of Figs. 6-9. */
 export const SIZE_PAIRS = ["S-S", "S-B", "B-S", "B-B", "S-L", "B-L", "L-L"];
@@ -22,8 +23,13 @@ export const sizes = defineExperiment<SizesSizes>({
   figure: "Figs. 6-7",
   doc: "reconstruction against encoder and decoder size at one (p, c): the decoder matters, the encoder not",
   page: sizesPageStage,
-  sizes: { smoke: { pairs: SIZE_PAIRS }, default: { pairs: SIZE_PAIRS } },
+  sizes: {
+    smoke: { pairs: SIZE_PAIRS },
+    default: { pairs: SIZE_PAIRS },
+    paper: { pairs: encDecScaling().rows.map((r) => r.model) },
+  },
   declare(s, { profile, shared }): ExperimentPlan {
+    const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const matrix = { v: s.pairs };
     return {
       stages: [
@@ -39,7 +45,7 @@ export const sizes = defineExperiment<SizesSizes>({
           kind: "evaluate",
           matrix,
           params: profile.evaluate,
-          inputs: { tokenizer: "tokenizer-size[v=${v}]", data: shared.data, features: shared.features },
+          inputs: { tokenizer: "tokenizer-size[v=${v}]", data: shared.data, ...feats },
         },
       ],
       page: {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { costNote, ditFlops, findUpstream, tokenizerConfig } from "../shared/costs.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { writeTiming } from "../../formats/timing.ts";
@@ -20,7 +21,11 @@ import { runTraining } from "../../models/train.ts";
 import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
 
 const params = {
-  size: param.enum(["S", "B", "L"] as const, "S", "DiT size (CPU presets; the paper's sweeps use DiT-L)"),
+  size: param.enum(
+    ["S", "B", "L", "DiT-L", "DiT-XL"] as const,
+    "S",
+    "DiT size: CPU presets S/B/L, or the paper's DiT-L (its sweeps) and DiT-XL (Table 6)",
+  ),
   ...trainingParams({
     steps: 2000,
     batchSize: 128,
@@ -78,6 +83,16 @@ export const dit = defineStage({
     "train a class-conditional latent DiT (adaLN-Zero, SwiGLU, RoPE; eps-prediction) on a tokenizer's latents",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const t = findUpstream(up, "tokenizer");
+    const c = t && tokenizerConfig(t);
+    if (!c) return undefined;
+    const f = 3 * ditFlops(p.size, c);
+    return {
+      flops: f * p.steps * p.batchSize,
+      note: costNote([`${p.steps} steps`, `${p.batchSize}`, `${(f / 1e9).toFixed(1)} GFLOP`]),
+    };
+  },
   resources: { cpus: 2, memoryGiB: 6, minutes: 240 },
   params,
   inputs: ["latents"],

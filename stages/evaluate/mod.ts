@@ -11,6 +11,13 @@
  *
  * @module
  */
+import {
+  costNote,
+  evaluatedSamples,
+  INCEPTION_MACS,
+  tokenizerConfig,
+  tokenizerFlops,
+} from "../shared/costs.ts";
 import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
@@ -35,6 +42,18 @@ export const evaluate = defineStage({
   doc: "rFID/rFVD, rIS, rPSNR, rSSIM of a tokenizer's reconstructions",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const t = up.tokenizer?.[0];
+    const c = t && tokenizerConfig(t);
+    const n = evaluatedSamples(p.samples, up);
+    if (!c || !n) return undefined;
+    // Reconstruct each sample; embed originals, reconstructions and the noise floor's second real set.
+    const embed = p.featureModel ? 3 * 2 * INCEPTION_MACS : 0;
+    return {
+      flops: n * (tokenizerFlops(c) + embed),
+      note: costNote([`${n} samples`, `(reconstruct${embed ? " + 3 Inception passes" : ""})`]),
+    };
+  },
   resources: { cpus: 2, memoryGiB: 6, minutes: 60 },
   params: {
     split: param.string("test", "the held-out split to reconstruct"),
@@ -48,7 +67,13 @@ export const evaluate = defineStage({
     bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
-  inputs: ["tokenizer", "data", "features"],
+  inputs: ["tokenizer", "data", "features?"],
+  validateInputs(p, inputs) {
+    if (!p.featureModel && !inputs.features) {
+      return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
+    }
+    return undefined;
+  },
   inputKinds: { tokenizer: "tokenizer", data: "dataset", features: "featurenet" },
   async run(ctx) {
     const p = ctx.params;

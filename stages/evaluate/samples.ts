@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { costNote, evaluatedSamples, INCEPTION_MACS } from "../shared/costs.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
@@ -66,6 +67,11 @@ export const evaluateSamples = defineStage({
   doc: "gFID/gFVD and gIS of generated samples against reference data",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const n = evaluatedSamples(p.samples, up);
+    if (!n || !p.featureModel) return undefined; // the embedded feature network costs next to nothing
+    return { flops: n * 3 * 2 * INCEPTION_MACS, note: costNote([`${n} samples`, "3 Inception passes"]) };
+  },
   resources: { cpus: 2, memoryGiB: 6, minutes: 60 },
   params: {
     sampleSplit: param.string("train", "split (file) of the samples artifact to read"),
@@ -79,7 +85,13 @@ export const evaluateSamples = defineStage({
     bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
-  inputs: ["samples", "reference", "features"],
+  inputs: ["samples", "reference", "features?"],
+  validateInputs(p, inputs) {
+    if (!p.featureModel && !inputs.features) {
+      return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
+    }
+    return undefined;
+  },
   inputKinds: { features: "featurenet" },
   async run(ctx) {
     const p = ctx.params;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { costNote, ditFlops, tokenizerConfig, tokenizerFlops } from "../shared/costs.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param } from "../../engine/mod.ts";
@@ -32,6 +33,17 @@ export const generate = defineStage({
   doc: "sample a latent DiT (DDIM, classifier-free guidance) and decode with its tokenizer",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const d = up.dit?.[0], t = up.tokenizer?.[0];
+    const c = t && tokenizerConfig(t);
+    if (!d || !c) return undefined;
+    const passes = p.cfg > 1 ? 2 : 1; // guidance runs the conditional and the unconditional pass
+    const f = p.steps * passes * ditFlops(String(d.params.size), c) + tokenizerFlops(c) / 2;
+    return {
+      flops: f * p.samples,
+      note: costNote([`${p.samples} samples`, `(${p.steps} DDIM steps x ${passes} passes + decode)`]),
+    };
+  },
   resources: { cpus: 2, memoryGiB: 4, minutes: 60 },
   params: {
     samples: param.int(2000, "samples to generate", { min: 1 }),

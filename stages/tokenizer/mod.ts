@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { costNote, datasetShape, findUpstream, tokenizerFlops } from "../shared/costs.ts";
 import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
@@ -70,6 +71,16 @@ export const tokenizer = defineStage({
   doc: "train a ViTok auto-encoder (stage 1: MSE + KL)",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const d = findUpstream(up, "dataset");
+    if (!d) return undefined;
+    const c = vitokConfig(p.variant, datasetShape(d), p.codeWidth, p.scale);
+    const f = 3 * tokenizerFlops(c);
+    return {
+      flops: f * p.steps * p.batchSize,
+      note: costNote([`${p.steps} steps`, `${p.batchSize}`, `${(f / 1e9).toFixed(1)} GFLOP`]),
+    };
+  },
   resources: { cpus: 2, memoryGiB: 6, minutes: 240 },
   params,
   inputs: ["data", "features?"],

@@ -17,7 +17,7 @@ export const tiny = defineExperiment<{ samples: number }>({
         id: "evaluate-tiny",
         kind: "evaluate",
         params: { ...profile.evaluate, samples: s.samples },
-        inputs: { tokenizer: `tokenizer[${point}]`, data: shared.data, features: shared.features },
+        inputs: { tokenizer: `tokenizer[${point}]`, data: shared.data, features: shared.features! },
       }],
       page: { inputs: { evals: [`evaluate[${point}]`, "evaluate-tiny"] } },
     };
