@@ -14,6 +14,9 @@ import {
   dagMermaid,
   dagText,
   describeArtifact,
+  DETACHED_FILE,
+  type DetachedRun,
+  detachedStates,
   formatDuration,
   formatPlan,
   formatStatus,
@@ -26,6 +29,8 @@ import {
   runPlan,
   selectIds,
   SlurmExecutor,
+  type SlurmOptions,
+  submitDag,
   unreferencedKeys,
   unreferencedScratch,
   upstreamOf,
@@ -75,6 +80,8 @@ options:
   --executor E    local (default) or slurm: each stage one sbatch job on the shared cache; with
                   --partition P, --account A, --sbatch ARG (repeatable), --retries N (lost jobs,
                   default 2), or the same in cluster.json ({"executor": "slurm", "slurm": {...}})
+  --detach        with --executor slurm: submit the whole DAG as jobs with afterok dependencies and
+                  return; 'status' then shows the cache and the jobs' states
   --experiments E1,E2   a study with only these experiments (and the stages their pages read); 'list'
                   shows them, e.g. deno task reproduce --experiments e-sweep,sizes
 `;
@@ -228,13 +235,13 @@ function clusterConfig(): ClusterConfig {
   }
 }
 
-/** A Slurm executor from flags over cluster.json; its job files go to the cache's runs/ folder. */
-async function slurmExecutor(
+/** Slurm settings from flags over cluster.json; job files go to the cache's runs/ folder. */
+async function slurmOptions(
   o: { partition?: string; account?: string; sbatch?: string[]; retries?: string },
   cluster: ClusterConfig,
   cache: Cache,
   pipeline: string,
-): Promise<SlurmExecutor> {
+): Promise<SlurmOptions> {
   const which = await new Deno.Command("sbatch", { args: ["--version"], stdout: "null", stderr: "null" })
     .output().catch(() => undefined);
   if (!which?.success) {
@@ -248,7 +255,7 @@ async function slurmExecutor(
   if (!Number.isInteger(retries) || retries < 0) fail(`--retries ${o.retries}: expected a whole number >= 0`);
   const runDir = join(cache.root, "runs", `${pipeline}-${tag}`);
   console.log(`executor: slurm (jobs named vitok-${tag}; scripts, streams and exit files in ${runDir})`);
-  return new SlurmExecutor({
+  return {
     runDir,
     jobName: `vitok-${tag}`,
     partition: o.partition ?? c.partition,
@@ -256,7 +263,24 @@ async function slurmExecutor(
     sbatchArgs: [...(c.sbatch ?? []), ...(o.sbatch ?? [])],
     retries,
     pollSeconds: c.pollSeconds,
-  });
+  };
+}
+
+/** The latest detached run of a pipeline in this cache, if any. */
+function latestDetached(cache: Cache, pipeline: string): DetachedRun | undefined {
+  let best: DetachedRun | undefined;
+  try {
+    for (const e of Deno.readDirSync(join(cache.root, "runs"))) {
+      if (!e.isDirectory || !e.name.startsWith(`${pipeline}-`)) continue;
+      try {
+        const r: DetachedRun = JSON.parse(
+          Deno.readTextFileSync(join(cache.root, "runs", e.name, DETACHED_FILE)),
+        );
+        if (!best || r.submittedAt > best.submittedAt) best = r;
+      } catch { /* an attached run: no record */ }
+    }
+  } catch { /* no runs yet */ }
+  return best;
 }
 
 async function main(): Promise<number> {
@@ -283,6 +307,7 @@ async function main(): Promise<number> {
       sbatch: { type: "string", multiple: true },
       retries: { type: "string" },
       "gpu-tflops": { type: "string" },
+      detach: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -358,8 +383,49 @@ async function main(): Promise<number> {
       };
       Deno.addSignalListener("SIGINT", onInt);
       const t0 = performance.now();
+      if (o.detach) {
+        if (executorName !== "slurm") fail("--detach submits the DAG to a cluster: add --executor slurm");
+        const items = plan.items.filter((i) => i.action === "run");
+        const ids = new Set(items.map((i) => i.node.id));
+        const passOn = [
+          ...(o.set ?? []).flatMap((x) => ["--set", x]),
+          ...(o.experiments?.length ? ["--experiments", o.experiments.join(",")] : []),
+        ];
+        const run = await submitDag(
+          await slurmOptions(o, cluster, cache, graph.name),
+          items.map((i) => ({
+            id: i.node.id,
+            after: Object.values(i.node.inputs).flat().filter((x) => ids.has(x)),
+            resources: i.node.resources,
+            // Each job plans, locks, runs and commits its one stage like a local run, on the compute node.
+            argv: [
+              Deno.execPath(),
+              "run",
+              "-A",
+              "--quiet",
+              join(ROOT, "main.ts"),
+              "reproduce",
+              graph.name,
+              "--only",
+              i.node.id,
+              "--executor",
+              "local",
+              "--data",
+              cache.root,
+              ...passOn,
+            ],
+          })),
+          graph.name,
+        );
+        const jobIds = Object.values(run.jobs);
+        console.log(
+          `submitted ${jobIds.length} jobs (${jobIds[0]}..${jobIds.at(-1)}), each after its upstream's; ` +
+            `'deno task status ${graph.name}' shows them; scancel --name=${run.jobName} cancels them`,
+        );
+        return 0;
+      }
       const executor = executorName === "slurm"
-        ? await slurmExecutor(o, cluster, cache, graph.name)
+        ? new SlurmExecutor(await slurmOptions(o, cluster, cache, graph.name))
         : undefined;
       const summary = await runPlan(plan, {
         pipeline: graph.name,
@@ -414,6 +480,23 @@ async function main(): Promise<number> {
       console.log(`pipeline ${graph.name} (cache ${cache.root})${o.verify ? ", every file re-hashed" : ""}`);
       const plan = await planGraph(graph, STAGE_KINDS, cache, { verify: o.verify });
       console.log(formatStatus(plan));
+      const detached = latestDetached(cache, graph.name);
+      if (detached) {
+        // The jobs of the last --detach run: what the cache does not say yet (queued, running, failed).
+        const states = await detachedStates(detached);
+        const built = (id: string) => plan.byId.get(id)?.lookup.state === "hit";
+        const open = Object.entries(states).filter(([id]) => !built(id));
+        const by = new Map<string, number>();
+        for (const [, st] of open) by.set(st.split(" ")[0], (by.get(st.split(" ")[0]) ?? 0) + 1);
+        console.log(
+          `detached run of ${detached.submittedAt} (${
+            Object.keys(states).length
+          } jobs, name ${detached.jobName}): ${Object.keys(states).length - open.length} built${
+            [...by].map(([st, n]) => `, ${n} ${st.toLowerCase()}`).join("")
+          }`,
+        );
+        for (const [id, st] of open) console.log(`  ${id.padEnd(34)} slurm job ${detached.jobs[id]}: ${st}`);
+      }
       const corrupt = [...plan.byId.values()].filter((i) => i.lookup.state === "corrupt").length;
       if (corrupt) {
         console.log(

@@ -42,7 +42,15 @@ export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";
 export { machineInfo, type RunOptions, runPlan, type RunSummary, type StageOutcome } from "./run.ts";
 export { DEFAULT_RESOURCES, type Executor, LocalExecutor, type Resources } from "./executor.ts";
-export { SlurmExecutor, type SlurmOptions } from "./slurm.ts";
+export {
+  DETACHED_FILE,
+  type DetachedJob,
+  type DetachedRun,
+  detachedStates,
+  SlurmExecutor,
+  type SlurmOptions,
+  submitDag,
+} from "./slurm.ts";
 export { formatDuration, ProgressView } from "./progress.ts";
 export { verifyCache, type VerifyResult } from "./verify.ts";
 export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";

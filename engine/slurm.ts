@@ -46,7 +46,7 @@ const ALIVE = new Set([
 /** States of a job lost to the cluster: resubmit it. */
 const LOST = new Set(["NODE_FAIL", "PREEMPTED", "TIMEOUT", "BOOT_FAIL", "DEADLINE"]);
 
-async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
+async function sh(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
   try {
     const r = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" }).output();
     const dec = new TextDecoder();
@@ -167,7 +167,7 @@ export class SlurmExecutor implements Executor {
   async #submit(l: Launch, dir: string, attempt: number): Promise<string> {
     const path = join(dir, `job.${attempt}.sh`);
     await Deno.writeTextFile(path, this.script(l, dir, attempt));
-    const r = await run("sbatch", ["--parsable", path]);
+    const r = await sh("sbatch", ["--parsable", path]);
     if (!r.ok) {
       throw new Error(
         `sbatch refused "${l.label}": ${
@@ -187,7 +187,7 @@ export class SlurmExecutor implements Executor {
     const [lo, hi] = this.o.pollSeconds ?? [1, 30];
     this.#tick = (async () => {
       await new Promise((r) => setTimeout(r, this.#wait * 1000));
-      const r = await run("squeue", ["-h", "-t", "all", `--name=${this.o.jobName}`, "-o", "%i|%T"]);
+      const r = await sh("squeue", ["-h", "-t", "all", `--name=${this.o.jobName}`, "-o", "%i|%T"]);
       let changed = false;
       if (r.ok) {
         const seen = new Map(
@@ -292,7 +292,7 @@ export class SlurmExecutor implements Executor {
       ended,
       cancel: () => {
         cancelled = true;
-        run("scancel", [id]);
+        sh("scancel", [id]);
       },
       info,
     };
@@ -301,6 +301,96 @@ export class SlurmExecutor implements Executor {
   /** Cancels what is still queued or running (a run that stops early). */
   async close(): Promise<void> {
     const alive = [...this.#ids].filter((id) => ALIVE.has(this.#states.get(id) ?? "PENDING"));
-    if (this.#active && alive.length) await run("scancel", alive);
+    if (this.#active && alive.length) await sh("scancel", alive);
   }
+}
+
+/** One stage of a detached run: the command its job runs, the stages it waits for, its resources. */
+export interface DetachedJob {
+  id: string;
+  after: string[];
+  resources: Launch["resources"];
+  argv: string[];
+}
+
+/** What `--detach` leaves in the run folder, for `status`. */
+export interface DetachedRun {
+  pipeline: string;
+  jobName: string;
+  submittedAt: string;
+  /** Stage id -> Slurm job id. */
+  jobs: Record<string, string>;
+}
+
+/** The record file of a detached run. */
+export const DETACHED_FILE = "detached.json";
+
+/**
+ * Submits a whole DAG at once: one job per stage, each depending on its upstream stages' jobs
+ * (`afterok`, `--kill-on-invalid-dep=yes`, so the downstream of a failure is cancelled, not stuck).
+ * Each job runs `argv` (the CLI on that one stage, which plans, locks, runs and commits it like a local
+ * run). Returns the run record, also written to `<runDir>/detached.json`.
+ */
+export async function submitDag(
+  o: SlurmOptions,
+  jobs: DetachedJob[],
+  pipeline: string,
+): Promise<DetachedRun> {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const ids: Record<string, string> = {};
+  const run: DetachedRun = { pipeline, jobName: o.jobName, submittedAt: new Date().toISOString(), jobs: ids };
+  await Deno.mkdir(o.runDir, { recursive: true });
+  try {
+    for (const j of jobs) {
+      const dir = join(o.runDir, folderOf(j.id));
+      await Deno.mkdir(dir, { recursive: true });
+      const r = j.resources;
+      const deps = j.after.map((a) => ids[a]).filter(Boolean);
+      const script = [
+        "#!/bin/bash",
+        `#SBATCH --job-name=${o.jobName}`,
+        `#SBATCH --output=${join(dir, "slurm.out")}`,
+        `#SBATCH --cpus-per-task=${r.cpus}`,
+        `#SBATCH --mem=${Math.ceil(r.memoryGiB * 1024)}M`,
+        `#SBATCH --time=${Math.ceil(r.minutes)}`,
+        ...(r.gpus > 0 ? [`#SBATCH --gpus=${r.gpus}`] : []),
+        ...(deps.length
+          ? [`#SBATCH --dependency=afterok:${deps.join(":")}`, "#SBATCH --kill-on-invalid-dep=yes"]
+          : []),
+        ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
+        ...(o.account ? [`#SBATCH --account=${o.account}`] : []),
+        ...(o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
+        `cd ${q(Deno.cwd())}`,
+        `export OMP_NUM_THREADS=${r.cpus} OPENBLAS_NUM_THREADS=${r.cpus}`,
+        `exec ${j.argv.map(q).join(" ")}`,
+        "",
+      ].join("\n");
+      const path = join(dir, "job.sh");
+      await Deno.writeTextFile(path, script);
+      const s = await sh("sbatch", ["--parsable", path]);
+      if (!s.ok) throw new Error(`sbatch refused "${j.id}": ${s.err || "no message"} (script ${path})`);
+      ids[j.id] = s.out.trim().split(";")[0];
+    }
+  } catch (e) {
+    // Half a DAG would wait forever on what was not submitted: cancel what was.
+    if (Object.keys(ids).length) await sh("scancel", Object.values(ids));
+    throw e;
+  }
+  await Deno.writeTextFile(join(o.runDir, DETACHED_FILE), JSON.stringify(run, null, 2));
+  return run;
+}
+
+/** Each job's state by stage id (one squeue query); "ENDED" once Slurm has forgotten it (the cache then tells). */
+export async function detachedStates(run: DetachedRun): Promise<Record<string, string>> {
+  const r = await sh("squeue", ["-h", "-t", "all", `--name=${run.jobName}`, "-o", "%i|%T|%r"]);
+  const seen = new Map(
+    r.out.split("\n").filter(Boolean).map((l) => {
+      const [id, st, reason] = l.split("|");
+      return [id, st === "PENDING" && reason && reason !== "None" ? `PENDING (${reason})` : st] as [
+        string,
+        string,
+      ];
+    }),
+  );
+  return Object.fromEntries(Object.entries(run.jobs).map(([stage, id]) => [stage, seen.get(id) ?? "ENDED"]));
 }

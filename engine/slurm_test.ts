@@ -1,7 +1,7 @@
 /**
  * The Slurm executor on a real one-node Slurm (tools/slurm.sh), through the CLI as a user runs it:
  * the same keys and bytes as the local executor, a --gpus request reaching the job, two runs on one
- * cache building each artifact once, and a job lost to the cluster resubmitted and resumed.
+ * cache building each artifact once, a detached DAG, and a job lost to the cluster resubmitted and resumed.
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "../testing/asserts.ts";
@@ -91,6 +91,27 @@ Deno.test({
         assertEquals(ran(x.out) + ran(y.out), 6, x.out + y.out);
         assertEquals((await contents(shared)).size, 6);
       });
+
+      await t.step(
+        "--detach submits the DAG with dependencies; status shows the jobs, then the cache",
+        async () => {
+          const root = await Deno.makeTempDir();
+          const d = await cli("reproduce", "demo", "--executor", "slurm", "--detach", "--data", root);
+          assertEquals(d.code, 0, d.out);
+          assert(/submitted 6 jobs/.test(d.out), d.out);
+          const first = await cli("status", "demo", "--data", root);
+          assert(/detached run of .*\(6 jobs/.test(first.out), first.out);
+          const t0 = Date.now();
+          let st = first.out;
+          while (!/6 stages: 6 fresh/.test(st)) {
+            assert(Date.now() - t0 < 120_000, `the detached jobs did not finish: ${st}`);
+            await new Promise((r) => setTimeout(r, 2000));
+            st = (await cli("status", "demo", "--data", root)).out;
+          }
+          assert(/: 6 built/.test(st), st);
+          assertEquals([...(await contents(root)).keys()].sort(), [...(await contents(local)).keys()].sort());
+        },
+      );
 
       await t.step(
         "a job lost to the cluster (its processes killed) is resubmitted and resumes",

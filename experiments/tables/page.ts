@@ -11,7 +11,7 @@ import type { Artifact } from "../../engine/mod.ts";
 import { paperTables } from "../../paper/mod.ts";
 import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/vitok.ts";
 import { esc, table } from "../../report/html.ts";
-import { metricCell, type Page, provenance, verdictCell } from "../common/page.ts";
+import { metricCell, provenance, verdictCell } from "../common/page.ts";
 import { collectRuns } from "../common/runs.ts";
 import { definePage } from "../common/stage.ts";
 
