@@ -93,6 +93,70 @@ Deno.test({
       });
 
       await t.step(
+        "Ctrl-C of the run cancels its jobs (scancel); the checkpoint stays for the rerun",
+        async () => {
+          const root = await Deno.makeTempDir();
+          const jobName = `vitok-abort-${Deno.pid}`;
+          const spec = {
+            name: "abort",
+            doc: "",
+            seed: 0,
+            stages: [{
+              id: "s",
+              kind: "slow",
+              params: { steps: 40, delayMs: 200 },
+              resources: { cpus: 1, memoryGiB: 1 },
+            }],
+          };
+          const graph = buildGraph(spec, STAGE_KINDS);
+          const cache = new Cache(root);
+          const abort = new AbortController();
+          const executor = new SlurmExecutor({
+            runDir: join(root, "runs", "a"),
+            jobName,
+            pollSeconds: [0.5, 1],
+          });
+          const log: string[] = [];
+          const running = runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+            pipeline: "abort",
+            cache,
+            registry: REGISTRY,
+            executor,
+            signal: abort.signal,
+            view: new ProgressView((x) => log.push(x), false, 0),
+          });
+          const t0 = Date.now();
+          while (
+            !/"step":([5-9]|\d\d)/.test(
+              await Deno.readTextFile(join(root, "runs", "a", "s", "stdout")).catch(() => ""),
+            )
+          ) {
+            assert(Date.now() - t0 < 60_000, "the job made no progress");
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          abort.abort();
+          const summary = await running;
+          assertEquals(summary.outcomes.map((o) => o.status), ["interrupted"]);
+          const q = await new Deno.Command("squeue", { args: ["-h", "-o", "%T", `--name=${jobName}`] })
+            .output();
+          assertEquals(
+            new TextDecoder().decode(q.stdout).trim(),
+            "",
+            "no job of the run is left queued or running",
+          );
+          const again = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+            pipeline: "abort",
+            cache,
+            registry: REGISTRY,
+            view: new ProgressView(() => {}, false, 0),
+          });
+          assert(again.ok);
+          const s = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("s")!.lookup;
+          assert(s.state === "hit" && Number(s.artifact.manifest.metrics.resumedFrom) >= 5);
+        },
+      );
+
+      await t.step(
         "--detach submits the DAG with dependencies; status shows the jobs, then the cache",
         async () => {
           const root = await Deno.makeTempDir();

@@ -101,6 +101,8 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "losses", "tables"]);
   assert(Object.values(declared).reduce((a, b) => a + b, 0) > 10, JSON.stringify(declared));
   assertEquals(verdicts.tables.table3.length, 1); // the fixed point's row beside the paper's Table 3
+  assertEquals(verdicts.tables.table6.length, 1); // and its DiT's row beside Table 6
+  assert(Number.isFinite(verdicts.tables.table6[0].gFID));
   assertEquals(verdicts.e_sweep.verdicts.map((v: { metric: string }) => v.metric), [
     "rFID",
     "rPSNR",

@@ -1,27 +1,69 @@
 /**
  * The paper's tables: Table 1 and the model-size columns of Tables 3-5 computed from our paper-scale
- * configurations (no training), and Table 3 in its own layout with our fixed-point tokenizer's row
- * (the E sweep's run at the fixed point, so it reads that experiment).
+ * configurations (no training); Table 3 in its own layout with our fixed-point tokenizer's row (the E
+ * sweep's run at the fixed point; with a COCO path, also its evaluation on COCO-2017 val), and Table 6
+ * with the generation experiment's DiT on that tokenizer at the first guidance scale.
  *
  * @module
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { tablesPageStage } from "./page.ts";
 
-/** The tables experiment (it has no sizes of its own). */
-export const tables = defineExperiment<Record<string, never>>({
+/** What the tables read beyond the shared runs. */
+export interface TablesSizes {
+  /** `dataset` params of COCO-2017 val (Table 3's second half), when there is a copy. */
+  coco?: Record<string, unknown>;
+  /** The guidance scale of the Table 6 row (one of the generation experiment's). */
+  cfg: number;
+}
+
+/** The tables experiment. */
+export const tables = defineExperiment<TablesSizes>({
   id: "tables",
-  figure: "Tables 1, 3-5",
+  figure: "Tables 1, 3-6",
   doc:
-    "Table 1 and Tables 3-5's Params/GFLOPs computed from our configurations; Table 3 with our fixed point",
+    "Table 1 and Tables 3-5's Params/GFLOPs computed from our configurations; Tables 3 and 6 with our rows",
   page: tablesPageStage,
-  uses: ["e-sweep"],
-  sizes: { smoke: {}, default: {}, paper: {} },
-  declare(_s, { profile }): ExperimentPlan {
+  uses: ["e-sweep", "generation"],
+  sizes: {
+    smoke: { cfg: 1.5 },
+    default: { cfg: 1.5 },
+    paper: {
+      cfg: 1.5,
+      coco: {
+        source: "imagefolder",
+        path: Deno.env.get("VITOK_COCO") ??
+          "/path/to/coco2017 (set VITOK_COCO; a val/ folder of class-less images in one folder)",
+        resolution: 256,
+        fit: "center-crop",
+        channels: 3,
+      },
+    },
+  },
+  declare(s, { profile, shared }): ExperimentPlan {
     const point = `p=${profile.fixed.p},c=${profile.fixed.c}`;
-    return {
-      stages: [],
-      page: { inputs: { evals: [`evaluate[${point}]`], tokenizers: [`tokenizer[${point}]`] } },
+    const gen = `${point},g=${s.cfg}`;
+    const stages: ExperimentPlan["stages"] = [];
+    const inputs: Record<string, string | string[]> = {
+      evals: [`evaluate[${point}]`],
+      tokenizers: [`tokenizer[${point}]`],
+      genEvals: [`evaluate-gen[${gen}]`],
+      generations: [`generate[${gen}]`],
+      dits: [`dit[${point}]`],
     };
+    if (s.coco) {
+      stages.push({ id: "data-coco", kind: "dataset", params: s.coco }, {
+        id: "evaluate-coco",
+        kind: "evaluate",
+        params: { ...profile.evaluate, split: "val", samples: 5000 },
+        inputs: {
+          tokenizer: `tokenizer[${point}]`,
+          data: "data-coco",
+          ...(shared.features ? { features: shared.features } : {}),
+        },
+      });
+      inputs.cocoEvals = ["evaluate-coco"];
+    }
+    return { stages, page: { inputs } };
   },
 });

@@ -13,6 +13,7 @@ import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/v
 import { esc, table } from "../../report/html.ts";
 import { metricCell, provenance, verdictCell } from "../common/page.ts";
 import { collectRuns } from "../common/runs.ts";
+import { collectGenRuns } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
 
 /** Within the printed precision: 0.5 % (Table 5's 73.2 for S-B/8x8 counts its tubelet embedding differently). */
@@ -77,8 +78,15 @@ export const tablesPageStage = definePage({
     "the paper's tables: Table 1 and the Params/GFLOPs columns of Tables 3-5 computed; Table 3 with our row",
   version: 1,
   module: import.meta.url,
-  inputs: ["evals[]?", "tokenizers[]?"],
-  inputKinds: { evals: "evaluate", tokenizers: "tokenizer" },
+  inputs: ["evals[]?", "tokenizers[]?", "cocoEvals[]?", "genEvals[]?", "generations[]?", "dits[]?"],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    cocoEvals: "evaluate",
+    genEvals: "evaluate-samples",
+    generations: "generate",
+    dits: "dit",
+  },
   async build(ctx) {
     const checks = sizeChecks();
     const matches = checks.filter((c) => c.verdict === "matches").length;
@@ -91,23 +99,51 @@ export const tablesPageStage = definePage({
     const t3 = paperTables().find((t) => t.table === "Table 3")!;
     const evals = ctx.inputs.evals as Artifact[] | undefined;
     const runs = evals?.length ? await collectRuns(evals, ctx.inputs.tokenizers as Artifact[]) : [];
-    const ours = runs.map((r) => [
-      `ours: ViTok ${r.variant}, c = ${r.c} (${r.tokenizer.manifest.params.scale} scale, ${ctx.params.dataset})`,
-      metricCell(r.encoderParams / 1e6 + r.decoderParams / 1e6),
-      "",
-      metricCell(r.metrics.rFID, r.ci.rFID),
-      metricCell(r.metrics.rPSNR, r.ci.rPSNR),
-      metricCell(r.metrics.rSSIM, r.ci.rSSIM),
-      "",
-      "",
-      "",
-    ]);
+    const list = (name: string) => (ctx.inputs[name] as Artifact[] | undefined) ?? [];
+    const coco = list("cocoEvals").length ? await collectRuns(list("cocoEvals"), list("tokenizers")) : [];
+    const ours = runs.map((r) => {
+      const c = coco.find((x) => x.tokenizer.digest === r.tokenizer.digest);
+      return [
+        `ours: ViTok ${r.variant}, c = ${r.c} (${r.tokenizer.manifest.params.scale} scale, ${ctx.params.dataset})`,
+        metricCell((r.encoderParams + r.decoderParams) / 1e6),
+        "",
+        metricCell(r.metrics.rFID, r.ci.rFID),
+        metricCell(r.metrics.rPSNR, r.ci.rPSNR),
+        metricCell(r.metrics.rSSIM, r.ci.rSSIM),
+        c ? metricCell(c.metrics.rFID, c.ci.rFID) : "",
+        c ? metricCell(c.metrics.rPSNR, c.ci.rPSNR) : "",
+        c ? metricCell(c.metrics.rSSIM, c.ci.rSSIM) : "",
+      ];
+    });
     const t3Table = table(
       t3.columns,
       [...t3.rows.map((r) => r.map((x) => x as string | number)), ...ours],
-      `${
-        esc(t3.caption)
-      } Our rows are measured by this pipeline on its own data and scale (the tower parameters of ours are counted from its weights); absolute values compare only at the paper profile.`,
+      `${t3.caption} Our rows are measured by this pipeline on its own data and scale (the tower parameters of ours are counted from its weights); absolute values compare only at the paper profile.${
+        coco.length
+          ? ""
+          : " No COCO copy was given (VITOK_COCO at the paper profile): its columns stay empty."
+      }`,
+    );
+    // Table 6: class-conditional generation; ours is the generation experiment's DiT on the same tokenizer.
+    const t6 = paperTables().find((t) => t.table === "Table 6")!;
+    const gen = list("genEvals").length
+      ? await collectGenRuns(list("genEvals"), list("generations"), list("dits"), runs)
+      : [];
+    const t6Table = table(
+      t6.columns,
+      [
+        ...t6.rows.map((r) => r.map((x) => x as string | number)),
+        ...gen.map((g) => [
+          `ours: ViTok ${g.tokenizer.variant}, c = ${g.tokenizer.c}`,
+          `DiT-${g.dit.manifest.params.size}, ${g.dit.manifest.params.steps} steps, cfg ${g.cfg}`,
+          metricCell(Number(g.dit.manifest.metrics.params ?? NaN) / 1e6),
+          metricCell(g.gFID, g.ci.gFID),
+          metricCell(g.gIS, g.ci.gIS),
+          "",
+          "",
+        ]),
+      ],
+      `${t6.caption} Our row: the generation experiment's DiT on the fixed point's latents (${ctx.params.dataset}); the paper's uses DiT-XL for 4M steps on ImageNet.`,
     );
     const summary =
       `<a href="tables.html">Tables</a> (Tables 1, 3-5): ${matches} of ${checks.length} model-size entries match the printed values${
@@ -134,7 +170,18 @@ export const tablesPageStage = definePage({
 paper profile's runs (Tables 4-7 also need 512p, video and DiT-XL runs, which this study does not have yet).</p>
 <h2>Model sizes</h2>${sizeTable}${notes}
 <h2>Table 3 (256p reconstruction)</h2>${t3Table}
-${runs.length ? `<h2>Provenance</h2>${provenance(runs.flatMap((r) => [r.tokenizer, r.evaluation]))}` : ""}`;
+<h2>Table 6 (class-conditional generation)</h2>${t6Table}
+${
+        runs.length
+          ? `<h2>Provenance</h2>${
+            provenance([
+              ...runs.flatMap((r) => [r.tokenizer, r.evaluation]),
+              ...coco.map((c) => c.evaluation),
+              ...gen.flatMap((g) => [g.dit, g.generation, g.evaluation]),
+            ])
+          }`
+          : ""
+      }`;
     return {
       file: "tables.html",
       nav: "Tables (1, 3-5)",
