@@ -137,13 +137,15 @@ Deno.test({
           abort.abort();
           const summary = await running;
           assertEquals(summary.outcomes.map((o) => o.status), ["interrupted"]);
-          const q = await new Deno.Command("squeue", { args: ["-h", "-o", "%T", `--name=${jobName}`] })
-            .output();
-          assertEquals(
-            new TextDecoder().decode(q.stdout).trim(),
-            "",
-            "no job of the run is left queued or running",
-          );
+          // The job ends within Slurm's kill wait (COMPLETING meanwhile); none is left queued or running.
+          let left = "?";
+          for (let i = 0; i < 60 && left; i++) {
+            const q = await new Deno.Command("squeue", { args: ["-h", "-o", "%T", `--name=${jobName}`] })
+              .output();
+            left = new TextDecoder().decode(q.stdout).trim();
+            if (left) await new Promise((r) => setTimeout(r, 500));
+          }
+          assertEquals(left, "", "no job of the run is left queued or running");
           const again = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
             pipeline: "abort",
             cache,

@@ -193,6 +193,15 @@ ${
       verdicts: {
         checks,
         table3: runs.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
+        table3coco: coco.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
+        table6: gen.map((g) => ({
+          variant: g.tokenizer.variant,
+          c: g.tokenizer.c,
+          cfg: g.cfg,
+          gFID: g.gFID,
+          gIS: g.gIS,
+          ci: g.ci,
+        })),
       },
       metrics: { sizeChecks: checks.length, sizeMatches: matches },
     };
