@@ -70,7 +70,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
   const { graph, report } = await run(spec, cache);
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
-  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1); // E sweep, sizes, losses, one seed replica
+  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1); // E sweep, sizes, losses, a seed replica, Table 4's
   const files = report.manifest.files.map((f) => f.path);
   const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));
   assertEquals(pages.map((n) => n.id), EXPERIMENTS.map((e) => `page-${e.id}`));
@@ -102,6 +102,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   assert(Object.values(declared).reduce((a, b) => a + b, 0) > 10, JSON.stringify(declared));
   assertEquals(verdicts.tables.table3.length, 1); // the fixed point's row beside the paper's Table 3
   assertEquals(verdicts.tables.table6.length, 1); // and its DiT's row beside Table 6
+  assertEquals(verdicts.tables.table4.map((r: { L: number }) => r.L), [16]); // 4x the fixed point's tokens
   assert(Number.isFinite(verdicts.tables.table6[0].gFID));
   assertEquals(verdicts.e_sweep.verdicts.map((v: { metric: string }) => v.metric), [
     "rFID",

@@ -1,7 +1,8 @@
 /**
  * The paper's tables: Table 1 and the model-size columns of Tables 3-5 computed from our paper-scale
  * configurations (no training); Table 3 in its own layout with our fixed-point tokenizer's row (the E
- * sweep's run at the fixed point; with a COCO path, also its evaluation on COCO-2017 val), and Table 6
+ * sweep's run at the fixed point; with a COCO path, also its evaluation on COCO-2017 val), Table 4 with
+ * the same tokenizer trained and evaluated at twice the resolution, and Table 6
  * with the generation experiment's DiT on that tokenizer at the first guidance scale.
  *
  * @module
@@ -15,6 +16,11 @@ export interface TablesSizes {
   coco?: Record<string, unknown>;
   /** The guidance scale of the Table 6 row (one of the generation experiment's). */
   cfg: number;
+  /**
+   * Table 4's counterpart: the fixed point's tokenizer trained and evaluated at this resolution (the paper's
+   * 512p against its 256p: the same patch, four times the tokens); images are resized to it.
+   */
+  table4?: { resolution: number };
 }
 
 /** The tables experiment. */
@@ -26,10 +32,11 @@ export const tables = defineExperiment<TablesSizes>({
   page: tablesPageStage,
   uses: ["e-sweep", "generation"],
   sizes: {
-    smoke: { cfg: 1.5 },
-    default: { cfg: 1.5 },
+    smoke: { cfg: 1.5, table4: { resolution: 64 } },
+    default: { cfg: 1.5, table4: { resolution: 64 } },
     paper: {
       cfg: 1.5,
+      table4: { resolution: 512 },
       coco: {
         source: "imagefolder",
         path: Deno.env.get("VITOK_COCO") ??
@@ -63,6 +70,40 @@ export const tables = defineExperiment<TablesSizes>({
         },
       });
       inputs.cocoEvals = ["evaluate-coco"];
+    }
+    if (s.table4) {
+      // The same tokenizer at twice the resolution (its own feature network when the study trains one).
+      const data: Record<string, unknown> = { ...profile.dataset, resolution: s.table4.resolution };
+      if (data.fit === "pad") data.fit = "resize";
+      stages.push({ id: "data-hires", kind: "dataset", params: data });
+      if (shared.features) {
+        stages.push({
+          id: "featurenet-hires",
+          kind: "featurenet",
+          params: profile.featurenet ?? {},
+          inputs: { data: "data-hires" },
+        });
+      }
+      stages.push({
+        id: "tokenizer-hires",
+        kind: "tokenizer",
+        params: {
+          variant: `${profile.model}/${profile.fixed.p}`,
+          codeWidth: profile.fixed.c,
+          ...profile.tokenizer,
+        },
+        inputs: { data: "data-hires" },
+      }, {
+        id: "evaluate-hires",
+        kind: "evaluate",
+        params: profile.evaluate,
+        inputs: {
+          tokenizer: "tokenizer-hires",
+          data: "data-hires",
+          ...(shared.features ? { features: "featurenet-hires" } : {}),
+        },
+      });
+      Object.assign(inputs, { hiresEvals: ["evaluate-hires"], hiresTokenizers: ["tokenizer-hires"] });
     }
     return { stages, page: { inputs } };
   },

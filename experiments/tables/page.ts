@@ -78,11 +78,22 @@ export const tablesPageStage = definePage({
     "the paper's tables: Table 1 and the Params/GFLOPs columns of Tables 3-5 computed; Table 3 with our row",
   version: 1,
   module: import.meta.url,
-  inputs: ["evals[]?", "tokenizers[]?", "cocoEvals[]?", "genEvals[]?", "generations[]?", "dits[]?"],
+  inputs: [
+    "evals[]?",
+    "tokenizers[]?",
+    "cocoEvals[]?",
+    "hiresEvals[]?",
+    "hiresTokenizers[]?",
+    "genEvals[]?",
+    "generations[]?",
+    "dits[]?",
+  ],
   inputKinds: {
     evals: "evaluate",
     tokenizers: "tokenizer",
     cocoEvals: "evaluate",
+    hiresEvals: "evaluate",
+    hiresTokenizers: "tokenizer",
     genEvals: "evaluate-samples",
     generations: "generate",
     dits: "dit",
@@ -123,6 +134,30 @@ export const tablesPageStage = definePage({
           ? ""
           : " No COCO copy was given (VITOK_COCO at the paper profile): its columns stay empty."
       }`,
+    );
+    // Table 4: the same tokenizer at twice the resolution (the paper's 512p), ours beside its rows.
+    const t4 = paperTables().find((t) => t.table === "Table 4")!;
+    const hires = list("hiresEvals").length
+      ? await collectRuns(list("hiresEvals"), list("hiresTokenizers"))
+      : [];
+    const side = (r: { tokenizer: Artifact }) => r.tokenizer.manifest.inputs.data?.[0]?.stageId ?? "?";
+    const t4Table = table(
+      t4.columns,
+      [
+        ...t4.rows.map((r) => r.map((x) => x as string | number)),
+        ...hires.map((r) => [
+          `ours: ViTok ${r.variant}, c = ${r.c}, L = ${r.L} (${side(r)})`,
+          metricCell((r.encoderParams + r.decoderParams) / 1e6),
+          "",
+          metricCell(r.metrics.rFID, r.ci.rFID),
+          metricCell(r.metrics.rPSNR, r.ci.rPSNR),
+          metricCell(r.metrics.rSSIM, r.ci.rSSIM),
+          "",
+          "",
+          "",
+        ]),
+      ],
+      `${t4.caption} Our row: the fixed point's tokenizer trained and evaluated at twice our resolution (the same patch, four times the tokens; images resized), with its own feature network at that resolution where the study trains one.`,
     );
     // Table 6: class-conditional generation; ours is the generation experiment's DiT on the same tokenizer.
     const t6 = paperTables().find((t) => t.table === "Table 6")!;
@@ -167,9 +202,10 @@ export const tablesPageStage = definePage({
       : "";
     const body =
       `<p>What needs no GPU is reproduced exactly on every run; the metric columns of Tables 3-7 need the
-paper profile's runs (Tables 4-7 also need 512p, video and DiT-XL runs, which this study does not have yet).</p>
+paper profile's runs; Tables 5 and 7 need the video experiments, which this study does not have yet.</p>
 <h2>Model sizes</h2>${sizeTable}${notes}
 <h2>Table 3 (256p reconstruction)</h2>${t3Table}
+<h2>Table 4 (twice the resolution)</h2>${t4Table}
 <h2>Table 6 (class-conditional generation)</h2>${t6Table}
 ${
         runs.length
@@ -177,6 +213,7 @@ ${
             provenance([
               ...runs.flatMap((r) => [r.tokenizer, r.evaluation]),
               ...coco.map((c) => c.evaluation),
+              ...hires.flatMap((r) => [r.tokenizer, r.evaluation]),
               ...gen.flatMap((g) => [g.dit, g.generation, g.evaluation]),
             ])
           }`
@@ -194,6 +231,7 @@ ${
         checks,
         table3: runs.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
         table3coco: coco.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
+        table4: hires.map((r) => ({ variant: r.variant, c: r.c, L: r.L, metrics: r.metrics, ci: r.ci })),
         table6: gen.map((g) => ({
           variant: g.tokenizer.variant,
           c: g.tokenizer.c,
