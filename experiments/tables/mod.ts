@@ -40,7 +40,7 @@ export const tables = defineExperiment<TablesSizes>({
       coco: {
         source: "imagefolder",
         path: Deno.env.get("VITOK_COCO") ??
-          "/path/to/coco2017 (set VITOK_COCO; a val/ folder of class-less images in one folder)",
+          "/path/to/coco2017 (set VITOK_COCO: a folder holding val/images/*.jpg)",
         resolution: 256,
         fit: "center-crop",
         channels: 3,
