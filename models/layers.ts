@@ -64,7 +64,7 @@ export class SwiGLU {
   }
 }
 
-/** Bidirectional multi-head self-attention with RoPE on queries and keys; qkv without bias. */
+/** Multi-head self-attention with RoPE on queries and keys, bidirectional unless masked; qkv without bias. */
 export class Attention {
   readonly q: Linear;
   readonly k: Linear;
@@ -77,14 +77,15 @@ export class Attention {
     this.v = new Linear(rng, `${name}.v`, width, width, false);
     this.proj = new Linear(rng, `${name}.proj`, width, width);
   }
-  /** x [B*L, C] -> [B*L, C]. */
-  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
+  /** x [B*L, C] -> [B*L, C]; `mask` [L, L] is added to the scores (0: may attend, -1e9: may not). */
+  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables, mask?: tf.Tensor2D): tf.Tensor2D {
     const H = this.heads, D = this.width / H;
     const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, H, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, L, D]
     const q = applyRope(split(this.q.apply(x)), rope);
     const k = applyRope(split(this.k.apply(x)), rope);
     const v = split(this.v.apply(x));
-    const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D))); // [B, H, L, L]
+    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)); // [B, H, L, L]
+    const att = tf.softmax(mask ? tf.add(scores, mask) : scores); // [B, H, L, L]
     const out = tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]); // [B, L, H, D]
     return this.proj.apply(tf.reshape(out, [B * L, this.width]));
   }
@@ -109,8 +110,8 @@ export class Block {
     this.norm2 = new Norm(rng, `${name}.norm2`, width, norm);
     this.mlp = new SwiGLU(rng, `${name}.mlp`, width, hidden);
   }
-  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
-    const h = tf.add(x, this.attn.apply(this.norm1.apply(x), B, L, rope)) as tf.Tensor2D; // [B*L, C]
+  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables, mask?: tf.Tensor2D): tf.Tensor2D {
+    const h = tf.add(x, this.attn.apply(this.norm1.apply(x), B, L, rope, mask)) as tf.Tensor2D; // [B*L, C]
     return tf.add(h, this.mlp.apply(this.norm2.apply(h))) as tf.Tensor2D;
   }
 }

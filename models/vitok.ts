@@ -65,6 +65,28 @@ export interface ViTokConfig {
   /** Log-variance clamp (upstream distributions.py). */
   logvarMin: number;
   logvarMax: number;
+  /**
+   * Attention over time (videos): absent = bidirectional, as the paper's text has it; block-causal = full
+   * attention inside each chunk of `chunk` latent frames, causal across chunks (the official code builds
+   * such a mask but never applies it).
+   */
+  attention?: { type: "block-causal"; chunk: number };
+}
+
+/**
+ * The block-causal mask of a token grid (t, h, w), tokens in (t, h, w) order: token i may attend token j
+ * when j's chunk (floor(t_j / chunk)) is not later than i's. Returns [L, L] additive scores (0 or -1e9).
+ */
+export function blockCausalMask(grid: [number, number, number], chunk: number): Float32Array {
+  const perFrame = grid[1] * grid[2], L = grid[0] * perFrame;
+  const out = new Float32Array(L * L);
+  for (let i = 0; i < L; i++) {
+    const ci = Math.floor(Math.floor(i / perFrame) / chunk);
+    for (let j = 0; j < L; j++) {
+      if (Math.floor(Math.floor(j / perFrame) / chunk) > ci) out[i * L + j] = -1e9;
+    }
+  }
+  return out;
 }
 
 /** Defaults shared by every variant (ViTok code: mlp_ratio 2.67, LayerNorm, theta 1e4, clamp [-30, 20]). */
@@ -118,6 +140,12 @@ export function checkConfig(c: ViTokConfig): string | undefined {
     }
   }
   if (c.codeWidth < 1) return "code width must be >= 1";
+  const a = c.attention;
+  if (a && (!Number.isInteger(a.chunk) || a.chunk < 1 || (c.frames / c.tubelet) % a.chunk)) {
+    return `block-causal chunk ${a?.chunk} must be a whole number of latent frames dividing ${
+      c.frames / c.tubelet
+    }`;
+  }
   return undefined;
 }
 
@@ -139,8 +167,8 @@ class ViT {
     );
     this.norm = new Norm(rng, `${name}.norm`, s.width, c.norm);
   }
-  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
-    for (const blk of this.blocks) x = blk.apply(x, B, L, rope);
+  apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables, mask?: tf.Tensor2D): tf.Tensor2D {
+    for (const blk of this.blocks) x = blk.apply(x, B, L, rope, mask);
     return this.norm.apply(x);
   }
 }
@@ -167,6 +195,8 @@ export class ViTok {
   readonly patchDim: number;
   #ropeEnc: RopeTables;
   #ropeDec: RopeTables;
+  /** [L, L] additive attention mask of block-causal attention (absent: bidirectional). */
+  #mask?: tf.Tensor2D;
 
   constructor(readonly config: ViTokConfig, seed = 0) {
     const err = checkConfig(config);
@@ -186,18 +216,21 @@ export class ViTok {
     this.head = new Linear(rng, "head", d.width, patchDim);
     this.#ropeEnc = ropeTables(grid, e.width / e.heads, config.ropeTheta);
     this.#ropeDec = ropeTables(grid, d.width / d.heads, config.ropeTheta);
+    if (config.attention?.type === "block-causal") {
+      this.#mask = tf.tensor2d(blockCausalMask(grid, config.attention.chunk), [L, L]);
+    }
   }
 
   /** Posterior parameters for tokens [B*L, patchDim] -> mean, logvar [B*L, c]. */
   encode(tokens: tf.Tensor2D, B: number): { mean: tf.Tensor2D; logvar: tf.Tensor2D } {
-    const h = this.encoder.apply(this.embed.apply(tokens), B, this.L, this.#ropeEnc); // [B*L, C_f]
+    const h = this.encoder.apply(this.embed.apply(tokens), B, this.L, this.#ropeEnc, this.#mask); // [B*L, C_f]
     const logvar = tf.clipByValue(this.toLogvar.apply(h), this.config.logvarMin, this.config.logvarMax);
     return { mean: this.toMean.apply(h), logvar };
   }
 
   /** Latents z [B*L, c] -> reconstructed tokens [B*L, patchDim]. */
   decode(z: tf.Tensor2D, B: number): tf.Tensor2D {
-    const h = this.decoder.apply(this.fromCode.apply(z), B, this.L, this.#ropeDec); // [B*L, C_g]
+    const h = this.decoder.apply(this.fromCode.apply(z), B, this.L, this.#ropeDec, this.#mask); // [B*L, C_g]
     return this.head.apply(h);
   }
 
@@ -257,6 +290,7 @@ export class ViTok {
   dispose(): void {
     for (const v of this.variables().values()) v.dispose();
     for (const t of [this.#ropeEnc, this.#ropeDec]) tf.dispose([t.cos, t.sin, t.rot]);
+    this.#mask?.dispose();
   }
 }
 

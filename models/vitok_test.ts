@@ -5,7 +5,16 @@ import { AdamW, cosineLr } from "./optim.ts";
 import { patchify, repatchTokens, unpatchify } from "./patch.ts";
 import { FeatureNet } from "./featurenet.ts";
 import { applyRope, axisDims, ropeTables } from "./rope.ts";
-import { countParams, forwardMacs, parseVariant, ViTok, type ViTokConfig, vitokConfig } from "./vitok.ts";
+import {
+  blockCausalMask,
+  checkConfig,
+  countParams,
+  forwardMacs,
+  parseVariant,
+  ViTok,
+  type ViTokConfig,
+  vitokConfig,
+} from "./vitok.ts";
 
 await initBackend("auto");
 
@@ -196,4 +205,47 @@ Deno.test("repatchTokens() re-cuts image tokens like patchify does, and perceptu
   assert(net.perceptual(t2, other, B).dataSync()[0] > 1e-3);
   tf.dispose([t4, got, other]);
   net.dispose();
+});
+
+Deno.test("blockCausalMask(): full attention inside a chunk, causal across chunks", () => {
+  const grid: [number, number, number] = [4, 1, 2]; // 4 latent frames of 2 tokens: L = 8
+  const m = blockCausalMask(grid, 2);
+  const may = (i: number, j: number) => m[i * 8 + j] === 0;
+  // Frames 0-1 form chunk 0, frames 2-3 chunk 1 (tokens 0-3 and 4-7).
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 8; j++) {
+      assertEquals(may(i, j), Math.floor(j / 4) <= Math.floor(i / 4), `${i} -> ${j}`);
+    }
+  }
+  assert(may(0, 3) && may(3, 0), "inside a chunk both ways, the later frame included");
+  assert(may(7, 0) && !may(0, 7), "later chunks see earlier ones, not the reverse");
+  // chunk = 1 is frame-causal; chunk = all frames is no mask at all.
+  const frameCausal = blockCausalMask(grid, 1); // token 2k and 2k+1 are frame k
+  assert(frameCausal[0 * 8 + 1] === 0 && frameCausal[0 * 8 + 2] !== 0 && frameCausal[2 * 8 + 0] === 0);
+  assert(blockCausalMask(grid, 4).every((x) => x === 0));
+});
+
+Deno.test("block-causal ViTok: the first chunk's latents ignore later frames; bidirectional ones do not", () => {
+  const base = tiny({ frames: 4, tubelet: 1, channels: 1 });
+  const run = (cfg: ViTokConfig) => {
+    const model = new ViTok(cfg, 3);
+    const B = 1, per = model.L / 4;
+    const a = tf.randomUniform([model.L, model.patchDim], -1, 1, "float32", 11) as tf.Tensor2D;
+    // The same clip with its last frame replaced.
+    const b = tf.concat([
+      a.slice([0, 0], [3 * per, -1]),
+      tf.randomUniform([per, model.patchDim], -1, 1, "float32", 12),
+    ]);
+    const first = (x: tf.Tensor2D) => model.encode(x, B).mean.slice([0, 0], [2 * per, -1]); // frames 0-1
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(first(a), first(b as tf.Tensor2D)))).dataSync()[0]);
+    tf.dispose([a, b]);
+    model.dispose();
+    return diff;
+  };
+  assertEquals(run({ ...base, attention: { type: "block-causal", chunk: 2 } }), 0);
+  assert(run(base) > 1e-4, "with full attention the last frame reaches the first frames' latents");
+  assertEquals(
+    checkConfig({ ...base, attention: { type: "block-causal", chunk: 3 } })?.includes("chunk"),
+    true,
+  );
 });

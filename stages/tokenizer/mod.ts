@@ -105,8 +105,13 @@ export const tokenizer = defineStage({
     if (p.perceptualWeight > 0 && !f) {
       return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data), or a user LPIPS model (not supported yet)";
     }
-    if (f && video && (Number(f.params.patch) !== v.patch || Number(f.params.tubelet) !== v.tubelet)) {
-      return `for videos the featurenet's patch (${f.params.tubelet}x${f.params.patch}) must equal the tokenizer's (${v.tubelet}x${v.patch})`;
+    // The perceptual term compares feature-net features of decoded tokens, re-cut to the net's patches;
+    // video tokens cannot be re-cut to another tubelet. Evaluation embeds pixels, so it has no such coupling.
+    if (
+      f && video && p.perceptualWeight > 0 &&
+      (Number(f.params.patch) !== v.patch || Number(f.params.tubelet) !== v.tubelet)
+    ) {
+      return `a video perceptual loss needs the featurenet's tubelet x patch (${f.params.tubelet}x${f.params.patch}) to equal the tokenizer's (${v.tubelet}x${v.patch}); evaluation has no such need`;
     }
     return undefined;
   },

@@ -112,6 +112,23 @@ Deno.test("tokenizer: patch/resolution mismatches are rejected at validation", (
     "perceptualWeight > 0 needs",
   );
   assertThrows(() => buildGraph(spec(stages({ variant: "XL/16" })), STAGE_KINDS), "is not like S-B/16");
+  // Videos: a feature network of another tubelet x patch is fine unless it is the perceptual loss.
+  const video = (w: number): StageDecl[] => [
+    {
+      id: "clips",
+      kind: "dataset",
+      params: { source: "moving-mnist", resolution: 32, frames: 8, trainCount: 8 },
+    },
+    { id: "feat", kind: "featurenet", params: { patch: 8, tubelet: 2 }, inputs: { data: "clips" } },
+    {
+      id: "tok",
+      kind: "tokenizer",
+      params: { variant: "S-S/4x4", codeWidth: 4, perceptualWeight: w },
+      inputs: { data: "clips", features: "feat" },
+    },
+  ];
+  assert(buildGraph(spec(video(0)), STAGE_KINDS).byId.has("tok"));
+  assertThrows(() => buildGraph(spec(video(1)), STAGE_KINDS), "a video perceptual loss needs");
 });
 
 Deno.test("tokenizer: a perceptual loss on the featurenet's features, named in the manifest", async () => {
