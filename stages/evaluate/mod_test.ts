@@ -159,3 +159,83 @@ Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as conv
   assertEquals(e.dim, F);
   e.dispose();
 });
+
+Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on an image one, with intervals", async () => {
+  const stages: StageDecl[] = [
+    {
+      id: "clips",
+      kind: "dataset",
+      params: { source: "moving-mnist", resolution: 32, frames: 4, digits: 1, trainCount: 48, testCount: 48 },
+    },
+    {
+      id: "tok",
+      kind: "tokenizer",
+      params: { variant: "S-S/2x8", codeWidth: 4, steps: 4, batchSize: 8, lr: 0.02, evalSamples: 8 },
+      inputs: { data: "clips" },
+    },
+    // Another tubelet and patch than the tokenizer's: evaluation embeds pixels, so that is fine.
+    {
+      id: "vfeat",
+      kind: "featurenet",
+      params: { steps: 20, batchSize: 16, features: 16, patchWidth: 16, patch: 16, tubelet: 4 },
+      inputs: { data: "clips" },
+    },
+    { id: "digits", kind: "dataset", params: { source: "mnist", resolution: 32, fit: "pad", limit: 128 } },
+    {
+      id: "ffeat",
+      kind: "featurenet",
+      params: { steps: 20, batchSize: 32, features: 16, patchWidth: 16 },
+      inputs: { data: "digits" },
+    },
+    {
+      id: "eval",
+      kind: "evaluate",
+      params: { samples: 24, batchSize: 12, bootstrap: 20 },
+      inputs: { tokenizer: "tok", data: "clips", features: "vfeat", frameFeatures: "ffeat" },
+    },
+  ];
+  const graph = buildGraph({ name: "vev", doc: "", seed: 3, stages }, STAGE_KINDS);
+  const cache = new Cache(await Deno.makeTempDir());
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "vev",
+    cache,
+    registry: REGISTRY,
+    jobs: 2,
+    view: new ProgressView((t) => log.push(t), false, 0),
+  });
+  assert(summary.ok, log.join(""));
+  const plan = await planGraph(graph, STAGE_KINDS, cache);
+  const ev = plan.byId.get("eval")!.lookup,
+    v = plan.byId.get("vfeat")!.lookup,
+    f = plan.byId.get("ffeat")!.lookup;
+  assert(ev.state === "hit" && v.state === "hit" && f.state === "hit");
+  const m = ev.artifact.manifest.metrics;
+  const fvd = `rFVD@featnet-${v.artifact.digest.slice(0, 8)}`,
+    fid = `rFID@featnet-${f.artifact.digest.slice(0, 8)}`;
+  for (const k of [fvd, fid]) {
+    const [lo, x, hi] = [m[`${k}_lo`], m[k], m[`${k}_hi`]].map(Number);
+    assert(x > 0 && lo < hi && lo <= x && x <= hi * 1.5, `${k}: ${lo} ${x} ${hi} in ${JSON.stringify(m)}`);
+  }
+  // An image feature network of another size than the frames fails with what to do.
+  const wrong = buildGraph({
+    name: "vev",
+    doc: "",
+    seed: 3,
+    stages: [
+      ...stages.slice(0, 3),
+      { ...stages[3], id: "small", params: { source: "mnist", resolution: 16, fit: "resize", limit: 128 } },
+      { ...stages[4], inputs: { data: "small" } },
+      stages[5],
+    ],
+  }, STAGE_KINDS);
+  const bad = await runPlan(await planGraph(wrong, STAGE_KINDS, cache), {
+    pipeline: "vev",
+    cache,
+    registry: REGISTRY,
+    view: new ProgressView(() => {}, false, 0),
+  });
+  const o = bad.outcomes.find((x) => x.id === "eval")!;
+  assertEquals(o.status, "failed");
+  assert(/train it on images of the frame size/.test(o.error ?? ""), o.error);
+});
