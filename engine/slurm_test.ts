@@ -11,7 +11,7 @@ import { buildGraph } from "./graph.ts";
 import { planGraph } from "./plan.ts";
 import { ProgressView } from "./progress.ts";
 import { runPlan } from "./run.ts";
-import { SlurmExecutor } from "./slurm.ts";
+import { SlurmExecutor, type SlurmOptions } from "./slurm.ts";
 import { STAGE_KINDS } from "./testdata/kinds.ts";
 
 const REGISTRY = new URL("./testdata/kinds.ts", import.meta.url).href;
@@ -33,6 +33,51 @@ async function contents(root: string) {
     out.set(m.key, { files: files.sort().join(" "), info: m.info });
   }
   return out;
+}
+
+/** The `slow` test stage (checkpointing each of `steps` steps of 200 ms) run through Slurm on a fresh cache. */
+async function slowOnSlurm(root: string, steps: number, o: Partial<SlurmOptions>, signal?: AbortSignal) {
+  const graph = buildGraph({
+    name: "slow",
+    doc: "",
+    seed: 0,
+    stages: [{
+      id: "s",
+      kind: "slow",
+      params: { steps, delayMs: 200 },
+      resources: { cpus: 1, memoryGiB: 1 },
+    }],
+  }, STAGE_KINDS);
+  const cache = new Cache(root);
+  const jobName = `vitok-slow-${crypto.randomUUID().slice(0, 8)}`;
+  const runDir = join(root, "runs", "slow");
+  const executor = new SlurmExecutor({ runDir, jobName, pollSeconds: [0.5, 1], ...o });
+  const log: string[] = [];
+  const done = runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "slow",
+    cache,
+    registry: REGISTRY,
+    executor,
+    signal,
+    view: new ProgressView((x) => log.push(x), false, 0),
+  });
+  return { graph, cache, log, done, jobName, dir: join(runDir, "s"), stdout: join(runDir, "s", "stdout") };
+}
+
+/** Waits until a worker's stdout reports step `step` or later (progress events are throttled: any later one). */
+async function untilStep(stdout: string, step: number): Promise<void> {
+  const t0 = Date.now();
+  const last = async () =>
+    Math.max(
+      0,
+      ...[...(await Deno.readTextFile(stdout).catch(() => "")).matchAll(/"step":(\d+)/g)].map((m) =>
+        Number(m[1])
+      ),
+    );
+  while (await last() < step) {
+    assert(Date.now() - t0 < 60_000, `the job made no progress (${stdout})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 Deno.test({
@@ -96,64 +141,29 @@ Deno.test({
         "Ctrl-C of the run cancels its jobs (scancel); the checkpoint stays for the rerun",
         async () => {
           const root = await Deno.makeTempDir();
-          const jobName = `vitok-abort-${Deno.pid}`;
-          const spec = {
-            name: "abort",
-            doc: "",
-            seed: 0,
-            stages: [{
-              id: "s",
-              kind: "slow",
-              params: { steps: 40, delayMs: 200 },
-              resources: { cpus: 1, memoryGiB: 1 },
-            }],
-          };
-          const graph = buildGraph(spec, STAGE_KINDS);
-          const cache = new Cache(root);
           const abort = new AbortController();
-          const executor = new SlurmExecutor({
-            runDir: join(root, "runs", "a"),
-            jobName,
-            pollSeconds: [0.5, 1],
-          });
-          const log: string[] = [];
-          const running = runPlan(await planGraph(graph, STAGE_KINDS, cache), {
-            pipeline: "abort",
-            cache,
-            registry: REGISTRY,
-            executor,
-            signal: abort.signal,
-            view: new ProgressView((x) => log.push(x), false, 0),
-          });
-          const t0 = Date.now();
-          while (
-            !/"step":([5-9]|\d\d)/.test(
-              await Deno.readTextFile(join(root, "runs", "a", "s", "stdout")).catch(() => ""),
-            )
-          ) {
-            assert(Date.now() - t0 < 60_000, "the job made no progress");
-            await new Promise((r) => setTimeout(r, 100));
-          }
+          const run = await slowOnSlurm(root, 40, {}, abort.signal);
+          await untilStep(run.stdout, 5);
           abort.abort();
-          const summary = await running;
+          const summary = await run.done;
           assertEquals(summary.outcomes.map((o) => o.status), ["interrupted"]);
           // The job ends within Slurm's kill wait (COMPLETING meanwhile); none is left queued or running.
           let left = "?";
           for (let i = 0; i < 60 && left; i++) {
-            const q = await new Deno.Command("squeue", { args: ["-h", "-o", "%T", `--name=${jobName}`] })
+            const q = await new Deno.Command("squeue", { args: ["-h", "-o", "%T", `--name=${run.jobName}`] })
               .output();
             left = new TextDecoder().decode(q.stdout).trim();
             if (left) await new Promise((r) => setTimeout(r, 500));
           }
           assertEquals(left, "", "no job of the run is left queued or running");
-          const again = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
-            pipeline: "abort",
-            cache,
+          const again = await runPlan(await planGraph(run.graph, STAGE_KINDS, run.cache), {
+            pipeline: "slow",
+            cache: run.cache,
             registry: REGISTRY,
             view: new ProgressView(() => {}, false, 0),
           });
           assert(again.ok);
-          const s = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("s")!.lookup;
+          const s = (await planGraph(run.graph, STAGE_KINDS, run.cache)).byId.get("s")!.lookup;
           assert(s.state === "hit" && Number(s.artifact.manifest.metrics.resumedFrom) >= 5);
         },
       );
@@ -183,66 +193,23 @@ Deno.test({
         "a job lost to the cluster (its processes killed) is resubmitted and resumes",
         async () => {
           const root = await Deno.makeTempDir();
-          const runDir = join(root, "runs", "lost");
-          const jobName = `vitok-lost-${Deno.pid}`;
-          const graph = buildGraph({
-            name: "lost",
-            doc: "",
-            seed: 0,
-            stages: [{
-              id: "s",
-              kind: "slow",
-              params: { steps: 30, delayMs: 200 },
-              resources: { cpus: 1, memoryGiB: 1 },
-            }],
-          }, STAGE_KINDS);
-          const cache = new Cache(root);
-          const executor = new SlurmExecutor({
-            runDir,
-            jobName,
-            retries: 1,
-            pollSeconds: [0.5, 1],
-            exitGraceSeconds: 1,
-          });
-          const log: string[] = [];
-          const running = runPlan(await planGraph(graph, STAGE_KINDS, cache), {
-            pipeline: "lost",
-            cache,
-            registry: REGISTRY,
-            executor,
-            view: new ProgressView((x) => log.push(x), false, 0),
-          });
-          const t0 = Date.now();
-          const step = async () =>
-            Math.max(
-              0,
-              ...[
-                ...(await Deno.readTextFile(join(runDir, "s", "stdout")).catch(() => "")).matchAll(
-                  /"step":(\d+)/g,
-                ),
-              ]
-                .map((m) => Number(m[1])),
-            );
-          while (await step() < 8) {
-            assert(Date.now() - t0 < 60_000, "the job made no progress");
-            await new Promise((r) => setTimeout(r, 100));
-          }
+          const run = await slowOnSlurm(root, 30, { retries: 1, exitGraceSeconds: 1 });
+          await untilStep(run.stdout, 8);
           // SIGKILL to the job's batch script and its worker, as a node failure would: no exit file is written.
-          const pg = await new Deno.Command("pgrep", { args: ["-f", join(runDir, "s", "job.json")] })
-            .output();
+          const pg = await new Deno.Command("pgrep", { args: ["-f", join(run.dir, "job.json")] }).output();
           const worker = new TextDecoder().decode(pg.stdout).trim().split("\n")[0];
           const ppid = (await Deno.readTextFile(`/proc/${worker}/stat`)).split(") ")[1].split(" ")[1];
           Deno.kill(Number(ppid), "SIGKILL");
           Deno.kill(Number(worker), "SIGKILL");
-          const summary = await running;
-          assert(summary.ok, log.join(""));
-          const s = (await planGraph(graph, STAGE_KINDS, cache)).byId.get("s")!.lookup;
+          const summary = await run.done;
+          assert(summary.ok, run.log.join(""));
+          const s = (await planGraph(run.graph, STAGE_KINDS, run.cache)).byId.get("s")!.lookup;
           assert(s.state === "hit");
           assert(
             Number(s.artifact.manifest.metrics.resumedFrom) >= 8,
             JSON.stringify(s.artifact.manifest.metrics),
           );
-          const notes = await Deno.readTextFile(join(runDir, "s", "stderr"));
+          const notes = await Deno.readTextFile(join(run.dir, "stderr"));
           assert(/lost \(.*\); resubmitted as job/.test(notes), notes);
         },
       );

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { param } from "../../engine/mod.ts";
+import { param, type ParamsOf } from "../../engine/mod.ts";
 import { BACKENDS } from "../../compute/backend.ts";
 import type { TrainOptions } from "../../models/train.ts";
 
@@ -52,18 +52,7 @@ export function trainingParams(d: TrainingDefaults) {
 }
 
 /** Resolved training params, as {@link trainingParams} declares them. */
-export interface TrainingParams {
-  steps: number;
-  batchSize: number;
-  lr: number;
-  minLr: number;
-  warmup: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  clipNorm: number;
-  checkpointEvery: number;
-}
+export type TrainingParams = ParamsOf<ReturnType<typeof trainingParams>>;
 
 /** The scaffold's options from a stage's training params and seed (the LR scaled for the batch). */
 export function trainOptions(p: TrainingParams, seed: number, ema?: number): TrainOptions {
