@@ -221,17 +221,12 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
   let ordered = topoSort(nodes, byId);
   if (spec.targets) {
     // Keep the targets and what they read; drop declared stages nothing here needs.
-    const keep = new Set<string>();
-    const walk = (id: string) => {
-      if (keep.has(id)) return;
-      keep.add(id);
-      for (const ids of Object.values(byId.get(id)!.inputs)) ids.forEach(walk);
-    };
-    for (const t of spec.targets) {
+    const targets = spec.targets.flatMap((t) => {
       const ids = sweeps.get(t) ?? (byId.has(t) ? [t] : undefined);
       if (!ids) throw new PipelineError(`pipeline "${spec.name}": target "${t}" is not one of its stages`);
-      ids.forEach(walk);
-    }
+      return ids;
+    });
+    const keep = upstream(byId, targets);
     ordered = ordered.filter((n) => keep.has(n.id));
     for (const id of [...byId.keys()]) if (!keep.has(id)) byId.delete(id);
   }
@@ -272,16 +267,21 @@ export function upstreamOf(graph: Graph, id: string): Record<string, Upstream[]>
   );
 }
 
-/** Ids of `id` and everything upstream of it. */
-export function ancestors(graph: Graph, id: string): Set<string> {
+/** Ids of `ids` and everything upstream of them. */
+function upstream(byId: Map<string, Node>, ids: string[]): Set<string> {
   const seen = new Set<string>();
   const walk = (x: string) => {
     if (seen.has(x)) return;
     seen.add(x);
-    for (const ids of Object.values(graph.byId.get(x)!.inputs)) ids.forEach(walk);
+    for (const inputs of Object.values(byId.get(x)!.inputs)) inputs.forEach(walk);
   };
-  walk(id);
+  ids.forEach(walk);
   return seen;
+}
+
+/** Ids of `id` and everything upstream of it. */
+export function ancestors(graph: Graph, id: string): Set<string> {
+  return upstream(graph.byId, [id]);
 }
 
 /** Ids of `id` and everything downstream of it. */

@@ -111,6 +111,31 @@ const cancelledOutside = (id: string) =>
 const timedOut = (id: string, l: Launch) =>
   `slurm job ${id} hit its time limit (${l.resources.minutes} min); its checkpoint stays: rerun to resume, or --set ${l.label}.resources.minutes=N`;
 
+/** A word quoted for bash. */
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The start of every job script: the #SBATCH lines (name, output file, resources, the run's partition,
+ * account and extra arguments, plus `extra`), the working folder and the thread budget.
+ */
+function scriptHead(o: SlurmOptions, dir: string, r: Launch["resources"], extra: string[] = []): string[] {
+  return [
+    "#!/bin/bash",
+    `#SBATCH --job-name=${o.jobName}`,
+    `#SBATCH --output=${join(dir, "slurm.out")}`,
+    `#SBATCH --cpus-per-task=${r.cpus}`,
+    `#SBATCH --mem=${Math.ceil(r.memoryGiB * 1024)}M`,
+    `#SBATCH --time=${Math.ceil(r.minutes)}`,
+    ...(r.gpus > 0 ? [`#SBATCH --gpus=${r.gpus}`] : []),
+    ...extra.map((a) => `#SBATCH ${a}`),
+    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
+    ...(o.account ? [`#SBATCH --account=${o.account}`] : []),
+    ...(o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
+    `cd ${q(Deno.cwd())}`,
+    `export OMP_NUM_THREADS=${r.cpus} OPENBLAS_NUM_THREADS=${r.cpus}`,
+  ];
+}
+
 /** A file-system-safe folder name for a stage id. */
 function folderOf(label: string): string {
   return label.replace(/[^A-Za-z0-9=,._-]/g, "_");
@@ -132,22 +157,8 @@ export class SlurmExecutor implements Executor {
 
   /** The job script of one attempt: resources, the worker with its streams to files, then the exit file. */
   script(l: Launch, dir: string, attempt: number): string {
-    const r = l.resources;
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const lines = [
-      "#!/bin/bash",
-      `#SBATCH --job-name=${this.o.jobName}`,
-      `#SBATCH --output=${join(dir, "slurm.out")}`,
-      `#SBATCH --open-mode=append`,
-      `#SBATCH --cpus-per-task=${r.cpus}`,
-      `#SBATCH --mem=${Math.ceil(r.memoryGiB * 1024)}M`,
-      `#SBATCH --time=${Math.ceil(r.minutes)}`,
-      ...(r.gpus > 0 ? [`#SBATCH --gpus=${r.gpus}`] : []),
-      ...(this.o.partition ? [`#SBATCH --partition=${this.o.partition}`] : []),
-      ...(this.o.account ? [`#SBATCH --account=${this.o.account}`] : []),
-      ...(this.o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
-      `cd ${q(Deno.cwd())}`,
-      `export OMP_NUM_THREADS=${r.cpus} OPENBLAS_NUM_THREADS=${r.cpus}`,
+      ...scriptHead(this.o, dir, l.resources, ["--open-mode=append"]),
       ...Object.entries(l.env).filter(([k]) => !/THREADS$/.test(k)).map(([k, v]) => `export ${k}=${q(v)}`),
       `${q(Deno.execPath())} ${workerArgs(join(dir, "job.json"), l.config).map(q).join(" ")} \\`,
       `  >>${q(join(dir, "stdout"))} 2>>${q(join(dir, "stderr"))} &`,
@@ -336,7 +347,6 @@ export async function submitDag(
   jobs: DetachedJob[],
   pipeline: string,
 ): Promise<DetachedRun> {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const ids: Record<string, string> = {};
   const run: DetachedRun = { pipeline, jobName: o.jobName, submittedAt: new Date().toISOString(), jobs: ids };
   await Deno.mkdir(o.runDir, { recursive: true });
@@ -344,24 +354,14 @@ export async function submitDag(
     for (const j of jobs) {
       const dir = join(o.runDir, folderOf(j.id));
       await Deno.mkdir(dir, { recursive: true });
-      const r = j.resources;
       const deps = j.after.map((a) => ids[a]).filter(Boolean);
       const script = [
-        "#!/bin/bash",
-        `#SBATCH --job-name=${o.jobName}`,
-        `#SBATCH --output=${join(dir, "slurm.out")}`,
-        `#SBATCH --cpus-per-task=${r.cpus}`,
-        `#SBATCH --mem=${Math.ceil(r.memoryGiB * 1024)}M`,
-        `#SBATCH --time=${Math.ceil(r.minutes)}`,
-        ...(r.gpus > 0 ? [`#SBATCH --gpus=${r.gpus}`] : []),
-        ...(deps.length
-          ? [`#SBATCH --dependency=afterok:${deps.join(":")}`, "#SBATCH --kill-on-invalid-dep=yes"]
-          : []),
-        ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
-        ...(o.account ? [`#SBATCH --account=${o.account}`] : []),
-        ...(o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
-        `cd ${q(Deno.cwd())}`,
-        `export OMP_NUM_THREADS=${r.cpus} OPENBLAS_NUM_THREADS=${r.cpus}`,
+        ...scriptHead(
+          o,
+          dir,
+          j.resources,
+          deps.length ? [`--dependency=afterok:${deps.join(":")}`, "--kill-on-invalid-dep=yes"] : [],
+        ),
         `exec ${j.argv.map(q).join(" ")}`,
         "",
       ].join("\n");
