@@ -14,13 +14,12 @@ import {
   dagMermaid,
   dagText,
   describeArtifact,
-  DETACHED_FILE,
-  type DetachedRun,
   detachedStates,
+  formatCosts,
   formatDuration,
   formatPlan,
   formatStatus,
-  type Graph,
+  latestDetached,
   PipelineError,
   type PipelineSpec,
   planGraph,
@@ -33,7 +32,6 @@ import {
   submitDag,
   unreferencedKeys,
   unreferencedScratch,
-  upstreamOf,
   verifyCache,
 } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, STUDIES, withExperiments } from "./pipelines/mod.ts";
@@ -149,65 +147,6 @@ function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
   return { ...spec, stages };
 }
 
-/**
- * Resources and the analytic cost of the stages that would run, for `--dry-run`: per stage (when on a
- * cluster) and in total. GPU-hours are FLOPs at `tflops` per GPU; the default 100 TFLOP/s is what the
- * paper's own figure implies for ViTok S-B/16 stage 1 (2.1e19 FLOPs in 6-12 h on 8 H100: 62-124).
- */
-function costTable(graph: Graph, ids: string[], tflops: number, perStage: boolean): string {
-  const rows: string[] = [];
-  let flops = 0, gpuHours = 0, cpuOnly = 0, unknown = 0;
-  const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3));
-  for (const id of ids) {
-    const n = graph.byId.get(id)!;
-    const c = STAGE_KINDS[n.kind].cost?.(n.params as never, upstreamOf(graph, id));
-    const r = n.resources;
-    let est = "-", warn = "";
-    if (c) {
-      flops += c.flops;
-      const hours = c.flops / (tflops * 1e12) / 3600;
-      if (r.gpus > 0) {
-        gpuHours += hours * r.gpus;
-        est = `${fmt(hours)} h`;
-        if (hours > r.minutes / 60) {
-          warn = `  ! over its ${fmt(r.minutes / 60)} h limit: --set ${id.split("[")[0]}.resources.minutes=N`;
-        }
-      } else cpuOnly++;
-    } else unknown++;
-    rows.push(
-      `${id.padEnd(34)} ${String(r.cpus).padStart(4)} ${`${r.memoryGiB}G`.padStart(5)} ${
-        String(r.gpus).padStart(4)
-      } ${`${fmt(r.minutes / 60)} h`.padStart(7)}  ${
-        (c ? (c.flops / 1e15).toExponential(2) : "-").padStart(9)
-      }  ${est.padStart(9)}  ${c?.note ?? ""}${warn}`,
-    );
-  }
-  const head = `${"stage".padEnd(34)} cpus   mem gpus   limit     PFLOP  est. time  how counted`;
-  const gpus = gpuHours > 0
-    ? `, ${fmt(gpuHours)} GPU-hours at ${tflops} TFLOP/s per GPU (--gpu-tflops)${
-      cpuOnly ? `; ${cpuOnly} counted stages ask for no GPU` : ""
-    }`
-    : " (no stage asks for a GPU)";
-  const total = `estimated compute of the ${ids.length} stages to run: ${
-    (flops / 1e15).toExponential(2)
-  } PFLOP${gpus}${unknown ? `; ${unknown} without a cost model (data preparation, pages, cheap steps)` : ""}`;
-  // The user paths the stages will read (datasets, feature models), and whether they are here.
-  const paths = new Set<string>();
-  for (const id of ids) {
-    const p = graph.byId.get(id)!.params;
-    for (const k of ["path", "featureModel"]) if (typeof p[k] === "string" && p[k]) paths.add(String(p[k]));
-  }
-  const reads = [...paths].map((x) => {
-    let here = false;
-    try {
-      Deno.statSync(x);
-      here = true;
-    } catch { /* not on this machine */ }
-    return `reads ${x}${here ? "" : " (not on this machine: set it before running)"}`;
-  });
-  return [...(perStage ? [head, ...rows] : []), total, ...reads].join("\n");
-}
-
 /** The project's cluster settings (`cluster.json` beside main.ts, optional). */
 interface ClusterConfig {
   executor?: string;
@@ -264,23 +203,6 @@ async function slurmOptions(
     retries,
     pollSeconds: c.pollSeconds,
   };
-}
-
-/** The latest detached run of a pipeline in this cache, if any. */
-function latestDetached(cache: Cache, pipeline: string): DetachedRun | undefined {
-  let best: DetachedRun | undefined;
-  try {
-    for (const e of Deno.readDirSync(join(cache.root, "runs"))) {
-      if (!e.isDirectory || !e.name.startsWith(`${pipeline}-`)) continue;
-      try {
-        const r: DetachedRun = JSON.parse(
-          Deno.readTextFileSync(join(cache.root, "runs", e.name, DETACHED_FILE)),
-        );
-        if (!best || r.submittedAt > best.submittedAt) best = r;
-      } catch { /* an attached run: no record */ }
-    }
-  } catch { /* no runs yet */ }
-  return best;
 }
 
 async function main(): Promise<number> {
@@ -363,13 +285,14 @@ async function main(): Promise<number> {
         console.log(formatPlan(plan.items));
         const tflops = Number(o["gpu-tflops"] ?? 100);
         if (!(tflops > 0)) fail(`--gpu-tflops ${o["gpu-tflops"]}: expected a positive number`);
-        const cluster = executorName === "slurm" || graph.nodes.some((n) => n.resources.gpus > 0);
+        const perStage = executorName === "slurm" || graph.nodes.some((n) => n.resources.gpus > 0);
         console.log(
-          costTable(
+          formatCosts(
             graph,
+            STAGE_KINDS,
             plan.items.filter((i) => i.action === "run").map((i) => i.node.id),
             tflops,
-            cluster,
+            perStage,
           ),
         );
         return 0;
@@ -480,7 +403,7 @@ async function main(): Promise<number> {
       console.log(`pipeline ${graph.name} (cache ${cache.root})${o.verify ? ", every file re-hashed" : ""}`);
       const plan = await planGraph(graph, STAGE_KINDS, cache, { verify: o.verify });
       console.log(formatStatus(plan));
-      const detached = latestDetached(cache, graph.name);
+      const detached = latestDetached(cache.root, graph.name);
       if (detached) {
         // The jobs of the last --detach run: what the cache does not say yet (queued, running, failed).
         const states = await detachedStates(detached);

@@ -47,11 +47,13 @@ export {
   type DetachedJob,
   type DetachedRun,
   detachedStates,
+  latestDetached,
   SlurmExecutor,
   type SlurmOptions,
   submitDag,
 } from "./slurm.ts";
 export { formatDuration, ProgressView } from "./progress.ts";
+export { formatCosts } from "./cost.ts";
 export { verifyCache, type VerifyResult } from "./verify.ts";
 export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";
 export {

@@ -394,3 +394,20 @@ export async function detachedStates(run: DetachedRun): Promise<Record<string, s
   );
   return Object.fromEntries(Object.entries(run.jobs).map(([stage, id]) => [stage, seen.get(id) ?? "ENDED"]));
 }
+
+/** The latest detached run of a pipeline in this cache, if any. */
+export function latestDetached(cacheRoot: string, pipeline: string): DetachedRun | undefined {
+  let best: DetachedRun | undefined;
+  try {
+    for (const e of Deno.readDirSync(join(cacheRoot, "runs"))) {
+      if (!e.isDirectory || !e.name.startsWith(`${pipeline}-`)) continue;
+      try {
+        const r: DetachedRun = JSON.parse(
+          Deno.readTextFileSync(join(cacheRoot, "runs", e.name, DETACHED_FILE)),
+        );
+        if (!best || r.submittedAt > best.submittedAt) best = r;
+      } catch { /* an attached run: no record */ }
+    }
+  } catch { /* no runs yet */ }
+  return best;
+}
