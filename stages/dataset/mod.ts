@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { NATIVE_SIZE } from "../shared/sources.ts";
 import { join } from "node:path";
 import { defineStage, param } from "../../engine/mod.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
@@ -30,7 +31,6 @@ const SOURCES = [
 ] as const;
 const PATH_SOURCES = new Set(["idx", "cifar10", "imagefolder", "videofolder"]);
 /** Native side of the fixed-size sources (for checking `fit=pad`). */
-const NATIVE: Record<string, number> = { "fashion-mnist": 28, mnist: 28, idx: 28, cifar10: 32 };
 
 const params = {
   source: param.enum(SOURCES, "fashion-mnist", "where the samples come from"),
@@ -57,7 +57,7 @@ export function validateDataset(p: Params): string | undefined {
     return `source "${p.source}" needs param "path" (a folder of your copy)`;
   }
   if (p.channels === 2) return "channels must be 0 (native), 1 or 3";
-  const native = NATIVE[p.source];
+  const native = NATIVE_SIZE[p.source];
   if (p.fit === "pad" && native && p.resolution > 0 && p.resolution < native) {
     return `fit "pad" cannot shrink ${p.source} (${native}px) to ${p.resolution}px; use fit "resize" or "center-crop"`;
   }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { isVideoSource } from "../shared/sources.ts";
 import {
   costNote,
   evaluatedSamples,
@@ -73,8 +74,7 @@ export const evaluate = defineStage({
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const f = inputs.frameFeatures?.[0], d = inputs.data[0];
-    const video = d.params.source === "moving-mnist" || d.params.source === "videofolder";
-    if (f && !video) {
+    if (f && !isVideoSource(d.params)) {
       return "frameFeatures (per-frame rFID) is for video datasets; give it only to video evaluations";
     }
     return undefined;

@@ -9,13 +9,10 @@
 import type { Upstream } from "../../engine/mod.ts";
 import { forwardMacs, tokenGrid, type ViTokConfig, vitokConfig } from "../../models/vitok.ts";
 import { DIT_SIZES, ditConfig, ditForwardMacs } from "../../models/dit.ts";
+import { datasetShape } from "./sources.ts";
 
 /** Inception-v3 forward MACs at 299x299 (the paper's FID/IS network). */
 export const INCEPTION_MACS = 5.7e9;
-
-const GREY = new Set(["fashion-mnist", "mnist", "idx", "moving-mnist"]);
-const VIDEO = new Set(["moving-mnist", "videofolder"]);
-const NATIVE: Record<string, number> = { "fashion-mnist": 28, mnist: 28, idx: 28, cifar10: 32 };
 
 /** The first producer of `kind` upstream (depth first through every input). */
 export function findUpstream(up: Readonly<Record<string, Upstream[]>>, kind: string): Upstream | undefined {
@@ -29,20 +26,17 @@ export function findUpstream(up: Readonly<Record<string, Upstream[]>>, kind: str
   return undefined;
 }
 
-/** A dataset stage's sample shape, from its params. */
-export function datasetShape(d: Upstream): { frames: number; size: number; channels: number } {
-  const source = String(d.params.source);
-  const size = Number(d.params.resolution) || NATIVE[source] || 0;
-  const channels = Number(d.params.channels) || (GREY.has(source) ? 1 : 3);
-  return { frames: VIDEO.has(source) ? Number(d.params.frames) : 1, size, channels };
-}
-
 /** A tokenizer stage's model config, from its params and its dataset. */
 export function tokenizerConfig(t: Upstream): ViTokConfig | undefined {
   const d = findUpstream(t.inputs, "dataset");
   if (!d) return undefined;
   const p = t.params;
-  return vitokConfig(String(p.variant), datasetShape(d), Number(p.codeWidth), p.scale as "cpu" | "paper");
+  return vitokConfig(
+    String(p.variant),
+    datasetShape(d.params),
+    Number(p.codeWidth),
+    p.scale as "cpu" | "paper",
+  );
 }
 
 /** FLOPs of one DiT forward pass per sample on a tokenizer's latents (1000 classes assumed: class table only). */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { costNote, datasetShape, findUpstream, tokenizerFlops } from "../shared/costs.ts";
+import { costNote, findUpstream, tokenizerFlops } from "../shared/costs.ts";
+import { datasetShape, isVideoSource } from "../shared/sources.ts";
 import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
@@ -74,7 +75,7 @@ export const tokenizer = defineStage({
   cost(p, up) {
     const d = findUpstream(up, "dataset");
     if (!d) return undefined;
-    const c = vitokConfig(p.variant, datasetShape(d), p.codeWidth, p.scale);
+    const c = vitokConfig(p.variant, datasetShape(d.params), p.codeWidth, p.scale);
     const f = 3 * tokenizerFlops(c);
     return {
       flops: f * p.steps * p.batchSize,
@@ -97,7 +98,7 @@ export const tokenizer = defineStage({
     const d = inputs.data[0];
     const v = parseVariant(p.variant);
     const res = Number(d.params.resolution);
-    const video = d.params.source === "moving-mnist" || d.params.source === "videofolder";
+    const video = isVideoSource(d.params);
     const frames = video ? Number(d.params.frames) : 1;
     if (res > 0 && res % v.patch) return `patch ${v.patch} does not divide the dataset resolution ${res}`;
     if (frames % v.tubelet) return `tubelet ${v.tubelet} does not divide the ${frames} frames of the dataset`;
