@@ -12,7 +12,7 @@ import { paperTables } from "../../paper/mod.ts";
 import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/vitok.ts";
 import { esc, table } from "../../report/html.ts";
 import { metricCell, provenance, verdictCell } from "../common/page.ts";
-import { collectRuns } from "../common/runs.ts";
+import { collectRuns, type Run } from "../common/runs.ts";
 import { collectGenRuns } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
 
@@ -108,24 +108,27 @@ export const tablesPageStage = definePage({
     );
     // Table 3 in its layout: the paper's rows, and ours for the variant our fixed point trains.
     const t3 = paperTables().find((t) => t.table === "Table 3")!;
-    const evals = ctx.inputs.evals as Artifact[] | undefined;
-    const runs = evals?.length ? await collectRuns(evals, ctx.inputs.tokenizers as Artifact[]) : [];
     const list = (name: string) => (ctx.inputs[name] as Artifact[] | undefined) ?? [];
-    const coco = list("cocoEvals").length ? await collectRuns(list("cocoEvals"), list("tokenizers")) : [];
-    const ours = runs.map((r) => {
-      const c = coco.find((x) => x.tokenizer.digest === r.tokenizer.digest);
-      return [
+    const runsOf = (evals: string, tokenizers: string) =>
+      list(evals).length ? collectRuns(list(evals), list(tokenizers)) : Promise.resolve([]);
+    const runs = await runsOf("evals", "tokenizers");
+    const coco = await runsOf("cocoEvals", "tokenizers");
+    // A row of Tables 3 and 4 (their columns: name, params, GFLOPs, ImageNet rFID/PSNR/SSIM, COCO the same).
+    const reconRow = (label: string, r: Run, c?: Run) => [
+      label,
+      metricCell((r.encoderParams + r.decoderParams) / 1e6),
+      "",
+      ...[r, c].flatMap((x) =>
+        ["rFID", "rPSNR", "rSSIM"].map((m) => x ? metricCell(x.metrics[m], x.ci[m]) : "")
+      ),
+    ];
+    const ours = runs.map((r) =>
+      reconRow(
         `ours: ViTok ${r.variant}, c = ${r.c} (${r.tokenizer.manifest.params.scale} scale, ${ctx.params.dataset})`,
-        metricCell((r.encoderParams + r.decoderParams) / 1e6),
-        "",
-        metricCell(r.metrics.rFID, r.ci.rFID),
-        metricCell(r.metrics.rPSNR, r.ci.rPSNR),
-        metricCell(r.metrics.rSSIM, r.ci.rSSIM),
-        c ? metricCell(c.metrics.rFID, c.ci.rFID) : "",
-        c ? metricCell(c.metrics.rPSNR, c.ci.rPSNR) : "",
-        c ? metricCell(c.metrics.rSSIM, c.ci.rSSIM) : "",
-      ];
-    });
+        r,
+        coco.find((x) => x.tokenizer.digest === r.tokenizer.digest),
+      )
+    );
     const t3Table = table(
       t3.columns,
       [...t3.rows.map((r) => r.map((x) => x as string | number)), ...ours],
@@ -137,25 +140,13 @@ export const tablesPageStage = definePage({
     );
     // Table 4: the same tokenizer at twice the resolution (the paper's 512p), ours beside its rows.
     const t4 = paperTables().find((t) => t.table === "Table 4")!;
-    const hires = list("hiresEvals").length
-      ? await collectRuns(list("hiresEvals"), list("hiresTokenizers"))
-      : [];
+    const hires = await runsOf("hiresEvals", "hiresTokenizers");
     const side = (r: { tokenizer: Artifact }) => r.tokenizer.manifest.inputs.data?.[0]?.stageId ?? "?";
     const t4Table = table(
       t4.columns,
       [
         ...t4.rows.map((r) => r.map((x) => x as string | number)),
-        ...hires.map((r) => [
-          `ours: ViTok ${r.variant}, c = ${r.c}, L = ${r.L} (${side(r)})`,
-          metricCell((r.encoderParams + r.decoderParams) / 1e6),
-          "",
-          metricCell(r.metrics.rFID, r.ci.rFID),
-          metricCell(r.metrics.rPSNR, r.ci.rPSNR),
-          metricCell(r.metrics.rSSIM, r.ci.rSSIM),
-          "",
-          "",
-          "",
-        ]),
+        ...hires.map((r) => reconRow(`ours: ViTok ${r.variant}, c = ${r.c}, L = ${r.L} (${side(r)})`, r)),
       ],
       `${t4.caption} Our row: the fixed point's tokenizer trained and evaluated at twice our resolution (the same patch, four times the tokens; images resized), with its own feature network at that resolution where the study trains one.`,
     );
