@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Graph, upstreamOf } from "./graph.ts";
+import { fullParams, type Graph, upstreamOf } from "./graph.ts";
 import type { StageKind } from "./types.ts";
 
 /**
@@ -25,7 +25,7 @@ export function formatCosts(
   const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3));
   for (const id of ids) {
     const n = graph.byId.get(id)!;
-    const c = kinds[n.kind].cost?.(n.params as never, upstreamOf(graph, id));
+    const c = kinds[n.kind].cost?.(fullParams(kinds, n) as never, upstreamOf(graph, id, kinds));
     const r = n.resources;
     let est = "-", warn = "";
     if (c) {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { resolveParams } from "./params.ts";
+import { keyedParams, resolveParams, withDefaults } from "./params.ts";
 import { DEFAULT_RESOURCES } from "./executor.ts";
 import type { Node, PipelineSpec, StageDecl, StageKind, Upstream } from "./types.ts";
 
@@ -30,9 +30,13 @@ export interface Graph {
 
 type MatrixValue = number | string | boolean;
 
-/** All combinations of a matrix, in declaration order (first key varies slowest). */
+/**
+ * All combinations of a matrix, in declaration order (first key varies slowest), less those that match
+ * every key of an `exclude` entry (a grid with holes, like the paper's video sweep without q = 1 at p = 8).
+ */
 export function matrixCombinations(
   matrix: Record<string, readonly MatrixValue[]>,
+  exclude: readonly Record<string, MatrixValue>[] = [],
 ): Record<string, MatrixValue>[] {
   let combos: Record<string, MatrixValue>[] = [{}];
   for (const [name, values] of Object.entries(matrix)) {
@@ -41,6 +45,18 @@ export function matrixCombinations(
     }
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   }
+  for (const [i, ex] of exclude.entries()) {
+    const unknown = Object.keys(ex).find((k) => !(k in matrix));
+    if (unknown) throw new PipelineError(`exclude entry ${i} names "${unknown}", which is not a matrix axis`);
+    const before = combos.length;
+    combos = combos.filter((c) => !Object.entries(ex).every(([k, v]) => c[k] === v));
+    if (combos.length === before) {
+      throw new PipelineError(
+        `exclude entry ${i} (${JSON.stringify(ex)}) matches no combination of the matrix`,
+      );
+    }
+  }
+  if (!combos.length) throw new PipelineError("the matrix excludes every combination");
   return combos;
 }
 
@@ -83,7 +99,7 @@ function expand(spec: PipelineSpec): { members: Expanded[]; sweeps: Map<string, 
     }
     if (sweeps.has(decl.id)) throw new PipelineError(`duplicate stage id "${decl.id}"`);
     if (decl.matrix) {
-      const ids = matrixCombinations(decl.matrix).map((combo) => {
+      const ids = matrixCombinations(decl.matrix, decl.exclude).map((combo) => {
         const id = sweepId(decl.id, combo);
         members.push({ decl, id, combo });
         return id;
@@ -190,7 +206,15 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
         throw new PipelineError(`${where}: resource ${name} = ${JSON.stringify(v)}; give a positive number`);
       }
     }
-    const node: Node = { id, kind: kind.kind, params, inputs, listInputs, seed, resources };
+    const node: Node = {
+      id,
+      kind: kind.kind,
+      params: keyedParams(kind.params, params),
+      inputs,
+      listInputs,
+      seed,
+      resources,
+    };
     nodes.push(node);
     byId.set(id, node);
   }
@@ -213,9 +237,9 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
     const producers = Object.fromEntries(
       Object.entries(node.inputs).map((
         [name, ids],
-      ) => [name, ids.map((id) => ({ kind: byId.get(id)!.kind, params: byId.get(id)!.params }))]),
+      ) => [name, ids.map((id) => ({ kind: byId.get(id)!.kind, params: fullParams(kinds, byId.get(id)!) }))]),
     );
-    const err = check(node.params as never, producers);
+    const err = check(fullParams(kinds, node) as never, producers);
     if (err) throw new PipelineError(`stage "${node.id}": ${err}`);
   }
   let ordered = topoSort(nodes, byId);
@@ -257,14 +281,28 @@ function topoSort(nodes: Node[], byId: Map<string, Node>): Node[] {
 }
 
 /** The producers of a node's inputs, each with its own producers (what cost models read). */
-export function upstreamOf(graph: Graph, id: string): Record<string, Upstream[]> {
+export function upstreamOf(
+  graph: Graph,
+  id: string,
+  kinds?: Readonly<Record<string, StageKind>>,
+): Record<string, Upstream[]> {
   const of = (x: string): Upstream => {
     const n = graph.byId.get(x)!;
-    return { kind: n.kind, params: n.params, inputs: upstreamOf(graph, x) };
+    return {
+      kind: n.kind,
+      params: kinds ? fullParams(kinds, n) : n.params,
+      inputs: upstreamOf(graph, x, kinds),
+    };
   };
   return Object.fromEntries(
     Object.entries(graph.byId.get(id)!.inputs).map(([name, ids]) => [name, ids.map(of)]),
   );
+}
+
+/** A node's params as its kind's hooks see them: the recorded ones with any added param's default filled in. */
+export function fullParams(kinds: Readonly<Record<string, StageKind>>, node: Node): Record<string, unknown> {
+  const kind = kinds[node.kind];
+  return kind ? withDefaults(kind.params, node.params) : node.params;
 }
 
 /** Ids of `ids` and everything upstream of them. */

@@ -108,6 +108,16 @@ Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t
       [{ id: "s", kind: "emit", matrix: { value: [] } }],
       'matrix "value" must be a non-empty list',
     ],
+    [
+      "exclude naming no axis",
+      [{ id: "s", kind: "emit", matrix: { value: [1, 2] }, exclude: [{ v: 1 }] }],
+      'exclude entry 0 names "v", which is not a matrix axis',
+    ],
+    [
+      "exclude matching nothing",
+      [{ id: "s", kind: "emit", matrix: { value: [1, 2] }, exclude: [{ value: 3 }] }],
+      'exclude entry 0 ({"value":3}) matches no combination',
+    ],
     ["bad id", [{ id: "a b", kind: "emit" }], "must be non-empty, without spaces"],
     [
       "input from the wrong kind of stage",
@@ -137,6 +147,26 @@ Deno.test("buildGraph() rejects invalid pipelines with one clear line", async (t
       assert(!e.message.includes("\n"));
     });
   }
+});
+
+Deno.test("buildGraph(): exclude leaves holes in a matrix (the paper's video grid)", () => {
+  const g = buildGraph(
+    spec([
+      {
+        id: "aff",
+        kind: "affine",
+        matrix: { factor: [2, 3, 4], offset: [0, 1, 2] },
+        exclude: [{ factor: 2, offset: 0 }, { factor: 3, offset: 0 }],
+        inputs: { x: "src" },
+      },
+      { id: "src", kind: "emit" },
+    ]),
+    STAGE_KINDS,
+  );
+  const ids = g.nodes.filter((n) => n.kind === "affine").map((n) => n.id);
+  assertEquals(ids.length, 7);
+  assertEquals(ids.includes("aff[factor=2,offset=0]"), false);
+  assertEquals(ids.includes("aff[factor=4,offset=0]"), true);
 });
 
 Deno.test("buildGraph(): a matrix axis named seed makes seed replicas", () => {

@@ -14,7 +14,15 @@
  *
  * @module
  */
-export { param, type ParamSchema, type ParamsOf, type ParamSpec, resolveParams } from "./params.ts";
+export {
+  keyedParams,
+  param,
+  type ParamSchema,
+  type ParamsOf,
+  type ParamSpec,
+  resolveParams,
+  withDefaults,
+} from "./params.ts";
 export {
   definePipeline,
   defineStage,

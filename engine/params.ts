@@ -18,6 +18,12 @@ export interface ParamSpec<T> {
   readonly doc: string;
   /** Checks a value that already has the right JSON type; returns an error text or undefined. */
   readonly check: (value: unknown) => string | undefined;
+  /**
+   * Set by {@link param.added}: the param came to its kind after artifacts existed and its default does
+   * what the kind did before, so at the default it stays out of the stage's recorded params (its cache key
+   * and manifest) and those artifacts keep their keys. The stage's code still sees it ({@link withDefaults}).
+   */
+  readonly added?: boolean;
 }
 
 /** A stage kind's parameter table: name -> spec. */
@@ -128,7 +134,33 @@ export const param = {
     doc,
     check: listCheck(strCheck),
   }),
+  /**
+   * A param added to an existing kind whose default keeps the old behaviour, e.g.
+   * `attention: param.added(param.enum(["full", "block-causal"], "full", "..."))`: left out of cache keys
+   * while at its default, so adding it rebuilds nothing.
+   */
+  added: <T>(spec: ParamSpec<T>): ParamSpec<T> => ({ ...spec, added: true }),
 };
+
+/** The params a stage records (its key and manifest): `params` less the added ones at their defaults. */
+export function keyedParams(schema: ParamSchema, params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const spec = schema[name];
+    if (spec?.added && JSON.stringify(value) === JSON.stringify(spec.default)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Recorded params with the defaults of any left out filled back in: what a stage's code sees. */
+export function withDefaults(schema: ParamSchema, params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(schema).sort()) {
+    out[name] = name in params ? params[name] : schema[name].default;
+  }
+  return out;
+}
 
 /**
  * Checks `given` against `schema` and returns every parameter, defaults filled in.

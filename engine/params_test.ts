@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../testing/asserts.ts";
-import { param, resolveParams } from "./params.ts";
+import { keyedParams, param, resolveParams, withDefaults } from "./params.ts";
 
 const schema = {
   steps: param.int(10, "steps", { min: 1 }),
@@ -37,4 +37,13 @@ Deno.test("resolveParams() rejects bad input with one line naming the param", as
       assertEquals(e.message.includes("\n"), false);
     });
   }
+});
+
+Deno.test("param.added: left out of the recorded params at its default, filled back for the stage's code", () => {
+  const schema = { steps: param.int(10, "steps"), chunk: param.added(param.int(0, "chunk")) };
+  const full = resolveParams(schema, {}, "s");
+  assertEquals(full, { chunk: 0, steps: 10 });
+  assertEquals(keyedParams(schema, full), { steps: 10 });
+  assertEquals(keyedParams(schema, resolveParams(schema, { chunk: 2 }, "s")), { chunk: 2, steps: 10 });
+  assertEquals(withDefaults(schema, { steps: 3 }), { chunk: 0, steps: 3 });
 });

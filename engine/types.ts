@@ -123,6 +123,8 @@ export interface StageDecl {
    * `seed` param) sets each member's seed instead: `matrix: { seed: [1, 2, 3] }` gives seed replicas.
    */
   matrix?: Record<string, readonly (number | string | boolean)[]>;
+  /** Combinations of the matrix to leave out: each entry drops those that match all its keys. */
+  exclude?: readonly Record<string, number | string | boolean>[];
   /** Seed override for this stage (default: the pipeline's seed). */
   seed?: number;
   /** Resource overrides on a cluster (not part of the key), e.g. `{ gpus: 1, minutes: 600 }`. */

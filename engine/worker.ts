@@ -16,6 +16,7 @@ import { filesUnchanged, stageCodeHash } from "./hash.ts";
 import { pidAlive, watchLease } from "./lock.ts";
 import { hostname } from "node:os";
 import { EVENT, type Job } from "./protocol.ts";
+import { withDefaults } from "./params.ts";
 import type { Progress, StageContext, StageKind } from "./types.ts";
 
 const enc = new TextEncoder();
@@ -84,7 +85,7 @@ async function main(jobPath: string): Promise<void> {
   let lastProgress = 0;
   const ctx: StageContext<Record<string, unknown>> = {
     id: job.id,
-    params: Object.freeze({ ...job.params }),
+    params: Object.freeze(withDefaults(kind.params, job.params)),
     seed: job.seed,
     inputs,
     outDir: job.outDir,

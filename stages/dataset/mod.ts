@@ -41,7 +41,7 @@ const params = {
   frames: param.int(16, "frames per clip (video sources)", { min: 1, max: 1024 }),
   frameStride: param.int(1, "take every n-th frame (videofolder)", { min: 1 }),
   digits: param.int(2, "digits per clip (moving-mnist)", { min: 1, max: 8 }),
-  speed: param.float(3, "pixels per frame (moving-mnist)", { min: 0 }),
+  speed: param.float(3, "pixels per frame on the 64x64 canvas (moving-mnist)", { min: 0 }),
   trainCount: param.int(10_000, "train clips to generate (moving-mnist)", { min: 0 }),
   testCount: param.int(1_000, "test clips to generate (moving-mnist)", { min: 0 }),
   limit: param.int(0, "at most this many samples per split (0: all)", { min: 0 }),
@@ -60,9 +60,6 @@ export function validateDataset(p: Params): string | undefined {
   const native = NATIVE_SIZE[p.source];
   if (p.fit === "pad" && native && p.resolution > 0 && p.resolution < native) {
     return `fit "pad" cannot shrink ${p.source} (${native}px) to ${p.resolution}px; use fit "resize" or "center-crop"`;
-  }
-  if (p.source === "moving-mnist" && p.resolution < 28) {
-    return "moving-mnist needs resolution >= 28 (its digits are 28x28)";
   }
   if ((p.source === "imagefolder" || p.source === "videofolder") && p.resolution === 0) {
     return `source "${p.source}" needs a resolution (its files have mixed sizes)`;
@@ -96,7 +93,7 @@ function openSource(p: Params, seed: number): Promise<SampleSource> {
       return movingMnist({
         digits: p.digits,
         frames: p.frames,
-        size: p.resolution,
+        size: NATIVE_SIZE["moving-mnist"], // the original's canvas; `resolution` and `fit` rescale it like images
         speed: p.speed,
         trainCount: p.limit ? Math.min(p.limit, p.trainCount) : p.trainCount,
         testCount: p.limit ? Math.min(p.limit, p.testCount) : p.testCount,

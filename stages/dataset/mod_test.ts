@@ -41,7 +41,7 @@ Deno.test("dataset: bad params are rejected when the pipeline is validated", asy
   const cases: [Record<string, unknown>, string][] = [
     [{ source: "idx" }, 'source "idx" needs param "path"'],
     [{ source: "mnist", resolution: 20, fit: "pad" }, 'fit "pad" cannot shrink mnist (28px) to 20px'],
-    [{ source: "moving-mnist", resolution: 16 }, "moving-mnist needs resolution >= 28"],
+    [{ source: "moving-mnist", resolution: 32 }, 'fit "pad" cannot shrink moving-mnist (64px) to 32px'],
     [{ source: "imagefolder", path: "/x", resolution: 0, fit: "center-crop" }, "needs a resolution"],
     [{ source: "mnist", channels: 2 }, "channels must be 0 (native), 1 or 3"],
     [{ source: "imagenet" }, 'param "source" (enum) must be one of fashion-mnist, mnist'],

@@ -35,6 +35,7 @@ import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { frameEmbedder, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Reconstruction metrics of a tokenizer on a dataset split. */
@@ -104,33 +105,16 @@ export const evaluate = defineStage({
     const total = p.samples ? Math.min(p.samples, file.numRows) : file.numRows;
     // Videos: per-frame rFID on an image feature network (the paper's video rFID: FID per frame, averaged).
     const frameArt = ctx.inputs.frameFeatures as Artifact | undefined;
-    const frameWeights = frameArt ? await frameArt.readTable("weights.arrow") : undefined;
-    if (frameWeights) {
-      const fc = JSON.parse(frameWeights.schema.metadata.get("config") ?? "{}");
-      if (fc.frames !== 1 || fc.size !== layout.h || fc.channels !== layout.c) {
-        throw new Error(
-          `frameFeatures "${
-            frameArt!.manifest.stageId
-          }" embeds ${fc.frames}x${fc.size}x${fc.size}x${fc.channels} samples, not the ${layout.h}x${layout.w}x${layout.c} frames of these clips: train it on images of the frame size`,
-        );
-      }
-    }
-    const frameNet = frameWeights ? featureNetEmbedder(frameWeights, frameArt!.digest) : undefined;
-    const frameLayout = { t: 1, h: layout.h, w: layout.w, c: layout.c },
-      frameSize = layout.h * layout.w * layout.c;
-    const framesA: Float32Array[][] = Array.from({ length: layout.t }, () => []);
-    const framesB: Float32Array[][] = Array.from({ length: layout.t }, () => []);
-    /** Frame t of each of m clips, as m images. */
-    const frameOf = (clips: Float32Array, m: number, t: number) => {
-      const out = new Float32Array(m * frameSize);
-      for (let i = 0; i < m; i++) {
-        out.set(
-          clips.subarray((i * layout.t + t) * frameSize, (i * layout.t + t + 1) * frameSize),
-          i * frameSize,
-        );
-      }
-      return out;
-    };
+    const frameNet = frameArt
+      ? frameEmbedder(
+        await frameArt.readTable("weights.arrow"),
+        frameArt.digest,
+        frameArt.manifest.stageId,
+        layout,
+      )
+      : undefined;
+    const framesA = frameNet && new FrameFeatures(frameNet, layout);
+    const framesB = frameNet && new FrameFeatures(frameNet, layout);
     const psnr: number[] = [], ssim: number[] = [], labels: number[] = [];
     const featsA: Float32Array[] = [], featsB: Float32Array[] = [], probsB: Float32Array[] = [];
     // The noise floor's second real set: the n samples after the evaluated ones, when the split has them.
@@ -166,12 +150,8 @@ export const evaluate = defineStage({
         featsA.push(ea.features);
         featsB.push(eb.features);
         if (eb.probs) probsB.push(eb.probs);
-        if (frameNet) {
-          for (let t = 0; t < layout.t; t++) {
-            framesA[t].push(frameNet.embed(frameOf(orig, m, t), m, frameLayout).features);
-            framesB[t].push(frameNet.embed(frameOf(rec, m, t), m, frameLayout).features);
-          }
-        }
+        framesA?.add(orig, m);
+        framesB?.add(rec, m);
         if (!grid) grid = gridOf(a01, r01, Math.min(8, m), layout);
         n += m;
         ctx.progress({ step: n, total: total + floorTotal, unit: "sample" }); // the engine adds rate and ETA
@@ -212,19 +192,10 @@ export const evaluate = defineStage({
       ["rSSIM", mean(ssim), "-"],
     ];
     if (frameNet) {
-      // FID of each frame position over the clips, averaged over frames; its replicates averaged the same way.
-      const fdim = frameNet.dim;
-      let sum = 0;
-      const reps = new Float64Array(B);
-      for (let t = 0; t < layout.t; t++) {
-        const a = cat(framesA[t]), b = cat(framesB[t]);
-        sum += frechetDistance(fitGaussian(a, n, fdim, la), fitGaussian(b, n, fdim, la), la);
-        const r = frechetReplicates(a, b, n, fdim, B, { paired: true, la });
-        for (let k = 0; k < B; k++) reps[k] += r[k] / layout.t;
-      }
+      const f = perFrameFid(framesA!, framesB!, B, { paired: true, la });
       const name = `rFID@${frameNet.id}`;
-      rows.push([name, sum / layout.t, frameNet.id]);
-      boot[name] = reps;
+      rows.push([name, f.value, frameNet.id]);
+      boot[name] = f.replicates;
       frameNet.dispose();
     }
     if (is) {

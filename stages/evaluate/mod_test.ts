@@ -1,7 +1,7 @@
 /** featurenet + evaluate through the engine on a slice of MNIST, and the graph-model feature loader. */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { assert, assertAlmostEquals, assertEquals } from "../../testing/asserts.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../testing/asserts.ts";
 import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
 import { initBackend } from "../../compute/backend.ts";
 import { STAGE_KINDS } from "../mod.ts";
@@ -165,7 +165,15 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
     {
       id: "clips",
       kind: "dataset",
-      params: { source: "moving-mnist", resolution: 32, frames: 4, digits: 1, trainCount: 48, testCount: 48 },
+      params: {
+        source: "moving-mnist",
+        resolution: 32,
+        fit: "resize",
+        frames: 4,
+        digits: 1,
+        trainCount: 48,
+        testCount: 48,
+      },
     },
     {
       id: "tok",
@@ -193,6 +201,13 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
       params: { samples: 24, batchSize: 12, bootstrap: 20 },
       inputs: { tokenizer: "tok", data: "clips", features: "vfeat", frameFeatures: "ffeat" },
     },
+    // Generation metrics of clips (here the train clips as "samples") against the test clips: gFVD and per-frame gFID.
+    {
+      id: "gen",
+      kind: "evaluate-samples",
+      params: { samples: 24, bootstrap: 20 },
+      inputs: { samples: "clips", reference: "clips", features: "vfeat", frameFeatures: "ffeat" },
+    },
   ];
   const graph = buildGraph({ name: "vev", doc: "", seed: 3, stages }, STAGE_KINDS);
   const cache = new Cache(await Deno.makeTempDir());
@@ -217,6 +232,13 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
     const [lo, x, hi] = [m[`${k}_lo`], m[k], m[`${k}_hi`]].map(Number);
     assert(x > 0 && lo < hi && lo <= x && x <= hi * 1.5, `${k}: ${lo} ${x} ${hi} in ${JSON.stringify(m)}`);
   }
+  const gen = plan.byId.get("gen")!.lookup;
+  assert(gen.state === "hit");
+  const g = gen.artifact.manifest.metrics;
+  for (const k of [fvd, fid].map((x) => x.replace(/^r/, "g"))) {
+    const [lo, x, hi] = [g[`${k}_lo`], g[k], g[`${k}_hi`]].map(Number);
+    assert(x > 0 && lo < hi, `${k}: ${lo} ${x} ${hi} in ${JSON.stringify(g)}`);
+  }
   // An image feature network of another size than the frames fails with what to do.
   const wrong = buildGraph({
     name: "vev",
@@ -229,6 +251,18 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
       stages[5],
     ],
   }, STAGE_KINDS);
+  // Per-frame gFID on images is refused when the pipeline is validated.
+  const imageRef = {
+    name: "vev",
+    doc: "",
+    seed: 3,
+    stages: [stages[3], stages[4], {
+      id: "gen",
+      kind: "evaluate-samples",
+      inputs: { samples: "digits", reference: "digits", features: "ffeat", frameFeatures: "ffeat" },
+    }],
+  };
+  assertThrows(() => buildGraph(imageRef, STAGE_KINDS), "per-frame gFID) is for video references");
   const bad = await runPlan(await planGraph(wrong, STAGE_KINDS, cache), {
     pipeline: "vev",
     cache,

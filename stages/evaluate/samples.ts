@@ -5,11 +5,13 @@
  * layout (`<split>.arrow`), such as the generator's sampling stage. Each metric carries a 95 % bootstrap
  * interval (samples and references resampled independently), and gFID its noise floor: the distance
  * between the references and the next as many real images of the reference split. Writes `metrics.arrow`
- * (metric, value, lo, hi, ...), `bootstrap.arrow` and `grid.png` (the first samples).
+ * (metric, value, lo, hi, ...), `bootstrap.arrow` and `grid.png` (the first samples). Videos given a
+ * `frameFeatures` input (an image feature network of the frame size) also get the per-frame gFID.
  *
  * @module
  */
 import { costNote, evaluatedSamples, INCEPTION_MACS } from "../shared/costs.ts";
+import { isVideoSource } from "../shared/sources.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
@@ -21,6 +23,7 @@ import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { frameEmbedder, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Features (and class probabilities) of the first `limit` samples, then of up to `extra` more. */
@@ -30,6 +33,7 @@ async function embedSplit(
   e: Embedder,
   onStep: (n: number) => void,
   extra = 0,
+  frames?: FrameFeatures,
 ) {
   const feats: number[] = [], probs: number[] = [], more: number[] = [];
   const want = limit + Math.max(0, Math.min(extra, file.numRows - limit));
@@ -38,7 +42,10 @@ async function embedSplit(
     const b of inFileOrder(file, 100)
   ) {
     const m = Math.min(b.shape[0], want - n);
-    const out = e.embed(b.pixels.subarray(0, m * (b.pixels.length / b.shape[0])), m, file.layout);
+    const size = b.pixels.length / b.shape[0];
+    const out = e.embed(b.pixels.subarray(0, m * size), m, file.layout);
+    const mine = Math.max(0, Math.min(m, limit - n)); // of the first `limit`: per-frame features too
+    if (frames && mine) frames.add(b.pixels.subarray(0, mine * size), mine);
     const dim = out.features.length / m, k = out.probs ? out.probs.length / m : 0;
     for (let i = 0; i < m; i++) {
       const row = out.features.subarray(i * dim, (i + 1) * dim);
@@ -85,14 +92,18 @@ export const evaluateSamples = defineStage({
     bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
-  inputs: ["samples", "reference", "features?"],
+  inputs: ["samples", "reference", "features?", "frameFeatures?"],
   validateInputs(p, inputs) {
     if (!p.featureModel && !inputs.features) {
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
+    const ref = inputs.reference[0];
+    if (inputs.frameFeatures?.[0] && ref.kind === "dataset" && !isVideoSource(ref.params)) {
+      return "frameFeatures (per-frame gFID) is for video references; give it only to video evaluations";
+    }
     return undefined;
   },
-  inputKinds: { features: "featurenet" },
+  inputKinds: { features: "featurenet", frameFeatures: "featurenet" },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
@@ -116,13 +127,33 @@ export const evaluateSamples = defineStage({
     }
     const limit = p.samples || Math.min(sFile.numRows, rFile.numRows);
     const total = 2 * limit;
-    const s = await embedSplit(sFile, limit, e, (n) => ctx.progress({ step: n, total, unit: "sample" }));
+    // Videos: per-frame gFID on an image feature network (Table 7's gFID beside gFVD).
+    const frameArt = ctx.inputs.frameFeatures as Artifact | undefined;
+    const frameNet = frameArt
+      ? frameEmbedder(
+        await frameArt.readTable("weights.arrow"),
+        frameArt.digest,
+        frameArt.manifest.stageId,
+        sl,
+      )
+      : undefined;
+    const sFrames = frameNet && new FrameFeatures(frameNet, sl);
+    const rFrames = frameNet && new FrameFeatures(frameNet, rl);
+    const s = await embedSplit(
+      sFile,
+      limit,
+      e,
+      (n) => ctx.progress({ step: n, total, unit: "sample" }),
+      0,
+      sFrames,
+    );
     const r = await embedSplit(
       rFile,
       limit,
       e,
       (n) => ctx.progress({ step: limit + n, total, unit: "sample" }),
       limit, // the noise floor's second real set
+      rFrames,
     );
     // A grid of the first samples (videos: one clip per row), so the report can show what was measured.
     const head = await sFile.head(sl.t > 1 ? 8 : 32);
@@ -142,6 +173,13 @@ export const evaluateSamples = defineStage({
     const boot: Record<string, Float64Array> = {
       [fidName]: frechetReplicates(s.feats, r.feats, s.n, e.dim, B, { paired: false, la, nB: r.n }),
     };
+    if (frameNet) {
+      const f = perFrameFid(sFrames!, rFrames!, B, { paired: false, la });
+      const name = `gFID@${frameNet.id}`;
+      rows.push([name, f.value]);
+      boot[name] = f.replicates;
+      frameNet.dispose();
+    }
     if (s.probs.length) {
       const is = inceptionScore(s.probs, s.n, s.probs.length / s.n);
       rows.push([`gIS@${e.id}`, is.mean], [`gIS_std@${e.id}`, is.std]);
@@ -163,7 +201,7 @@ export const evaluateSamples = defineStage({
         value: Float64Array.from(rows, (x) => x[1]),
         lo: Float64Array.from(rows, (x) => u.ci(x[0])[0]),
         hi: Float64Array.from(rows, (x) => u.ci(x[0])[1]),
-        network: rows.map(() => e.id),
+        network: rows.map((x) => x[0].split("@")[1] ?? e.id),
         samples: Int32Array.from(rows, () => s.n),
         references: Int32Array.from(rows, () => r.n),
       }),

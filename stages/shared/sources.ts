@@ -12,6 +12,8 @@ export const NATIVE_SIZE: Readonly<Record<string, number>> = {
   mnist: 28,
   idx: 28,
   cifar10: 32,
+  // Srivastava et al.'s canvas: 28x28 digits move in 64x64 (fit "resize" to 32 gives 14-pixel digits).
+  "moving-mnist": 64,
 };
 
 const GREY = new Set(["fashion-mnist", "mnist", "idx", "moving-mnist"]);

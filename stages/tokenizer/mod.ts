@@ -45,6 +45,11 @@ const params = {
     "model sizes: the paper's (S=768x6...) or CPU presets with the same ratios",
   ),
   codeWidth: param.int(8, "latent channels c per token (E = L x c)", { min: 1 }),
+  causalChunk: param.added(param.int(
+    0,
+    "videos: block-causal attention, full inside chunks of this many latent frames and causal across them, as the official code's video config (0: bidirectional, the paper's text)",
+    { min: 0 },
+  )),
   ...trainingParams({
     steps: 2000,
     batchSize: 64,
@@ -102,6 +107,11 @@ export const tokenizer = defineStage({
     const frames = video ? Number(d.params.frames) : 1;
     if (res > 0 && res % v.patch) return `patch ${v.patch} does not divide the dataset resolution ${res}`;
     if (frames % v.tubelet) return `tubelet ${v.tubelet} does not divide the ${frames} frames of the dataset`;
+    if (p.causalChunk && (!video || (frames / v.tubelet) % p.causalChunk)) {
+      return `causalChunk ${p.causalChunk} must divide the ${
+        frames / v.tubelet
+      } latent frames of a video dataset (${frames} frames / tubelet ${v.tubelet}); 0 for images`;
+    }
     const f = inputs.features?.[0];
     if (p.perceptualWeight > 0 && !f) {
       return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data), or a user LPIPS model (not supported yet)";
@@ -124,7 +134,10 @@ export const tokenizer = defineStage({
     const train = await SampleFile.open(data.path("train.arrow"));
     const { t, h, w, c } = train.layout;
     if (h !== w) throw new Error(`ViTok needs square inputs; the dataset has ${h}x${w}`);
-    const config = vitokConfig(p.variant, { frames: t, size: h, channels: c }, p.codeWidth, p.scale);
+    const config = {
+      ...vitokConfig(p.variant, { frames: t, size: h, channels: c }, p.codeWidth, p.scale),
+      ...(p.causalChunk ? { attention: { type: "block-causal" as const, chunk: p.causalChunk } } : {}),
+    };
     const err = checkConfig(config);
     if (err) throw new Error(err);
     const model = new ViTok(config, ctx.seed);

@@ -117,7 +117,7 @@ Deno.test("tokenizer: patch/resolution mismatches are rejected at validation", (
     {
       id: "clips",
       kind: "dataset",
-      params: { source: "moving-mnist", resolution: 32, frames: 8, trainCount: 8 },
+      params: { source: "moving-mnist", resolution: 32, fit: "resize", frames: 8, trainCount: 8 },
     },
     { id: "feat", kind: "featurenet", params: { patch: 8, tubelet: 2 }, inputs: { data: "clips" } },
     {
@@ -148,4 +148,65 @@ Deno.test("tokenizer: a perceptual loss on the featurenet's features, named in t
   assert(tok.state === "hit" && feat.state === "hit");
   assertEquals(tok.artifact.manifest.info.perceptual, `featnet-${feat.artifact.digest.slice(0, 8)}`);
   assert(log.includes("perceptual loss: featnet-"), log);
+});
+
+Deno.test("tokenizer: block-causal attention on clips (causalChunk), recorded in the config; the default keys as before", async () => {
+  const clips = (chunk?: number): StageDecl[] => [
+    {
+      id: "clips",
+      kind: "dataset",
+      params: {
+        source: "moving-mnist",
+        resolution: 32,
+        fit: "resize",
+        frames: 4,
+        trainCount: 16,
+        testCount: 8,
+      },
+    },
+    {
+      id: "tok",
+      kind: "tokenizer",
+      params: {
+        variant: "S-S/1x16",
+        codeWidth: 2,
+        steps: 3,
+        batchSize: 4,
+        evalSamples: 4,
+        ...(chunk === undefined ? {} : { causalChunk: chunk }),
+      },
+      inputs: { data: "clips" },
+    },
+  ];
+  // An added param at its default is not recorded: the stage keys exactly as before the param existed.
+  const plain = buildGraph(spec(clips()), STAGE_KINDS).byId.get("tok")!;
+  const zero = buildGraph(spec(clips(0)), STAGE_KINDS).byId.get("tok")!;
+  assertEquals(zero.params, plain.params);
+  assert(!("causalChunk" in plain.params));
+  assertEquals(buildGraph(spec(clips(2)), STAGE_KINDS).byId.get("tok")!.params.causalChunk, 2);
+  assertThrows(
+    () => buildGraph(spec(clips(3)), STAGE_KINDS),
+    "causalChunk 3 must divide the 4 latent frames",
+  );
+  assertThrows(
+    () => buildGraph(spec(stages({ causalChunk: 1 })), STAGE_KINDS),
+    "causalChunk 1 must divide the 1 latent frames of a video dataset",
+  );
+
+  const data = await Deno.makeTempDir();
+  const a = await run(data, clips(2)), b = await run(data, clips());
+  assert(a.summary.ok && b.summary.ok, a.log + b.log);
+  const ta = a.plan.byId.get("tok")!.lookup, tb = b.plan.byId.get("tok")!.lookup;
+  assert(ta.state === "hit" && tb.state === "hit");
+  const config = async (art: typeof ta) =>
+    JSON.parse(
+      (await (art as Extract<typeof ta, { state: "hit" }>).artifact.readTable("weights.arrow")).schema
+        .metadata
+        .get("config")!,
+    );
+  assertEquals((await config(ta)).attention, { type: "block-causal", chunk: 2 });
+  assertEquals((await config(tb)).attention, undefined);
+  // The mask changes what the model computes: the two runs' curves part after the first step.
+  assert(ta.artifact.key !== tb.artifact.key);
+  assert(ta.artifact.manifest.metrics.loss !== tb.artifact.manifest.metrics.loss);
 });
