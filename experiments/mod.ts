@@ -11,6 +11,14 @@ import { generation } from "./generation/mod.ts";
 import { sizes } from "./sizes/mod.ts";
 import { losses } from "./losses/mod.ts";
 import { tables } from "./tables/mod.ts";
+import { video } from "./video/mod.ts";
 
 /** Every experiment of the study. */
-export const EXPERIMENTS: readonly Experiment[] = [eSweep, generation, sizes, losses, tables] as Experiment[];
+export const EXPERIMENTS: readonly Experiment[] = [
+  eSweep,
+  generation,
+  sizes,
+  losses,
+  tables,
+  video,
+] as Experiment[];

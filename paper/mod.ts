@@ -129,3 +129,49 @@ export function fig5(): {
   });
   return { rows, r2, generator: f.generator, note: f.note };
 }
+
+/** One point of the paper's video sweep (Figs. 11-12: S-B stage 1, 16x256x256 at 8 fps, c = 16). */
+export interface VideoRow {
+  dataset: string;
+  p: number;
+  q: number;
+  L: number;
+  E: number;
+  rFID: number;
+  rFVD: number;
+  rSSIM: number;
+  rPSNR: number;
+}
+
+/** Figs. 11-12: the (p, q) video sweep on each evaluation set, and the R^2 its legends print. */
+export function fig11(): {
+  rows: VideoRow[];
+  r2: Record<string, Record<string, number>>;
+  model: string;
+} {
+  const f = figures.fig11_fig12_video_recon_sweep as unknown as {
+    rows: VideoRow[];
+    R2: Record<string, Record<string, number>>;
+    model: string;
+  };
+  return { rows: f.rows, r2: f.R2, model: f.model };
+}
+
+/** Fig. 13: S-B/4x16 trained and evaluated at more frames (UCF-101, 256p), pixels per float fixed. */
+export function fig13(): {
+  rows: { frames: number; rFID: number; rFVD: number; rSSIM: number; rPSNR: number }[];
+  model: string;
+} {
+  const f = figures.fig13_frames as unknown as {
+    rows: { frames: number; rFID: number; rFVD: number; rSSIM: number; rPSNR: number }[];
+    model: string;
+  };
+  return { rows: f.rows, model: f.model };
+}
+
+/** A printed paper table by name ("Table 5"), with a one-line error when it is not in the data. */
+export function paperTable(name: string): { caption: string; columns: string[]; rows: unknown[][] } {
+  const t = paperTables().find((x) => x.table === name);
+  if (!t) throw new Error(`paper table "${name}" is not in paper/paper_tables.json`);
+  return t;
+}

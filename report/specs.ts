@@ -270,3 +270,78 @@ export function tradeoffChart(
     hconcat: [panel("ours", "ours"), panel("paper", o.paperTitle ?? "paper (Fig. 10, ImageNet val)")],
   };
 }
+
+/** One point of a series chart: a metric at some x, in one named series. */
+export interface SeriesPoint {
+  source: "ours" | "paper";
+  series: string;
+  x: number;
+  value: number;
+  /** 95 % interval (ours, when measured): drawn as an error bar. */
+  lo?: number;
+  hi?: number;
+  /** Shown in the tooltip, e.g. "S-B/4x8". */
+  label?: string;
+}
+
+/**
+ * A metric against any x (log2 axis), one line per series, ours beside the paper's: the video pages'
+ * image-vs-video and clip-length charts. Our points carry their intervals as error bars.
+ */
+export function seriesChart(
+  metric: string,
+  points: SeriesPoint[],
+  o: {
+    xTitle: string;
+    seriesTitle: string;
+    logY?: boolean;
+    ourLabel?: string;
+    paperTitle: string;
+    title?: string;
+  },
+): Spec {
+  const series = [...new Set(points.map((p) => p.series))];
+  const panel = (source: "ours" | "paper", title: string): Spec => {
+    const values = points.filter((x) => x.source === source);
+    const x = { field: "x", type: "quantitative", title: o.xTitle, scale: { type: "log", base: 2 } };
+    const y = {
+      field: "value",
+      type: "quantitative",
+      title: source === "ours" ? (o.ourLabel ?? metric) : paperAxisTitle(metric),
+      scale: o.logY ? { type: "log" } : { zero: false },
+    };
+    const color = { field: "series", type: "nominal", title: o.seriesTitle, scale: { domain: series } };
+    const layer: Spec[] = [{
+      mark: { type: "line", point: true },
+      encoding: {
+        x,
+        y,
+        color,
+        tooltip: [
+          { field: "series" },
+          { field: "label" },
+          { field: "x" },
+          { field: "value", format: ".4g" },
+          {
+            field: "lo",
+            format: ".4g",
+          },
+          { field: "hi", format: ".4g" },
+        ],
+      },
+    }];
+    if (values.some((v) => Number.isFinite(v.lo))) {
+      layer.push({
+        transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
+        mark: { type: "errorbar", ticks: true },
+        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+      });
+    }
+    return { title, width: 260, height: 200, data: { values }, layer };
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: o.title ?? `${metric} vs ${o.xTitle}`,
+    hconcat: [panel("ours", "ours"), panel("paper", o.paperTitle)],
+  };
+}

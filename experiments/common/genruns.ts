@@ -14,6 +14,8 @@ export interface GenRun {
   cfg: number;
   gFID: number;
   gIS: number;
+  /** gFVD on a video feature network (NaN for images). */
+  gFVD: number;
   /** 95 % bootstrap intervals and replicates of gFID and gIS, when measured. */
   ci: Record<string, [number, number]>;
   boot: Record<string, Float64Array>;
@@ -53,12 +55,13 @@ export async function collectGenRuns(
       return { value: k ? Number(ev.manifest.metrics[k]) : NaN, network: k?.split("@")[1] ?? "" };
     };
     const fid = pick("gFID"), is = pick("gIS");
-    const u = await evaluationMetrics(ev, ["gFID", "gIS"]);
+    const u = await evaluationMetrics(ev, ["gFID", "gIS", "gFVD"]);
     return {
       tokenizer: tok,
       cfg: Number(gen.manifest.params.cfg),
       gFID: fid.value,
       gIS: is.value,
+      gFVD: u.metrics.gFVD ?? NaN,
       ci: u.ci,
       boot: u.boot,
       noiseFloor: u.noiseFloor,

@@ -19,6 +19,10 @@ export interface Run {
   encoder: string;
   decoder: string;
   p: number;
+  /** Temporal tubelet q (1 for images). */
+  q: number;
+  /** Frames per sample (1 for images). */
+  frames: number;
   c: number;
   L: number;
   E: number;
@@ -103,7 +107,11 @@ export async function evaluationMetrics(ev: Artifact, names: readonly string[]):
 }
 
 /** Pairs each evaluation with its tokenizer (by content digest) and reads what the pages need, sorted by p then c. */
-export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Promise<Run[]> {
+export async function collectRuns(
+  evals: Artifact[],
+  tokenizers: Artifact[],
+  names: readonly string[] = METRICS,
+): Promise<Run[]> {
   const byKey = new Map(tokenizers.map((t) => [t.digest, t]));
   const runs: Run[] = [];
   for (const ev of evals) {
@@ -118,13 +126,15 @@ export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Pr
     const m = /^([SBL])-([SBL])\/(?:(\d+)x)?(\d+)$/.exec(variant);
     const config = JSON.parse((await arrowMetadata(tok.path("weights.arrow"))).get("config") ?? "{}");
     const towers = await towerParams(tok.path("weights.arrow"));
-    const { metrics, ci, boot, noiseFloor, network } = await evaluationMetrics(ev, METRICS);
+    const { metrics, ci, boot, noiseFloor, network } = await evaluationMetrics(ev, names);
     runs.push({
       id: tok.manifest.stageId,
       variant,
       encoder: m?.[1] ?? "?",
       decoder: m?.[2] ?? "?",
       p: Number(m?.[4]),
+      q: Number(m?.[3] ?? 1),
+      frames: Number(config.frames ?? 1),
       c: Number(tok.manifest.params.codeWidth),
       L: Number(tok.manifest.metrics.tokens),
       E: Number(tok.manifest.metrics.E),
@@ -142,5 +152,5 @@ export async function collectRuns(evals: Artifact[], tokenizers: Artifact[]): Pr
       evaluation: ev,
     });
   }
-  return runs.sort((a, b) => a.p - b.p || a.c - b.c);
+  return runs.sort((a, b) => a.p - b.p || a.q - b.q || a.c - b.c || a.frames - b.frames);
 }

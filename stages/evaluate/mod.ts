@@ -67,6 +67,11 @@ export const evaluate = defineStage({
     ),
     featureInputSize: param.int(299, "input side the feature model expects (Inception-v3: 299)", { min: 0 }),
     bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
+    frameFeatureModel: param.added(param.string(
+      "",
+      "videos: folder of a TF.js image graph model (Inception-v3) for the per-frame FID, instead of the frameFeatures input",
+    )),
+    frameFeatureInputSize: param.added(param.int(299, "input side the frame feature model expects", { min: 0 })),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data", "features?", "frameFeatures?"],
@@ -75,7 +80,7 @@ export const evaluate = defineStage({
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const f = inputs.frameFeatures?.[0], d = inputs.data[0];
-    if (f && !isVideoSource(d.params)) {
+    if ((f || p.frameFeatureModel) && !isVideoSource(d.params)) {
       return "frameFeatures (per-frame rFID) is for video datasets; give it only to video evaluations";
     }
     return undefined;

@@ -90,6 +90,11 @@ export const evaluateSamples = defineStage({
     ),
     featureInputSize: param.int(299, "input side the feature model expects", { min: 0 }),
     bootstrap: param.int(200, "bootstrap replicates behind each metric's interval (0: none)", { min: 0 }),
+    frameFeatureModel: param.added(param.string(
+      "",
+      "videos: folder of a TF.js image graph model (Inception-v3) for the per-frame FID, instead of the frameFeatures input",
+    )),
+    frameFeatureInputSize: param.added(param.int(299, "input side the frame feature model expects", { min: 0 })),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["samples", "reference", "features?", "frameFeatures?"],
@@ -98,7 +103,7 @@ export const evaluateSamples = defineStage({
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const ref = inputs.reference[0];
-    if (inputs.frameFeatures?.[0] && ref.kind === "dataset" && !isVideoSource(ref.params)) {
+    if ((inputs.frameFeatures?.[0] || p.frameFeatureModel) && ref.kind === "dataset" && !isVideoSource(ref.params)) {
       return "frameFeatures (per-frame gFID) is for video references; give it only to video evaluations";
     }
     return undefined;

@@ -1,0 +1,629 @@
+/**
+ * The video page (the paper's Figs. 11-13, Tables 5 and 7): the video E sweep against log E beside the
+ * paper's UCF-101 points with R² and verdicts, the equal-E trade of q for p, the E a clip needs over a
+ * frame at matched quality, the clip-length trend, and Tables 5 and 7 in their layout with a latent
+ * DiT's gFVD and gFID on each of the three tokenizers; then curves, samples and provenance.
+ *
+ * @module
+ */
+import type { Artifact } from "../../engine/mod.ts";
+import { fig11, fig13, fig2, paperTable } from "../../paper/mod.ts";
+import { fitLine, transform, trendVerdict } from "../../report/fit.ts";
+import {
+  type Call,
+  callOf,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+  verdictRecord,
+} from "../../report/interval.ts";
+import { esc, inlinePng, table } from "../../report/html.ts";
+import { seriesChart, type SeriesPoint, type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
+import {
+  chartDivs,
+  curves,
+  curvesOf,
+  grids,
+  metricCell,
+  type Page,
+  provenance,
+  verdictCell,
+} from "../common/page.ts";
+import { collectRuns, type Run } from "../common/runs.ts";
+import { collectGenRuns, type GenRun } from "../common/genruns.ts";
+import { definePage } from "../common/stage.ts";
+import { param } from "../../engine/mod.ts";
+import { equalETrade, eRatio, higherIsBetter, logSlope, type Pt, untransform } from "./analysis.ts";
+
+/** The video sweep's metrics, in the paper's order of Fig. 11. */
+export const VIDEO_METRICS = ["rFID", "rFVD", "rSSIM", "rPSNR"] as const;
+const READ = [...VIDEO_METRICS, "rIS"];
+
+/** One verdict row of the page. */
+interface Row {
+  section: string;
+  metric: string;
+  effect: string;
+  ours: Interval;
+  paper: number | string;
+  call: Call;
+  extra?: Record<string, unknown>;
+}
+
+const pts = (runs: Run[], metric: string, x: (r: Run) => number): Pt[] =>
+  runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
+    x: x(r),
+    value: r.metrics[metric],
+    boot: r.boot[metric],
+  }));
+const name = (r: Run) => `${r.variant}${r.frames > 1 ? ` (${r.frames} frames)` : ""}`;
+const networkOf = (a: Artifact | undefined, base: string) =>
+  Object.keys(a?.manifest.metrics ?? {}).find((k) => k.split("@")[0] === base && !/_(lo|hi)$/.test(k))
+    ?.split("@")[1] ?? "";
+
+/** Everything the page reads, joined. */
+export interface VideoInputs {
+  sweep: Run[];
+  frames: Run[];
+  lengths: Run[];
+  gens: GenRun[];
+  /** "p=8,q=4" -> the paper's row name, e.g. "ViTok S-B/4x8". */
+  rows: Record<string, string>;
+}
+
+/** Builds the video page. */
+export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline: string }): Promise<Page> {
+  const paper = fig11();
+  const ucf = paper.rows.filter((r) => r.dataset === "ucf101");
+  const charts: Record<string, Spec> = {};
+  const rows: Row[] = [];
+  const frameNet = networkOf(inp.sweep[0]?.evaluation, "rFID"),
+    videoNet = networkOf(inp.sweep[0]?.evaluation, "rFVD");
+  const label = (m: string) =>
+    m === "rFID" ? `rFID per frame@${frameNet}` : m === "rFVD" ? `rFVD@${videoNet}` : m;
+
+  // 1. Figs. 11-12: each metric against log E.
+  const sweepFits: Record<string, { slope: Interval; r2: Interval; paperR2: number; printed?: number }> = {};
+  const trades: Record<string, ReturnType<typeof equalETrade> & { paper: number; paperOfRange: number }> = {};
+  for (const metric of VIDEO_METRICS) {
+    const ours = pts(inp.sweep, metric, (r) => r.E);
+    if (ours.length < 3) continue;
+    const paperPts = ucf.map((r) => ({ E: r.E, value: r[metric] }));
+    const v = trendVerdict(
+      metric,
+      ours.map((p) => ({ E: p.x, value: p.value })),
+      paperPts,
+      paper.r2.ucf101?.[metric],
+    );
+    const { slope, r2 } = logSlope(metric, ours);
+    sweepFits[metric] = { slope, r2, paperR2: v.paper.r2, printed: v.paperPrintedR2 };
+    rows.push({
+      section: "Figs. 11-12",
+      metric: label(metric),
+      effect: "slope per doubling of E",
+      ours: slope,
+      paper: +v.paper.slope.toFixed(4),
+      call: callOf(slope, Math.sign(v.paper.slope)),
+      extra: { r2: r2.estimate, r2ci: r2.ci, paperR2: v.paper.r2, paperPrintedR2: v.paperPrintedR2 ?? null },
+    });
+    const tube = inp.sweep.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
+      x: r.E,
+      p: r.p,
+      q: r.q,
+      value: r.metrics[metric],
+      boot: r.boot[metric],
+    }));
+    const t = equalETrade(metric, tube);
+    const pt = equalETrade(metric, ucf.map((r) => ({ x: r.E, p: r.p, q: r.q, value: r[metric] })));
+    trades[metric] = { ...t, paper: pt.effect.estimate, paperOfRange: pt.ofRange };
+    if (t.pairs) {
+      rows.push({
+        section: "Figs. 11-12",
+        metric: label(metric),
+        effect: "equal E: smaller q better by (mean over pairs)",
+        ours: t.effect,
+        paper: +pt.effect.estimate.toFixed(4),
+        call: callOf(t.effect, Math.sign(pt.effect.estimate)),
+        extra: { pairs: t.pairs, ofRange: t.ofRange, paperOfRange: pt.ofRange },
+      });
+    }
+    const points: SweepPoint[] = [
+      ...inp.sweep.map((r) => ({
+        source: "ours" as const,
+        p: r.p,
+        c: r.q,
+        E: r.E,
+        value: r.metrics[metric],
+        lo: r.ci[metric]?.[0],
+        hi: r.ci[metric]?.[1],
+      })),
+      ...ucf.map((r) => ({ source: "paper" as const, p: r.p, c: r.q, E: r.E, value: r[metric] })),
+    ].filter((x) => Number.isFinite(x.value));
+    charts[`chart_video_${metric}`] = sweepChart(metric, points, {
+      logY: /F[IV]D/.test(metric),
+      ourLabel: label(metric),
+      paperTitle: "paper (Fig. 11, UCF-101)",
+      title: `${metric} vs E, tubelets q x p (c = q in the tooltip)`,
+    });
+  }
+
+  // 2. Compressibility: image tokenizers on frames against the video tokenizers, on the same frame network.
+  const T = inp.sweep[0]?.frames ?? 16;
+  const ratios: Record<string, { ratio: Interval; target: number; overlap: boolean; paper?: number }> = {};
+  for (const metric of ["rFID", "rSSIM", "rPSNR"]) {
+    const f = pts(inp.frames, metric, (r) => r.E), c = pts(inp.sweep, metric, (r) => r.E);
+    const r = eRatio(metric, f, c);
+    if (!r) continue;
+    // The paper's own ratio the same way: Fig. 2 (ImageNet images) against Fig. 11 (UCF-101 clips), where measured.
+    const key = { rFID: "i1k_rFID", rSSIM: "i1k_rSSIM", rPSNR: "i1k_rPSNR" }[metric] as "i1k_rFID";
+    const pr = eRatio(
+      metric,
+      fig2().rows.map((x) => ({ x: x.E, value: Number(x[key]) })),
+      ucf.map((x) => ({ x: x.E, value: x[metric as "rFID"] })),
+    );
+    ratios[metric] = { ...r, paper: pr?.ratio.estimate };
+    const l2 = Math.log2(T);
+    const effect: Interval = {
+      estimate: l2 - Math.log2(r.ratio.estimate),
+      ci: [l2 - Math.log2(r.ratio.ci[1]), l2 - Math.log2(r.ratio.ci[0])],
+      replicates: r.ratio.replicates,
+    };
+    rows.push({
+      section: "compressibility",
+      metric: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
+      effect: `E ratio clip / frame at ${metric} = ${untransform(metric, r.target).toPrecision(3)}${
+        r.overlap ? "" : " (ranges do not overlap: extrapolated)"
+      }; below T = ${T} is the finding`,
+      ours: r.ratio,
+      paper: pr ? +pr.ratio.estimate.toFixed(2) : "-",
+      call: callOf(effect, 1),
+      extra: { frames: T, target: untransform(metric, r.target), overlap: r.overlap },
+    });
+    const series = (runs: Run[], s: string, x: (r: Run) => number): SeriesPoint[] =>
+      runs.filter((q) => Number.isFinite(q.metrics[metric])).map((q) => ({
+        source: "ours",
+        series: s,
+        x: x(q),
+        value: q.metrics[metric],
+        lo: q.ci[metric]?.[0],
+        hi: q.ci[metric]?.[1],
+        label: name(q),
+      }));
+    const paperSeries = (x: (E: number, frames: number) => number): SeriesPoint[] => [
+      ...fig2().rows.map((q) => ({
+        source: "paper" as const,
+        series: "images (Fig. 2)",
+        x: x(q.E, 1),
+        value: Number(q[key]),
+        label: `S-B/${q.p}, c ${q.c}`,
+      })),
+      ...ucf.map((q) => ({
+        source: "paper" as const,
+        series: "16-frame clips (Fig. 11)",
+        x: x(q.E, 16),
+        value: q[metric as "rFID"],
+        label: `S-B/${q.q}x${q.p}`,
+      })),
+    ];
+    const values = (r: Run) => r.valuesPerSample / r.E;
+    charts[`chart_compress_${metric}`] = seriesChart(metric, [
+      ...series(inp.frames, "frames (image tokenizers)", (q) => q.E),
+      ...series(inp.sweep, `${T}-frame clips`, (q) => q.E),
+      ...paperSeries((E) => E),
+    ], {
+      xTitle: "E = L x c (floats)",
+      seriesTitle: "data",
+      logY: metric === "rFID",
+      ourLabel: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
+      paperTitle: "paper (ImageNet images, UCF-101 clips)",
+      title: `${metric} vs E: frames and clips`,
+    });
+    charts[`chart_ppf_${metric}`] = seriesChart(
+      metric,
+      [
+        ...series(inp.frames, "frames (image tokenizers)", values),
+        ...series(inp.sweep, `${T}-frame clips`, values),
+      ].map((p) => ({ ...p })).concat(
+        paperSeries((E, frames) => (frames * 256 * 256 * 3) / E),
+      ),
+      {
+        xTitle: "pixel values per float",
+        seriesTitle: "data",
+        logY: metric === "rFID",
+        ourLabel: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
+        paperTitle: "paper (ImageNet images, UCF-101 clips)",
+        title: `${metric} vs pixel values per float: frames and clips`,
+      },
+    );
+  }
+
+  // 3. Fig. 13: clip length at fixed pixels per float.
+  const f13 = fig13();
+  for (const metric of VIDEO_METRICS) {
+    const ours = pts(inp.lengths, metric, (r) => r.frames);
+    if (ours.length < 2) continue;
+    const p = fitLine(
+      f13.rows.map((r) => Math.log2(r.frames)),
+      f13.rows.map((r) => transform(metric, r[metric])),
+    );
+    const { slope } = logSlope(metric, ours);
+    if (metric !== "rFVD") {
+      rows.push({
+        section: "Fig. 13",
+        metric: label(metric),
+        effect: "slope per doubling of the clip length",
+        ours: slope,
+        paper: +p.slope.toFixed(4),
+        call: callOf(slope, Math.sign(p.slope)),
+        extra: { improves: higherIsBetter(metric) ? slope.estimate > 0 : slope.estimate < 0 },
+      });
+    }
+    charts[`chart_length_${metric}`] = seriesChart(metric, [
+      ...inp.lengths.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
+        source: "ours" as const,
+        series: r.variant,
+        x: r.frames,
+        value: r.metrics[metric],
+        lo: r.ci[metric]?.[0],
+        hi: r.ci[metric]?.[1],
+        label: name(r),
+      })),
+      ...f13.rows.map((r) => ({
+        source: "paper" as const,
+        series: "S-B/4x16",
+        x: r.frames,
+        value: r[metric],
+        label: `${r.frames} frames`,
+      })),
+    ], {
+      xTitle: "frames per clip",
+      seriesTitle: "tokenizer",
+      logY: /F[IV]D/.test(metric),
+      ourLabel: metric === "rFVD" ? "rFVD (one video network per length)" : label(metric),
+      paperTitle: "paper (Fig. 13, UCF-101)",
+      title: `${metric} vs clip length`,
+    });
+  }
+
+  // 4. Tables 5 and 7: the three tokenizers, and a DiT on each.
+  const t5 = paperTable("Table 5"), t7 = paperTable("Table 7");
+  const tableRuns = Object.entries(inp.rows).map(([cell, paperName]) => {
+    const [p, q] = cell.split(",").map((x) => Number(x.split("=")[1]));
+    return {
+      paperName,
+      run: inp.sweep.find((r) => r.p === p && r.q === q),
+      gen: inp.gens.find((g) => g.tokenizer.p === p && g.tokenizer.q === q),
+    };
+  });
+  const t5ours = table(
+    ["analogue of", "ours", "Params (M)", "GMACs", "# tokens", "rFID per frame", "rFVD", "PSNR", "SSIM"],
+    tableRuns.map(({ paperName, run: r }) =>
+      r
+        ? [
+          paperName,
+          r.variant,
+          (Number(r.tokenizer.manifest.metrics.params) / 1e6).toFixed(2),
+          Number(r.tokenizer.manifest.metrics.gmacsPerSample).toFixed(3),
+          r.L,
+          metricCell(r.metrics.rFID, r.ci.rFID),
+          metricCell(r.metrics.rFVD, r.ci.rFVD),
+          metricCell(r.metrics.rPSNR, r.ci.rPSNR),
+          metricCell(r.metrics.rSSIM, r.ci.rSSIM),
+        ]
+        : [paperName, "(not run)", "", "", "", "", "", "", ""]
+    ),
+    `Ours (Table 5's layout): ${
+      o.dataset || "our clips"
+    }; CPU-sized S-B; per-frame rFID on ${frameNet}, rFVD on ${videoNet}`,
+  );
+  const t5paper = table(t5.columns, t5.rows as (string | number)[][], `Paper, Table 5: ${t5.caption}`);
+  const t7ours = table(
+    ["analogue of", "tokenizer", "generator", "# tokens", "gFID per frame", "gFVD", "DiT loss"],
+    tableRuns.map(({ paperName, run: r, gen: g }) =>
+      g && r
+        ? [
+          paperName,
+          r.variant,
+          `DiT-${g.dit.manifest.params.size}`,
+          r.L,
+          metricCell(g.gFID, g.ci.gFID),
+          metricCell(g.gFVD, g.ci.gFVD),
+          g.ditLoss.toFixed(4),
+        ]
+        : [paperName, r?.variant ?? "(not run)", "(not run)", r?.L ?? "", "", "", ""]
+    ),
+    `Ours (Table 7's layout): class-conditional DiTs on the three tokenizers' latents, ${
+      inp.gens[0]
+        ? `${inp.gens[0].generation.manifest.params.samples} samples at guidance ${inp.gens[0].cfg}`
+        : ""
+    }`,
+  );
+  const t7paper = table(t7.columns, t7.rows as (string | number)[][], `Paper, Table 7: ${t7.caption}`);
+  // Table 5/7's trend: more tokens, better rFVD and gFVD (the paper: 8.0 < 20 < 54, 27 < 53 < 92).
+  const tokenTrend = (
+    metric: string,
+    get: (x: (typeof tableRuns)[number]) => Pt | undefined,
+    paperVals: number[],
+  ) => {
+    const ours = tableRuns.map(get).filter((x): x is Pt => !!x && Number.isFinite(x.value));
+    if (ours.length < 2) return;
+    const tokens = (t5.rows.filter((r) => String(r[0]).startsWith("ViTok")) as number[][]).map((r) =>
+      Number(r[3])
+    );
+    const pf = fitLine(tokens.map(Math.log2), paperVals.map((v) => transform(metric, v)));
+    const { slope } = logSlope(metric, ours);
+    rows.push({
+      section: metric.startsWith("g") ? "Table 7" : "Table 5",
+      metric,
+      effect: "slope per doubling of the token count",
+      ours: slope,
+      paper: +pf.slope.toFixed(4),
+      call: callOf(slope, Math.sign(pf.slope)),
+    });
+  };
+  const vitokRows = (t: typeof t5, col: string) =>
+    (t.rows.filter((r) => String(r[0]).startsWith("ViTok")) as number[][]).map((r) =>
+      Number(r[t.columns.indexOf(col)])
+    );
+  tokenTrend(
+    "rFVD",
+    (x) => x.run && { x: x.run.L, value: x.run.metrics.rFVD, boot: x.run.boot.rFVD },
+    vitokRows(t5, "rFVD"),
+  );
+  tokenTrend(
+    "gFVD",
+    (x) => x.gen && { x: x.gen.tokenizer.L, value: x.gen.gFVD, boot: x.gen.boot.gFVD },
+    vitokRows(t7, "gFVD"),
+  );
+  tokenTrend(
+    "gFID",
+    (x) => x.gen && { x: x.gen.tokenizer.L, value: x.gen.gFID, boot: x.gen.boot.gFID },
+    vitokRows(t7, "gFID"),
+  );
+
+  const curve = await curves([...inp.sweep, ...inp.lengths.filter((r) => !inp.sweep.includes(r))], name);
+  if (curve) charts.chart_video_curves = curve;
+  const ditCurve = await curvesOf(inp.gens.map((g) => ({ run: g.dit.manifest.stageId, artifact: g.dit })));
+  if (ditCurve) charts.chart_video_dit_curves = ditCurve;
+
+  const verdictTable = table(
+    ["section", "metric", "effect", "ours [95 % CI]", "paper", "verdict"],
+    rows.map((r) => [r.section, r.metric, r.effect, formatInterval(r.ours), r.paper, verdictCell(r.call)]),
+    `Each finding as an effect with its 95 % bootstrap interval (the evaluated clips resampled; no seed replicas of the video tokenizers, so training noise is not in these intervals). ${INTERVAL_RULE}`,
+  );
+  const fitTable = table(
+    [
+      "metric",
+      "our slope / log2 E [95 % CI]",
+      "our R² [95 % CI]",
+      "paper R² (refit, UCF-101)",
+      "paper R² (printed, UCF-101)",
+      "equal-E pairs",
+      "equal-E gap, ours / paper (of range)",
+    ],
+    Object.entries(sweepFits).map(([m, f]) => [
+      label(m),
+      formatInterval(f.slope),
+      formatInterval(f.r2),
+      +f.paperR2.toFixed(3),
+      f.printed ?? "-",
+      trades[m]?.pairs ?? 0,
+      trades[m] ? `${trades[m].ofRange.toFixed(3)} / ${trades[m].paperOfRange.toFixed(3)}` : "-",
+    ]),
+    "Fits against log2 E (FIDs log-log, as the paper). Equal-E gap: the mean difference between points of equal E and different q, as a fraction of the metric's range over the sweep.",
+  );
+  const ratioTable = table(
+    [
+      "metric",
+      "target",
+      `E ratio, ${T}-frame clip / frame [95 % CI]`,
+      "per frame",
+      "paper (same method)",
+      "naive",
+    ],
+    Object.entries(ratios).map(([m, r]) => [
+      m,
+      untransform(m, r.target).toPrecision(3) + (r.overlap ? "" : " (extrapolated)"),
+      formatInterval(r.ratio, 2),
+      formatInterval({
+        ...r.ratio,
+        estimate: r.ratio.estimate / T,
+        ci: [r.ratio.ci[0] / T, r.ratio.ci[1] / T],
+      }, 3),
+      r.paper !== undefined ? r.paper.toFixed(2) : "-",
+      T,
+    ]),
+    `The E a ${T}-frame clip needs over the E a single frame needs for the same quality: each set fitted against log2 E and inverted at the target (the middle of the range both measured). The paper's text: 4-8x for 16 frames; its own points (Fig. 2 ImageNet images against Fig. 11 UCF-101 clips) give the value beside ours.`,
+  );
+  const sweepTable = table(
+    ["stage", "variant", "q", "p", "L", "E", "values / float", ...READ],
+    inp.sweep.map((r) => [
+      r.id,
+      r.variant,
+      r.q,
+      r.p,
+      r.L,
+      r.E,
+      r.valuesPerSample / r.E,
+      ...READ.map((m) => metricCell(r.metrics[m], r.ci[m])),
+    ]),
+    `Ours: ${inp.sweep.length} video tokenizers${o.dataset ? ` on ${esc(o.dataset)}` : ""}`,
+  );
+  const paperSweep = table(
+    ["p", "q", "L", "E", "rFID", "rFVD", "rSSIM", "rPSNR"],
+    ucf.map((r) => [r.p, r.q, r.L, r.E, r.rFID, r.rFVD, r.rSSIM, r.rPSNR]),
+    `Paper, Figs. 11-12 (${paper.model}; UCF-101), decoded from the figure`,
+  );
+  const frameTable = table(
+    ["stage", "variant", "c", "L", "E", "values / float", "rFID per frame", "rSSIM", "rPSNR"],
+    inp.frames.map((r) => [
+      r.id,
+      r.variant,
+      r.c,
+      r.L,
+      r.E,
+      r.valuesPerSample / r.E,
+      metricCell(r.metrics.rFID, r.ci.rFID),
+      metricCell(r.metrics.rSSIM, r.ci.rSSIM),
+      metricCell(r.metrics.rPSNR, r.ci.rPSNR),
+    ]),
+    "Ours: image tokenizers on single frames of the same source, evaluated on the same frame network and sample count",
+  );
+  const lengthTable = table(
+    ["stage", "variant", "frames", "L", "E", "values / float", ...VIDEO_METRICS],
+    inp.lengths.map((r) => [
+      r.id,
+      r.variant,
+      r.frames,
+      r.L,
+      r.E,
+      r.valuesPerSample / r.E,
+      ...VIDEO_METRICS.map((m) => metricCell(r.metrics[m], r.ci[m])),
+    ]),
+    "Ours: the same tokenizer at each clip length (pixels per float fixed); rFVD uses one video feature network per length, so it is not compared across lengths",
+  );
+  const f13Table = table(
+    ["frames", "rFID", "rFVD", "rSSIM", "rPSNR"],
+    f13.rows.map((r) => [r.frames, r.rFID, r.rFVD, r.rSSIM, r.rPSNR]),
+    `Paper, Fig. 13 (${f13.model})`,
+  );
+  const samples = inp.gens.map((g) => {
+    const png = g.generation.manifest.files.some((f) => f.path === "grid.png")
+      ? Deno.readFileSync(g.generation.path("grid.png"))
+      : undefined;
+    return png
+      ? `<figure><figcaption>${
+        esc(name(g.tokenizer))
+      }: DiT samples, one clip per row (frames left to right)</figcaption>${
+        inlinePng(png, g.generation.manifest.stageId)
+      }</figure>`
+      : "";
+  }).join("");
+  const calls = rows.map((r) => r.call);
+  const count = (c: Call) => calls.filter((x) => x === c).length;
+  const body = `
+<p class="note">Our clips are ${
+    esc(o.dataset || "Moving MNIST")
+  }: one real digit moving and bouncing, grey, CPU-sized
+tokenizers briefly trained. The paper's are UCF-101 16x256x256 clips, S-B at full size, 100k steps. Absolute values are not
+comparable; the page compares the shape of each finding. Per-frame rFID is the FID of each frame position over the clips,
+averaged over frames, on an image feature network trained on single frames (${
+    esc(frameNet)
+  }); rFVD uses a video feature
+network trained on the clips (${
+    esc(videoNet)
+  }), the same for every tokenizer of the sweep, so it compares tubelet sizes.</p>
+<h2>Verdicts</h2>${verdictTable}
+<h2>Figs. 11-12: reconstruction against E</h2>${fitTable}${
+    chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_video_r")))
+  }
+<h2>Video against images: the E a clip needs</h2>${ratioTable}
+${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_compress_") || k.startsWith("chart_ppf_")))}
+<h2>Fig. 13: clip length</h2>${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_length_")))}
+<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${lengthTable}</div><div>${f13Table}</div></div>
+<h2>Tables 5 and 7</h2>
+<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${t5ours}</div><div>${t5paper}</div></div>
+<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${t7ours}</div><div>${t7paper}</div></div>
+<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${sweepTable}</div><div>${paperSweep}</div></div>${frameTable}
+<h2>Training</h2>${chartDivs(["chart_video_curves", "chart_video_dit_curves"].filter((k) => k in charts))}
+<h2>Samples</h2>${samples}
+<h2>Reconstructions</h2>${grids(inp.sweep, (r) => `${name(r)} (E = ${r.E})`)}
+<h2>Provenance</h2>${
+    provenance([
+      ...inp.sweep.flatMap((r) => [r.tokenizer, r.evaluation]),
+      ...inp.frames.flatMap((r) => [r.tokenizer, r.evaluation]),
+      ...inp.lengths.filter((r) => !inp.sweep.includes(r)).flatMap((r) => [r.tokenizer, r.evaluation]),
+      ...inp.gens.flatMap((g) => [g.dit, g.generation, g.evaluation]),
+    ])
+  }
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+  return {
+    file: "video.html",
+    nav: "Video (Figs. 11-13)",
+    title: "video: tubelets, compressibility, clip length (Figs. 11-13, Tables 5, 7)",
+    body,
+    charts,
+    summary:
+      `<a href="video.html">Video</a> (Figs. 11-13, Tables 5, 7): ${inp.sweep.length} video tokenizers, ${inp.frames.length} frame tokenizers, ${inp.gens.length} DiTs; ${
+        count("reproduced")
+      } reproduced, ${count("opposite")} opposite, ${count("inconclusive")} inconclusive`,
+    verdictTable,
+    metrics: {
+      ...Object.fromEntries(rows.map((r) => [`${r.section}:${r.metric}:${r.effect}`.slice(0, 120), r.call])),
+      ...Object.fromEntries(Object.entries(sweepFits).map(([m, f]) => [`${m}_r2`, f.r2.estimate])),
+      ...(ratios.rFID ? { rFID_eRatio: ratios.rFID.ratio.estimate } : {}),
+    },
+    verdicts: {
+      networks: { frame: frameNet, video: videoNet },
+      rule: INTERVAL_RULE,
+      verdicts: rows.map((r) =>
+        verdictRecord(
+          { section: r.section, metric: r.metric, verdict: r.call, paper: r.paper },
+          r.ours,
+          r.call,
+          r.effect,
+          r.extra,
+        )
+      ),
+    },
+  };
+}
+
+/** Reads the page's inputs: the sweep, the frame tokenizers, the clip-length runs, the DiTs. */
+export async function readVideoInputs(
+  inputs: Readonly<Record<string, Artifact | readonly Artifact[]>>,
+  rowsParam: readonly string[],
+): Promise<VideoInputs> {
+  const list = (n: string) => (inputs[n] ?? []) as Artifact[];
+  const sweep = await collectRuns(list("evals"), list("tokenizers"), READ);
+  const frames = await collectRuns(list("frameEvals"), list("frameTokenizers"), READ);
+  const lengths = (await collectRuns(list("lengthEvals"), list("lengthTokenizers"), READ))
+    .map((r) => sweep.find((s) => s.evaluation.digest === r.evaluation.digest) ?? r)
+    .sort((a, b) => a.frames - b.frames);
+  const gens = list("genEvals").length
+    ? await collectGenRuns(list("genEvals"), list("generations"), list("dits"), sweep)
+    : [];
+  const rows = Object.fromEntries(rowsParam.map((s) => {
+    const i = s.lastIndexOf("=");
+    return [s.slice(0, i), s.slice(i + 1)];
+  }));
+  return { sweep, frames, lengths, gens, rows };
+}
+
+/** The video page stage. */
+export const videoPageStage = definePage({
+  kind: "page-video",
+  doc:
+    "the video page (Figs. 11-13, Tables 5, 7): video log-E laws, clip vs frame E, clip length, DiTs on video latents",
+  version: 1,
+  module: import.meta.url,
+  params: {
+    rows: param.strings([], 'Tables 5/7 rows as "p=8,q=4=ViTok S-B/4x8" (our tokenizer = the paper\'s row)'),
+  },
+  inputs: [
+    "evals[]",
+    "tokenizers[]",
+    "frameEvals[]",
+    "frameTokenizers[]",
+    "lengthEvals[]",
+    "lengthTokenizers[]",
+    "genEvals[]?",
+    "generations[]?",
+    "dits[]?",
+  ],
+  inputKinds: {
+    evals: "evaluate",
+    tokenizers: "tokenizer",
+    frameEvals: "evaluate",
+    frameTokenizers: "tokenizer",
+    lengthEvals: "evaluate",
+    lengthTokenizers: "tokenizer",
+    genEvals: "evaluate-samples",
+    generations: "generate",
+    dits: "dit",
+  },
+  async build(ctx) {
+    const inp = await readVideoInputs(ctx.inputs, ctx.params.rows as string[]);
+    return videoPage(inp, { dataset: ctx.params.dataset, pipeline: ctx.id });
+  },
+});
