@@ -15,6 +15,7 @@ import { study } from "../pipelines/study.ts";
 import { EXPERIMENTS } from "./mod.ts";
 import type { StudyProfile } from "./types.ts";
 import { tiny } from "./testdata/tiny/mod.ts";
+import { video } from "./video/mod.ts";
 
 const REGISTRY = new URL("./testdata/registry.ts", import.meta.url).href;
 const CHROMIUM = "/usr/bin/chromium";
@@ -46,6 +47,19 @@ const SIZES = {
   },
   sizes: { pairs: ["S-S", "S-B", "B-S"] },
   losses: { recon: ["l2", "l1"], weights: [0, 1] },
+  // The smoke profile's video DAG, smaller: 4-frame clips, three tubelets, one other clip length.
+  video: {
+    ...video.sizes.smoke,
+    data: { ...video.sizes.smoke.data, frames: 4, trainCount: 32, testCount: 48 },
+    sweep: [{ p: 16, q: 1 }, { p: 16, q: 2 }, { p: 8, q: 2 }, { p: 8, q: 4 }],
+    lengthPoint: { p: 8, q: 2 },
+    lengths: [2],
+    tables: [{ p: 8, q: 2, paper: "ViTok S-B/4x8" }, { p: 8, q: 4, paper: "ViTok S-B/8x8" }, {
+      p: 16,
+      q: 2,
+      paper: "ViTok S-B/4x16",
+    }],
+  },
 };
 
 /** Runs a pipeline on a cache; returns the run's outcomes and the report's artifact. */
@@ -70,7 +84,9 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
   const { graph, report } = await run(spec, cache);
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
-  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1); // E sweep, sizes, losses, a seed replica, Table 4's
+  // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length.
+  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1);
+  assertEquals(kinds("dit"), 4 + 1 + 3); // generation (and its fixed point's replica), one per Table 7 row
   const files = report.manifest.files.map((f) => f.path);
   const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));
   assertEquals(pages.map((n) => n.id), EXPERIMENTS.map((e) => `page-${e.id}`));
@@ -78,7 +94,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     const f of [
       "index.html",
       "verdicts.json",
-      ...["e_sweep", "generation", "sizes", "losses"].map((x) => `${x}.html`),
+      ...["e_sweep", "generation", "sizes", "losses", "tables", "video"].map((x) => `${x}.html`),
     ]
   ) {
     assert(files.includes(f), f);
@@ -98,7 +114,16 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     }
   }
   const verdicts = JSON.parse(await Deno.readTextFile(report.path("verdicts.json")));
-  assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "losses", "tables"]);
+  assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "losses", "tables", "video"]);
+  // The video page: a verdict for each finding it tests, each with its interval and rule.
+  const sections = verdicts.video.verdicts.map((v: { section: string; metric: string }) => v.section);
+  for (const s of ["Figs. 11-12", "compressibility", "Fig. 13", "Table 5", "Table 7"]) {
+    assert(sections.includes(s), `${s} in ${sections}`);
+  }
+  for (const v of verdicts.video.verdicts) {
+    assert(["reproduced", "opposite", "inconclusive"].includes(v.verdict), JSON.stringify(v));
+    assert(Array.isArray(v.ci) && v.rule, JSON.stringify(v));
+  }
   assert(Object.values(declared).reduce((a, b) => a + b, 0) > 10, JSON.stringify(declared));
   assertEquals(verdicts.tables.table3.length, 1); // the fixed point's row beside the paper's Table 3
   assertEquals(verdicts.tables.table6.length, 1); // and its DiT's row beside Table 6
@@ -160,7 +185,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     const ran = summary.outcomes.filter((o) => o.status === "ran").map((o) => o.id).sort();
     assertEquals(ran, ["evaluate-tiny", "page-tiny", "report"]);
     const v = JSON.parse(await Deno.readTextFile(rep.path("verdicts.json")));
-    assertEquals(Object.keys(v), ["e_sweep", "generation", "sizes", "losses", "tables", "tiny"]);
+    assertEquals(Object.keys(v), ["e_sweep", "generation", "sizes", "losses", "tables", "video", "tiny"]);
     assert(["reproduced", "inconclusive"].includes(v.tiny.verdicts[0].verdict));
     assert((await Deno.readTextFile(rep.path("index.html"))).includes(`href="tiny.html"`));
   });

@@ -308,6 +308,15 @@ export function towerMacs(s: ViTSize, L: number, c: Pick<ViTokConfig, "mlpRatio"
     (4 * L * s.width ** 2 + 2 * L * L * s.width + 3 * L * s.width * Math.floor(s.width * c.mlpRatio));
 }
 
+/**
+ * Samples per inference forward pass for sequences of L tokens: at most `want`, and few enough that the
+ * attention scores of a block (B x heads x L x L) stay near those of 64 images of 256 tokens, which keeps the
+ * wasm heap (at most 4 GB, and fragmented after a training run) clear of its limit at 512-token clips.
+ */
+export function inferenceBatch(L: number, want: number): number {
+  return Math.max(1, Math.min(want, Math.floor(2 ** 22 / (L * L))));
+}
+
 /** Parameter count of a config (same layers as {@link ViTok}). */
 export function countParams(c: ViTokConfig): number {
   const { patchDim } = tokenGrid(c);

@@ -222,7 +222,7 @@ export const STUDIES: Readonly<Record<string, StudyOptions>> = {
   study: {
     name: "study",
     doc:
-      "Figs. 2, 5, 6-7 and 10 at CPU scale on Fashion-MNIST 32x32: E sweep (3 p x 5 c), DiTs on its p=8/16 rows, 7 encoder-decoder sizes, 6 losses; evaluated and reported",
+      "Figs. 2, 5, 6-7 and 10 at CPU scale on Fashion-MNIST 32x32: E sweep (3 p x 5 c), DiTs on its p=8/16 rows, 7 encoder-decoder sizes, 6 losses; Figs. 11-13 and Tables 5, 7 on 16-frame Moving MNIST clips (10 tubelets, frames vs clips, clip length, 3 video DiTs); evaluated and reported",
     profile: DEFAULT_PROFILE,
   },
   generation: {
@@ -235,13 +235,13 @@ export const STUDIES: Readonly<Record<string, StudyOptions>> = {
   paper: {
     name: "paper",
     doc:
-      "the paper's own settings: ImageNet-1K 256p (VITOK_IMAGENET), paper-scale S-B towers, its Fig. 2 grid, sizes, losses and DiT-L generation, one GPU per stage (--executor slurm; --dry-run for the GPU-hours)",
+      "the paper's own settings: ImageNet-1K 256p (VITOK_IMAGENET), paper-scale S-B towers, its Fig. 2 grid, sizes, losses and DiT-L generation; UCF-101 16x256x256 video (VITOK_UCF101, VITOK_I3D); one GPU per stage (--executor slurm; --dry-run for the GPU-hours)",
     profile: PAPER_PROFILE,
   },
   smoke: {
     name: "smoke",
     doc:
-      "the study's DAG at toy size (minutes): 3 x 3 E sweep, 7 sizes, 6 losses, 30 steps each; DiTs on the p=16 row",
+      "the study's DAG at toy size (minutes): 3 x 3 E sweep, 7 sizes, 6 losses, 30 steps each; DiTs on the p=16 row; 4 video tubelets on 8-frame clips",
     profile: SMOKE_PROFILE,
   },
 };

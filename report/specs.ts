@@ -49,6 +49,7 @@ export function sweepChart(
       type: "quantitative",
       title: "E = L x c (floats)",
       scale: { type: "log", base: 2 },
+      axis: { labelOverlap: "greedy" },
     };
     const y = {
       field: "value",
@@ -298,12 +299,20 @@ export function seriesChart(
     ourLabel?: string;
     paperTitle: string;
     title?: string;
+    /** Points with a least-squares line per series (in the axes' scales) instead of joined points. */
+    fit?: boolean;
   },
 ): Spec {
   const series = [...new Set(points.map((p) => p.series))];
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const values = points.filter((x) => x.source === source);
-    const x = { field: "x", type: "quantitative", title: o.xTitle, scale: { type: "log", base: 2 } };
+    const x = {
+      field: "x",
+      type: "quantitative",
+      title: o.xTitle,
+      scale: { type: "log", base: 2 },
+      axis: { labelOverlap: "greedy" },
+    };
     const y = {
       field: "value",
       type: "quantitative",
@@ -312,7 +321,7 @@ export function seriesChart(
     };
     const color = { field: "series", type: "nominal", title: o.seriesTitle, scale: { domain: series } };
     const layer: Spec[] = [{
-      mark: { type: "line", point: true },
+      mark: o.fit ? { type: "point", filled: true, size: 50 } : { type: "line", point: true },
       encoding: {
         x,
         y,
@@ -330,6 +339,13 @@ export function seriesChart(
         ],
       },
     }];
+    if (o.fit) {
+      layer.push({
+        transform: [{ regression: "value", on: "x", groupby: ["series"], method: o.logY ? "pow" : "log" }],
+        mark: { type: "line", strokeDash: [4, 3] },
+        encoding: { x, y, color },
+      });
+    }
     if (values.some((v) => Number.isFinite(v.lo))) {
       layer.push({
         transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],

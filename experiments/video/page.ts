@@ -56,6 +56,11 @@ const pts = (runs: Run[], metric: string, x: (r: Run) => number): Pt[] =>
     value: r.metrics[metric],
     boot: r.boot[metric],
   }));
+/** A ratio with its interval, e.g. "5.2 [3.9, 7.1]", at 3 significant digits (huge when extrapolated). */
+const fmtRatio = (i: Interval, scale = 1) => {
+  const f = (x: number) => (Number.isFinite(x) ? Number((x / scale).toPrecision(3)).toString() : "-");
+  return i.replicates ? `${f(i.estimate)} [${f(i.ci[0])}, ${f(i.ci[1])}]` : `${f(i.estimate)} (no interval)`;
+};
 const name = (r: Run) => `${r.variant}${r.frames > 1 ? ` (${r.frames} frames)` : ""}`;
 const networkOf = (a: Artifact | undefined, base: string) =>
   Object.keys(a?.manifest.metrics ?? {}).find((k) => k.split("@")[0] === base && !/_(lo|hi)$/.test(k))
@@ -217,15 +222,15 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       ourLabel: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
       paperTitle: "paper (ImageNet images, UCF-101 clips)",
       title: `${metric} vs E: frames and clips`,
+      fit: true,
     });
     charts[`chart_ppf_${metric}`] = seriesChart(
       metric,
       [
         ...series(inp.frames, "frames (image tokenizers)", values),
         ...series(inp.sweep, `${T}-frame clips`, values),
-      ].map((p) => ({ ...p })).concat(
-        paperSeries((E, frames) => (frames * 256 * 256 * 3) / E),
-      ),
+        ...paperSeries((E, frames) => (frames * 256 * 256 * 3) / E),
+      ],
       {
         xTitle: "pixel values per float",
         seriesTitle: "data",
@@ -233,6 +238,7 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
         ourLabel: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
         paperTitle: "paper (ImageNet images, UCF-101 clips)",
         title: `${metric} vs pixel values per float: frames and clips`,
+        fit: true,
       },
     );
   }
@@ -388,7 +394,14 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
 
   const verdictTable = table(
     ["section", "metric", "effect", "ours [95 % CI]", "paper", "verdict"],
-    rows.map((r) => [r.section, r.metric, r.effect, formatInterval(r.ours), r.paper, verdictCell(r.call)]),
+    rows.map((r) => [
+      r.section,
+      r.metric,
+      r.effect,
+      r.section === "compressibility" ? fmtRatio(r.ours) : formatInterval(r.ours),
+      r.paper,
+      verdictCell(r.call),
+    ]),
     `Each finding as an effect with its 95 % bootstrap interval (the evaluated clips resampled; no seed replicas of the video tokenizers, so training noise is not in these intervals). ${INTERVAL_RULE}`,
   );
   const fitTable = table(
@@ -424,12 +437,8 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
     Object.entries(ratios).map(([m, r]) => [
       m,
       untransform(m, r.target).toPrecision(3) + (r.overlap ? "" : " (extrapolated)"),
-      formatInterval(r.ratio, 2),
-      formatInterval({
-        ...r.ratio,
-        estimate: r.ratio.estimate / T,
-        ci: [r.ratio.ci[0] / T, r.ratio.ci[1] / T],
-      }, 3),
+      fmtRatio(r.ratio),
+      fmtRatio(r.ratio, T),
       r.paper !== undefined ? r.paper.toFixed(2) : "-",
       T,
     ]),

@@ -28,6 +28,7 @@ import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
+import { inferenceBatch } from "../../models/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../metrics/bootstrap.ts";
@@ -71,7 +72,9 @@ export const evaluate = defineStage({
       "",
       "videos: folder of a TF.js image graph model (Inception-v3) for the per-frame FID, instead of the frameFeatures input",
     )),
-    frameFeatureInputSize: param.added(param.int(299, "input side the frame feature model expects", { min: 0 })),
+    frameFeatureInputSize: param.added(
+      param.int(299, "input side the frame feature model expects", { min: 0 }),
+    ),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data", "features?", "frameFeatures?"],
@@ -129,7 +132,7 @@ export const evaluate = defineStage({
     let grid: Uint8Array | undefined;
     try {
       for await (
-        const b of inFileOrder(file, p.batchSize)
+        const b of inFileOrder(file, inferenceBatch(model.L, p.batchSize))
       ) {
         if (n >= total) {
           const m = Math.min(b.shape[0], floorTotal - floorN);

@@ -94,7 +94,9 @@ export const evaluateSamples = defineStage({
       "",
       "videos: folder of a TF.js image graph model (Inception-v3) for the per-frame FID, instead of the frameFeatures input",
     )),
-    frameFeatureInputSize: param.added(param.int(299, "input side the frame feature model expects", { min: 0 })),
+    frameFeatureInputSize: param.added(
+      param.int(299, "input side the frame feature model expects", { min: 0 }),
+    ),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["samples", "reference", "features?", "frameFeatures?"],
@@ -103,7 +105,10 @@ export const evaluateSamples = defineStage({
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const ref = inputs.reference[0];
-    if ((inputs.frameFeatures?.[0] || p.frameFeatureModel) && ref.kind === "dataset" && !isVideoSource(ref.params)) {
+    if (
+      (inputs.frameFeatures?.[0] || p.frameFeatureModel) && ref.kind === "dataset" &&
+      !isVideoSource(ref.params)
+    ) {
       return "frameFeatures (per-frame gFID) is for video references; give it only to video evaluations";
     }
     return undefined;

@@ -26,6 +26,7 @@ import {
   checkConfig,
   countParams,
   forwardMacs,
+  inferenceBatch,
   parseVariant,
   ViTok,
   vitokConfig,
@@ -237,7 +238,7 @@ async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: strin
   const test = await SampleFile.open(data.path("test.arrow"));
   const { t, h, w, c } = test.layout;
   const size = t * h * w * c;
-  const B = Math.min(64, n, test.numRows);
+  const B = inferenceBatch(model.L, Math.min(64, n, test.numRows));
   const orig: Float32Array[] = [], rec: Float32Array[] = [];
   let seen = 0;
   for await (
