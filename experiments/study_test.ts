@@ -84,8 +84,8 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
   const { graph, report } = await run(spec, cache);
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
-  // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length.
-  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1);
+  // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length, 2 long.
+  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
   assertEquals(kinds("dit"), 4 + 1 + 3); // generation (and its fixed point's replica), one per Table 7 row
   const files = report.manifest.files.map((f) => f.path);
   const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));

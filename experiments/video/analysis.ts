@@ -104,3 +104,50 @@ export function eRatio(
 export function untransform(metric: string, y: number): number {
   return /^[rg]F[IV]D/.test(metric) ? 10 ** y : y;
 }
+
+/** A value and its replicate b (the value itself when the point has no replicates). */
+const at = (p: Pt, b: number) => (b < 0 || !p.boot ? p.value : p.boot[b]);
+
+/**
+ * How much a tokenizer gains from a longer training run: the later evaluation minus the earlier, in the
+ * metric's fitted units (log10 for FIDs), signed so that positive is better; paired replicates (both
+ * evaluations draw the same clips in replicate b).
+ */
+export function trainingGain(metric: string, short: Pt, long: Pt): Interval {
+  const sign = higherIsBetter(metric) ? 1 : -1;
+  const gain = (b: number) => sign * (transform(metric, at(long, b)) - transform(metric, at(short, b)));
+  const R = Math.min(short.boot?.length ?? 0, long.boot?.length ?? 0);
+  return replicateInterval(gain(-1), R, gain);
+}
+
+/**
+ * The clip-over-frame E ratio at one clip tokenizer: its E over the E the frame sweep's fit needs for the
+ * clip's value, after the short runs (`short`), and after the long runs (`long`: the clip's long value
+ * against the frame fit moved by the frame tokenizer's own gain from the same longer training).
+ */
+export function budgetRatios(
+  metric: string,
+  frames: Pt[],
+  clip: { short: Pt; long: Pt },
+  frame: { short: Pt; long: Pt },
+): { short: Interval; long: Interval } {
+  const t = (v: number) => transform(metric, v);
+  const ratio = (b: number, long: boolean) => {
+    const f = fitLine(frames.map((p) => Math.log2(p.x)), frames.map((p) => t(at(p, b))));
+    const shift = long ? t(at(frame.long, b)) - t(at(frame.short, b)) : 0;
+    const y = t(at(long ? clip.long : clip.short, b));
+    return Math.log2(clip.short.x) - (y - f.intercept - shift) / f.slope;
+  };
+  const R = Math.min(
+    ...[...frames, clip.short, clip.long, frame.short, frame.long].map((p) => p.boot?.length ?? 0),
+  );
+  const exp2 = (i: Interval): Interval => ({
+    estimate: 2 ** i.estimate,
+    ci: [2 ** i.ci[0], 2 ** i.ci[1]],
+    replicates: i.replicates,
+  });
+  return {
+    short: exp2(replicateInterval(ratio(-1, false), R, (b) => ratio(b, false))),
+    long: exp2(replicateInterval(ratio(-1, true), R, (b) => ratio(b, true))),
+  };
+}

@@ -33,7 +33,16 @@ import { collectRuns, type Run } from "../common/runs.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
 import { param } from "../../engine/mod.ts";
-import { equalETrade, eRatio, higherIsBetter, logSlope, type Pt, untransform } from "./analysis.ts";
+import {
+  budgetRatios,
+  equalETrade,
+  eRatio,
+  higherIsBetter,
+  logSlope,
+  type Pt,
+  trainingGain,
+  untransform,
+} from "./analysis.ts";
 
 /** The video sweep's metrics, in the paper's order of Fig. 11. */
 export const VIDEO_METRICS = ["rFID", "rFVD", "rSSIM", "rPSNR"] as const;
@@ -72,6 +81,8 @@ export interface VideoInputs {
   frames: Run[];
   lengths: Run[];
   gens: GenRun[];
+  /** The budget check: one clip and one frame tokenizer trained longer (empty: not run). */
+  long: Run[];
   /** "p=8,q=4" -> the paper's row name, e.g. "ViTok S-B/4x8". */
   rows: Record<string, string>;
 }
@@ -242,6 +253,61 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       },
     );
   }
+
+  // 2b. The training budget: the same comparison after longer runs of one clip and one frame tokenizer.
+  const steps = (r: Run) => Number(r.tokenizer.manifest.params.steps);
+  const longClip = inp.long.find((r) => r.frames > 1), longFrame = inp.long.find((r) => r.frames === 1);
+  const shortClip = longClip && inp.sweep.find((r) => r.variant === longClip.variant && r.c === longClip.c);
+  const shortFrame = longFrame &&
+    inp.frames.find((r) => r.variant === longFrame.variant && r.c === longFrame.c);
+  const budgetRows: (string | number)[][] = [];
+  const budget: Record<string, unknown>[] = [];
+  if (longClip && longFrame && shortClip && shortFrame) {
+    for (const metric of ["rFID", "rSSIM", "rPSNR"]) {
+      const pt = (r: Run): Pt => ({ x: r.E, value: r.metrics[metric], boot: r.boot[metric] });
+      const gc = trainingGain(metric, pt(shortClip), pt(longClip));
+      const gf = trainingGain(metric, pt(shortFrame), pt(longFrame));
+      const br = budgetRatios(metric, pts(inp.frames, metric, (r) => r.E), {
+        short: pt(shortClip),
+        long: pt(longClip),
+      }, { short: pt(shortFrame), long: pt(longFrame) });
+      budgetRows.push([
+        metric,
+        `${metricCell(shortClip.metrics[metric], shortClip.ci[metric])} -> ${
+          metricCell(longClip.metrics[metric], longClip.ci[metric])
+        }`,
+        formatInterval(gc),
+        `${metricCell(shortFrame.metrics[metric], shortFrame.ci[metric])} -> ${
+          metricCell(longFrame.metrics[metric], longFrame.ci[metric])
+        }`,
+        formatInterval(gf),
+        fmtRatio(br.short),
+        fmtRatio(br.long),
+      ]);
+      budget.push({ metric, clipGain: gc, frameGain: gf, ratioShort: br.short, ratioLong: br.long });
+    }
+  }
+  const budgetTable = budgetRows.length
+    ? table(
+      [
+        "metric",
+        `${shortClip!.variant} clip, ${steps(shortClip!)} -> ${steps(longClip!)} steps`,
+        "clip gain [95 % CI]",
+        `${shortFrame!.variant} c ${shortFrame!.c} frames, ${steps(shortFrame!)} -> ${
+          steps(longFrame!)
+        } steps`,
+        "frame gain [95 % CI]",
+        `E ratio at E = ${shortClip!.E}, short runs`,
+        "after the long runs",
+      ],
+      budgetRows,
+      `Does the comparison depend on how long the tokenizers train? One clip tokenizer and one frame tokenizer of equal E (${
+        shortClip!.E
+      }), trained ${
+        steps(longClip!) / steps(shortClip!)
+      }x longer. Gains are in the fitted units (log10 for rFID), positive = better. The ratio is this clip tokenizer's E over the E the frame sweep's fit needs for its value; after the long runs the frame fit is moved by the frame tokenizer's own gain.`,
+    )
+    : "";
 
   // 3. Fig. 13: clip length at fixed pixels per float.
   const f13 = fig13();
@@ -528,6 +594,7 @@ network trained on the clips (${
   }
 <h2>Video against images: the E a clip needs</h2>${ratioTable}
 ${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_compress_") || k.startsWith("chart_ppf_")))}
+${budgetTable ? `<h3>Training budget</h3>${budgetTable}` : ""}
 <h2>Fig. 13: clip length</h2>${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_length_")))}
 <div style="display:flex;gap:24px;flex-wrap:wrap"><div>${lengthTable}</div><div>${f13Table}</div></div>
 <h2>Tables 5 and 7</h2>
@@ -543,6 +610,7 @@ ${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_compress_") ||
       ...inp.frames.flatMap((r) => [r.tokenizer, r.evaluation]),
       ...inp.lengths.filter((r) => !inp.sweep.includes(r)).flatMap((r) => [r.tokenizer, r.evaluation]),
       ...inp.gens.flatMap((g) => [g.dit, g.generation, g.evaluation]),
+      ...inp.long.flatMap((r) => [r.tokenizer, r.evaluation]),
     ])
   }
 <p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
@@ -564,6 +632,7 @@ ${chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_compress_") ||
     },
     verdicts: {
       networks: { frame: frameNet, video: videoNet },
+      budget,
       rule: INTERVAL_RULE,
       verdicts: rows.map((r) =>
         verdictRecord(
@@ -589,6 +658,7 @@ export async function readVideoInputs(
   const lengths = (await collectRuns(list("lengthEvals"), list("lengthTokenizers"), READ))
     .map((r) => sweep.find((s) => s.evaluation.digest === r.evaluation.digest) ?? r)
     .sort((a, b) => a.frames - b.frames);
+  const long = await collectRuns(list("longEvals"), list("longTokenizers"), READ);
   const gens = list("genEvals").length
     ? await collectGenRuns(list("genEvals"), list("generations"), list("dits"), sweep)
     : [];
@@ -596,7 +666,7 @@ export async function readVideoInputs(
     const i = s.lastIndexOf("=");
     return [s.slice(0, i), s.slice(i + 1)];
   }));
-  return { sweep, frames, lengths, gens, rows };
+  return { sweep, frames, lengths, gens, rows, long };
 }
 
 /** The video page stage. */
@@ -619,6 +689,8 @@ export const videoPageStage = definePage({
     "genEvals[]?",
     "generations[]?",
     "dits[]?",
+    "longEvals[]?",
+    "longTokenizers[]?",
   ],
   inputKinds: {
     evals: "evaluate",
@@ -630,6 +702,8 @@ export const videoPageStage = definePage({
     genEvals: "evaluate-samples",
     generations: "generate",
     dits: "dit",
+    longEvals: "evaluate",
+    longTokenizers: "tokenizer",
   },
   async build(ctx) {
     const inp = await readVideoInputs(ctx.inputs, ctx.params.rows as string[]);
