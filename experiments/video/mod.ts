@@ -401,6 +401,9 @@ export const video = defineExperiment<VideoSizes>({
           genEvals: "video-evaluate-gen[*]",
           generations: "video-generate[*]",
           dits: "video-dit[*]",
+          ...(s.videoFeaturenet && s.frameFeaturenet
+            ? { featureNets: ["video-featurenet", "frame-featurenet", "clip-featurenet[*]"] }
+            : {}),
           ...(s.budget
             ? {
               longEvals: ["video-evaluate-long", "frame-evaluate-long"],

@@ -81,6 +81,8 @@ export interface VideoInputs {
   frames: Run[];
   lengths: Run[];
   gens: GenRun[];
+  /** The embedded feature networks (their held-out accuracy goes on the page). */
+  featureNets: Artifact[];
   /** The budget check: one clip and one frame tokenizer trained longer (empty: not run). */
   long: Run[];
   /** "p=8,q=4" -> the paper's row name, e.g. "ViTok S-B/4x8". */
@@ -588,6 +590,17 @@ averaged over frames, on an image feature network trained on single frames (${
 network trained on the clips (${
     esc(videoNet)
   }), the same for every tokenizer of the sweep, so it compares tubelet sizes.</p>
+${
+    inp.featureNets.length
+      ? `<p>Feature networks, held-out accuracy over the 10 digits: ${
+        inp.featureNets.map((a) =>
+          `${esc(a.manifest.stageId)} (featnet-${a.digest.slice(0, 8)}) ${
+            (100 * Number(a.manifest.metrics.testAccuracy)).toFixed(1)
+          } %`
+        ).join("; ")
+      }. A weak network still ranks reconstructions by how far their features move, but a stronger one would make the FVDs more telling.</p>`
+      : ""
+  }
 <h2>Verdicts</h2>${verdictTable}
 <h2>Figs. 11-12: reconstruction against E</h2>${fitTable}${
     chartDivs(Object.keys(charts).filter((k) => k.startsWith("chart_video_r")))
@@ -666,7 +679,7 @@ export async function readVideoInputs(
     const i = s.lastIndexOf("=");
     return [s.slice(0, i), s.slice(i + 1)];
   }));
-  return { sweep, frames, lengths, gens, rows, long };
+  return { sweep, frames, lengths, gens, rows, long, featureNets: list("featureNets") };
 }
 
 /** The video page stage. */
@@ -691,6 +704,7 @@ export const videoPageStage = definePage({
     "dits[]?",
     "longEvals[]?",
     "longTokenizers[]?",
+    "featureNets[]?",
   ],
   inputKinds: {
     evals: "evaluate",
@@ -704,6 +718,7 @@ export const videoPageStage = definePage({
     dits: "dit",
     longEvals: "evaluate",
     longTokenizers: "tokenizer",
+    featureNets: "featurenet",
   },
   async build(ctx) {
     const inp = await readVideoInputs(ctx.inputs, ctx.params.rows as string[]);
