@@ -20,6 +20,15 @@ export interface SweepPoint {
   hi?: number;
 }
 
+/** Error bars from each point's `lo` to `hi` (points without an interval are left out). */
+function errorBars(x: Spec, y: Spec, color: Spec): Spec {
+  return {
+    transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
+    mark: { type: "errorbar", ticks: true },
+    encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+  };
+}
+
 /** Paper axis titles: the feature-based metrics are on Inception; pixel metrics are on no network. */
 export function paperAxisTitle(metric: string): string {
   return /F[IV]D|IS/.test(metric) ? `${metric} (Inception)` : metric;
@@ -70,13 +79,7 @@ export function sweepChart(
         }, { field: "hi", format: ".4g" }],
       },
     }];
-    if (values.some((v) => Number.isFinite(v.lo))) {
-      layer.push({
-        transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
-        mark: { type: "errorbar", ticks: true },
-        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
-      });
-    }
+    if (values.some((v) => Number.isFinite(v.lo))) layer.push(errorBars(x, y, color));
     if (source === "ours" && o.seedBand && Number.isFinite(o.seedBand.lo)) {
       const { E, lo, hi } = o.seedBand;
       layer.unshift({
@@ -346,13 +349,7 @@ export function seriesChart(
         encoding: { x, y, color },
       });
     }
-    if (values.some((v) => Number.isFinite(v.lo))) {
-      layer.push({
-        transform: [{ filter: "isValid(datum.lo) && isFinite(datum.lo)" }],
-        mark: { type: "errorbar", ticks: true },
-        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
-      });
-    }
+    if (values.some((v) => Number.isFinite(v.lo))) layer.push(errorBars(x, y, color));
     return { title, width: 260, height: 200, data: { values }, layer };
   };
   return {

@@ -7,10 +7,11 @@
  * @module
  */
 import type * as arrow from "apache-arrow";
+import type { Artifact } from "../../engine/mod.ts";
 import type { LinAlg } from "../../metrics/linalg.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { frechetReplicates } from "../../metrics/bootstrap.ts";
-import { type Embedder, featureNetEmbedder, type Layout } from "./embed.ts";
+import { type Embedder, featureNetEmbedder, graphModelEmbedder, type Layout } from "./embed.ts";
 
 /**
  * The image feature network of a `frameFeatures` input, checked against the clips' frames; a one-line
@@ -29,6 +30,34 @@ export function frameEmbedder(
     );
   }
   return featureNetEmbedder(weights, digest);
+}
+
+/**
+ * The image embedder for the per-frame FIDs of clips: the network of a `frameFeatures` input, else the
+ * TF.js graph model in `model` (Inception-v3); undefined for images or when neither is given.
+ */
+export async function frameEmbedderFor(
+  art: Artifact | undefined,
+  model: string,
+  inputSize: number,
+  clips: Layout,
+): Promise<Embedder | undefined> {
+  if (clips.t <= 1) return undefined;
+  if (art) {
+    return frameEmbedder(await art.readTable("weights.arrow"), art.digest, art.manifest.stageId, clips);
+  }
+  return model ? await graphModelEmbedder(model, inputSize) : undefined;
+}
+
+/** Rows of several [n_i, dim] blocks stacked into one [sum n_i, dim] array. */
+export function concatRows(xs: Float32Array[]): Float32Array {
+  const out = new Float32Array(xs.reduce((s, x) => s + x.length, 0));
+  let o = 0;
+  for (const x of xs) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
 }
 
 /** Features of each frame position of a stream of clips, through one image embedder. */
@@ -59,14 +88,7 @@ export class FrameFeatures {
 
   /** Features of frame position t of every clip added, [n, dim]. */
   frame(t: number): Float32Array {
-    const xs = this.#perFrame[t];
-    const out = new Float32Array(xs.reduce((s, x) => s + x.length, 0));
-    let o = 0;
-    for (const x of xs) {
-      out.set(x, o);
-      o += x.length;
-    }
-    return out;
+    return concatRows(this.#perFrame[t]);
   }
 }
 

@@ -36,7 +36,7 @@ import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
-import { frameEmbedder, FrameFeatures, perFrameFid } from "./frames.ts";
+import { concatRows, frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Reconstruction metrics of a tokenizer on a dataset split. */
@@ -113,14 +113,7 @@ export const evaluate = defineStage({
     const total = p.samples ? Math.min(p.samples, file.numRows) : file.numRows;
     // Videos: per-frame rFID on an image feature network (the paper's video rFID: FID per frame, averaged).
     const frameArt = ctx.inputs.frameFeatures as Artifact | undefined;
-    const frameNet = frameArt
-      ? frameEmbedder(
-        await frameArt.readTable("weights.arrow"),
-        frameArt.digest,
-        frameArt.manifest.stageId,
-        layout,
-      )
-      : undefined;
+    const frameNet = await frameEmbedderFor(frameArt, p.frameFeatureModel, p.frameFeatureInputSize, layout);
     const framesA = frameNet && new FrameFeatures(frameNet, layout);
     const framesB = frameNet && new FrameFeatures(frameNet, layout);
     const psnr: number[] = [], ssim: number[] = [], labels: number[] = [];
@@ -169,15 +162,7 @@ export const evaluate = defineStage({
       await file.close();
       model.dispose();
     }
-    const cat = (xs: Float32Array[]) => {
-      const out = new Float32Array(xs.reduce((s, x) => s + x.length, 0));
-      let o = 0;
-      for (const x of xs) {
-        out.set(x, o);
-        o += x.length;
-      }
-      return out;
-    };
+    const cat = concatRows;
     const dim = embedder.dim;
     const la = loadLapack();
     const fa = cat(featsA), fb = cat(featsB);

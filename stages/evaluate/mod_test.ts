@@ -110,11 +110,8 @@ Deno.test("featurenet + evaluate: a classifier above chance, then rFID/rIS/rPSNR
   assert(Number(om[`noiseFloor@${id}`]) < Number(om[`gFID@${id}`]) / 2, JSON.stringify(om));
 });
 
-Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as converted Inception/I3D are)", async () => {
-  await initBackend("auto");
-  const dir = await Deno.makeTempDir();
-  const D = 12, F = 3;
-  const W = Float32Array.from({ length: D * F }, (_, i) => (i % 5) - 2);
+/** Writes a TF.js graph model of one matmul x [n, D] @ W [D, F] into `dir`, as tensorflowjs_converter would. */
+async function writeLinearGraphModel(dir: string, D: number, F: number, W: Float32Array) {
   const dims = (...s: number[]) => ({ dim: s.map((size) => ({ size: String(size) })) });
   const model = {
     format: "graph-model",
@@ -151,6 +148,14 @@ Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as conv
   };
   await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(model));
   await Deno.writeFile(join(dir, "group1-shard1of1.bin"), new Uint8Array(W.buffer));
+}
+
+Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as converted Inception/I3D are)", async () => {
+  await initBackend("auto");
+  const dir = await Deno.makeTempDir();
+  const D = 12, F = 3;
+  const W = Float32Array.from({ length: D * F }, (_, i) => (i % 5) - 2);
+  await writeLinearGraphModel(dir, D, F, W);
   const e = await graphModelEmbedder(dir, 0);
   const x = Float32Array.from({ length: 2 * D }, (_, i) => i / 10);
   const { features } = e.embed(x, 2, { t: 1, h: 2, w: 2, c: 3 });
@@ -209,6 +214,26 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
       inputs: { samples: "clips", reference: "clips", features: "vfeat", frameFeatures: "ffeat" },
     },
   ];
+  // The paper profile's way: per-frame FID on a user's image graph model (here one linear map of a frame).
+  const inception = await Deno.makeTempDir({ prefix: "frames-" });
+  await writeLinearGraphModel(
+    inception,
+    32 * 32,
+    4,
+    Float32Array.from({ length: 32 * 32 * 4 }, (_, i) => Math.sin(i)),
+  );
+  stages.push({
+    id: "eval-graph",
+    kind: "evaluate",
+    params: {
+      samples: 24,
+      batchSize: 12,
+      bootstrap: 20,
+      frameFeatureModel: inception,
+      frameFeatureInputSize: 0,
+    },
+    inputs: { tokenizer: "tok", data: "clips", features: "vfeat" },
+  });
   const graph = buildGraph({ name: "vev", doc: "", seed: 3, stages }, STAGE_KINDS);
   const cache = new Cache(await Deno.makeTempDir());
   const log: string[] = [];
@@ -232,6 +257,11 @@ Deno.test("evaluate on clips: rFVD on a video feature network, per-frame rFID on
     const [lo, x, hi] = [m[`${k}_lo`], m[k], m[`${k}_hi`]].map(Number);
     assert(x > 0 && lo < hi && lo <= x && x <= hi * 1.5, `${k}: ${lo} ${x} ${hi} in ${JSON.stringify(m)}`);
   }
+  const eg = plan.byId.get("eval-graph")!.lookup;
+  assert(eg.state === "hit");
+  const gname = `rFID@graph-${inception.split("/").at(-1)}`;
+  const gm = eg.artifact.manifest.metrics;
+  assert(Number(gm[gname]) > 0 && Number(gm[`${gname}_lo`]) < Number(gm[`${gname}_hi`]), JSON.stringify(gm));
   const gen = plan.byId.get("gen")!.lookup;
   assert(gen.state === "hit");
   const g = gen.artifact.manifest.metrics;

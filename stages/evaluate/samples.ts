@@ -23,7 +23,7 @@ import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
-import { frameEmbedder, FrameFeatures, perFrameFid } from "./frames.ts";
+import { frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
 /** Features (and class probabilities) of the first `limit` samples, then of up to `extra` more. */
@@ -139,14 +139,7 @@ export const evaluateSamples = defineStage({
     const total = 2 * limit;
     // Videos: per-frame gFID on an image feature network (Table 7's gFID beside gFVD).
     const frameArt = ctx.inputs.frameFeatures as Artifact | undefined;
-    const frameNet = frameArt
-      ? frameEmbedder(
-        await frameArt.readTable("weights.arrow"),
-        frameArt.digest,
-        frameArt.manifest.stageId,
-        sl,
-      )
-      : undefined;
+    const frameNet = await frameEmbedderFor(frameArt, p.frameFeatureModel, p.frameFeatureInputSize, sl);
     const sFrames = frameNet && new FrameFeatures(frameNet, sl);
     const rFrames = frameNet && new FrameFeatures(frameNet, rl);
     const s = await embedSplit(
