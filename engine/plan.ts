@@ -13,7 +13,15 @@
  */
 
 import { canonicalJson, type CodeVersion, sha256Text, stageCode } from "./hash.ts";
-import { ancestors, descendants, type Graph, PipelineError, selectIds } from "./graph.ts";
+import {
+  ancestors,
+  descendants,
+  fullParams,
+  type Graph,
+  PipelineError,
+  selectIds,
+  upstreamOf,
+} from "./graph.ts";
 import type { Cache, Lookup, RunRecord } from "./cache.ts";
 import type { Node, StageKind } from "./types.ts";
 
@@ -33,6 +41,28 @@ export interface PlanItem {
   action: "run" | "skip";
   /** Why it runs (stale reason) or why it is skipped ("fresh"). */
   reason: string;
+  /**
+   * Rough seconds this stage takes, only to order the runner's starts (never shown): its last run's time,
+   * else its kind's cost model at a nominal CPU rate, else 1.
+   */
+  estimate: number;
+}
+
+/** FLOP/s that turns a cost model's FLOPs into a scheduling estimate (a 2-core CPU's order of magnitude). */
+const NOMINAL_FLOPS = 3e10;
+
+function estimateSeconds(
+  graph: Graph,
+  kinds: Readonly<Record<string, StageKind>>,
+  node: Node,
+  record: RunRecord | undefined,
+): number {
+  if (record && record.durationMs > 0) return record.durationMs / 1000;
+  try {
+    const c = kinds[node.kind].cost?.(fullParams(kinds, node) as never, upstreamOf(graph, node.id, kinds));
+    if (c && c.flops > 0) return c.flops / NOMINAL_FLOPS;
+  } catch { /* a cost model that cannot price this stage: the default */ }
+  return 1;
 }
 
 /** A plan: the selected items in run order, and every node's item (for inputs outside the selection). */
@@ -166,7 +196,9 @@ export async function planGraph(
       kindVersion: kind.version,
       lookup: pending ? { state: "miss" as const } : await cache.lookup(key, { deep: selection.verify }),
       record: await cache.loadRecord(graph.name, node.id),
+      estimate: 0,
     };
+    partial.estimate = estimateSeconds(graph, kinds, node, partial.record);
     const fresh = partial.lookup.state === "hit";
     if (partial.lookup.state === "hit") digests.set(node.id, partial.lookup.artifact.digest);
     items.push({

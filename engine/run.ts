@@ -111,6 +111,30 @@ export function workerThreadEnv(
   return env;
 }
 
+/**
+ * The stages to run, longest remaining path first: each stage's estimate plus the longest chain of
+ * estimates below it among the stages to run (items come in topological order; ties keep it). The runner
+ * starts the first ready stage in this order, so long chains (a slow tokenizer and the DiT on it) start
+ * early instead of when their place in the declaration comes up.
+ */
+export function criticalPathFirst(items: PlanItem[]): PlanItem[] {
+  const ids = new Set(items.map((i) => i.node.id));
+  const children = new Map<string, string[]>();
+  for (const i of items) {
+    for (const d of Object.values(i.node.inputs).flat()) {
+      if (ids.has(d)) children.set(d, [...(children.get(d) ?? []), i.node.id]);
+    }
+  }
+  const rank = new Map<string, number>();
+  for (const i of [...items].reverse()) {
+    const below = Math.max(0, ...(children.get(i.node.id) ?? []).map((c) => rank.get(c) ?? 0));
+    rank.set(i.node.id, i.estimate + below);
+  }
+  return items.map((item, k) => ({ item, k }))
+    .sort((a, b) => rank.get(b.item.node.id)! - rank.get(a.item.node.id)! || a.k - b.k)
+    .map((x) => x.item);
+}
+
 /** Runs the stages a plan marks "run"; returns per-stage outcomes. */
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -125,7 +149,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   }
   const outcomes: StageOutcome[] = [];
   const bad = new Set<string>();
-  const pending = plan.items.filter((i) => i.action === "run");
+  const pending = criticalPathFirst(plan.items.filter((i) => i.action === "run"));
   for (const i of plan.items) {
     if (i.action === "skip") outcomes.push({ id: i.node.id, status: "fresh", key: i.key });
   }

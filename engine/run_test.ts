@@ -3,9 +3,9 @@ import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { Cache } from "./cache.ts";
 import { buildGraph } from "./graph.ts";
 import { stageState } from "./inspect.ts";
-import { planGraph, type Selection } from "./plan.ts";
+import { planGraph, type PlanItem, type Selection } from "./plan.ts";
 import { ProgressView } from "./progress.ts";
-import { runPlan, type RunSummary, workerThreadEnv } from "./run.ts";
+import { criticalPathFirst, runPlan, type RunSummary, workerThreadEnv } from "./run.ts";
 import type { PipelineSpec, StageDecl } from "./types.ts";
 import { STAGE_KINDS } from "./testdata/kinds.ts";
 
@@ -349,4 +349,20 @@ Deno.test("a worker whose build lock is taken over stops and builds nothing", as
   assert(/build lock of this stage was lost \(its lock was taken over by node-9/.test(out.error!), out.error);
   assertEquals((await planGraph(graph, STAGE_KINDS, cache)).byId.get("s")!.lookup.state, "miss");
   assertEquals(JSON.parse(await Deno.readTextFile(lockPath)).token, "theirs"); // their lock is left alone
+});
+
+Deno.test("criticalPathFirst(): the longest remaining chain starts first; ties keep the plan's order", () => {
+  const item = (id: string, estimate: number, inputs: string[] = []) =>
+    ({ node: { id, inputs: inputs.length ? { x: inputs } : {} }, estimate }) as unknown as PlanItem;
+  // Declared (topological) order: a short chain c -> d, then a -> b where b is the slow stage.
+  const order = criticalPathFirst([
+    item("c", 5),
+    item("d", 2, ["c"]),
+    item("a", 1),
+    item("b", 100, ["a"]),
+    item("e", 5),
+  ]).map((i) => i.node.id);
+  // Remaining chains: a 101 s, b 100, c 7, e 5, d 2; equal ranks would keep the plan's order.
+  assertEquals(order, ["a", "b", "c", "e", "d"]);
+  assertEquals(criticalPathFirst([item("x", 3), item("y", 3)]).map((i) => i.node.id), ["x", "y"]);
 });
