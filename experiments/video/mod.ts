@@ -19,6 +19,7 @@ import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import type { StageDecl } from "../../engine/mod.ts";
 import { videoPageStage } from "./page.ts";
 import { fig11 } from "../../paper/mod.ts";
+import { PAPER_DIT } from "../generation/mod.ts";
 
 /** A (p, q) point: spatial patch p, temporal tubelet q. */
 export interface TubeletPoint {
@@ -40,9 +41,9 @@ export interface VideoSizes {
   c: number;
   /** Figs. 11-12: the (p, q) points swept. */
   sweep: TubeletPoint[];
-  /** Training params of the video tokenizers and of the image tokenizers on frames. */
+  /** Training params of the video tokenizers, and of the image tokenizers on frames (absent: the profile's). */
   tokenizer: Record<string, unknown>;
-  imageTokenizer: Record<string, unknown>;
+  imageTokenizer?: Record<string, unknown>;
   /** The image tokenizers on frames: patch sizes x channels, less `exclude`. */
   image: { p: number[]; c: number[]; exclude?: { p: number; c: number }[] };
   /**
@@ -181,14 +182,7 @@ export const video = defineExperiment<VideoSizes>({
         checkpointEvery: 1000,
         backend: "tensorflow",
       },
-      imageTokenizer: {
-        scale: "paper",
-        steps: 100_000,
-        batchSize: 1024,
-        lr: 1e-4,
-        checkpointEvery: 1000,
-        backend: "tensorflow",
-      },
+      // imageTokenizer absent: the profile's image recipe (100k steps at batch 1024).
       image: { p: [8, 16, 32], c: [16] },
       budget: null,
       evaluate: {
@@ -207,19 +201,13 @@ export const video = defineExperiment<VideoSizes>({
         q: 4,
         paper: "ViTok S-B/4x16",
       }],
-      dit: {
-        size: "DiT-L",
-        steps: 500_000,
-        batchSize: 256,
-        lr: 1e-4,
-        checkpointEvery: 5000,
-        backend: "tensorflow",
-      },
+      dit: PAPER_DIT,
       sampler: { steps: 250, cfg: 2, backend: "tensorflow" },
       samples: 10_000,
     },
   },
-  declare(s): ExperimentPlan {
+  declare(s, { profile }): ExperimentPlan {
+    const imageTokenizer = s.imageTokenizer ?? profile.tokenizer;
     const vfeat: Record<string, string> = s.videoFeaturenet ? { features: "video-featurenet" } : {};
     const ffeat: Record<string, string> = s.frameFeaturenet ? { frameFeatures: "frame-featurenet" } : {};
     const { matrix, exclude } = pointsMatrix(s.sweep);
@@ -278,7 +266,7 @@ export const video = defineExperiment<VideoSizes>({
         kind: "tokenizer",
         matrix: { p: s.image.p, c: s.image.c },
         exclude: s.image.exclude ?? [],
-        params: { variant: `${s.model}/\${p}`, codeWidth: "${c}", ...s.imageTokenizer },
+        params: { variant: `${s.model}/\${p}`, codeWidth: "${c}", ...imageTokenizer },
         inputs: { data: "video-frames" },
       },
       {
@@ -371,8 +359,8 @@ export const video = defineExperiment<VideoSizes>({
         params: {
           variant: `${s.model}/${frame.p}`,
           codeWidth: frame.c,
-          ...s.imageTokenizer,
-          ...steps(s.imageTokenizer),
+          ...imageTokenizer,
+          ...steps(imageTokenizer),
         },
         inputs: { data: "video-frames" },
       }, {
