@@ -20,6 +20,27 @@ export interface SweepPoint {
   hi?: number;
 }
 
+/** An x axis on a log2 scale whose labels thin out instead of overlapping. */
+function log2Axis(field: string, title: string): Spec {
+  return {
+    field,
+    type: "quantitative",
+    title,
+    scale: { type: "log", base: 2 },
+    axis: { labelOverlap: "greedy" },
+  };
+}
+
+/** A panel's `value` axis: ours titled with our label, the paper's with its network (log or unpinned scale). */
+function valueAxis(source: "ours" | "paper", metric: string, o: { ourLabel?: string; logY?: boolean }): Spec {
+  return {
+    field: "value",
+    type: "quantitative",
+    title: source === "ours" ? (o.ourLabel ?? metric) : paperAxisTitle(metric),
+    scale: o.logY ? { type: "log" } : { zero: false },
+  };
+}
+
 /** Error bars from each point's `lo` to `hi` (points without an interval are left out). */
 function errorBars(x: Spec, y: Spec, color: Spec): Spec {
   return {
@@ -53,19 +74,8 @@ export function sweepChart(
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const values = points.filter((x) => x.source === source);
-    const x = {
-      field: "E",
-      type: "quantitative",
-      title: "E = L x c (floats)",
-      scale: { type: "log", base: 2 },
-      axis: { labelOverlap: "greedy" },
-    };
-    const y = {
-      field: "value",
-      type: "quantitative",
-      title: source === "ours" ? (o.ourLabel ?? metric) : paperAxisTitle(metric),
-      scale: o.logY ? { type: "log" } : { zero: false },
-    };
+    const x = log2Axis("E", "E = L x c (floats)");
+    const y = valueAxis(source, metric, o);
     const color = { field: "p", type: "nominal", title: "patch p" };
     const layer: Spec[] = [{
       mark: { type: "line", point: true },
@@ -309,19 +319,8 @@ export function seriesChart(
   const series = [...new Set(points.map((p) => p.series))];
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const values = points.filter((x) => x.source === source);
-    const x = {
-      field: "x",
-      type: "quantitative",
-      title: o.xTitle,
-      scale: { type: "log", base: 2 },
-      axis: { labelOverlap: "greedy" },
-    };
-    const y = {
-      field: "value",
-      type: "quantitative",
-      title: source === "ours" ? (o.ourLabel ?? metric) : paperAxisTitle(metric),
-      scale: o.logY ? { type: "log" } : { zero: false },
-    };
+    const x = log2Axis("x", o.xTitle);
+    const y = valueAxis(source, metric, o);
     const color = { field: "series", type: "nominal", title: o.seriesTitle, scale: { domain: series } };
     const layer: Spec[] = [{
       mark: o.fit ? { type: "point", filled: true, size: 50 } : { type: "line", point: true },

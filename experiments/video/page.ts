@@ -75,6 +75,31 @@ const networkOf = (a: Artifact | undefined, base: string) =>
   Object.keys(a?.manifest.metrics ?? {}).find((k) => k.split("@")[0] === base && !/_(lo|hi)$/.test(k))
     ?.split("@")[1] ?? "";
 
+/**
+ * One row per run: stage, variant, the given columns, L, E and values per float, then each metric
+ * (header, metric name) with its interval.
+ */
+function runTable(
+  runs: Run[],
+  cols: [string, (r: Run) => number][],
+  metrics: [string, string][],
+  caption: string,
+): string {
+  return table(
+    ["stage", "variant", ...cols.map((c) => c[0]), "L", "E", "values / float", ...metrics.map((m) => m[0])],
+    runs.map((r) => [
+      r.id,
+      r.variant,
+      ...cols.map((c) => c[1](r)),
+      r.L,
+      r.E,
+      r.valuesPerSample / r.E,
+      ...metrics.map(([, m]) => metricCell(r.metrics[m], r.ci[m])),
+    ]),
+    caption,
+  );
+}
+
 /** Everything the page reads, joined. */
 export interface VideoInputs {
   sweep: Run[];
@@ -512,18 +537,10 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
     ]),
     `The E a ${T}-frame clip needs over the E a single frame needs for the same quality: each set fitted against log2 E and inverted at the target (the middle of the range both measured). The paper's text: 4-8x for 16 frames; its own points (Fig. 2 ImageNet images against Fig. 11 UCF-101 clips) give the value beside ours.`,
   );
-  const sweepTable = table(
-    ["stage", "variant", "q", "p", "L", "E", "values / float", ...READ],
-    inp.sweep.map((r) => [
-      r.id,
-      r.variant,
-      r.q,
-      r.p,
-      r.L,
-      r.E,
-      r.valuesPerSample / r.E,
-      ...READ.map((m) => metricCell(r.metrics[m], r.ci[m])),
-    ]),
+  const sweepTable = runTable(
+    inp.sweep,
+    [["q", (r) => r.q], ["p", (r) => r.p]],
+    READ.map((m) => [m, m]),
     `Ours: ${inp.sweep.length} video tokenizers${o.dataset ? ` on ${esc(o.dataset)}` : ""}`,
   );
   const paperSweep = table(
@@ -531,32 +548,16 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
     ucf.map((r) => [r.p, r.q, r.L, r.E, r.rFID, r.rFVD, r.rSSIM, r.rPSNR]),
     `Paper, Figs. 11-12 (${paper.model}; UCF-101), decoded from the figure`,
   );
-  const frameTable = table(
-    ["stage", "variant", "c", "L", "E", "values / float", "rFID per frame", "rSSIM", "rPSNR"],
-    inp.frames.map((r) => [
-      r.id,
-      r.variant,
-      r.c,
-      r.L,
-      r.E,
-      r.valuesPerSample / r.E,
-      metricCell(r.metrics.rFID, r.ci.rFID),
-      metricCell(r.metrics.rSSIM, r.ci.rSSIM),
-      metricCell(r.metrics.rPSNR, r.ci.rPSNR),
-    ]),
+  const frameTable = runTable(
+    inp.frames,
+    [["c", (r) => r.c]],
+    [["rFID per frame", "rFID"], ["rSSIM", "rSSIM"], ["rPSNR", "rPSNR"]],
     "Ours: image tokenizers on single frames of the same source, evaluated on the same frame network and sample count",
   );
-  const lengthTable = table(
-    ["stage", "variant", "frames", "L", "E", "values / float", ...VIDEO_METRICS],
-    inp.lengths.map((r) => [
-      r.id,
-      r.variant,
-      r.frames,
-      r.L,
-      r.E,
-      r.valuesPerSample / r.E,
-      ...VIDEO_METRICS.map((m) => metricCell(r.metrics[m], r.ci[m])),
-    ]),
+  const lengthTable = runTable(
+    inp.lengths,
+    [["frames", (r) => r.frames]],
+    VIDEO_METRICS.map((m) => [m, m]),
     "Ours: the same tokenizer at each clip length (pixels per float fixed); rFVD uses one video feature network per length, so it is not compared across lengths",
   );
   const f13Table = table(
