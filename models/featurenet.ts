@@ -13,6 +13,26 @@
 import * as tf from "@tensorflow/tfjs";
 import { InitRng } from "./init.ts";
 import { Linear } from "./layers.ts";
+import { patchify, type PatchSpec, repatchTokens } from "./patch.ts";
+
+/**
+ * What every feature network offers its users (evaluation's embeddings, the perceptual loss and rLPIPS,
+ * the featurenet stage's training): its input from pixels or from a tokenizer's tokens, features and
+ * logits, a per-sample perceptual distance, and its classification loss.
+ */
+export interface FeatureExtractor {
+  readonly config: { features: number; classes: number };
+  /** The network's input from pixels [B, T, H, W, C] in [-1, 1]. */
+  input(pixels: Float32Array, B: number): tf.Tensor;
+  /** The network's input from a tokenizer's tokens [B*L, patchDim] of layout `spec` (differentiable). */
+  inputFromTokens(tokens: tf.Tensor2D, B: number, spec: PatchSpec): tf.Tensor;
+  apply(x: tf.Tensor, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D };
+  /** Per-sample perceptual distance [B] between two inputs. */
+  distance(a: tf.Tensor, b: tf.Tensor, B: number): tf.Tensor1D;
+  loss(x: tf.Tensor, B: number, labels: tf.Tensor1D): tf.Scalar;
+  variables(): Map<string, tf.Variable>;
+  dispose(): void;
+}
 
 /** Shape and sizes of a feature network. */
 export interface FeatureNetConfig {
@@ -27,7 +47,7 @@ export interface FeatureNetConfig {
 }
 
 /** Patch-MLP classifier with a feature layer. */
-export class FeatureNet {
+export class FeatureNet implements FeatureExtractor {
   readonly local: Linear;
   readonly hidden: Linear;
   readonly head: Linear;
@@ -47,8 +67,8 @@ export class FeatureNet {
   }
 
   /** tokens [B*L, patchDim] -> features [B, F] and logits [B, classes]. */
-  apply(tokens: tf.Tensor2D, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D } {
-    const local = tf.relu(this.local.apply(tokens)).reshape([
+  apply(x: tf.Tensor, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D } {
+    const local = tf.relu(this.local.apply(x as tf.Tensor2D)).reshape([
       B,
       this.L * this.config.patchWidth,
     ]) as tf.Tensor2D;
@@ -56,29 +76,38 @@ export class FeatureNet {
     return { features, logits: this.head.apply(features) };
   }
 
+  /** pixels [B, T, H, W, C] -> tokens [B*L, patchDim] (patchified outside the graph). */
+  input(pixels: Float32Array, B: number): tf.Tensor {
+    return tf.tensor2d(patchify(pixels, B, this.config), [B * this.L, this.patchDim]);
+  }
+
+  /** A tokenizer's tokens [B*L, patchDim] -> this network's tokens, re-cut inside the graph. */
+  inputFromTokens(tokens: tf.Tensor2D, B: number, spec: PatchSpec): tf.Tensor {
+    return repatchTokens(tokens, B, spec, this.config);
+  }
+
   /**
-   * LPIPS-style perceptual distance between two batches of tokens [B*L, patchDim]: each layer's
-   * activations (per-patch, then clip/image features) normalised to unit length per position, squared
-   * differences averaged, summed over the two layers. The network's weights stay fixed (the caller
-   * differentiates only with respect to its own variables).
+   * Per-sample perceptual distance [B] between two batches of tokens [B*L, patchDim]: each layer's
+   * activations (per-patch, then image features) normalised to unit length per position, squared
+   * differences averaged over positions, summed over the two layers.
    */
-  perceptual(a: tf.Tensor2D, b: tf.Tensor2D, B: number): tf.Scalar {
+  distance(a: tf.Tensor, b: tf.Tensor, B: number): tf.Tensor1D {
     const unit = (x: tf.Tensor2D) => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-10)));
     const layers = (t: tf.Tensor2D) => {
       const local = tf.relu(this.local.apply(t)) as tf.Tensor2D; // [B*L, patchWidth]
       const features = tf.relu(
         this.hidden.apply(local.reshape([B, this.L * this.config.patchWidth]) as tf.Tensor2D),
       ) as tf.Tensor2D;
-      return [unit(local), unit(features)];
+      return [unit(local).reshape([B, this.L, -1]), unit(features).reshape([B, 1, -1])];
     };
-    const [la, fa] = layers(a), [lb, fb] = layers(b);
-    const d = (x: tf.Tensor, y: tf.Tensor) => tf.mean(tf.sum(tf.square(tf.sub(x, y)), -1));
-    return tf.add(d(la, lb), d(fa, fb)) as tf.Scalar;
+    const [la, fa] = layers(a as tf.Tensor2D), [lb, fb] = layers(b as tf.Tensor2D);
+    const d = (x: tf.Tensor, y: tf.Tensor) => tf.mean(tf.sum(tf.square(tf.sub(x, y)), -1), -1);
+    return tf.add(d(la, lb), d(fa, fb)) as tf.Tensor1D;
   }
 
   /** Mean softmax cross-entropy of logits against integer labels [B]. */
-  loss(tokens: tf.Tensor2D, B: number, labels: tf.Tensor1D): tf.Scalar {
-    const { logits } = this.apply(tokens, B);
+  loss(x: tf.Tensor, B: number, labels: tf.Tensor1D): tf.Scalar {
+    const { logits } = this.apply(x, B);
     const logp = tf.sub(logits, tf.logSumExp(logits, -1, true)); // log-softmax
     const onehot = tf.oneHot(labels, this.config.classes);
     return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;

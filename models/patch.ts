@@ -66,3 +66,15 @@ export function repatchTokens(tokens: tf.Tensor2D, B: number, from: PatchSpec, t
     q * q * C,
   ]) as tf.Tensor2D;
 }
+
+/** Image tokens [B*L, p*p*C] -> images [B, H, W, C], inside the graph (differentiable), for networks that see pixels. */
+export function tokensToImages(tokens: tf.Tensor2D, B: number, s: PatchSpec): tf.Tensor4D {
+  if (s.frames !== 1) throw new Error("tokensToImages takes image tokens (one frame)");
+  const H = s.size, C = s.channels, p = s.patch;
+  return tf.transpose(tokens.reshape([B, H / p, H / p, p, p, C]), [0, 1, 3, 2, 4, 5]).reshape([
+    B,
+    H,
+    H,
+    C,
+  ]) as tf.Tensor4D;
+}

@@ -200,9 +200,9 @@ Deno.test("repatchTokens() re-cuts image tokens like patchify does, and perceptu
   assertEquals([...got.dataSync()], [...patchify(px, B, spec2)]);
   const net = new FeatureNet({ ...spec2, patchWidth: 8, features: 16, classes: 3 }, 1);
   const t2 = got as tf.Tensor2D;
-  assertAlmostEquals(net.perceptual(t2, t2, B).dataSync()[0], 0, 1e-9);
+  assertAlmostEquals(tf.mean(net.distance(t2, t2, B)).dataSync()[0], 0, 1e-9);
   const other = tf.add(t2, tf.randomNormal(t2.shape, 0, 0.5, "float32", 3)) as tf.Tensor2D;
-  assert(net.perceptual(t2, other, B).dataSync()[0] > 1e-3);
+  assert(tf.mean(net.distance(t2, other, B)).dataSync()[0] > 1e-3);
   tf.dispose([t4, got, other]);
   net.dispose();
 });

@@ -12,6 +12,8 @@ import { lossesPageStage } from "./page.ts";
 export interface LossesSizes {
   recon: string[];
   weights: number[];
+  /** Two-alternative judgements of each perceptual network. */
+  twoAfc: number;
 }
 
 /** The loss trade-off experiment. */
@@ -21,21 +23,30 @@ export const losses = defineExperiment<LossesSizes>({
   doc: "pixel against perceptual metrics across L1/L2 x perceptual weights: the trade-off of the losses",
   page: lossesPageStage,
   sizes: {
-    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
-    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
+    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 200 },
+    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000 },
     // The paper's five stage-1 losses lie on this grid (it has no L1 + 0.5 LPIPS; we run the full grid).
-    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1] },
+    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000 },
   },
   declare(s, { profile, shared }): ExperimentPlan {
     const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const matrix = { recon: s.recon, w: s.weights };
     return {
       stages: [
+        // The perceptual term: the LPIPS-style conv network (another seed than the FID network's).
         {
           id: "perceptual-net",
           kind: "featurenet",
           seed: 1,
-          params: { ...profile.featurenet, patch: 8 },
+          params: { ...profile.featurenet, arch: "conv", twoAfc: s.twoAfc },
+          inputs: { data: shared.data },
+        },
+        // The patch-MLP network the term used before, judged the same way (why Fig. 10 flipped with it).
+        {
+          id: "perceptual-net-mlp",
+          kind: "featurenet",
+          seed: 1,
+          params: { ...profile.featurenet, patch: 8, twoAfc: s.twoAfc },
           inputs: { data: shared.data },
         },
         {

@@ -11,7 +11,7 @@ import type { Artifact } from "../../engine/mod.ts";
 import type { LinAlg } from "../../metrics/linalg.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { frechetReplicates } from "../../metrics/bootstrap.ts";
-import { type Embedder, featureNetEmbedder, graphModelEmbedder, type Layout } from "./embed.ts";
+import { type Embedder, featureNetEmbedder, graphModelEmbedder, type Layout } from "../shared/embed.ts";
 
 /**
  * The image feature network of a `frameFeatures` input, checked against the clips' frames; a one-line

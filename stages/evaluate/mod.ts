@@ -35,7 +35,7 @@ import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../me
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
-import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "../shared/embed.ts";
 import { concatRows, frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 

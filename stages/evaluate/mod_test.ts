@@ -5,7 +5,7 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../te
 import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../../engine/mod.ts";
 import { initBackend } from "../../compute/backend.ts";
 import { STAGE_KINDS } from "../mod.ts";
-import { graphModelEmbedder } from "./embed.ts";
+import { graphModelEmbedder } from "../shared/embed.ts";
 
 const REGISTRY = new URL("../mod.ts", import.meta.url).href;
 

@@ -22,7 +22,7 @@ import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
-import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "./embed.ts";
+import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "../shared/embed.ts";
 import { frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 

@@ -16,12 +16,12 @@ import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.
 import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tableToTensors, tensorsToTable } from "../../formats/tensors.ts";
-import { FeatureNet } from "../../models/featurenet.ts";
-import { loadStateDict } from "../../models/params.ts";
+import { tensorsToTable } from "../../formats/tensors.ts";
+import type { FeatureExtractor } from "../../models/featurenet.ts";
+import { featureNetFromWeights } from "../../formats/featurenet.ts";
 import { meanPsnr } from "../../metrics/psnr.ts";
 import { stateDict } from "../../models/params.ts";
-import { patchify, repatchTokens, unpatchify } from "../../models/patch.ts";
+import { patchify, unpatchify } from "../../models/patch.ts";
 import {
   checkConfig,
   countParams,
@@ -119,6 +119,9 @@ export const tokenizer = defineStage({
     }
     // The perceptual term compares feature-net features of decoded tokens, re-cut to the net's patches;
     // video tokens cannot be re-cut to another tubelet. Evaluation embeds pixels, so it has no such coupling.
+    if (f && video && p.perceptualWeight > 0 && f.params.arch === "conv") {
+      return "the conv (LPIPS-style) feature network is for images; a video perceptual loss needs a patch-mlp featurenet";
+    }
     if (
       f && video && p.perceptualWeight > 0 &&
       (Number(f.params.patch) !== v.patch || Number(f.params.tubelet) !== v.tubelet)
@@ -144,12 +147,10 @@ export const tokenizer = defineStage({
     const model = new ViTok(config, ctx.seed);
     const macs = forwardMacs(config);
     const featArt = ctx.inputs.features as Artifact | undefined;
-    let featNet: FeatureNet | undefined;
+    let featNet: FeatureExtractor | undefined;
     let perceptualName = "none";
     if (featArt && p.perceptualWeight > 0) {
-      const w = await featArt.readTable("weights.arrow");
-      featNet = new FeatureNet(JSON.parse(w.schema.metadata.get("config")!), 0);
-      loadStateDict(featNet.variables(), tableToTensors(w));
+      featNet = featureNetFromWeights(await featArt.readTable("weights.arrow"));
       perceptualName = `featnet-${featArt.digest.slice(0, 8)}`;
       ctx.log(`perceptual loss: ${perceptualName} (weight ${p.perceptualWeight})`);
     }
@@ -158,11 +159,9 @@ export const tokenizer = defineStage({
     const perceptual = net
       ? (pred: tf.Tensor2D, target: tf.Tensor2D) => {
         const B = pred.shape[0] / model.L;
-        return net.perceptual(
-          repatchTokens(pred, B, config, net.config),
-          repatchTokens(target, B, config, net.config),
-          B,
-        );
+        return tf.mean(
+          net.distance(net.inputFromTokens(pred, B, config), net.inputFromTokens(target, B, config), B),
+        ) as tf.Scalar;
       }
       : undefined;
     ctx.log(

@@ -7,10 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { tableToTensors } from "../../formats/tensors.ts";
-import { FeatureNet, type FeatureNetConfig } from "../../models/featurenet.ts";
-import { loadStateDict } from "../../models/params.ts";
-import { patchify } from "../../models/patch.ts";
+import { featureNetFromWeights } from "../../formats/featurenet.ts";
 import type * as arrow from "apache-arrow";
 
 /** Sample shape: frames, height, width, channels. */
@@ -30,23 +27,20 @@ export interface Embedder {
   dispose(): void;
 }
 
-/** The pipeline's feature network from its weights table. */
+/** The pipeline's feature network (patch-MLP or conv) from its weights table. */
 export function featureNetEmbedder(weights: arrow.Table, digest: string): Embedder {
-  const config: FeatureNetConfig = JSON.parse(weights.schema.metadata.get("config") ?? "null");
-  if (!config) throw new Error("the featurenet artifact has no config in its weights metadata; rebuild it");
-  const net = new FeatureNet(config, 0);
-  loadStateDict(net.variables(), tableToTensors(weights));
+  const net = featureNetFromWeights(weights);
   return {
     id: `featnet-${digest.slice(0, 8)}`,
-    dim: config.features,
+    dim: net.config.features,
     embed(pixels, n) {
-      const tokens = tf.tensor2d(patchify(pixels, n, config), [n * net.L, net.patchDim]);
+      const x = net.input(pixels, n);
       const [f, p] = tf.tidy(() => {
-        const { features, logits } = net.apply(tokens, n);
+        const { features, logits } = net.apply(x, n);
         return [features, tf.softmax(logits)];
       });
       const out = { features: f.dataSync() as Float32Array, probs: p.dataSync() as Float32Array };
-      tf.dispose([tokens, f, p]);
+      tf.dispose([x, f, p]);
       return out;
     },
     dispose: () => net.dispose(),

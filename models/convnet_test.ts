@@ -1,0 +1,50 @@
+import { assert, assertAlmostEquals } from "../testing/asserts.ts";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../compute/backend.ts";
+import { avgPool2, Conv, Down2 } from "./conv.ts";
+import { ConvFeatureNet } from "./convnet.ts";
+import { InitRng } from "./init.ts";
+import { patchify, tokensToImages } from "./patch.ts";
+
+await initBackend("auto");
+
+Deno.test("unfold x matmul convolutions equal tf.conv2d, and their gradients flow", () => {
+  const rng = new InitRng(3);
+  const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+  const conv = new Conv(rng, "c", 3, 4);
+  const ref = tf.conv2d(x, conv.lin.w.reshape([3, 3, 3, 4]) as tf.Tensor4D, 1, "same").add(conv.lin.b!);
+  assertAlmostEquals(tf.max(tf.abs(tf.sub(conv.apply(x), ref))).dataSync()[0], 0, 1e-4);
+  const down = new Down2(rng, "d", 3, 5);
+  const refDown = tf.conv2d(x, down.lin.w.reshape([2, 2, 3, 5]) as tf.Tensor4D, 2, "valid").add(down.lin.b!);
+  assertAlmostEquals(tf.max(tf.abs(tf.sub(down.apply(x), refDown))).dataSync()[0], 0, 1e-4);
+  const pooled = avgPool2(x);
+  assertAlmostEquals(tf.max(tf.abs(tf.sub(pooled, tf.avgPool(x, 2, 2, "valid")))).dataSync()[0], 0, 1e-5);
+  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x))) as tf.Scalar, [conv.lin.w]);
+  assert(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0] > 0);
+});
+
+Deno.test("the LPIPS-style distance is zero for equal images, grows with blur, and learns as a classifier", () => {
+  const net = new ConvFeatureNet(
+    { arch: "conv", frames: 1, size: 16, channels: 1, widths: [4, 8, 8], features: 8, classes: 2 },
+    1,
+  );
+  const x = tf.randomUniform([4, 16, 16, 1], -1, 1, "float32", 2);
+  assertAlmostEquals(tf.max(net.distance(x, x, 4)).dataSync()[0], 0, 1e-9);
+  const blur1 = tf.avgPool(x as tf.Tensor4D, 3, 1, "same"), blur2 = tf.avgPool(blur1, 5, 1, "same");
+  const d1 = net.distance(x, blur1, 4).dataSync(), d2 = net.distance(x, blur2, 4).dataSync();
+  for (let i = 0; i < 4; i++) assert(d2[i] > d1[i] && d1[i] > 0, `sample ${i}: ${d1[i]} then ${d2[i]}`);
+  // Tokens of a p=4 tokenizer map back to the same images inside the graph.
+  const spec = { frames: 1, size: 16, channels: 1, patch: 4, tubelet: 1 };
+  const tokens = tf.tensor2d(patchify(x.dataSync() as Float32Array, 4, spec), [64, 16]);
+  assertAlmostEquals(tf.max(tf.abs(tf.sub(tokensToImages(tokens, 4, spec), x))).dataSync()[0], 0, 0);
+  // Two classes (bright vs dark images): a few steps of SGD lower the loss.
+  const labels = tf.tensor1d([0, 1, 0, 1], "int32");
+  const imgs = tf.add(tf.mul(x, 0.2), tf.tensor4d([-0.5, 0.5, -0.5, 0.5], [4, 1, 1, 1]));
+  const vars = [...net.variables().values()];
+  const before = net.loss(imgs, 4, labels).dataSync()[0];
+  for (let s = 0; s < 30; s++) {
+    const { grads } = tf.variableGrads(() => net.loss(imgs, 4, labels), vars);
+    for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.1)));
+  }
+  assert(net.loss(imgs, 4, labels).dataSync()[0] < before * 0.5);
+});
