@@ -33,6 +33,25 @@ export interface TrainOptions {
   ema?: number;
   checkpointEvery: number;
   seed: number;
+  /** A second player trained after each step (a GAN discriminator): its own AdamW, linear warm-up then constant LR. */
+  critic?: CriticOptions;
+  /** Call the task's `evaluate` every this many steps and at the end (0 or absent: never). */
+  evalEvery?: number;
+}
+
+/** The critic's optimizer: peak LR (already scaled for the batch), warm-up in steps, AdamW settings. */
+export interface CriticOptions {
+  peakLr: number;
+  warmupSteps: number;
+  beta1: number;
+  beta2: number;
+  weightDecay: number;
+  clipNorm: number;
+}
+
+/** The critic's LR at `step`: linear warm-up over `warmupSteps`, then constant (the official GAN recipe). */
+export function criticLr(step: number, c: CriticOptions): number {
+  return c.warmupSteps > 0 ? (c.peakLr * Math.min(step + 1, c.warmupSteps)) / c.warmupSteps : c.peakLr;
 }
 
 /** Hooks into the stage: progress, log lines, interruption, and where checkpoints live. */
@@ -69,8 +88,17 @@ export interface TrainTask {
   start(step: number): Promise<void>;
   /** Where the data stands before `step` (stored in checkpoints and checked on resume), e.g. epoch and offset. */
   position(step: number): Record<string, number>;
-  /** Draws step `step`'s inputs; returns its loss (run under gradients) and the inputs to dispose after. */
-  step(step: number): Promise<{ loss(): StepLoss; inputs: tf.Tensor[] }>;
+  /**
+   * Draws step `step`'s inputs; returns its loss (run under gradients), the inputs to dispose after, and,
+   * with a critic, the critic's loss (run under the critic's gradients after the model's update).
+   */
+  step(step: number): Promise<{ loss(): StepLoss; inputs: tf.Tensor[]; critic?: () => StepLoss }>;
+  /** The critic's variables (checkpoint groups `critic`, `critic.adam.m`, `critic.adam.v`), when there is one. */
+  criticVars?: Map<string, tf.Variable>;
+  /** Metrics of the model at `step` (e.g. rFID of held-out reconstructions), with the EMA weights when kept. */
+  evaluate?(step: number, ema?: Map<string, tf.Variable>): Promise<Record<string, number>>;
+  /** Why training must stop now (collapse, divergence), or undefined; checked after every step, before checkpoints. */
+  health?(curve: CurvePoint[]): string | undefined;
   /** Releases the data (called once, also on failure). */
   end?(): Promise<void>;
 }
@@ -92,7 +120,24 @@ export async function runTraining(
     weightDecay: o.weightDecay,
     clipNorm: o.clipNorm,
   });
-  const groups = { model: vars, ...(ema ? { ema } : {}), "adam.m": opt.m, "adam.v": opt.v };
+  const criticOpt = task.criticVars && o.critic
+    ? new AdamW(task.criticVars, {
+      beta1: o.critic.beta1,
+      beta2: o.critic.beta2,
+      eps: 1e-8,
+      weightDecay: o.critic.weightDecay,
+      clipNorm: o.critic.clipNorm,
+    })
+    : undefined;
+  const groups = {
+    model: vars,
+    ...(ema ? { ema } : {}),
+    "adam.m": opt.m,
+    "adam.v": opt.v,
+    ...(criticOpt
+      ? { critic: task.criticVars!, "critic.adam.m": criticOpt.m, "critic.adam.v": criticOpt.v }
+      : {}),
+  };
   try {
     const resumed = await loadGroups<CurvePoint>(hooks.scratchDir, groups);
     let step = resumed?.step ?? 0;
@@ -110,13 +155,14 @@ export async function runTraining(
       hooks.log(`resuming from the checkpoint at step ${step}`);
     }
     opt.step = step;
+    if (criticOpt) criticOpt.step = step;
     const curve = resumed?.curve ?? [];
     await task.start(step);
     const t0 = performance.now(), startStep = step, elapsed0 = curve.at(-1)?.seconds ?? 0;
     let lastSaved = step;
     while (step < o.steps) {
       if (hooks.signal.aborted) throw new Error("interrupted");
-      const { loss: lossOf, inputs } = await task.step(step);
+      const { loss: lossOf, inputs, critic } = await task.step(step);
       let parts: Record<string, tf.Scalar> = {};
       const { value, grads } = tf.variableGrads(() => {
         const l = lossOf();
@@ -125,9 +171,9 @@ export async function runTraining(
       }, [...vars.values()]);
       const loss = value.dataSync()[0];
       const logged = Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]]));
-      tf.dispose([...inputs, value, ...Object.values(parts)]);
+      tf.dispose([value, ...Object.values(parts)]);
       if (!Number.isFinite(loss)) {
-        tf.dispose(Object.values(grads));
+        tf.dispose([...inputs, ...Object.values(grads)]);
         throw new Error(
           `non-finite loss (${loss}) at step ${step}; the last good checkpoint (step ${lastSaved}) is kept: lower the lr or check the data`,
         );
@@ -141,9 +187,40 @@ export async function runTraining(
           for (const [k, v] of vars) ema.get(k)!.assign(tf.add(tf.mul(ema.get(k)!, d), tf.mul(v, 1 - d)));
         });
       }
+      if (critic && criticOpt) {
+        let cparts: Record<string, tf.Scalar> = {};
+        const c = tf.variableGrads(() => {
+          const l = critic();
+          cparts = Object.fromEntries(Object.entries(l.parts ?? {}).map(([k, t]) => [k, tf.keep(t)]));
+          return l.total;
+        }, [...task.criticVars!.values()]);
+        const closs = c.value.dataSync()[0];
+        for (const [k, t] of Object.entries(cparts)) logged[k] = t.dataSync()[0];
+        tf.dispose([c.value, ...Object.values(cparts)]);
+        if (!Number.isFinite(closs)) {
+          tf.dispose([...inputs, ...Object.values(c.grads)]);
+          throw new Error(
+            `non-finite critic loss (${closs}) at step ${step}; the last good checkpoint (step ${lastSaved}) is kept: lower its lr`,
+          );
+        }
+        logged.critic = closs;
+        logged.criticLr = criticLr(step, o.critic!);
+        criticOpt.apply(c.grads, logged.criticLr);
+        tf.dispose(Object.values(c.grads));
+      }
+      tf.dispose(inputs);
       step++;
       const seconds = elapsed0 + (performance.now() - t0) / 1000;
+      if (task.evaluate && o.evalEvery && (step % o.evalEvery === 0 || step === o.steps)) {
+        Object.assign(logged, await task.evaluate(step, ema));
+      }
       curve.push({ step, loss, ...logged, lr, gradNorm, seconds });
+      const unhealthy = task.health?.(curve);
+      if (unhealthy) {
+        throw new Error(
+          `${unhealthy}; training stopped at step ${step}, the last good checkpoint (step ${lastSaved}) is kept in ${hooks.scratchDir}`,
+        );
+      }
       const rate = ((step - startStep) * o.batchSize) / ((performance.now() - t0) / 1000);
       hooks.progress(step, { loss, [task.rateUnit]: rate });
       if (step % o.checkpointEvery === 0 && step < o.steps) {
@@ -157,6 +234,7 @@ export async function runTraining(
     throw e;
   } finally {
     opt.dispose();
+    criticOpt?.dispose();
     await task.end?.();
   }
 }

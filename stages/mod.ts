@@ -15,6 +15,7 @@ import { evaluateSamples } from "./evaluate/samples.ts";
 import { report } from "./report/mod.ts";
 import { dit } from "./dit/mod.ts";
 import { generate } from "./generate/mod.ts";
+import { stage2 } from "./stage2/mod.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 
 /** Stage kinds by name. */
@@ -33,6 +34,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
       evaluateSamples,
       dit,
       generate,
+      stage2,
       report,
       ...EXPERIMENTS.map((e) => e.page),
     ].map((

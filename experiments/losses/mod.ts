@@ -14,6 +14,8 @@ export interface LossesSizes {
   weights: number[];
   /** Two-alternative judgements of each perceptual network. */
   twoAfc: number;
+  /** Training steps of the conv perceptual network (its loss flattens by then; 5 steps/s on 2 cores). */
+  perceptualSteps: number;
 }
 
 /** The loss trade-off experiment. */
@@ -23,10 +25,10 @@ export const losses = defineExperiment<LossesSizes>({
   doc: "pixel against perceptual metrics across L1/L2 x perceptual weights: the trade-off of the losses",
   page: lossesPageStage,
   sizes: {
-    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 200 },
-    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000 },
+    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 200, perceptualSteps: 30 },
+    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000, perceptualSteps: 1000 },
     // The paper's five stage-1 losses lie on this grid (it has no L1 + 0.5 LPIPS; we run the full grid).
-    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000 },
+    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000, perceptualSteps: 1000 },
   },
   declare(s, { profile, shared }): ExperimentPlan {
     const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
@@ -38,7 +40,7 @@ export const losses = defineExperiment<LossesSizes>({
           id: "perceptual-net",
           kind: "featurenet",
           seed: 1,
-          params: { ...profile.featurenet, arch: "conv", twoAfc: s.twoAfc },
+          params: { ...profile.featurenet, arch: "conv", steps: s.perceptualSteps, twoAfc: s.twoAfc },
           inputs: { data: shared.data },
         },
         // The patch-MLP network the term used before, judged the same way (why Fig. 10 flipped with it).

@@ -30,7 +30,7 @@ export const encode = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["tokenizer", "data"],
-  inputKinds: { tokenizer: "tokenizer", data: "dataset" },
+  inputKinds: { tokenizer: ["tokenizer", "stage2"], data: "dataset" },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);

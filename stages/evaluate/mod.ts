@@ -35,7 +35,8 @@ import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../me
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
-import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "../shared/embed.ts";
+import { type Embedder, featureNetEmbedder, graphModelEmbedder, lpipsPerSample } from "../shared/embed.ts";
+import { featureNetFromWeights } from "../../formats/featurenet.ts";
 import { concatRows, frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
@@ -77,22 +78,26 @@ export const evaluate = defineStage({
     ),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
-  inputs: ["tokenizer", "data", "features?", "frameFeatures?"],
+  inputs: ["tokenizer", "data", "features?", "frameFeatures?", "perceptual?"],
   validateInputs(p, inputs) {
     if (!p.featureModel && !inputs.features) {
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const f = inputs.frameFeatures?.[0], d = inputs.data[0];
+    if (inputs.perceptual && isVideoSource(d.params)) {
+      return "perceptual (rLPIPS) is measured on images; give it only to image evaluations";
+    }
     if ((f || p.frameFeatureModel) && !isVideoSource(d.params)) {
       return "frameFeatures (per-frame rFID) is for video datasets; give it only to video evaluations";
     }
     return undefined;
   },
   inputKinds: {
-    tokenizer: "tokenizer",
+    tokenizer: ["tokenizer", "stage2"],
     data: "dataset",
     features: "featurenet",
     frameFeatures: "featurenet",
+    perceptual: "featurenet",
   },
   async run(ctx) {
     const p = ctx.params;
@@ -116,7 +121,10 @@ export const evaluate = defineStage({
     const frameNet = await frameEmbedderFor(frameArt, p.frameFeatureModel, p.frameFeatureInputSize, layout);
     const framesA = frameNet && new FrameFeatures(frameNet, layout);
     const framesB = frameNet && new FrameFeatures(frameNet, layout);
-    const psnr: number[] = [], ssim: number[] = [], labels: number[] = [];
+    const percArt = ctx.inputs.perceptual as Artifact | undefined;
+    const percNet = percArt && featureNetFromWeights(await percArt.readTable("weights.arrow"));
+    const percId = percArt && `featnet-${percArt.digest.slice(0, 8)}`;
+    const psnr: number[] = [], ssim: number[] = [], labels: number[] = [], lpips: number[] = [];
     const featsA: Float32Array[] = [], featsB: Float32Array[] = [], probsB: Float32Array[] = [];
     // The noise floor's second real set: the n samples after the evaluated ones, when the split has them.
     const floorTotal = Math.min(total, file.numRows - total);
@@ -147,6 +155,7 @@ export const evaluate = defineStage({
         psnr.push(...psnrPerSample(a01, r01, size));
         ssim.push(...ssimPerSample(a01, r01, m, layout));
         labels.push(...b.labels.subarray(0, m));
+        if (percNet) lpips.push(...lpipsPerSample(percNet, orig, rec, m));
         const ea = embedder.embed(orig, m, layout), eb = embedder.embed(rec, m, layout);
         featsA.push(ea.features);
         featsB.push(eb.features);
@@ -161,6 +170,7 @@ export const evaluate = defineStage({
     } finally {
       await file.close();
       model.dispose();
+      percNet?.dispose();
     }
     const cat = concatRows;
     const dim = embedder.dim;
@@ -184,6 +194,10 @@ export const evaluate = defineStage({
       ["rPSNR", mean(psnr), "-"],
       ["rSSIM", mean(ssim), "-"],
     ];
+    if (percId) {
+      rows.push(["rLPIPS", mean(lpips), percId]);
+      boot.rLPIPS = meanReplicates(lpips, B);
+    }
     if (frameNet) {
       const f = perFrameFid(framesA!, framesB!, B, { paired: true, la });
       const name = `rFID@${frameNet.id}`;
@@ -225,6 +239,7 @@ export const evaluate = defineStage({
         label: Int16Array.from(labels),
         psnr: Float64Array.from(psnr),
         ssim: Float64Array.from(ssim),
+        ...(percId ? { lpips: Float64Array.from(lpips) } : {}),
       }),
     );
     if (grid) await Deno.writeFile(join(ctx.outDir, "grid.png"), grid);

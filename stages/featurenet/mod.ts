@@ -17,6 +17,7 @@ import { buildFeatureNet } from "../../formats/featurenet.ts";
 import type { FeatureExtractor } from "../../models/featurenet.ts";
 import { distort, makeTrials, msePerSample, scoreTrials } from "../../metrics/two_afc.ts";
 import * as arrow from "apache-arrow";
+import { isVideoSource } from "../shared/sources.ts";
 import { AdamW, cosineLr } from "../../models/optim.ts";
 import { stateDict } from "../../models/params.ts";
 
@@ -56,7 +57,7 @@ export const featurenet = defineStage({
     const d = inputs.data[0];
     const res = Number(d.params.resolution);
     if (p.arch === "conv") {
-      if (Number(d.params.frames ?? 1) > 1) return "arch conv is for images; use arch patch-mlp for videos";
+      if (isVideoSource(d.params)) return "arch conv is for images; use arch patch-mlp for videos";
       const widths = parseWidths(p.widths);
       if (typeof widths === "string") return widths;
       if (res > 0 && res % 2 ** (widths.length - 1)) {

@@ -53,16 +53,21 @@ export const generate = defineStage({
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
   },
   inputs: ["dit", "tokenizer"],
-  inputKinds: { dit: "dit", tokenizer: "tokenizer" },
+  inputKinds: { dit: "dit", tokenizer: ["tokenizer", "stage2"] },
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
     const ditArt = ctx.inputs.dit as Artifact, tokArt = ctx.inputs.tokenizer as Artifact;
     const w = await ditArt.readTable("weights.arrow");
     const meta = w.schema.metadata;
-    if (meta.get("tokenizerDigest") && meta.get("tokenizerDigest") !== tokArt.digest) {
+    const tokWeights = await tokArt.readTable("weights.arrow");
+    // A stage-2 decoder shares the DiT's latents when it fine-tuned only the decoder of the DiT's tokenizer.
+    const tokMeta = tokWeights.schema.metadata;
+    const sameLatents = tokMeta.get("base") === meta.get("tokenizerDigest") &&
+      tokMeta.get("trained") === "decoder";
+    if (meta.get("tokenizerDigest") && meta.get("tokenizerDigest") !== tokArt.digest && !sameLatents) {
       throw new Error(
-        `"${ditArt.manifest.stageId}" was trained on the latents of another tokenizer than "${tokArt.manifest.stageId}": give generate the tokenizer its encode stage used`,
+        `"${ditArt.manifest.stageId}" was trained on the latents of another tokenizer than "${tokArt.manifest.stageId}": give generate the tokenizer its encode stage used, or a decoder-only stage2 of it`,
       );
     }
     const config = JSON.parse(meta.get("config") ?? "null") as DiTConfig | null;
@@ -70,7 +75,7 @@ export const generate = defineStage({
     const mu = JSON.parse(meta.get("latentMean") ?? "[]") as number[];
     const std = JSON.parse(meta.get("latentStd") ?? "[]") as number[];
     const model = new DiT(config, 0);
-    const tok = vitokFromWeights(await tokArt.readTable("weights.arrow"));
+    const tok = vitokFromWeights(tokWeights);
     const tc = tok.config;
     const writer = new DatasetWriter(ctx.outDir, {
       source: "generated",

@@ -28,6 +28,7 @@ export function findUpstream(up: Readonly<Record<string, Upstream[]>>, kind: str
 
 /** A tokenizer stage's model config, from its params and its dataset. */
 export function tokenizerConfig(t: Upstream): ViTokConfig | undefined {
+  if (t.kind === "stage2") return t.inputs.tokenizer?.[0] && tokenizerConfig(t.inputs.tokenizer[0]);
   const d = findUpstream(t.inputs, "dataset");
   if (!d) return undefined;
   const p = t.params;

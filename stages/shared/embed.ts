@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { featureNetFromWeights } from "../../formats/featurenet.ts";
+import type { FeatureExtractor } from "../../models/featurenet.ts";
 import type * as arrow from "apache-arrow";
 
 /** Sample shape: frames, height, width, channels. */
@@ -127,4 +128,23 @@ export async function graphModelEmbedder(dir: string, inputSize: number): Promis
     },
     dispose: () => model.dispose(),
   };
+}
+
+/** rLPIPS per sample: the perceptual network's distance of two sample sets in [-1, 1], in batches of 250. */
+export function lpipsPerSample(
+  net: FeatureExtractor,
+  a: Float32Array,
+  b: Float32Array,
+  n: number,
+): Float32Array {
+  const out = new Float32Array(n), size = a.length / n, B = 250;
+  for (let s = 0; s < n; s += B) {
+    const m = Math.min(B, n - s);
+    const xa = net.input(a.subarray(s * size, (s + m) * size), m),
+      xb = net.input(b.subarray(s * size, (s + m) * size), m);
+    const d = tf.tidy(() => net.distance(xa, xb, m));
+    out.set(d.dataSync() as Float32Array, s);
+    tf.dispose([xa, xb, d]);
+  }
+  return out;
 }
