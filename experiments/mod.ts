@@ -10,6 +10,7 @@ import { eSweep } from "./e_sweep/mod.ts";
 import { generation } from "./generation/mod.ts";
 import { sizes } from "./sizes/mod.ts";
 import { losses } from "./losses/mod.ts";
+import { gan } from "./gan/mod.ts";
 import { tables } from "./tables/mod.ts";
 import { video } from "./video/mod.ts";
 
@@ -19,6 +20,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   generation,
   sizes,
   losses,
+  gan,
   tables,
   video,
 ] as Experiment[];

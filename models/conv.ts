@@ -10,7 +10,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { InitRng } from "./init.ts";
 import { Linear } from "./layers.ts";
 
-/** A k x k, stride-1, same-padded convolution (zero padding): its weights are a Linear of k*k*in -> out. */
+/**
+ * A k x k, stride-1, same-padded convolution (zero padding); its weights are a Linear of k*k*in -> out,
+ * the (dy, dx, c) order of {@link unfold}. The forward pass is tf.conv2d (XNNPACK on wasm); the gradient
+ * is written by hand: the input's is the convolution of dy with the flipped, transposed kernel (again
+ * tf.conv2d), the weights' is unfold(x)^T dy (one GEMM), so no backend needs Conv2DBackpropFilter, which
+ * the wasm backend lacks. `frozen` skips the weights' gradient (a fixed network: the perceptual loss).
+ */
 export class Conv {
   readonly lin: Linear;
   constructor(rng: InitRng, name: string, readonly inC: number, readonly outC: number, readonly k = 3) {
@@ -18,15 +24,42 @@ export class Conv {
     this.lin = new Linear(rng, name, k * k * inC, outC);
   }
   /** x [B, H, W, in] -> [B, H, W, out]. */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
-    const [B, H, W] = x.shape;
-    const cols = unfold(x, this.k); // [B, H, W, k*k*in]
-    return this.lin.apply(cols.reshape([B * H * W, this.k * this.k * this.inC])).reshape([
-      B,
-      H,
-      W,
-      this.outC,
-    ]) as tf.Tensor4D;
+  apply(x: tf.Tensor4D, frozen = false): tf.Tensor4D {
+    const { k, inC, outC } = this;
+    const w = this.lin.w as tf.Tensor2D;
+    const f = tf.customGrad((...args) => {
+      const x4 = args[0] as tf.Tensor4D, w2 = args[1] as tf.Tensor2D, save = args[2] as tf.GradSaveFunc;
+      save([x4, w2]);
+      return {
+        value: tf.conv2d(x4, w2.reshape([k, k, inC, outC]) as tf.Tensor4D, 1, "same"),
+        gradFunc: (dy, saved) => {
+          const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor2D];
+          const dy4 = dy as tf.Tensor4D;
+          // dx: dy convolved with the kernel rotated by 180 degrees, in and out channels swapped.
+          const flipped = tf.transpose(tf.reverse(ws.reshape([k, k, inC, outC]), [0, 1]), [0, 1, 3, 2]);
+          const dx = tf.conv2d(dy4, flipped as tf.Tensor4D, 1, "same");
+          if (frozen) return [dx, tf.zerosLike(ws)];
+          // dw: for each kernel offset, the shifted input's channels against dy (one GEMM each), stacked in
+          // unfold's (dy, dx, c) order; no last-axis concat (slow on wasm for few channels).
+          const [B, H, W] = xs.shape, r = (k - 1) / 2;
+          const padded = tf.pad(xs, [[0, 0], [r, r], [r, r], [0, 0]]);
+          const dyRows = dy4.reshape([B * H * W, outC]) as tf.Tensor2D;
+          const parts: tf.Tensor2D[] = [];
+          for (let oy = 0; oy < k; oy++) {
+            for (let ox = 0; ox < k; ox++) {
+              const shifted = tf.slice(padded, [0, oy, ox, 0], [B, H, W, inC]).reshape([
+                B * H * W,
+                inC,
+              ]) as tf.Tensor2D;
+              parts.push(tf.matMul(shifted, dyRows, true, false)); // [in, out]
+            }
+          }
+          return [dx, tf.stack(parts).reshape([k * k * inC, outC])];
+        },
+      };
+    });
+    const y = f(x, w) as tf.Tensor4D;
+    return this.lin.b ? tf.add(y, this.lin.b) as tf.Tensor4D : y;
   }
 }
 

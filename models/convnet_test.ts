@@ -1,7 +1,7 @@
 import { assert, assertAlmostEquals } from "../testing/asserts.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../compute/backend.ts";
-import { avgPool2, Conv, Down2 } from "./conv.ts";
+import { avgPool2, Conv, Down2, unfold } from "./conv.ts";
 import { ConvFeatureNet } from "./convnet.ts";
 import { InitRng } from "./init.ts";
 import { patchify, tokensToImages } from "./patch.ts";
@@ -19,8 +19,22 @@ Deno.test("unfold x matmul convolutions equal tf.conv2d, and their gradients flo
   assertAlmostEquals(tf.max(tf.abs(tf.sub(down.apply(x), refDown))).dataSync()[0], 0, 1e-4);
   const pooled = avgPool2(x);
   assertAlmostEquals(tf.max(tf.abs(tf.sub(pooled, tf.avgPool(x, 2, 2, "valid")))).dataSync()[0], 0, 1e-5);
-  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x))) as tf.Scalar, [conv.lin.w]);
-  assert(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0] > 0);
+  // The hand-written gradients equal autodiff through the unfold x matmul reference.
+  const w = conv.lin.w as tf.Tensor2D, b = conv.lin.b!;
+  const autodiff = (xi: tf.Tensor) =>
+    tf.sum(tf.square(tf.matMul(unfold(xi as tf.Tensor4D, 3).reshape([128, 27]), w))) as tf.Scalar;
+  const mine = (xi: tf.Tensor) => tf.sum(tf.square(tf.sub(conv.apply(xi as tf.Tensor4D), b))) as tf.Scalar;
+  const close = (a: tf.Tensor, r: tf.Tensor) =>
+    tf.max(tf.abs(tf.sub(a, r))).dataSync()[0] / tf.max(tf.abs(r)).dataSync()[0];
+  const dx = close(tf.grad(mine)(x), tf.grad(autodiff)(x));
+  const dw = close(
+    tf.variableGrads(() => mine(x), [conv.lin.w]).grads[conv.lin.w.name],
+    tf.variableGrads(() => autodiff(x), [conv.lin.w]).grads[conv.lin.w.name],
+  );
+  assert(dx < 1e-4 && dw < 1e-4, `dx off by ${dx}, dw by ${dw}`);
+  // Frozen: the input's gradient only (the weights' is zero).
+  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x, true))) as tf.Scalar, [conv.lin.w]);
+  assertAlmostEquals(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0], 0, 0);
 });
 
 Deno.test("the LPIPS-style distance is zero for equal images, grows with blur, and learns as a classifier", () => {

@@ -42,14 +42,14 @@ export class PatchGan {
     this.out = new Conv(rng, "out", 4 * w, 1);
   }
 
-  /** images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]. */
-  apply(x: tf.Tensor4D): tf.Tensor2D {
+  /** images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]; `frozen`: no gradients for its own weights. */
+  apply(x: tf.Tensor4D, frozen = false): tf.Tensor2D {
     const act = (t: tf.Tensor4D) => tf.leakyRelu(t, 0.2) as tf.Tensor4D;
-    let h = act(this.stem.apply(x)); // [B, H, W, w]
+    let h = act(this.stem.apply(x, frozen)); // [B, H, W, w]
     h = act(this.down1.apply(h)); // [B, H/2, W/2, 2w]
-    h = act(this.mid.apply(h));
+    h = act(this.mid.apply(h, frozen));
     h = act(this.down2.apply(h)); // [B, H/4, W/4, 4w]
-    return this.out.apply(h).reshape([x.shape[0], -1]) as tf.Tensor2D;
+    return this.out.apply(h, frozen).reshape([x.shape[0], -1]) as tf.Tensor2D;
   }
 
   /** Hinge loss of the discriminator (taming-transformers' hinge_d_loss): mean relu(1 - D(x)) + mean relu(1 + D(x_hat)), halved. */
@@ -64,7 +64,7 @@ export class PatchGan {
 
   /** The generator's adversarial loss, -mean D(x_hat) (gradients flow into x_hat). */
   generatorLoss(fake: tf.Tensor4D): tf.Scalar {
-    return tf.neg(tf.mean(this.apply(fake))) as tf.Scalar;
+    return tf.neg(tf.mean(this.apply(fake, true))) as tf.Scalar;
   }
 
   /** Trainable variables by name. */

@@ -7,6 +7,7 @@
  * @module
  */
 import figures from "./figure_data.json" with { type: "json" };
+import textNumbers from "./text_numbers.json" with { type: "json" };
 import tables from "./paper_tables.json" with { type: "json" };
 
 /** One point of the paper's Fig. 2 / Fig. 17 reconstruction sweep (256p, ViTok S-B, stage 1). */
@@ -54,17 +55,22 @@ export interface EncDecRow {
   rPSNR: number;
   enc_params_M: number;
   dec_params_M: number;
+  /** Figs. 8-9: the DiT's gFID / gIS at CFG 1.5 and 3.0 on this pair's latents. */
+  "gFID_cfg1.5": number;
+  "gIS_cfg1.5": number;
+  "gFID_cfg3.0": number;
+  "gIS_cfg3.0": number;
 }
 
 /** Figs. 6-9: the seven encoder-decoder pairs and the R^2 the figures print (size vs metric). */
 export function encDecScaling(): {
   rows: EncDecRow[];
-  r2: { encoder_recon: Record<string, number>; decoder_recon: Record<string, number> };
+  r2: Record<"encoder_recon" | "decoder_recon" | "encoder_gen" | "decoder_gen", Record<string, number>>;
   fixed: string;
 } {
   const f = figures.fig6_to_9_enc_dec_scaling as unknown as {
     rows: EncDecRow[];
-    R2: { encoder_recon: Record<string, number>; decoder_recon: Record<string, number> };
+    R2: Record<"encoder_recon" | "decoder_recon" | "encoder_gen" | "decoder_gen", Record<string, number>>;
     fixed: string;
   };
   return { rows: f.rows, r2: f.R2, fixed: f.fixed };
@@ -87,6 +93,18 @@ export function lossTradeoff(): { rows: LossRow[]; r2: Record<string, number>; m
     model: string;
   };
   return { rows: f.rows, r2: f.R2, model: f.model };
+}
+
+/**
+ * Fig. 18: stage-2 fine-tuning curves of S-B/16, by the paper's curve names ("No discriminator", "Disc LR
+ * 2e-5 (GAN w 0.05)", ...): each metric as [step, value] pairs, every 10k of 100k steps.
+ */
+export function fig18(): { curves: Record<string, Record<string, [number, number][]>>; model: string } {
+  const f = figures.fig18_gan_finetune as unknown as {
+    curves: Record<string, Record<string, [number, number][]>>;
+    model: string;
+  };
+  return { curves: f.curves, model: f.model };
 }
 
 /** One tokenizer of the paper's Fig. 5: gFID and gIS by guidance scale (keys like "1.5", "3"). */
@@ -174,4 +192,14 @@ export function paperTable(name: string): { caption: string; columns: string[]; 
   const t = paperTables().find((x) => x.table === name);
   if (!t) throw new Error(`paper table "${name}" is not in paper/paper_tables.json`);
   return t;
+}
+
+/** Sec. 3.4's stage 1 against stage 2 in generation (text numbers): gFID and gIS of each decoder, and the CFG. */
+export function stage2Generation(): {
+  source: string;
+  cfg: number;
+  stage1: { gFID: number; gIS: number };
+  stage2: { gFID: number; gIS: number };
+} {
+  return textNumbers.stage2_generation;
 }

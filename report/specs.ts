@@ -314,12 +314,14 @@ export function seriesChart(
     title?: string;
     /** Points with a least-squares line per series (in the axes' scales) instead of joined points. */
     fit?: boolean;
+    /** A linear x axis (default: log2). */
+    linearX?: boolean;
   },
 ): Spec {
   const series = [...new Set(points.map((p) => p.series))];
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const values = points.filter((x) => x.source === source);
-    const x = log2Axis("x", o.xTitle);
+    const x = o.linearX ? { field: "x", type: "quantitative", title: o.xTitle } : log2Axis("x", o.xTitle);
     const y = valueAxis(source, metric, o);
     const color = { field: "series", type: "nominal", title: o.seriesTitle, scale: { domain: series } };
     const layer: Spec[] = [{

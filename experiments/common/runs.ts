@@ -32,6 +32,8 @@ export interface Run {
   decoderParams: number;
   recon: string;
   perceptualWeight: number;
+  /** Training stage: 1 (a `tokenizer`), 2 (a `stage2` fine-tune of one). */
+  stage: 1 | 2;
   metrics: Record<string, number>;
   /** 95 % bootstrap interval of each metric, when the evaluation measured one. */
   ci: Record<string, [number, number]>;
@@ -122,9 +124,10 @@ export async function collectRuns(
         `evaluation "${ev.manifest.stageId}" reads a tokenizer that is not among this report's tokenizer inputs`,
       );
     }
-    const variant = String(tok.manifest.params.variant);
+    const meta = await arrowMetadata(tok.path("weights.arrow"));
+    const variant = String(tok.manifest.params.variant ?? meta.get("variant"));
     const m = /^([SBL])-([SBL])\/(?:(\d+)x)?(\d+)$/.exec(variant);
-    const config = JSON.parse((await arrowMetadata(tok.path("weights.arrow"))).get("config") ?? "{}");
+    const config = JSON.parse(meta.get("config") ?? "{}");
     const towers = await towerParams(tok.path("weights.arrow"));
     const { metrics, ci, boot, noiseFloor, network } = await evaluationMetrics(ev, names);
     runs.push({
@@ -135,7 +138,7 @@ export async function collectRuns(
       p: Number(m?.[4]),
       q: Number(m?.[3] ?? 1),
       frames: Number(config.frames ?? 1),
-      c: Number(tok.manifest.params.codeWidth),
+      c: Number(tok.manifest.params.codeWidth ?? config.codeWidth),
       L: Number(tok.manifest.metrics.tokens),
       E: Number(tok.manifest.metrics.E),
       valuesPerSample: config.frames * config.size * config.size * config.channels,
@@ -143,6 +146,7 @@ export async function collectRuns(
       decoderParams: towers.decoder,
       recon: String(tok.manifest.params.recon ?? "l2"),
       perceptualWeight: Number(tok.manifest.params.perceptualWeight ?? 0),
+      stage: tok.manifest.kind === "stage2" ? 2 : 1,
       metrics,
       ci,
       boot,

@@ -22,8 +22,9 @@ export const SWEEP_PAGE_INPUTS = {
 /** The sweep's runs (joined by digest) and the fixed point's seed spread, when replicas were given. */
 export async function readSweep(
   inputs: Readonly<Record<string, Artifact | readonly Artifact[]>>,
+  names?: readonly string[],
 ): Promise<{ runs: Run[]; seeds?: FixedPointSeeds }> {
   const list = (name: string) => inputs[name] as Artifact[] | undefined;
-  const runs = await collectRuns(list("evals")!, list("tokenizers")!);
+  const runs = await collectRuns(list("evals")!, list("tokenizers")!, names);
   return { runs, seeds: await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers")) };
 }

@@ -7,15 +7,12 @@
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { lossesPageStage } from "./page.ts";
+import { perceptualNets, type PerceptualSizes } from "../common/perceptual.ts";
 
 /** The losses swept. */
-export interface LossesSizes {
+export interface LossesSizes extends PerceptualSizes {
   recon: string[];
   weights: number[];
-  /** Two-alternative judgements of each perceptual network. */
-  twoAfc: number;
-  /** Training steps of the conv perceptual network (its loss flattens by then; 5 steps/s on 2 cores). */
-  perceptualSteps: number;
 }
 
 /** The loss trade-off experiment. */
@@ -24,33 +21,24 @@ export const losses = defineExperiment<LossesSizes>({
   figure: "Fig. 10",
   doc: "pixel against perceptual metrics across L1/L2 x perceptual weights: the trade-off of the losses",
   page: lossesPageStage,
+  uses: ["gan"],
   sizes: {
-    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 200, perceptualSteps: 30 },
-    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000, perceptualSteps: 1000 },
+    smoke: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 200, perceptual: { steps: 30 } },
+    default: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000, perceptual: { steps: 1000 } },
     // The paper's five stage-1 losses lie on this grid (it has no L1 + 0.5 LPIPS; we run the full grid).
-    paper: { recon: ["l2", "l1"], weights: [0, 0.5, 1], twoAfc: 2000, perceptualSteps: 1000 },
+    paper: {
+      recon: ["l2", "l1"],
+      weights: [0, 0.5, 1],
+      twoAfc: 2000,
+      perceptual: { steps: 20_000, backend: "tensorflow" },
+    },
   },
   declare(s, { profile, shared }): ExperimentPlan {
     const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
     const matrix = { recon: s.recon, w: s.weights };
     return {
       stages: [
-        // The perceptual term: the LPIPS-style conv network (another seed than the FID network's).
-        {
-          id: "perceptual-net",
-          kind: "featurenet",
-          seed: 1,
-          params: { ...profile.featurenet, arch: "conv", steps: s.perceptualSteps, twoAfc: s.twoAfc },
-          inputs: { data: shared.data },
-        },
-        // The patch-MLP network the term used before, judged the same way (why Fig. 10 flipped with it).
-        {
-          id: "perceptual-net-mlp",
-          kind: "featurenet",
-          seed: 1,
-          params: { ...profile.featurenet, patch: 8, twoAfc: s.twoAfc },
-          inputs: { data: shared.data },
-        },
+        ...perceptualNets(profile, shared.data, s),
         {
           id: "tokenizer-loss",
           kind: "tokenizer",
@@ -73,6 +61,7 @@ export const losses = defineExperiment<LossesSizes>({
             tokenizer: "tokenizer-loss[recon=${recon},w=${w}]",
             data: shared.data,
             ...feats,
+            perceptual: "perceptual-net",
           },
         },
       ],
@@ -80,6 +69,10 @@ export const losses = defineExperiment<LossesSizes>({
         inputs: {
           evals: "evaluate-loss[*]",
           tokenizers: "tokenizer-loss[*]",
+          // Fig. 10's stage-2 point: the default stage-2 fine-tune (experiments/gan).
+          stage2Evals: "evaluate-stage2-default",
+          stage2: "stage2-default",
+          perceptualNets: ["perceptual-net", "perceptual-net-mlp"],
           ...(shared.seedEvals
             ? { seedEvals: shared.seedEvals, seedTokenizers: shared.seedTokenizers! }
             : {}),

@@ -20,7 +20,9 @@ import {
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
-import { type Run } from "../common/runs.ts";
+import { collectRuns, METRICS, type Run } from "../common/runs.ts";
+import { perceptualJudgements } from "../common/perceptual_page.ts";
+import type { Artifact } from "../../engine/mod.ts";
 import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
@@ -28,8 +30,9 @@ import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
 
 /** "L2 + 0.5 P" style label of a run's loss. */
-export function lossLabel(r: { recon: string; perceptualWeight: number }): string {
-  return `${r.recon.toUpperCase()}${r.perceptualWeight > 0 ? ` + ${r.perceptualWeight} P` : ""}`;
+export function lossLabel(r: { recon: string; perceptualWeight: number; stage?: 1 | 2 }): string {
+  const base = `${r.recon.toUpperCase()}${r.perceptualWeight > 0 ? ` + ${r.perceptualWeight} P` : ""}`;
+  return r.stage === 2 ? `${base} + GAN (stage 2)` : base;
 }
 
 /**
@@ -47,8 +50,9 @@ export function perceptualEffects(runs: Run[]): {
   verdict: "reproduced" | "not reproduced" | "inconclusive" | "opposite";
 }[] {
   const out = [];
-  for (const recon of [...new Set(runs.map((r) => r.recon))].sort()) {
-    const same = runs.filter((r) => r.recon === recon);
+  const stage1 = runs.filter((r) => r.stage !== 2);
+  for (const recon of [...new Set(stage1.map((r) => r.recon))].sort()) {
+    const same = stage1.filter((r) => r.recon === recon);
     const base = same.find((r) => r.perceptualWeight === 0);
     const top = same.filter((r) =>
       r.perceptualWeight > 0
@@ -93,12 +97,16 @@ export async function lossesPage(
     dataset: string;
     pipeline: string;
     perceptualNet: string;
+    /** The perceptual networks' two-alternative judgements (HTML). */
+    judgements?: string;
     seedTable?: string;
     seedSpread?: SeedSpread[];
   },
 ): Promise<Page> {
   const paper = lossTradeoff();
-  const stage1 = paper.rows.filter((r) => !/GAN/.test(r.loss));
+  // With our stage-2 point the fit compares with all six of the paper's (its printed R² include its GAN point).
+  const hasStage2 = runs.some((r) => r.stage === 2);
+  const stage1 = hasStage2 ? paper.rows : paper.rows.filter((r) => !/GAN/.test(r.loss));
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
   const verdicts: TradeoffVerdict[] = [];
@@ -154,7 +162,7 @@ export async function lossesPage(
       "point-estimate verdict",
       "our R²",
       "paper slope (stage 1)",
-      "paper R² (stage 1 refit)",
+      hasStage2 ? "paper R² (refit, all six)" : "paper R² (stage 1 refit)",
       "paper R² (printed, all)",
     ],
     verdicts.map((
@@ -169,7 +177,11 @@ export async function lossesPage(
       v.paper.r2,
       v.paperPrintedR2 ?? "-",
     ]),
-    `Pixel metric fitted on perceptual metric (rFID in log10) across losses; the effect is the slope. Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. The paper's printed R² include its GAN point; the refit uses its five stage-1 losses, as we have no GAN stage.`,
+    `Pixel metric fitted on perceptual metric (rFID in log10) across losses; the effect is the slope. Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. ${
+      hasStage2
+        ? "Our fit includes our stage-2 point (the default run of the stage-2 page), as the paper's printed R² include its GAN point; the refit uses all six of its points."
+        : "The paper's printed R² include its GAN point; the refit uses its five stage-1 losses, as this study has no stage-2 point."
+    }`,
   );
   const effectTable = table(
     ["pixel loss", "perceptual weight", "verdict", "Δ rFID", "Δ rIS", "Δ rSSIM", "Δ rPSNR"],
@@ -187,7 +199,7 @@ export async function lossesPage(
     } reproduced = the intervals of Δ rFID and Δ rSSIM both lie below zero; opposite = either lies above zero; inconclusive otherwise.`,
   );
   const ours = table(
-    ["stage", "loss", "rFID", "rIS", "rSSIM", "rPSNR"],
+    ["stage", "loss", "rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"],
     runs.map((
       r,
     ) => [
@@ -197,6 +209,7 @@ export async function lossesPage(
       metricCell(r.metrics.rIS, r.ci.rIS),
       metricCell(r.metrics.rSSIM, r.ci.rSSIM),
       metricCell(r.metrics.rPSNR, r.ci.rPSNR),
+      metricCell(r.metrics.rLPIPS, r.ci.rLPIPS),
     ]),
     `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
       network || "the feature network"
@@ -218,8 +231,13 @@ each loss. Our perceptual term (P) is a feature distance on a second feature net
 with another seed and patch size than the one that measures rFID/rIS (${
     esc(network)
   }), as the paper's LPIPS (VGG) differs
-from its Inception. There is no GAN stage yet. Absolute values are not comparable with the paper's.</p>
+from its Inception. ${
+    hasStage2
+      ? "The stage-2 point is the default run of the stage-2 page: the fixed point's L2 tokenizer with its decoder fine-tuned with L2 + perceptual + GAN."
+      : "There is no stage-2 point in this study."
+  } rLPIPS is measured with the perceptual network itself, as the field reports it. Absolute values are not comparable with the paper's.</p>
 <h2>Verdicts</h2>${verdictTable}${effectTable}${o.seedTable ?? ""}
+${o.judgements ? `<h2>What the perceptual term responds to</h2>${o.judgements}` : ""}
 <h2>Pixel metrics against perceptual metrics</h2>${chartDivs(metricCharts)}
 ${
     pageTail({
@@ -268,9 +286,22 @@ export const lossesPageStage = definePage({
     "the loss trade-off page (Fig. 10): pixel against perceptual metrics across L1/L2 x perceptual weights",
   version: 1,
   module: import.meta.url,
-  ...SWEEP_PAGE_INPUTS,
+  inputs: [...SWEEP_PAGE_INPUTS.inputs, "stage2Evals[]?", "stage2[]?", "perceptualNets[]?"],
+  inputKinds: {
+    ...SWEEP_PAGE_INPUTS.inputKinds,
+    stage2Evals: "evaluate",
+    stage2: "stage2",
+    perceptualNets: "featurenet",
+  },
   async build(ctx) {
-    const { runs, seeds } = await readSweep(ctx.inputs);
+    const { runs, seeds } = await readSweep(ctx.inputs, [...METRICS, "rLPIPS"]);
+    const list = (k: string) => ctx.inputs[k] as Artifact[] | undefined;
+    if (list("stage2Evals")?.length) {
+      runs.push(...await collectRuns(list("stage2Evals")!, list("stage2")!, [...METRICS, "rLPIPS"]));
+    }
+    const judgements = list("perceptualNets")
+      ? (await perceptualJudgements(list("perceptualNets")!)).html
+      : undefined;
     const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
     const perceptualNet = withP
       ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
@@ -279,6 +310,7 @@ export const lossesPageStage = definePage({
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
       perceptualNet,
+      judgements,
       seedTable: seeds?.html,
       seedSpread: seeds?.spread,
     });

@@ -23,11 +23,13 @@ import { METRICS, type Run } from "../common/runs.ts";
 import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
+import { generationSection, type GenPoint, genPoints } from "./generation.ts";
+import type { Artifact } from "../../engine/mod.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
 export async function sizesPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string; seedTable?: string; seedSpread?: SeedSpread[] },
+  o: { dataset: string; pipeline: string; seedTable?: string; seedSpread?: SeedSpread[]; gen?: GenPoint[] },
 ): Promise<Page> {
   const paper = encDecScaling();
   const network = runs[0]?.network ?? "";
@@ -107,6 +109,8 @@ export async function sizesPage(
     });
   }
   const metricCharts = Object.keys(charts);
+  const gen = generationSection(o.gen ?? []);
+  Object.assign(charts, gen.charts);
   const curve = await curves(runs, model);
   if (curve) charts.chart_sizes_curves = curve;
 
@@ -168,6 +172,7 @@ the paper's (other data, resolution, feature network${
 tower's size explains each metric.</p>
 <h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}
 <h2>Metrics against tower size</h2>${chartDivs(metricCharts)}
+${gen.html}${chartDivs(Object.keys(gen.charts))}
 ${
     pageTail({
       ours,
@@ -184,13 +189,18 @@ ${
     title: "reconstruction vs encoder and decoder size (Figs. 6-7)",
     body,
     charts,
-    summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-7): ${runs.length} tokenizers, ${
+    summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-9): ${runs.length} tokenizers, ${
       verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
+    }${
+      gen.effects.length
+        ? `; generation: ${gen.effects.map((e) => `${e.finding} (${e.metric}) ${e.call}`).join(", ")}`
+        : ""
     }`,
-    verdictTable,
-    metrics: Object.fromEntries(
-      verdicts.map((v) => [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict]),
-    ),
+    verdictTable: verdictTable + gen.html,
+    metrics: Object.fromEntries([
+      ...verdicts.map((v) => [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict]),
+      ...gen.effects.map((e) => [`${e.finding}_${e.metric}`, e.call]),
+    ]),
     verdicts: {
       network,
       rule: INTERVAL_RULE,
@@ -202,6 +212,16 @@ ${
           "R² on log2 decoder parameters minus R² on log2 encoder parameters",
         )
       ),
+      generation: gen.effects.map((e) => ({
+        finding: e.finding,
+        metric: e.metric,
+        verdict: e.call,
+        estimate: e.ours.estimate,
+        ci: e.ours.ci,
+        replicates: e.ours.replicates,
+        paper: e.paper,
+        r2: e.r2,
+      })),
     },
   };
 }
@@ -212,10 +232,13 @@ export const sizesPageStage = definePage({
   doc: "the encoder/decoder size page (Figs. 6-7): each metric against log2 tower parameters, with verdicts",
   version: 1,
   module: import.meta.url,
-  ...SWEEP_PAGE_INPUTS,
+  inputs: [...SWEEP_PAGE_INPUTS.inputs, "genEvals[]?"],
+  inputKinds: { ...SWEEP_PAGE_INPUTS.inputKinds, genEvals: "evaluate-samples" },
   async build(ctx) {
     const { runs, seeds } = await readSweep(ctx.inputs);
+    const genEvals = ctx.inputs.genEvals as Artifact[] | undefined;
     return sizesPage(runs, {
+      gen: genEvals ? await genPoints(runs, genEvals) : undefined,
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
       seedTable: seeds?.html,

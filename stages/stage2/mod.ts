@@ -92,7 +92,11 @@ const params = {
     min: 0,
     max: 1,
   }),
-  discWidth: param.int(32, "channels of the discriminator's first layer", { min: 1 }),
+  discWidth: param.int(
+    16,
+    "channels of the discriminator's first layer (16: a third of the step time of 32 on our CPUs)",
+    { min: 1 },
+  ),
   evalEvery: param.int(100, "steps between held-out evaluations (the rFID curve)", { min: 1 }),
   evalSamples: param.int(500, "held-out images of each evaluation", { min: 2 }),
   divergePatience: param.int(3, "stop when held-out rFID rises this many evaluations in a row (0: never)", {

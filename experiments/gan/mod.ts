@@ -1,0 +1,170 @@
+/**
+ * Stage 2, the decoder as a generator (Sec. 2.3, Fig. 18, and the stage-2 points of Fig. 10 and Sec. 3.4):
+ * the fixed point's tokenizer (the E sweep's, whose DiT the generation experiment trains) fine-tuned by
+ * the `stage2` stage in Fig. 18's variants: no GAN; discriminator LR x0.5 / x1 / x2 at GAN weight 0.05;
+ * weight 0.1 at LR x0.5 (the paper's 1e-5); the full encoder + decoder fine-tune. Each is evaluated like
+ * any tokenizer (with rLPIPS), its held-out curve drawn against fine-tuning progress; and the fixed
+ * point's DiT is sampled once more and decoded by the default stage-2 decoder (the encoder is frozen, so
+ * latents and DiT are shared) to compare stage 1 and stage 2 in generation. The perceptual term is the
+ * LPIPS-style conv network (with the patch-MLP network judged beside it, and plain MSE).
+ *
+ * @module
+ */
+import type { StageDecl } from "../../engine/mod.ts";
+import { defineExperiment, type StudyProfile } from "../types.ts";
+import { ganPageStage } from "./page.ts";
+import { perceptualNets } from "../common/perceptual.ts";
+
+/** One Fig. 18 variant: its id, the paper's label, and its stage2 params over the recipe. */
+export interface GanRun {
+  run: string;
+  label: string;
+  params: Record<string, unknown>;
+}
+
+/** The paper's Fig. 18 variants, by the paper's curve names (its data keys). LR factors are of 2e-5. */
+export const FIG18_RUNS: readonly GanRun[] = [
+  { run: "nogan", label: "No discriminator", params: { ganWeight: 0 } },
+  { run: "lr0.5", label: "Disc LR 1e-5 (GAN w 0.05)", params: { lrFactor: 0.5 } },
+  { run: "default", label: "Disc LR 2e-5 (GAN w 0.05)", params: {} },
+  { run: "lr2", label: "Disc LR 4e-5 (GAN w 0.05)", params: { lrFactor: 2 } },
+  { run: "w0.1", label: "GAN weight 0.1 (Disc LR 1e-5)", params: { ganWeight: 0.1, lrFactor: 0.5 } },
+  { run: "full", label: "Full finetune (enc+dec)", params: { train: "all" } },
+];
+
+/** The stage-2 recipe per profile and which variants run. */
+export interface GanSizes {
+  runs: string[];
+  /** `stage2` params of the default run (discLr is the paper's 2e-5 times the profile's LR ratio). */
+  recipe: Record<string, unknown>;
+  /** `featurenet` params of the conv perceptual network, and the judgements of both networks. */
+  perceptual: Record<string, unknown>;
+  twoAfc: number;
+  /** Samples of the stage-2 generation (the generation experiment's count at its first guidance scale). */
+  samples: number;
+  sampler: Record<string, unknown>;
+}
+
+/**
+ * The stage-2 recipe at a profile's tokenizer recipe: stage 1's steps, batch and LR (the paper's stage 2
+ * keeps them); the discriminator's LR the paper's 2e-5 scaled by our LR over the paper's 1e-4 (short CPU runs
+ * take 20x the paper's LR); the EMA horizon 10 % of the run (0.9999 over 100k steps); GAN start, ramp and
+ * discriminator warm-up as fractions of the paper code's 5k / 50k / 25k of 100k steps.
+ */
+export function stage2Recipe(
+  profile: StudyProfile,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const t = profile.tokenizer;
+  const steps = Number(t.steps ?? 2000), lr = Number(t.lr ?? 1e-4);
+  return {
+    steps,
+    batchSize: t.batchSize ?? 64,
+    lr,
+    checkpointEvery: t.checkpointEvery ?? 200,
+    ...(t.backend ? { backend: t.backend } : {}),
+    discLr: 2e-5 * (lr / 1e-4),
+    ema: Number((1 - 1 / Math.max(10, 0.1 * steps)).toFixed(6)),
+    evalEvery: Math.max(1, Math.round(steps / 8)),
+    ...over,
+  };
+}
+
+/** The stage-2 experiment. */
+export const gan = defineExperiment<GanSizes>({
+  id: "gan",
+  figure: "Fig. 18, Sec. 3.4",
+  doc: "stage 2: the decoder fine-tuned with GAN + perceptual losses, its rFID curves and its samples",
+  page: ganPageStage,
+  uses: ["generation"],
+  sizes: {
+    smoke: {
+      runs: FIG18_RUNS.map((r) => r.run),
+      recipe: { evalSamples: 64 },
+      perceptual: { steps: 30 },
+      twoAfc: 200,
+      samples: 64,
+      sampler: { steps: 5 },
+    },
+    default: {
+      runs: FIG18_RUNS.map((r) => r.run),
+      recipe: { evalSamples: 500 },
+      perceptual: { steps: 1000 },
+      twoAfc: 2000,
+      samples: 2000,
+      sampler: { steps: 25 },
+    },
+    paper: {
+      runs: FIG18_RUNS.map((r) => r.run),
+      recipe: { batchSize: 256, evalSamples: 50_000, evalEvery: 10_000 },
+      perceptual: { steps: 20_000, backend: "tensorflow" },
+      twoAfc: 2000,
+      samples: 50_000,
+      sampler: { steps: 250, backend: "tensorflow" },
+    },
+  },
+  declare(s, { profile, shared }) {
+    const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
+    const { p, c } = profile.fixed;
+    const fp = `p=${p},c=${c}`;
+    const stages: StageDecl[] = perceptualNets(profile, shared.data, s);
+    for (const r of FIG18_RUNS.filter((x) => s.runs.includes(x.run))) {
+      const { lrFactor, ...rest } = r.params as { lrFactor?: number };
+      const recipe = stage2Recipe(profile, { ...s.recipe, ...rest });
+      if (lrFactor) recipe.discLr = Number((Number(recipe.discLr) * lrFactor).toPrecision(6));
+      stages.push({
+        id: `stage2-${r.run}`,
+        kind: "stage2",
+        params: recipe,
+        inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+      }, {
+        id: `evaluate-stage2-${r.run}`,
+        kind: "evaluate",
+        params: profile.evaluate,
+        inputs: { tokenizer: `stage2-${r.run}`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+      });
+    }
+    // The stage-1 tokenizer evaluated the same way (with rLPIPS), for the stage 1 vs stage 2 deltas.
+    stages.push({
+      id: "evaluate-stage2-base",
+      kind: "evaluate",
+      params: profile.evaluate,
+      inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+    });
+    // Stage 1 against stage 2 in generation: the fixed point's DiT, its samples decoded by both decoders.
+    const g = 1.5;
+    stages.push({
+      id: "generate-stage2",
+      kind: "generate",
+      params: { cfg: g, samples: s.samples, ...s.sampler },
+      inputs: { dit: `dit[${fp}]`, tokenizer: "stage2-default" },
+    }, {
+      id: "evaluate-gen-stage2",
+      kind: "evaluate-samples",
+      params: {
+        sampleSplit: "samples",
+        referenceSplit: String(profile.evaluate.split ?? "test"),
+        samples: s.samples,
+        ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
+      },
+      inputs: { samples: "generate-stage2", reference: shared.data, ...feats },
+    });
+    const runs = FIG18_RUNS.filter((x) => s.runs.includes(x.run));
+    return {
+      stages,
+      page: {
+        inputs: {
+          stage2: runs.map((r) => `stage2-${r.run}`),
+          evals: runs.map((r) => `evaluate-stage2-${r.run}`),
+          base: `tokenizer[${fp}]`,
+          baseEval: "evaluate-stage2-base",
+          genStage1: `evaluate-gen[${fp},g=${g}]`,
+          genStage2: "evaluate-gen-stage2",
+          samples1: `generate[${fp},g=${g}]`,
+          samples2: "generate-stage2",
+          perceptualNets: ["perceptual-net", "perceptual-net-mlp"],
+        },
+      },
+    };
+  },
+});

@@ -1,0 +1,346 @@
+/**
+ * The stage-2 page (Fig. 18 and Sec. 3.4): what fine-tuning the decoder with a GAN and a perceptual term
+ * does to reconstruction (rFID, rIS, rSSIM, rPSNR, rLPIPS) over the run and at its end, each variant
+ * beside the paper's curves; whether the stage-2 decoder generates better from the same DiT's latents;
+ * and how the perceptual networks judge distortions against plain MSE.
+ *
+ * @module
+ */
+import type { Artifact } from "../../engine/mod.ts";
+import { readArrow } from "../../engine/mod.ts";
+import { fig18, stage2Generation } from "../../paper/mod.ts";
+import {
+  type Call,
+  callOf,
+  formatInterval,
+  type Interval,
+  INTERVAL_RULE,
+  replicateInterval,
+} from "../../report/interval.ts";
+import { esc, inlinePng, table } from "../../report/html.ts";
+import { curveChart, seriesChart, type SeriesPoint, type Spec } from "../../report/specs.ts";
+import { chartDivs, metricCell, type Page, provenance, verdictCell } from "../common/page.ts";
+import { collectRuns, evaluationMetrics, type Run } from "../common/runs.ts";
+import { definePage } from "../common/stage.ts";
+import { FIG18_RUNS } from "./mod.ts";
+import { perceptualJudgements } from "../common/perceptual_page.ts";
+
+const RECON = ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const;
+
+/** One effect of the page: ours with its interval and call, beside the paper's value. */
+export interface GanEffect {
+  finding: string;
+  metric: string;
+  ours: Interval;
+  call: Call;
+  paper: number;
+}
+
+/** Paired difference b - a of one metric of two runs on the same images (replicate by replicate). */
+export function pairedDelta(
+  a: Pick<Run, "metrics" | "boot">,
+  b: Pick<Run, "metrics" | "boot">,
+  m: string,
+): Interval | undefined {
+  const va = a.metrics[m], vb = b.metrics[m];
+  if (!Number.isFinite(va) || !Number.isFinite(vb)) return undefined;
+  const R = Math.min(a.boot[m]?.length ?? 0, b.boot[m]?.length ?? 0);
+  return replicateInterval(vb - va, R, (i) => b.boot[m][i] - a.boot[m][i]);
+}
+
+/** The last point of one of the paper's Fig. 18 curves. */
+function paperFinal(label: string, metric: string): number {
+  return fig18().curves[label]?.[metric]?.at(-1)?.[1] ?? NaN;
+}
+
+/** Builds the stage-2 page. */
+export async function ganPage(o: {
+  runs: Run[];
+  base: Run;
+  gen1: {
+    metrics: Record<string, number>;
+    boot: Record<string, Float64Array>;
+    ci: Record<string, [number, number]>;
+    network: string;
+  };
+  gen2: {
+    metrics: Record<string, number>;
+    boot: Record<string, Float64Array>;
+    ci: Record<string, [number, number]>;
+    network: string;
+  };
+  samples: { stage1?: Uint8Array; stage2?: Uint8Array };
+  stage2: Artifact[];
+  perceptualNets: Artifact[];
+  dataset: string;
+  pipeline: string;
+}): Promise<Page> {
+  const byRun = new Map(o.runs.map((r) => [r.id.replace(/^stage2-/, ""), r]));
+  const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
+  const effects: GanEffect[] = [];
+  const add = (finding: string, metric: string, d: Interval | undefined, paper: number) => {
+    if (!d || !Number.isFinite(paper)) return;
+    effects.push({ finding, metric, ours: d, call: callOf(d, Math.sign(paper)), paper });
+  };
+  const nogan = byRun.get("nogan"), def = byRun.get("default");
+  const p18 = (m: string) => paperFinal("Disc LR 2e-5 (GAN w 0.05)", m) - paperFinal("No discriminator", m);
+  if (nogan && def) {
+    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"]) {
+      add("GAN vs no GAN (end of stage 2)", m, pairedDelta(nogan, def, m), p18(m));
+    }
+  }
+  const { lossTradeoff } = await import("../../paper/mod.ts");
+  const rows = lossTradeoff().rows;
+  const s1 = rows.find((r) => r.loss === "L2 + 1.0*LPIPS"), s2 = rows.find((r) => /GAN/.test(r.loss));
+  if (def && s1 && s2) {
+    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"] as const) {
+      add("stage 2 vs stage 1 (reconstruction)", m, pairedDelta(o.base, def, m), s2[m] - s1[m]);
+    }
+  }
+  const pg = stage2Generation();
+  for (const m of ["gFID", "gIS"] as const) {
+    add(
+      `stage 2 vs stage 1 decoder (generation, CFG ${pg.cfg})`,
+      m,
+      pairedDelta(o.gen1, o.gen2, m),
+      pg.stage2[m] - pg.stage1[m],
+    );
+  }
+  const verdictTable = table(
+    ["finding", "metric", "verdict", "ours: Δ [95 % CI]", "paper: Δ"],
+    effects.map((
+      e,
+    ) => [e.finding, e.metric, verdictCell(e.call), formatInterval(e.ours), e.paper.toPrecision(3)]),
+    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${INTERVAL_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${
+      esc(pg.source)
+    }).`,
+  );
+
+  // Curves over fine-tuning progress (fraction of the run), ours beside the paper's.
+  const charts: Record<string, Spec> = {};
+  const paperCurves = fig18().curves;
+  for (const m of ["rFID", "rSSIM", "rPSNR", "rLPIPS"]) {
+    const pts: SeriesPoint[] = [];
+    for (const a of o.stage2) {
+      if (!a.manifest.files.some((f) => f.path === "evals.arrow")) continue;
+      const t = await readArrow(a.path("evals.arrow"));
+      if (!t.getChild(m)) continue;
+      const steps = t.getChild("step")!.toArray() as Int32Array, v = t.getChild(m)!.toArray() as Float64Array;
+      const total = Number(a.manifest.params.steps);
+      const run = a.manifest.stageId.replace(/^stage2-/, "");
+      steps.forEach((s, i) =>
+        pts.push({ source: "ours", series: label(run), x: s / total, value: v[i], label: run })
+      );
+    }
+    for (const [name, curve] of Object.entries(paperCurves)) {
+      for (const [s, v] of curve[m] ?? []) {
+        pts.push({ source: "paper", series: name, x: s / 100_000, value: v });
+      }
+    }
+    if (!pts.some((p) => p.source === "ours")) continue;
+    charts[`chart_gan_${m}`] = seriesChart(m, pts, {
+      xTitle: "fraction of the stage-2 run",
+      seriesTitle: "run",
+      logY: m === "rFID",
+      paperTitle: `paper (${fig18().model})`,
+      linearX: true,
+      title: `held-out ${m} over stage 2 (our ${
+        m === "rFID" ? "500-image rFID" : m
+      } on the EMA decoder, every 1/8 of the run)`,
+    });
+  }
+  // The adversarial game: the discriminator's hinge loss and its mean logits on real and decoded images.
+  const game: { run: string; step: number; loss: number }[] = [];
+  for (const a of o.stage2) {
+    const t = await readArrow(a.path("curve.arrow"));
+    const c = t.getChild("critic");
+    if (!c) continue;
+    const steps = t.getChild("step")!.toArray() as Int32Array, v = c.toArray() as Float32Array;
+    const run = a.manifest.stageId.replace(/^stage2-/, "");
+    for (let i = 0; i < steps.length; i += Math.max(1, Math.floor(steps.length / 200))) {
+      if (Number.isFinite(v[i])) game.push({ run: label(run), step: steps[i], loss: v[i] });
+    }
+  }
+  if (game.length) {
+    charts.chart_gan_critic = {
+      ...curveChart(game),
+      title: "discriminator hinge loss (1 = chance; 0 = it wins outright)",
+    };
+  }
+
+  const finals = table(
+    [
+      "run",
+      "stage",
+      "rFID",
+      "rIS",
+      "rSSIM",
+      "rPSNR",
+      "rLPIPS",
+      "paper rFID (100k)",
+      "paper rSSIM",
+      "paper rPSNR",
+    ],
+    [o.base, ...o.runs].map((r) => {
+      const run = r.id.replace(/^stage2-/, "");
+      const paperLabel = r.stage === 2 ? label(run) : "";
+      return [
+        r.stage === 2 ? `${run}: ${label(run)}` : `${r.id} (stage 1)`,
+        r.stage,
+        ...RECON.map((m) => metricCell(r.metrics[m], r.ci[m])),
+        ...["rFID", "rSSIM", "rPSNR"].map((m) => (paperLabel ? paperFinal(paperLabel, m) : "-")),
+      ];
+    }),
+    `Full evaluations (${
+      o.base.evaluation.manifest.metrics.samples ?? "?"
+    } test images) of the stage-1 tokenizer and each stage-2 run's EMA decoder; rFID/rIS on ${
+      esc(o.base.network)
+    }, rLPIPS on the conv perceptual network. Paper: Fig. 18's last point of each curve (S-B/16, ImageNet).`,
+  );
+  const gen = table(
+    ["decoder", "gFID", "gIS", "paper gFID", "paper gIS"],
+    [["stage 1", o.gen1, pg.stage1], ["stage 2 (default run)", o.gen2, pg.stage2]].map(([name, g, p]) => {
+      const m = g as typeof o.gen1, pp = p as typeof pg.stage1;
+      return [
+        name,
+        metricCell(m.metrics.gFID, m.ci.gFID),
+        metricCell(m.metrics.gIS, m.ci.gIS),
+        pp.gFID,
+        pp.gIS,
+      ];
+    }),
+    `The same DiT, the same samples (same seeds, so the same latents), decoded by the stage-1 decoder and by the default stage-2 decoder (its encoder is frozen, so the DiT's latents are its own); gFID/gIS on ${
+      esc(o.gen1.network)
+    }.`,
+  );
+  const judged = await perceptualJudgements(o.perceptualNets);
+  const images = [
+    ...o.stage2.map((a) => {
+      const png = a.manifest.files.some((f) => f.path === "recon.png")
+        ? Deno.readFileSync(a.path("recon.png"))
+        : undefined;
+      const run = a.manifest.stageId.replace(/^stage2-/, "");
+      return png
+        ? `<figure><figcaption>${
+          esc(label(run))
+        }: originals, stage-1 and stage-2 reconstructions (rows)</figcaption>${inlinePng(png, run)}</figure>`
+        : "";
+    }),
+    o.samples.stage1
+      ? `<figure><figcaption>DiT samples decoded by the stage-1 decoder</figcaption>${
+        inlinePng(o.samples.stage1, "stage 1 samples")
+      }</figure>`
+      : "",
+    o.samples.stage2
+      ? `<figure><figcaption>the same samples decoded by the stage-2 decoder</figcaption>${
+        inlinePng(o.samples.stage2, "stage 2 samples")
+      }</figure>`
+      : "",
+  ].join("");
+  const rec = (r?: Run) => r ? String(r.tokenizer.manifest.params.discLr ?? "") : "";
+  const body = `
+<p class="note">Stage 2 fine-tunes the fixed point's stage-1 tokenizer (${
+    esc(o.base.variant)
+  }, c = ${o.base.c}, E = ${o.base.E}, trained with L2 only; the E sweep's, whose latents the generation experiment's DiT learns) on ${
+    esc(o.dataset)
+  }: the encoder and bottleneck frozen, the decoder trained with L2 + perceptual (the LPIPS-style conv network) + KL + GAN against a PatchGAN discriminator (hinge loss; the decoder's term -D(x̂), ramped in linearly after 5 % of the run over 50 %; the discriminator's LR warmed up over 25 %), and an EMA of the decoder (horizon 10 % of the run, as 0.9999 is of the paper's 100k steps). Our recipe scales the paper's discriminator LR 2e-5 by our LR over the paper's (20x; the default run's is ${
+    esc(rec(def))
+  } per 256 images). The paper fine-tunes an L2 + LPIPS stage-1 model; ours starts from L2 alone, so its stage-2 perceptual term is new to it. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
+<h2>Verdicts</h2>${verdictTable}
+<h2>Over the run (Fig. 18)</h2>${chartDivs(Object.keys(charts).filter((k) => k !== "chart_gan_critic"))}
+<h2>At the end of the run</h2>${finals}
+<h2>Stage 1 against stage 2 in generation</h2>${gen}
+<h2>The perceptual networks</h2>${judged.html}
+<h2>The adversarial game</h2>${chartDivs(charts.chart_gan_critic ? ["chart_gan_critic"] : [])}
+<h2>Reconstructions and samples</h2>${images}
+<h2>Provenance</h2>${
+    provenance([
+      o.base.tokenizer,
+      o.base.evaluation,
+      ...o.runs.flatMap((r) => [r.tokenizer, r.evaluation]),
+      ...o.perceptualNets,
+    ])
+  }
+<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+  return {
+    file: "gan.html",
+    nav: "Stage 2 (Fig. 18)",
+    title: "stage 2: the decoder as a generator (Fig. 18, Sec. 3.4)",
+    body,
+    charts,
+    summary: `<a href="gan.html">Stage 2</a> (Fig. 18): ${o.runs.length} fine-tunes; ${
+      effects.map((e) => `${e.finding} ${e.metric} ${e.call}`).join(", ")
+    }`,
+    verdictTable,
+    metrics: Object.fromEntries(effects.map((e) => [`${e.finding}_${e.metric}`, e.call])),
+    verdicts: {
+      rule: INTERVAL_RULE,
+      verdicts: effects.map((e) => ({
+        finding: e.finding,
+        metric: e.metric,
+        verdict: e.call,
+        estimate: e.ours.estimate,
+        ci: e.ours.ci,
+        replicates: e.ours.replicates,
+        paper: e.paper,
+      })),
+      perceptual: judged.records,
+    },
+  };
+}
+
+/** The stage-2 page stage. */
+export const ganPageStage = definePage({
+  kind: "page-gan",
+  doc:
+    "the stage-2 page (Fig. 18, Sec. 3.4): GAN fine-tuning curves, end metrics, generation with each decoder",
+  version: 1,
+  module: import.meta.url,
+  inputs: [
+    "stage2[]",
+    "evals[]",
+    "base",
+    "baseEval",
+    "genStage1",
+    "genStage2",
+    "samples1",
+    "samples2",
+    "perceptualNets[]",
+  ],
+  inputKinds: {
+    stage2: "stage2",
+    evals: "evaluate",
+    base: "tokenizer",
+    baseEval: "evaluate",
+    genStage1: "evaluate-samples",
+    genStage2: "evaluate-samples",
+    samples1: "generate",
+    samples2: "generate",
+    perceptualNets: "featurenet",
+  },
+  async build(ctx) {
+    const i = ctx.inputs as Record<string, Artifact | Artifact[]>;
+    const names = [...RECON];
+    const runs = await collectRuns(i.evals as Artifact[], i.stage2 as Artifact[], names);
+    const [base] = await collectRuns([i.baseEval as Artifact], [i.base as Artifact], names);
+    const order = FIG18_RUNS.map((r) => r.run);
+    runs.sort((a, b) =>
+      order.indexOf(a.id.replace(/^stage2-/, "")) - order.indexOf(b.id.replace(/^stage2-/, ""))
+    );
+    const gen1 = await evaluationMetrics(i.genStage1 as Artifact, ["gFID", "gIS"]);
+    const gen2 = await evaluationMetrics(i.genStage2 as Artifact, ["gFID", "gIS"]);
+    const grid = (a: Artifact) =>
+      a.manifest.files.some((f) => f.path === "grid.png") ? Deno.readFileSync(a.path("grid.png")) : undefined;
+    return ganPage({
+      runs,
+      base,
+      gen1,
+      gen2,
+      samples: { stage1: grid(i.samples1 as Artifact), stage2: grid(i.samples2 as Artifact) },
+      stage2: i.stage2 as Artifact[],
+      perceptualNets: i.perceptualNets as Artifact[],
+      dataset: ctx.params.dataset,
+      pipeline: ctx.id,
+    });
+  },
+});
