@@ -111,9 +111,7 @@ export async function ganPage(o: {
     effects.map((
       e,
     ) => [e.finding, e.metric, verdictCell(e.call), formatInterval(e.ours), e.paper.toPrecision(3)]),
-    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${INTERVAL_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${
-      esc(pg.source)
-    }).`,
+    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${INTERVAL_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${pg.source}).`,
   );
 
   // Curves over fine-tuning progress (fraction of the run), ours beside the paper's.
@@ -142,7 +140,7 @@ export async function ganPage(o: {
       xTitle: "fraction of the stage-2 run",
       seriesTitle: "run",
       logY: m === "rFID",
-      paperTitle: `paper (${fig18().model})`,
+      paperTitle: m === "rLPIPS" ? "paper (reports no rLPIPS)" : `paper (${fig18().model})`,
       linearX: true,
       title: `held-out ${m} over stage 2 (our ${
         m === "rFID" ? "500-image rFID" : m
