@@ -20,17 +20,24 @@ import { patchify, type PatchSpec, repatchTokens } from "./patch.ts";
  * the featurenet stage's training): its input from pixels or from a tokenizer's tokens, features and
  * logits, a per-sample perceptual distance, and its classification loss.
  */
-export interface FeatureExtractor {
+export interface FeatureExtractor extends PerceptualDistance {
   readonly config: { features: number; classes: number };
+  apply(x: tf.Tensor, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D };
+  loss(x: tf.Tensor, B: number, labels: tf.Tensor1D): tf.Scalar;
+  variables(): Map<string, tf.Variable>;
+}
+
+/**
+ * A perceptual distance (the perceptual loss and rLPIPS): our feature networks, or a user's LPIPS model
+ * (stages/shared/perceptual.ts). Inputs are prepared from pixels or, inside the graph, from tokens.
+ */
+export interface PerceptualDistance {
   /** The network's input from pixels [B, T, H, W, C] in [-1, 1]. */
   input(pixels: Float32Array, B: number): tf.Tensor;
   /** The network's input from a tokenizer's tokens [B*L, patchDim] of layout `spec` (differentiable). */
   inputFromTokens(tokens: tf.Tensor2D, B: number, spec: PatchSpec): tf.Tensor;
-  apply(x: tf.Tensor, B: number): { features: tf.Tensor2D; logits: tf.Tensor2D };
-  /** Per-sample perceptual distance [B] between two inputs. */
+  /** Per-sample perceptual distance [B] between two inputs (differentiable in both). */
   distance(a: tf.Tensor, b: tf.Tensor, B: number): tf.Tensor1D;
-  loss(x: tf.Tensor, B: number, labels: tf.Tensor1D): tf.Scalar;
-  variables(): Map<string, tf.Variable>;
   dispose(): void;
 }
 

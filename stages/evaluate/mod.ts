@@ -36,7 +36,7 @@ import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder, lpipsPerSample } from "../shared/embed.ts";
-import { featureNetFromWeights } from "../../formats/featurenet.ts";
+import { perceptualFor } from "../shared/perceptual.ts";
 import { concatRows, frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";
 
@@ -77,6 +77,13 @@ export const evaluate = defineStage({
       param.int(299, "input side the frame feature model expects", { min: 0 }),
     ),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
+    perceptualModel: param.added(param.string(
+      "",
+      "folder of a user's LPIPS model as a TF.js graph model (the paper's LPIPS-VGG; README: Perceptual networks), for rLPIPS, instead of the perceptual input",
+    )),
+    perceptualInputSize: param.added(
+      param.int(0, "input side the LPIPS model is fed at (0: the images' own)", { min: 0 }),
+    ),
   },
   inputs: ["tokenizer", "data", "features?", "frameFeatures?", "perceptual?"],
   validateInputs(p, inputs) {
@@ -84,7 +91,7 @@ export const evaluate = defineStage({
       return "give the input features (a featurenet stage) or the param featureModel (a TF.js Inception/I3D folder)";
     }
     const f = inputs.frameFeatures?.[0], d = inputs.data[0];
-    if (inputs.perceptual && isVideoSource(d.params)) {
+    if ((inputs.perceptual || p.perceptualModel) && isVideoSource(d.params)) {
       return "perceptual (rLPIPS) is measured on images; give it only to image evaluations";
     }
     if ((f || p.frameFeatureModel) && !isVideoSource(d.params)) {
@@ -122,8 +129,8 @@ export const evaluate = defineStage({
     const framesA = frameNet && new FrameFeatures(frameNet, layout);
     const framesB = frameNet && new FrameFeatures(frameNet, layout);
     const percArt = ctx.inputs.perceptual as Artifact | undefined;
-    const percNet = percArt && featureNetFromWeights(await percArt.readTable("weights.arrow"));
-    const percId = percArt && `featnet-${percArt.digest.slice(0, 8)}`;
+    const perc = await perceptualFor(percArt, p.perceptualModel, p.perceptualInputSize);
+    const percNet = perc?.net, percId = perc?.id;
     const psnr: number[] = [], ssim: number[] = [], labels: number[] = [], lpips: number[] = [];
     const featsA: Float32Array[] = [], featsB: Float32Array[] = [], probsB: Float32Array[] = [];
     // The noise floor's second real set: the n samples after the evaluated ones, when the split has them.

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { featureNetFromWeights } from "../../formats/featurenet.ts";
-import type { FeatureExtractor } from "../../models/featurenet.ts";
+import type { PerceptualDistance } from "../../models/featurenet.ts";
 import type * as arrow from "apache-arrow";
 
 /** Sample shape: frames, height, width, channels. */
@@ -54,39 +54,7 @@ export function featureNetEmbedder(weights: arrow.Table, digest: string): Embedd
  * first output, flattened per sample, is the feature vector. Videos are fed as [B, T, H, W, C].
  */
 export async function graphModelEmbedder(dir: string, inputSize: number): Promise<Embedder> {
-  let json: {
-    modelTopology: unknown;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-  };
-  try {
-    json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
-  } catch (e) {
-    throw new Error(
-      `cannot read ${join(dir, "model.json")}: ${(e as Error).message} (see README: feature networks)`,
-    );
-  }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
-  for (const group of json.weightsManifest ?? []) {
-    specs.push(...group.weights);
-    for (const p of group.paths) buffers.push(await Deno.readFile(join(dir, p)));
-  }
-  const total = buffers.reduce((a, b) => a + b.length, 0);
-  const weightData = new Uint8Array(total);
-  let o = 0;
-  for (const b of buffers) {
-    weightData.set(b, o);
-    o += b.length;
-  }
-  const model = await tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology as never,
-      weightSpecs: specs,
-      weightData: weightData.buffer,
-      format: json.format,
-    }),
-  );
+  const model = await readGraphModel(dir);
   const run = (x: tf.Tensor) => {
     const y = model.predict(x);
     return Array.isArray(y) ? y[0] : (y as tf.Tensor);
@@ -132,7 +100,7 @@ export async function graphModelEmbedder(dir: string, inputSize: number): Promis
 
 /** rLPIPS per sample: the perceptual network's distance of two sample sets in [-1, 1], in batches of 250. */
 export function lpipsPerSample(
-  net: FeatureExtractor,
+  net: PerceptualDistance,
   a: Float32Array,
   b: Float32Array,
   n: number,
@@ -147,4 +115,41 @@ export function lpipsPerSample(
     tf.dispose([xa, xb, d]);
   }
   return out;
+}
+
+/** A TF.js graph model from a folder (model.json + weight shards), with a one-line error naming the folder. */
+export async function readGraphModel(dir: string): Promise<tf.GraphModel> {
+  let json: {
+    modelTopology: unknown;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    format?: string;
+  };
+  try {
+    json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  } catch (e) {
+    throw new Error(
+      `cannot read ${join(dir, "model.json")}: ${(e as Error).message} (see README: feature networks)`,
+    );
+  }
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    specs.push(...group.weights);
+    for (const p of group.paths) buffers.push(await Deno.readFile(join(dir, p)));
+  }
+  const total = buffers.reduce((a, b) => a + b.length, 0);
+  const weightData = new Uint8Array(total);
+  let o = 0;
+  for (const b of buffers) {
+    weightData.set(b, o);
+    o += b.length;
+  }
+  return await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as never,
+      weightSpecs: specs,
+      weightData: weightData.buffer,
+      format: json.format,
+    }),
+  );
 }

@@ -20,14 +20,14 @@ import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { featureNetFromWeights } from "../../formats/featurenet.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
 import { writeTiming } from "../../formats/timing.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { psnrPerSample } from "../../metrics/psnr.ts";
 import { ssimPerSample } from "../../metrics/ssim.ts";
-import type { FeatureExtractor } from "../../models/featurenet.ts";
+import type { PerceptualDistance } from "../../models/featurenet.ts";
+import { perceptualFor } from "../shared/perceptual.ts";
 import { stateDict } from "../../models/params.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
 import { PatchGan } from "../../models/patchgan.ts";
@@ -99,6 +99,13 @@ const params = {
   ),
   evalEvery: param.int(100, "steps between held-out evaluations (the rFID curve)", { min: 1 }),
   evalSamples: param.int(500, "held-out images of each evaluation", { min: 2 }),
+  perceptualModel: param.added(param.string(
+    "",
+    "folder of a user's LPIPS model as a TF.js graph model (the paper's LPIPS-VGG; README: Perceptual networks), instead of the perceptual input",
+  )),
+  perceptualInputSize: param.added(
+    param.int(0, "input side the LPIPS model is fed at (0: the images' own)", { min: 0 }),
+  ),
   divergePatience: param.int(3, "stop when held-out rFID rises this many evaluations in a row (0: never)", {
     min: 0,
   }),
@@ -130,8 +137,8 @@ export const stage2 = defineStage({
     if (isVideoSource(inputs.data[0].params)) {
       return "stage2 fine-tunes image tokenizers (video GAN fine-tuning is not built); give it an image dataset";
     }
-    if (p.perceptualWeight > 0 && !inputs.perceptual) {
-      return "perceptualWeight > 0 needs the input perceptual (a featurenet stage with arch conv); or set perceptualWeight 0";
+    if (p.perceptualWeight > 0 && !inputs.perceptual && !p.perceptualModel) {
+      return "perceptualWeight > 0 needs the input perceptual (a featurenet stage with arch conv) or the param perceptualModel (a user LPIPS model); or set perceptualWeight 0";
     }
     return undefined;
   },
@@ -144,9 +151,8 @@ export const stage2 = defineStage({
     const model = vitokFromWeights(baseWeights);
     const config = model.config;
     const percArt = ctx.inputs.perceptual as Artifact | undefined;
-    const percNet = percArt && p.perceptualWeight >= 0
-      ? featureNetFromWeights(await percArt.readTable("weights.arrow"))
-      : undefined;
+    const perc = await perceptualFor(percArt, p.perceptualModel, p.perceptualInputSize);
+    const percNet = perc?.net;
     const featArt = ctx.inputs.features as Artifact | undefined;
     const embedder = featArt && featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
     const disc = p.ganWeight > 0
@@ -184,7 +190,7 @@ export const stage2 = defineStage({
       `stage 2 on ${tokArt.manifest.stageId} (${countParams(config)} params): trains the ${
         p.train === "all" ? "whole tokenizer" : "decoder"
       }; GAN weight ${p.ganWeight}${disc ? `, D lr ${o.critic!.peakLr.toExponential(1)}` : ""}; perceptual ${
-        percNet ? `featnet-${percArt!.digest.slice(0, 8)} x ${p.perceptualWeight}` : "none"
+        perc ? `${perc.id} x ${p.perceptualWeight}` : "none"
       }`,
     );
     let emaOut: Map<string, tf.Variable> | undefined;
@@ -227,7 +233,7 @@ export const stage2 = defineStage({
         config: JSON.stringify(config),
         variant: baseWeights.schema.metadata.get("variant") ?? "",
         scale: baseWeights.schema.metadata.get("scale") ?? "",
-        perceptual: percArt ? `featnet-${percArt.digest.slice(0, 8)}` : "none",
+        perceptual: perc?.id ?? "none",
         steps: String(p.steps),
         stage: "2",
         base: tokArt.digest,
@@ -361,7 +367,7 @@ function heldOutMetrics(
   held: Awaited<ReturnType<typeof heldOut>>,
   embedder: ReturnType<typeof featureNetEmbedder> | undefined,
   realGauss: ReturnType<typeof fitGaussian> | undefined,
-  percNet: FeatureExtractor | undefined,
+  percNet: PerceptualDistance | undefined,
   la: ReturnType<typeof loadLapack>,
 ): Record<string, number> {
   const rec = reconstruct(model, held.pixels, held.n);

@@ -17,8 +17,7 @@ import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { tensorsToTable } from "../../formats/tensors.ts";
-import type { FeatureExtractor } from "../../models/featurenet.ts";
-import { featureNetFromWeights } from "../../formats/featurenet.ts";
+import { type NamedPerceptual, perceptualFor } from "../shared/perceptual.ts";
 import { meanPsnr } from "../../metrics/psnr.ts";
 import { stateDict } from "../../models/params.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
@@ -68,6 +67,13 @@ const params = {
     { min: 0 },
   ),
   evalSamples: param.int(256, "test samples for the final PSNR check", { min: 1 }),
+  perceptualModel: param.added(param.string(
+    "",
+    "folder of a user's LPIPS model as a TF.js graph model (the paper's LPIPS-VGG; README: Perceptual networks), instead of the perceptual input",
+  )),
+  perceptualInputSize: param.added(
+    param.int(0, "input side the LPIPS model is fed at (0: the images' own)", { min: 0 }),
+  ),
 };
 
 type Params = { [K in keyof typeof params]: (typeof params)[K]["default"] };
@@ -114,9 +120,10 @@ export const tokenizer = defineStage({
       } latent frames of a video dataset (${frames} frames / tubelet ${v.tubelet}); 0 for images`;
     }
     const f = inputs.features?.[0];
-    if (p.perceptualWeight > 0 && !f) {
-      return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data), or a user LPIPS model (not supported yet)";
+    if (p.perceptualWeight > 0 && !f && !p.perceptualModel) {
+      return "perceptualWeight > 0 needs the input features (a featurenet stage on the same data) or the param perceptualModel (a user LPIPS model)";
     }
+    if (p.perceptualModel && video) return "perceptualModel (LPIPS) is for image tokenizers";
     // The perceptual term compares feature-net features of decoded tokens, re-cut to the net's patches;
     // video tokens cannot be re-cut to another tubelet. Evaluation embeds pixels, so it has no such coupling.
     if (f && video && p.perceptualWeight > 0 && f.params.arch === "conv") {
@@ -147,15 +154,15 @@ export const tokenizer = defineStage({
     const model = new ViTok(config, ctx.seed);
     const macs = forwardMacs(config);
     const featArt = ctx.inputs.features as Artifact | undefined;
-    let featNet: FeatureExtractor | undefined;
+    let perc: NamedPerceptual | undefined;
     let perceptualName = "none";
-    if (featArt && p.perceptualWeight > 0) {
-      featNet = featureNetFromWeights(await featArt.readTable("weights.arrow"));
-      perceptualName = `featnet-${featArt.digest.slice(0, 8)}`;
+    if (p.perceptualWeight > 0) {
+      perc = await perceptualFor(featArt, p.perceptualModel, p.perceptualInputSize);
+      perceptualName = perc!.id;
       ctx.log(`perceptual loss: ${perceptualName} (weight ${p.perceptualWeight})`);
     }
     ctx.setInfo({ perceptual: perceptualName });
-    const net = featNet;
+    const net = perc?.net;
     const perceptual = net
       ? (pred: tf.Tensor2D, target: tf.Tensor2D) => {
         const B = pred.shape[0] / model.L;
@@ -227,7 +234,7 @@ export const tokenizer = defineStage({
       };
     } finally {
       model.dispose();
-      featNet?.dispose();
+      perc?.net.dispose();
     }
   },
 });
