@@ -60,7 +60,10 @@ export function formatCosts(
   const paths = new Set<string>();
   for (const id of ids) {
     const p = graph.byId.get(id)!.params;
-    for (const k of ["path", "featureModel"]) if (typeof p[k] === "string" && p[k]) paths.add(String(p[k]));
+    // Params that name a user path: `path`, and every `...Model` folder (feature, frame-feature, perceptual).
+    for (const [k, v] of Object.entries(p)) {
+      if ((k === "path" || /Model$/.test(k)) && typeof v === "string" && v) paths.add(v);
+    }
   }
   const reads = [...paths].map((x) => {
     let here = false;

@@ -31,6 +31,11 @@ export interface StudyProfile {
   featurenet: Record<string, unknown> | null;
   /** Params of every reconstruction evaluation (sample count, ...). */
   evaluate: Record<string, unknown>;
+  /**
+   * A user's LPIPS model (a TF.js graph model folder; README: Perceptual networks) as the perceptual loss and
+   * rLPIPS, the paper's LPIPS-VGG; absent: the pipeline's LPIPS-style conv network (`perceptual-net`).
+   */
+  perceptualModel?: string;
   /** Seeds of the fixed point's replicas, beside the pipeline's own (seed 0): the seed spread. */
   seeds: number[];
   /** Cluster resources per stage kind (e.g. a GPU for every training stage); not part of any key. */

@@ -166,9 +166,9 @@ export const SMOKE_PROFILE: StudyProfile = {
  * 100k stage-1 steps at batch 1024, 50k-image evaluations with a user Inception-v3, DiT-L for 500k
  * steps, 50k samples, DDIM 250), one GPU per stage through tfjs-node-gpu. Paths come from
  * VITOK_IMAGENET (a folder with train/ and val/ class folders) and VITOK_INCEPTION (a TF.js graph model of
- * Inception-v3 with its probabilities as output); `--dry-run` plans it without them. Not the paper's: no
- * LPIPS in stage 1 (there is no LPIPS model yet; the loss sweep's perceptual term is our feature network)
- * and no Shutterstock images.
+ * Inception-v3 with its probabilities as output) and VITOK_LPIPS (the paper's LPIPS-VGG as a TF.js graph model,
+ * the perceptual loss of the loss sweep and stage 2, and rLPIPS); `--dry-run` plans it without them. Not the
+ * paper's: no Shutterstock images.
  */
 export const PAPER_PROFILE: StudyProfile = {
   name: "paper",
@@ -191,6 +191,7 @@ export const PAPER_PROFILE: StudyProfile = {
     backend: "tensorflow",
   },
   featurenet: null,
+  perceptualModel: Deno.env.get("VITOK_LPIPS") ?? "/path/to/lpips-vgg-tfjs (set VITOK_LPIPS)",
   evaluate: {
     split: "val",
     samples: 50_000,
@@ -202,6 +203,7 @@ export const PAPER_PROFILE: StudyProfile = {
   resources: {
     dataset: { cpus: 16, memoryGiB: 64, minutes: 24 * 60 },
     tokenizer: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 3 * 24 * 60 },
+    stage2: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 3 * 24 * 60 },
     featurenet: { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 12 * 60 },
     evaluate: { gpus: 1, cpus: 8, memoryGiB: 32, minutes: 6 * 60 },
     encode: { gpus: 1, cpus: 8, memoryGiB: 64, minutes: 12 * 60 },

@@ -40,3 +40,16 @@ export function perceptualNets(
     },
   ];
 }
+
+/**
+ * How a stage gets its perceptual distance at a profile: the profile's user LPIPS model as a param, or the
+ * conv network as the input `slot` (the tokenizer calls it `features`, stage2 and evaluate `perceptual`).
+ */
+export function perceptualTerm(
+  profile: StudyProfile,
+  slot: "perceptual" | "features",
+): { params: Record<string, unknown>; inputs: Record<string, string> } {
+  return profile.perceptualModel
+    ? { params: { perceptualModel: profile.perceptualModel }, inputs: {} }
+    : { params: {}, inputs: { [slot]: "perceptual-net" } };
+}

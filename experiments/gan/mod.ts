@@ -13,7 +13,7 @@
 import type { StageDecl } from "../../engine/mod.ts";
 import { defineExperiment, type StudyProfile } from "../types.ts";
 import { ganPageStage } from "./page.ts";
-import { perceptualNets } from "../common/perceptual.ts";
+import { perceptualNets, perceptualTerm } from "../common/perceptual.ts";
 
 /** One Fig. 18 variant: its id, the paper's label, and its stage2 params over the recipe. */
 export interface GanRun {
@@ -108,6 +108,7 @@ export const gan = defineExperiment<GanSizes>({
     const { p, c } = profile.fixed;
     const fp = `p=${p},c=${c}`;
     const stages: StageDecl[] = perceptualNets(profile, shared.data, s);
+    const perc = perceptualTerm(profile, "perceptual");
     for (const r of FIG18_RUNS.filter((x) => s.runs.includes(x.run))) {
       const { lrFactor, ...rest } = r.params as { lrFactor?: number };
       const recipe = stage2Recipe(profile, { ...s.recipe, ...rest });
@@ -115,21 +116,21 @@ export const gan = defineExperiment<GanSizes>({
       stages.push({
         id: `stage2-${r.run}`,
         kind: "stage2",
-        params: recipe,
-        inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+        params: { ...recipe, ...perc.params },
+        inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, ...perc.inputs },
       }, {
         id: `evaluate-stage2-${r.run}`,
         kind: "evaluate",
-        params: profile.evaluate,
-        inputs: { tokenizer: `stage2-${r.run}`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+        params: { ...profile.evaluate, ...perc.params },
+        inputs: { tokenizer: `stage2-${r.run}`, data: shared.data, ...feats, ...perc.inputs },
       });
     }
     // The stage-1 tokenizer evaluated the same way (with rLPIPS), for the stage 1 vs stage 2 deltas.
     stages.push({
       id: "evaluate-stage2-base",
       kind: "evaluate",
-      params: profile.evaluate,
-      inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, perceptual: "perceptual-net" },
+      params: { ...profile.evaluate, ...perc.params },
+      inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, ...perc.inputs },
     });
     // Stage 1 against stage 2 in generation: the fixed point's DiT, its samples decoded by both decoders.
     const g = 1.5;

@@ -7,7 +7,7 @@
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { lossesPageStage } from "./page.ts";
-import { perceptualNets, type PerceptualSizes } from "../common/perceptual.ts";
+import { perceptualNets, type PerceptualSizes, perceptualTerm } from "../common/perceptual.ts";
 
 /** The losses swept. */
 export interface LossesSizes extends PerceptualSizes {
@@ -49,19 +49,20 @@ export const losses = defineExperiment<LossesSizes>({
             recon: "${recon}",
             perceptualWeight: "${w}",
             ...profile.tokenizer,
+            ...perceptualTerm(profile, "features").params,
           },
-          inputs: { data: shared.data, features: "perceptual-net" },
+          inputs: { data: shared.data, ...perceptualTerm(profile, "features").inputs },
         },
         {
           id: "evaluate-loss",
           kind: "evaluate",
           matrix,
-          params: profile.evaluate,
+          params: { ...profile.evaluate, ...perceptualTerm(profile, "perceptual").params },
           inputs: {
             tokenizer: "tokenizer-loss[recon=${recon},w=${w}]",
             data: shared.data,
             ...feats,
-            perceptual: "perceptual-net",
+            ...perceptualTerm(profile, "perceptual").inputs,
           },
         },
       ],
