@@ -9,8 +9,8 @@ import type { Experiment } from "./types.ts";
 import { eSweep } from "./e_sweep/mod.ts";
 import { generation } from "./generation/mod.ts";
 import { sizes } from "./sizes/mod.ts";
-import { losses } from "./losses/mod.ts";
 import { gan } from "./gan/mod.ts";
+import { losses } from "./losses/mod.ts";
 import { tables } from "./tables/mod.ts";
 import { video } from "./video/mod.ts";
 
@@ -19,8 +19,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   eSweep,
   generation,
   sizes,
-  losses,
   gan,
+  losses,
   tables,
   video,
 ] as Experiment[];

@@ -45,8 +45,16 @@ const SIZES = {
     samples: 24,
     sampler: { steps: 3, batchSize: 12 },
   },
-  sizes: { pairs: ["S-S", "S-B", "B-S"] },
-  losses: { recon: ["l2", "l1"], weights: [0, 1] },
+  sizes: { pairs: ["S-S", "S-B", "B-S"], generationCfg: 1.5 },
+  losses: { recon: ["l2", "l1"], weights: [0, 1], twoAfc: 20, perceptual: { steps: 5 } },
+  gan: {
+    runs: ["nogan", "default"],
+    recipe: { evalSamples: 16 },
+    perceptual: { steps: 5 },
+    twoAfc: 20,
+    samples: 24,
+    sampler: { steps: 3, batchSize: 12 },
+  },
   // The smoke profile's video DAG, smaller: 4-frame clips, three tubelets, one other clip length.
   video: {
     ...video.sizes.smoke,
@@ -86,7 +94,9 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
   // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length, 2 long.
   assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
-  assertEquals(kinds("dit"), 4 + 1 + 3); // generation (and its fixed point's replica), one per Table 7 row
+  // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row.
+  assertEquals(kinds("dit"), 4 + 1 + 3 + 3);
+  assertEquals(kinds("stage2"), 2);
   const files = report.manifest.files.map((f) => f.path);
   const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));
   assertEquals(pages.map((n) => n.id), EXPERIMENTS.map((e) => `page-${e.id}`));
@@ -94,7 +104,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     const f of [
       "index.html",
       "verdicts.json",
-      ...["e_sweep", "generation", "sizes", "losses", "tables", "video"].map((x) => `${x}.html`),
+      ...["e_sweep", "generation", "sizes", "gan", "losses", "tables", "video"].map((x) => `${x}.html`),
     ]
   ) {
     assert(files.includes(f), f);
@@ -114,7 +124,26 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     }
   }
   const verdicts = JSON.parse(await Deno.readTextFile(report.path("verdicts.json")));
-  assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "losses", "tables", "video"]);
+  assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "gan", "losses", "tables", "video"]);
+  // Stage 2: GAN vs no GAN, stage 2 vs stage 1 (reconstruction, generation), each with its interval.
+  const findings = verdicts.gan.verdicts.map((v: { finding: string; metric: string }) =>
+    `${v.finding}: ${v.metric}`
+  );
+  for (const f of ["GAN vs no GAN (end of stage 2): rFID", "stage 2 vs stage 1 (reconstruction): rSSIM"]) {
+    assert(findings.includes(f), `${f} in ${findings}`);
+  }
+  assert(
+    findings.some((f: string) => f.startsWith("stage 2 vs stage 1 decoder (generation")),
+    findings.join("; "),
+  );
+  for (const v of verdicts.gan.verdicts) assert(Array.isArray(v.ci) && v.verdict, JSON.stringify(v));
+  assertEquals(verdicts.gan.perceptual.map((j: { distance: string }) => j.distance), [
+    "perceptual-net (conv)",
+    "MSE",
+    "perceptual-net-mlp (patch-mlp)",
+  ]);
+  // Figs. 8-9: the encoder's slope and the decoder's R² gap, for gFID and gIS.
+  assertEquals(verdicts.sizes.generation.length, 4);
   // The video page: a verdict for each finding it tests, each with its interval and rule.
   const sections = verdicts.video.verdicts.map((v: { section: string; metric: string }) => v.section);
   for (const s of ["Figs. 11-12", "compressibility", "Fig. 13", "Table 5", "Table 7"]) {
@@ -185,7 +214,16 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     const ran = summary.outcomes.filter((o) => o.status === "ran").map((o) => o.id).sort();
     assertEquals(ran, ["evaluate-tiny", "page-tiny", "report"]);
     const v = JSON.parse(await Deno.readTextFile(rep.path("verdicts.json")));
-    assertEquals(Object.keys(v), ["e_sweep", "generation", "sizes", "losses", "tables", "video", "tiny"]);
+    assertEquals(Object.keys(v), [
+      "e_sweep",
+      "generation",
+      "sizes",
+      "gan",
+      "losses",
+      "tables",
+      "video",
+      "tiny",
+    ]);
     assert(["reproduced", "inconclusive"].includes(v.tiny.verdicts[0].verdict));
     assert((await Deno.readTextFile(rep.path("index.html"))).includes(`href="tiny.html"`));
   });

@@ -34,7 +34,11 @@ Deno.test("paper profile: plans without its datasets, names the paths it reads a
       "--data",
       await Deno.makeTempDir(),
     ],
-    env: { VITOK_IMAGENET: "/nonexistent/imagenet", VITOK_INCEPTION: "/nonexistent/inception" },
+    env: {
+      VITOK_IMAGENET: "/nonexistent/imagenet",
+      VITOK_INCEPTION: "/nonexistent/inception",
+      VITOK_LPIPS: "/nonexistent/lpips",
+    },
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
@@ -46,6 +50,7 @@ Deno.test("paper profile: plans without its datasets, names the paths it reads a
   assert(hours > 1000, text.slice(-500));
   assert(text.includes("reads /nonexistent/imagenet (not on this machine"), text.slice(-500));
   assert(text.includes("reads /nonexistent/inception"), text.slice(-500));
+  assert(text.includes("reads /nonexistent/lpips"), text.slice(-500)); // the paper's LPIPS for the loss sweep and stage 2
 });
 
 Deno.test("--experiments: a study of some experiments keeps the keys' stages and drops what no page reads", () => {
