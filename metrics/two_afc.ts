@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { mulberry32 } from "../datasets/rng.ts";
 
 /** The distortion kinds. */
 export const DISTORTIONS = ["blur", "noise", "shift", "contrast", "blocks"] as const;
@@ -35,23 +36,12 @@ export interface Trial {
   cross: boolean;
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `n` seeded trials over `images` images: half same-kind (levels differ by at least 1), half cross-kind
  * (levels differ by at least 2, so the severity gap is clear).
  */
 export function makeTrials(n: number, images: number, seed: number): Trial[] {
-  const r = mulberry(seed), pick = (k: number) => Math.floor(r() * k);
+  const r = mulberry32(seed), pick = (k: number) => Math.floor(r() * k);
   const out: Trial[] = [];
   for (let i = 0; i < n; i++) {
     const cross = i % 2 === 1;
@@ -107,14 +97,14 @@ export function distort(
       }
     }
   } else if (kind === "noise") {
-    const r = mulberry(seed), std = 2 * Number(v); // [0, 1] units -> [-1, 1]
+    const r = mulberry32(seed), std = 2 * Number(v); // [0, 1] units -> [-1, 1]
     for (let i = 0; i < x.length; i += 2) {
       const u = Math.max(r(), 1e-12), t = 2 * Math.PI * r(), m = Math.sqrt(-2 * Math.log(u));
       out[i] = x[i] + std * m * Math.cos(t);
       if (i + 1 < x.length) out[i + 1] = x[i + 1] + std * m * Math.sin(t);
     }
   } else if (kind === "shift") {
-    const d = Number(v), r = mulberry(seed), dir = Math.floor(r() * 4);
+    const d = Number(v), r = mulberry32(seed), dir = Math.floor(r() * 4);
     const [dy, dx] = [[d, 0], [-d, 0], [0, d], [0, -d]][dir];
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < w; xx++) {

@@ -6,6 +6,7 @@
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { evaluationMetrics, type Run } from "./runs.ts";
+import type { StudyProfile } from "../types.ts";
 
 /** One generation run: a DiT on one tokenizer's latents, sampled at one guidance scale, and evaluated. */
 export interface GenRun {
@@ -72,4 +73,17 @@ export async function collectGenRuns(
       dit,
     };
   }))).sort((a, b) => a.tokenizer.p - b.tokenizer.p || a.tokenizer.c - b.tokenizer.c || a.cfg - b.cfg);
+}
+
+/**
+ * The `evaluate-samples` params of an image study's generation runs: `samples` generated images against as
+ * many of the profile's held-out split, on the profile's feature model when it has one.
+ */
+export function sampleScoreParams(profile: StudyProfile, samples: number): Record<string, unknown> {
+  return {
+    sampleSplit: "samples",
+    referenceSplit: String(profile.evaluate.split ?? "test"),
+    samples,
+    ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
+  };
 }

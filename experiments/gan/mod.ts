@@ -13,6 +13,7 @@
 import type { StageDecl } from "../../engine/mod.ts";
 import { defineExperiment, type StudyProfile } from "../types.ts";
 import { ganPageStage } from "./page.ts";
+import { sampleScoreParams } from "../common/genruns.ts";
 import { perceptualNets, perceptualTerm } from "../common/perceptual.ts";
 
 /** One Fig. 18 variant: its id, the paper's label, and its stage2 params over the recipe. */
@@ -142,12 +143,7 @@ export const gan = defineExperiment<GanSizes>({
     }, {
       id: "evaluate-gen-stage2",
       kind: "evaluate-samples",
-      params: {
-        sampleSplit: "samples",
-        referenceSplit: String(profile.evaluate.split ?? "test"),
-        samples: s.samples,
-        ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
-      },
+      params: sampleScoreParams(profile, s.samples),
       inputs: { samples: "generate-stage2", reference: shared.data, ...feats },
     });
     const runs = FIG18_RUNS.filter((x) => s.runs.includes(x.run));

@@ -10,6 +10,7 @@
 import { defineExperiment } from "../types.ts";
 import type { StageDecl } from "../../engine/mod.ts";
 import { generationPageStage } from "./page.ts";
+import { sampleScoreParams } from "../common/genruns.ts";
 import { fig5 } from "../../paper/mod.ts";
 
 const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
@@ -81,12 +82,7 @@ export const generation = defineExperiment<GenerationSizes>({
     const gen = { p: s.patches, c: s.channels };
     const guided = { ...gen, g: s.cfgs };
     const sample = { cfg: "${g}", samples: s.samples, ...s.sampler };
-    const score = {
-      sampleSplit: "samples",
-      referenceSplit: String(profile.evaluate.split ?? "test"),
-      samples: s.samples,
-      ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
-    };
+    const score = sampleScoreParams(profile, s.samples);
     const cells = s.patches.flatMap((p) => s.channels.map((c) => `p=${p},c=${c}`));
     const stages: StageDecl[] = [
       {

@@ -8,6 +8,7 @@
 import type { StageDecl } from "../../engine/mod.ts";
 import { defineExperiment, type ExperimentPlan, type StudyContext, type StudyProfile } from "../types.ts";
 import { generation } from "../generation/mod.ts";
+import { sampleScoreParams } from "../common/genruns.ts";
 import { sizesPageStage } from "./page.ts";
 import { encDecScaling } from "../../paper/mod.ts";
 
@@ -103,12 +104,7 @@ function generationStages(
       id: "evaluate-gen-size",
       kind: "evaluate-samples",
       matrix,
-      params: {
-        sampleSplit: "samples",
-        referenceSplit: String(profile.evaluate.split ?? "test"),
-        samples: g.samples,
-        ...(profile.evaluate.featureModel ? { featureModel: profile.evaluate.featureModel } : {}),
-      },
+      params: sampleScoreParams(profile, g.samples),
       inputs: { samples: "generate-size[v=${v}]", reference: shared.data, ...feats },
     },
   ];

@@ -10,12 +10,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { miniBatches, type SampleFile } from "../../datasets/reader.ts";
-import { patchify, tokensToImages } from "../../models/patch.ts";
+import type { SampleFile } from "../../datasets/reader.ts";
+import { tokensToImages } from "../../models/patch.ts";
 import type { PatchGan } from "../../models/patchgan.ts";
 import type { ViTok } from "../../models/vitok.ts";
-import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
 import type { CurvePoint, TrainTask } from "../../models/train.ts";
+import { tokenBatches } from "../shared/token_batches.ts";
 
 /** The stage-2 loss and schedule settings. */
 export interface Stage2Loss {
@@ -60,30 +60,16 @@ export function stage2Task(
   },
 ): TrainTask {
   const B = o.batchSize, spec = model.config;
-  const perEpoch = Math.floor(train.numRows / B);
-  if (perEpoch < 1) throw new Error(`${train.numRows} training samples are fewer than one batch of ${B}`);
-  let batches: ReturnType<typeof miniBatches> | undefined;
+  const data = tokenBatches(model, train, B, o.seed);
   const vars = o.trainAll ? model.variables() : decoderVariables(model);
   return {
     vars,
     criticVars: disc?.variables(),
     rateUnit: "img/s",
-    async start(step) {
-      batches = miniBatches(train, { batchSize: B, seed: o.seed, startEpoch: Math.floor(step / perEpoch) });
-      for (let skip = step % perEpoch; skip > 0; skip--) await batches.next();
-    },
-    position: (step) => ({ epoch: Math.floor(step / perEpoch), batch: step % perEpoch }),
+    start: data.start,
+    position: data.position,
     async step(step) {
-      const { value: batch } = await batches!.next();
-      if (!batch) throw new Error("the data stream ended early");
-      const tokens = tf.tensor2d(patchify(batch.pixels, B, spec), [B * model.L, model.patchDim]);
-      const noise = tf.randomNormal(
-        [B * model.L, spec.codeWidth],
-        0,
-        1,
-        "float32",
-        stepSeed(o.seed, step, SEED_SALT.tokenizerNoise),
-      ) as tf.Tensor2D;
+      const { tokens, noise } = await data.next(step);
       // Frozen encoder: its posterior is computed once, outside the gradient.
       const frozen = o.trainAll ? undefined : tf.tidy(() => {
         const { mean, logvar } = model.encode(tokens, B);
@@ -128,9 +114,7 @@ export function stage2Task(
     },
     evaluate: o.evaluate,
     health: o.health,
-    async end() {
-      await batches?.return(undefined);
-    },
+    end: data.end,
   };
 }
 

@@ -6,12 +6,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { miniBatches, type SampleFile } from "../../datasets/reader.ts";
-import { patchify } from "../../models/patch.ts";
+import type * as tf from "@tensorflow/tfjs";
+import type { SampleFile } from "../../datasets/reader.ts";
 import type { ViTok } from "../../models/vitok.ts";
-import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
 import type { TrainTask } from "../../models/train.ts";
+import { tokenBatches } from "../shared/token_batches.ts";
 
 /** The tokenizer's loss settings. */
 export interface TokenizerLoss {
@@ -28,39 +27,22 @@ export function tokenizerTask(
   train: SampleFile,
   o: TokenizerLoss & { batchSize: number; seed: number },
 ): TrainTask {
-  const B = o.batchSize, spec = model.config;
-  const perEpoch = Math.floor(train.numRows / B);
-  if (perEpoch < 1) throw new Error(`${train.numRows} training samples are fewer than one batch of ${B}`);
-  let batches: ReturnType<typeof miniBatches> | undefined;
+  const data = tokenBatches(model, train, o.batchSize, o.seed);
   return {
     vars: model.variables(),
     rateUnit: "img/s",
-    async start(step) {
-      batches = miniBatches(train, { batchSize: B, seed: o.seed, startEpoch: Math.floor(step / perEpoch) });
-      for (let skip = step % perEpoch; skip > 0; skip--) await batches.next();
-    },
-    position: (step) => ({ epoch: Math.floor(step / perEpoch), batch: step % perEpoch }),
+    start: data.start,
+    position: data.position,
     async step(step) {
-      const { value: batch } = await batches!.next();
-      if (!batch) throw new Error("the data stream ended early");
-      const tokens = tf.tensor2d(patchify(batch.pixels, B, spec), [B * model.L, model.patchDim]);
-      const noise = tf.randomNormal(
-        [B * model.L, spec.codeWidth],
-        0,
-        1,
-        "float32",
-        stepSeed(o.seed, step, SEED_SALT.tokenizerNoise),
-      ) as tf.Tensor2D;
+      const { tokens, noise } = await data.next(step);
       return {
         inputs: [tokens, noise],
         loss: () => {
-          const l = model.losses(tokens, B, noise, o);
+          const l = model.losses(tokens, o.batchSize, noise, o);
           return { total: l.total, parts: { recon: l.recon, kl: l.kl } };
         },
       };
     },
-    async end() {
-      await batches?.return(undefined);
-    },
+    end: data.end,
   };
 }
