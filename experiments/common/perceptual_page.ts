@@ -18,6 +18,8 @@ export interface Judgement {
   trials: number;
   /** Cross-kind agreement by the kind of the less severe distortion. */
   byKind: Record<string, number>;
+  /** Fraction of the trials where it picks the same image as MSE (1 for MSE itself). */
+  sameAsMse: number;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "-");
@@ -33,6 +35,7 @@ export async function perceptualJudgements(
     const t = (await readArrow(a.path("two_afc.arrow"))).toArray().map((r) => r.toJSON());
     const name = `${a.manifest.stageId} (${String(a.manifest.params.arch ?? "patch-mlp")})`;
     accuracy[name] = Number(a.manifest.metrics.testAccuracy);
+    const pick = (r: Record<string, number>, k: string) => r[`${k}A`] < r[`${k}B`];
     const score = (key: "distance" | "mse") => {
       const ok = (r: Record<string, number>) =>
         r[`${key}A`] < r[`${key}B`] ? 1 : r[`${key}A`] === r[`${key}B`] ? 0.5 : 0;
@@ -49,6 +52,7 @@ export async function perceptualJudgements(
         crossKind: mean(cross),
         trials: t.length,
         byKind,
+        sameAsMse: t.filter((r) => pick(r, key) === pick(r, "mse")).length / t.length,
       };
     };
     records.push({ distance: name, ...score("distance") });
@@ -66,6 +70,7 @@ export async function perceptualJudgements(
       "same kind",
       "cross kind",
       ...kinds.map((k) => `cross, ${k} the milder`),
+      "same choice as MSE",
     ],
     records.map((r) => [
       r.distance,
@@ -74,6 +79,7 @@ export async function perceptualJudgements(
       pct(r.sameKind),
       pct(r.crossKind),
       ...kinds.map((k) => pct(r.byKind[k])),
+      pct(r.sameAsMse),
     ]),
     `Two-alternative judgements (${
       records[0].trials

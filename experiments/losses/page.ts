@@ -21,7 +21,7 @@ import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
 import { collectRuns, METRICS, type Run } from "../common/runs.ts";
-import { perceptualJudgements } from "../common/perceptual_page.ts";
+import { type Judgement, perceptualJudgements } from "../common/perceptual_page.ts";
 import type { Artifact } from "../../engine/mod.ts";
 import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
@@ -90,6 +90,67 @@ function paperEffect(rows: { loss: string; rFID: number; rSSIM: number }[]): str
   } → ${f(top.rSSIM)}.`;
 }
 
+/**
+ * What the measurements on the page say about the trade-off fit: how often each perceptual network picks
+ * what MSE picks, how far its term moves rFID against the GAN's, and which single loss decides the sign of
+ * the rFID-rSSIM slope (the slope refitted without each run in turn).
+ */
+export function diagnosis(
+  runs: Run[],
+  effects: ReturnType<typeof perceptualEffects>,
+  judged: Judgement[],
+): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const nets = judged.filter((j) => j.distance !== "MSE");
+  const parts: string[] = [];
+  if (nets.length) {
+    parts.push(
+      `On the two-alternative judgements, ${
+        nets.map((j) => `${esc(j.distance)} picks the same image as MSE in ${pct(j.sameAsMse)} of them`).join(
+          " and ",
+        )
+      }: at this resolution the perceptual term is close to a second pixel loss.`,
+    );
+  }
+  const f = (x: number) => x.toFixed(2);
+  if (effects.length) {
+    parts.push(
+      `Adding it (weight 0 → ${effects[0].weight}) moves rFID by ${
+        effects.map((e) => `${f(e.delta.rFID)} (${e.recon.toUpperCase()})`).join(" and ")
+      }.`,
+    );
+  }
+  const base = runs.find((r) => r.stage !== 2 && r.recon === "l2" && r.perceptualWeight === 0);
+  const s2 = runs.find((r) => r.stage === 2);
+  if (base && s2) {
+    parts.push(
+      `The stage-2 fine-tune of the L2 tokenizer moves it by ${
+        f(s2.metrics.rFID - base.metrics.rFID)
+      } (rFID ${f(base.metrics.rFID)} → ${f(s2.metrics.rFID)}) and rSSIM by ${
+        (s2.metrics.rSSIM - base.metrics.rSSIM).toFixed(4)
+      }.`,
+    );
+  }
+  const ok = runs.filter((r) => Number.isFinite(r.metrics.rFID) && Number.isFinite(r.metrics.rSSIM));
+  if (ok.length >= 4) {
+    const slope = (rs: Run[]) =>
+      fitLine(rs.map((r) => transform("rFID", r.metrics.rFID)), rs.map((r) => r.metrics.rSSIM)).slope;
+    const all = slope(ok);
+    const flips = ok.filter((r) => Math.sign(slope(ok.filter((x) => x !== r))) !== Math.sign(all));
+    const worst = [...ok].sort((a, b) => b.metrics.rFID - a.metrics.rFID)[0];
+    parts.push(
+      `The rFID-rSSIM slope over all ${ok.length} losses is ${all.toFixed(3)}; ${
+        flips.length
+          ? `leaving out ${flips.map((r) => esc(lossLabel(r))).join(" or ")} alone flips its sign`
+          : "no single loss left out flips its sign"
+      }. The highest rFID is ${esc(lossLabel(worst))}'s (${f(worst.metrics.rFID)}, rSSIM ${
+        worst.metrics.rSSIM.toFixed(4)
+      }).`,
+    );
+  }
+  return parts.length ? `<p class="note">${parts.join(" ")}</p>` : "";
+}
+
 /** Builds the loss trade-off page from its runs. */
 export async function lossesPage(
   runs: Run[],
@@ -97,8 +158,9 @@ export async function lossesPage(
     dataset: string;
     pipeline: string;
     perceptualNet: string;
-    /** The perceptual networks' two-alternative judgements (HTML). */
+    /** The perceptual networks' two-alternative judgements (HTML, and the records). */
     judgements?: string;
+    judgementRecords?: Judgement[];
     seedTable?: string;
     seedSpread?: SeedSpread[];
   },
@@ -237,7 +299,13 @@ from its Inception. ${
       : "There is no stage-2 point in this study."
   } rLPIPS is measured with the perceptual network itself, as the field reports it. Absolute values are not comparable with the paper's.</p>
 <h2>Verdicts</h2>${verdictTable}${effectTable}${o.seedTable ?? ""}
-${o.judgements ? `<h2>What the perceptual term responds to</h2>${o.judgements}` : ""}
+${
+    o.judgements
+      ? `<h2>What the perceptual term responds to</h2>${
+        diagnosis(runs, effects, o.judgementRecords ?? [])
+      }${o.judgements}`
+      : ""
+  }
 <h2>Pixel metrics against perceptual metrics</h2>${chartDivs(metricCharts)}
 ${
     pageTail({
@@ -299,9 +367,7 @@ export const lossesPageStage = definePage({
     if (list("stage2Evals")?.length) {
       runs.push(...await collectRuns(list("stage2Evals")!, list("stage2")!, [...METRICS, "rLPIPS"]));
     }
-    const judgements = list("perceptualNets")
-      ? (await perceptualJudgements(list("perceptualNets")!)).html
-      : undefined;
+    const judged = list("perceptualNets") ? await perceptualJudgements(list("perceptualNets")!) : undefined;
     const withP = runs.find((r) => r.perceptualWeight > 0)?.tokenizer.manifest;
     const perceptualNet = withP
       ? `${withP.inputs.features?.[0]?.stageId ?? "?"}, ${withP.info.perceptual ?? "?"}`
@@ -310,7 +376,8 @@ export const lossesPageStage = definePage({
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
       perceptualNet,
-      judgements,
+      judgements: judged?.html,
+      judgementRecords: judged?.records,
       seedTable: seeds?.html,
       seedSpread: seeds?.spread,
     });
