@@ -243,7 +243,7 @@ export async function ganPage(o: {
     esc(o.dataset)
   }: the encoder and bottleneck frozen, the decoder trained with L2 + perceptual (the LPIPS-style conv network) + KL + GAN against a PatchGAN discriminator (hinge loss; the decoder's term -D(x̂), ramped in linearly after 5 % of the run over 50 %; the discriminator's LR warmed up over 25 %), and an EMA of the decoder (horizon 10 % of the run, as 0.9999 is of the paper's 100k steps). Our recipe scales the paper's discriminator LR 2e-5 by our LR over the paper's (20x; the default run's is ${
     esc(rec(def))
-  } per 256 images). The paper fine-tunes an L2 + LPIPS stage-1 model; ours starts from L2 alone, so its stage-2 perceptual term is new to it. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
+  } per 256 images). The paper fine-tunes an L2 + LPIPS stage-1 model; ours starts from L2 alone, so its stage-2 perceptual term is new to it. Stage 2 also trains the decoder for as many steps again as stage 1: the stage 2 vs stage 1 rows include that extra training (the no-GAN run shows how much it alone buys); the GAN vs no GAN rows isolate the adversarial term. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
 <h2>Verdicts</h2>${verdictTable}
 <h2>Over the run (Fig. 18)</h2>${chartDivs(Object.keys(charts).filter((k) => k !== "chart_gan_critic"))}
 <h2>At the end of the run</h2>${finals}
