@@ -60,7 +60,8 @@ export function perceptualEffects(runs: Run[]): {
     if (!base || !top) continue;
     const delta: Record<string, number> = {};
     const ci: Record<string, [number, number]> = {};
-    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"]) {
+    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"]) {
+      if (!Number.isFinite(top.metrics[m]) || !Number.isFinite(base.metrics[m])) continue;
       delta[m] = top.metrics[m] - base.metrics[m];
       const a = base.boot?.[m], b = top.boot?.[m];
       const R = Math.min(a?.length ?? 0, b?.length ?? 0);
@@ -114,10 +115,16 @@ export function diagnosis(
   }
   const f = (x: number) => x.toFixed(2);
   if (effects.length) {
+    const rel = (e: (typeof effects)[number], m: string) => {
+      const r = runs.find((x) => x.stage !== 2 && x.recon === e.recon && x.perceptualWeight === 0);
+      return r && Number.isFinite(e.delta[m]) ? `${(100 * e.delta[m] / r.metrics[m]).toFixed(0)} %` : "-";
+    };
     parts.push(
       `Adding it (weight 0 → ${effects[0].weight}) moves rFID by ${
-        effects.map((e) => `${f(e.delta.rFID)} (${e.recon.toUpperCase()})`).join(" and ")
-      }.`,
+        effects.map((e) => `${f(e.delta.rFID)} (${rel(e, "rFID")}, ${e.recon.toUpperCase()})`).join(" and ")
+      }, and its own distance, rLPIPS, by ${
+        effects.map((e) => `${rel(e, "rLPIPS")} (${e.recon.toUpperCase()})`).join(" and ")
+      }: the term buys what it measures, and the FID network sees little of it.`,
     );
   }
   const base = runs.find((r) => r.stage !== 2 && r.recon === "l2" && r.perceptualWeight === 0);
