@@ -153,7 +153,7 @@ export interface ScalingPoint {
 export function scalingChart(
   metric: string,
   points: ScalingPoint[],
-  o: { logY?: boolean; ourLabel?: string } = {},
+  o: { logY?: boolean; ourLabel?: string; figure?: string } = {},
 ): Spec {
   const panel = (source: "ours" | "paper", title: string): Spec => {
     const y = {
@@ -203,7 +203,7 @@ export function scalingChart(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `${metric} vs encoder and decoder size`,
-    hconcat: [panel("ours", "ours"), panel("paper", "paper (Figs. 6-7, ImageNet val)")],
+    hconcat: [panel("ours", "ours"), panel("paper", `paper (${o.figure ?? "Figs. 6-7"}, ImageNet val)`)],
     resolve: { scale: { color: "independent", shape: "independent" } },
   };
 }

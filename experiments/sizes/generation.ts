@@ -43,13 +43,26 @@ export interface GenEffect {
   r2: { ours: number; paper: number; printed?: number };
 }
 
-/** Joins `evaluate-gen-size[v=X]` evaluations to the runs of pair X. */
-export async function genPoints(runs: Run[], evals: Artifact[]): Promise<GenPoint[]> {
+/**
+ * Joins each evaluation of samples to the run whose tokenizer decoded them, by content digest (evaluation ->
+ * its samples -> their tokenizer), so a stage shared with another experiment under another id joins too.
+ */
+export async function genPoints(
+  runs: Run[],
+  evals: Artifact[],
+  generations: Artifact[],
+): Promise<GenPoint[]> {
   const out: GenPoint[] = [];
+  const byDigest = new Map(generations.map((g) => [g.digest, g]));
   for (const ev of evals) {
-    const pair = /\[v=([^\]]+)\]/.exec(ev.manifest.stageId)?.[1];
-    const run = runs.find((r) => `${r.encoder}-${r.decoder}` === pair);
-    if (!run) continue;
+    const gen = byDigest.get(ev.manifest.inputs.samples?.[0]?.digest ?? "");
+    const tok = gen?.manifest.inputs.tokenizer?.[0]?.digest;
+    const run = runs.find((r) => r.tokenizer.digest === tok);
+    if (!run) {
+      throw new Error(
+        `generation evaluation "${ev.manifest.stageId}" decodes with a tokenizer that is not among this page's runs`,
+      );
+    }
     out.push({ run, ...await evaluationMetrics(ev, ["gFID", "gIS"]) });
   }
   return out;
@@ -141,7 +154,11 @@ export function generationSection(points: GenPoint[]): {
         }))
       ),
     ];
-    charts[`chart_sizes_${g}`] = scalingChart(g, pts, { logY: g === "gFID", ourLabel: `${g}@${network}` });
+    charts[`chart_sizes_${g}`] = scalingChart(g, pts, {
+      logY: g === "gFID",
+      ourLabel: `${g}@${network}`,
+      figure: "Figs. 8-9",
+    });
   }
   // The decoder's own generation slope, ours beside the paper's (its finding: none).
   const decSlope = (xs: number[], ys: number[]) => fitLine(xs, ys);

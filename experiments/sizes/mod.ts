@@ -25,7 +25,7 @@ export interface SizesSizes {
 /** The encoder/decoder size experiment. */
 export const sizes = defineExperiment<SizesSizes>({
   id: "sizes",
-  figure: "Figs. 6-7",
+  figure: "Figs. 6-9",
   doc: "reconstruction against encoder and decoder size at one (p, c): the decoder matters, the encoder not",
   page: sizesPageStage,
   sizes: {
@@ -62,7 +62,7 @@ export const sizes = defineExperiment<SizesSizes>({
           ...(shared.seedEvals
             ? { seedEvals: shared.seedEvals, seedTokenizers: shared.seedTokenizers! }
             : {}),
-          ...(gen.length ? { genEvals: "evaluate-gen-size[*]" } : {}),
+          ...(gen.length ? { genEvals: "evaluate-gen-size[*]", generations: "generate-size[*]" } : {}),
         },
       },
     };

@@ -185,8 +185,8 @@ ${
   }`;
   return {
     file: "sizes.html",
-    nav: "Encoder/decoder size (Figs. 6-7)",
-    title: "reconstruction vs encoder and decoder size (Figs. 6-7)",
+    nav: "Encoder/decoder size (Figs. 6-9)",
+    title: "reconstruction and generation vs encoder and decoder size (Figs. 6-9)",
     body,
     charts,
     summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-9): ${runs.length} tokenizers, ${
@@ -232,13 +232,13 @@ export const sizesPageStage = definePage({
   doc: "the encoder/decoder size page (Figs. 6-7): each metric against log2 tower parameters, with verdicts",
   version: 1,
   module: import.meta.url,
-  inputs: [...SWEEP_PAGE_INPUTS.inputs, "genEvals[]?"],
-  inputKinds: { ...SWEEP_PAGE_INPUTS.inputKinds, genEvals: "evaluate-samples" },
+  inputs: [...SWEEP_PAGE_INPUTS.inputs, "genEvals[]?", "generations[]?"],
+  inputKinds: { ...SWEEP_PAGE_INPUTS.inputKinds, genEvals: "evaluate-samples", generations: "generate" },
   async build(ctx) {
     const { runs, seeds } = await readSweep(ctx.inputs);
     const genEvals = ctx.inputs.genEvals as Artifact[] | undefined;
     return sizesPage(runs, {
-      gen: genEvals ? await genPoints(runs, genEvals) : undefined,
+      gen: genEvals ? await genPoints(runs, genEvals, ctx.inputs.generations as Artifact[]) : undefined,
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
       seedTable: seeds?.html,
