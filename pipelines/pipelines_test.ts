@@ -58,7 +58,9 @@ Deno.test("--experiments: a study of some experiments keeps the keys' stages and
     buildGraph(spec, STAGE_KINDS).nodes.map((n) => n.id);
   const sizes = ids(withExperiments("smoke", ["sizes"]));
   assert(sizes.includes("tokenizer-size[v=L-L]") && sizes.includes("tokenizer-seed[seed=1]"));
-  assert(!sizes.some((id) => id.startsWith("tokenizer[") || id === "perceptual-net"), sizes.join(" "));
+  // Of the E sweep, only the fixed point's stages (its DiT seed replicas give the Figs. 8-9 intervals).
+  assertEquals(sizes.filter((id) => id.startsWith("tokenizer[")), ["tokenizer[p=16,c=4]"]);
+  assert(!sizes.includes("perceptual-net"), sizes.join(" "));
   assertEquals(sizes.filter((id) => id.startsWith("page-")), ["page-sizes"]);
   // Generation alone reads just the E-sweep rows its DiTs are trained on.
   const gen = ids(withExperiments("study", ["generation"]));

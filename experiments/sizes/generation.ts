@@ -18,6 +18,8 @@ import {
   type Interval,
   INTERVAL_RULE,
   replicateInterval,
+  type SeedNoise,
+  withSeedNoise,
 } from "../../report/interval.ts";
 import { table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
@@ -31,6 +33,24 @@ export interface GenPoint {
   ci: Record<string, [number, number]>;
   boot: Record<string, Float64Array>;
   network: string;
+}
+
+/**
+ * The DiT seed spread of gFID and gIS from evaluations of the same tokenizer's DiTs trained with other seeds
+ * (relative sd, as FID and IS spreads grow with their values); none with fewer than two.
+ */
+export async function ditSeedNoise(evals: Artifact[]): Promise<Record<string, SeedNoise>> {
+  if (evals.length < 2) return {};
+  const out: Record<string, SeedNoise> = {};
+  const ms = await Promise.all(evals.map((e) => evaluationMetrics(e, ["gFID", "gIS"])));
+  for (const m of ["gFID", "gIS"]) {
+    const xs = ms.map((x) => x.metrics[m]).filter(Number.isFinite);
+    if (xs.length < 2) continue;
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    if (sd > 0) out[m] = { sd: sd / Math.abs(mean), relative: true };
+  }
+  return out;
 }
 
 /** One generation finding with its interval, beside the paper's refit. */
@@ -71,7 +91,10 @@ export async function genPoints(
 const slopeOn = (x: number[], y: number[]) => fitLine(x, y);
 
 /** The generation findings of Figs. 8-9 over our pairs, with paired-by-replicate intervals. */
-export function generationEffects(points: GenPoint[]): GenEffect[] {
+export function generationEffects(
+  points: GenPoint[],
+  seedNoise: Record<string, SeedNoise> = {},
+): GenEffect[] {
   if (points.length < 3) return [];
   const paper = encDecScaling();
   const rows = paper.rows;
@@ -81,7 +104,11 @@ export function generationEffects(points: GenPoint[]): GenEffect[] {
     if (pts.length < 3) continue;
     const enc = pts.map((p) => Math.log2(p.run.encoderParams)),
       dec = pts.map((p) => Math.log2(p.run.decoderParams));
-    const gv = (b?: number) => pts.map((p) => transform(g, b === undefined ? p.metrics[g] : p.boot[g][b]));
+    // Replicate b adds the DiT seed spread (measured at the fixed point) to each pair's sampling replicate.
+    const gv = (b?: number) =>
+      pts.map((p, i) =>
+        transform(g, b === undefined ? p.metrics[g] : withSeedNoise(p.boot[g][b], seedNoise[g], b, i))
+      );
     const rv = (b?: number) =>
       pts.map((p) => transform(r, b === undefined ? p.run.metrics[r] : p.run.boot[r][b]));
     const R = Math.min(...pts.map((p) => Math.min(p.boot[g]?.length ?? 0, p.run.boot[r]?.length ?? 0)));
@@ -122,13 +149,13 @@ export function generationEffects(points: GenPoint[]): GenEffect[] {
 }
 
 /** Verdict table, tables and charts of the generation side. */
-export function generationSection(points: GenPoint[]): {
+export function generationSection(points: GenPoint[], seedNoise: Record<string, SeedNoise> = {}): {
   html: string;
   charts: Record<string, Spec>;
   effects: GenEffect[];
 } {
   if (!points.length) return { html: "", charts: {}, effects: [] };
-  const effects = generationEffects(points);
+  const effects = generationEffects(points, seedNoise);
   const paper = encDecScaling();
   const charts: Record<string, Spec> = {};
   const network = points[0].network;
@@ -189,7 +216,10 @@ export function generationSection(points: GenPoint[]): {
       e.r2.ours.toFixed(2),
       `${e.r2.paper.toFixed(2)} / ${e.r2.printed ?? "-"}`,
     ]),
-    `Generation (gFID in log10) of a latent DiT on each pair (the generation experiment's recipe, CFG 1.5), fitted on log2 tower parameters. Intervals: the DiT samples' and the reconstructions' bootstrap replicates, refitted per replicate (no DiT seed replicas here: the generation page shows the DiT seed spread at the fixed point). ${INTERVAL_RULE} The paper's R² for the row "our R²" is the generation metric's (encoder rows: against the encoder; decoder rows: against the decoder).${decNote}`,
+    `Generation (gFID in log10) of a latent DiT on each pair (the generation experiment's recipe, CFG 1.5), fitted on log2 tower parameters. Intervals: the DiT samples' and the reconstructions' bootstrap replicates, refitted per replicate, with the DiT seed spread measured at the fixed point added to every pair (${
+      Object.entries(seedNoise).map(([m, n]) => `${m} sd ${(100 * n.sd).toFixed(1)} %`).join(", ") ||
+      "no DiT seed replicas in this study"
+    }). ${INTERVAL_RULE} The paper's R² for the row "our R²" is the generation metric's (encoder rows: against the encoder; decoder rows: against the decoder).${decNote}`,
   );
   const values = table(
     ["pair", "encoder params", "decoder params", "gFID", "gIS", "rFID", "rIS"],

@@ -28,6 +28,7 @@ export const sizes = defineExperiment<SizesSizes>({
   figure: "Figs. 6-9",
   doc: "reconstruction against encoder and decoder size at one (p, c): the decoder matters, the encoder not",
   page: sizesPageStage,
+  uses: ["generation"],
   sizes: {
     smoke: { pairs: SIZE_PAIRS, generationCfg: 1.5 },
     default: { pairs: SIZE_PAIRS, generationCfg: 1.5 },
@@ -63,6 +64,15 @@ export const sizes = defineExperiment<SizesSizes>({
             ? { seedEvals: shared.seedEvals, seedTokenizers: shared.seedTokenizers! }
             : {}),
           ...(gen.length ? { genEvals: "evaluate-gen-size[*]", generations: "generate-size[*]" } : {}),
+          // The DiT seed spread at the fixed point (the generation experiment's replicas), for the intervals.
+          ...(gen.length && profile.seeds.length
+            ? {
+              genSeedEvals: [
+                `evaluate-gen[p=${profile.fixed.p},c=${profile.fixed.c},g=${s.generationCfg}]`,
+                ...profile.seeds.map((x) => `evaluate-gen-seed[seed=${x},g=${s.generationCfg}]`),
+              ],
+            }
+            : {}),
         },
       },
     };

@@ -23,13 +23,21 @@ import { METRICS, type Run } from "../common/runs.ts";
 import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
-import { generationSection, type GenPoint, genPoints } from "./generation.ts";
+import { ditSeedNoise, generationSection, type GenPoint, genPoints } from "./generation.ts";
+import type { SeedNoise } from "../../report/interval.ts";
 import type { Artifact } from "../../engine/mod.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
 export async function sizesPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string; seedTable?: string; seedSpread?: SeedSpread[]; gen?: GenPoint[] },
+  o: {
+    dataset: string;
+    pipeline: string;
+    seedTable?: string;
+    seedSpread?: SeedSpread[];
+    gen?: GenPoint[];
+    genSeedNoise?: Record<string, SeedNoise>;
+  },
 ): Promise<Page> {
   const paper = encDecScaling();
   const network = runs[0]?.network ?? "";
@@ -109,7 +117,7 @@ export async function sizesPage(
     });
   }
   const metricCharts = Object.keys(charts);
-  const gen = generationSection(o.gen ?? []);
+  const gen = generationSection(o.gen ?? [], o.genSeedNoise);
   Object.assign(charts, gen.charts);
   const curve = await curves(runs, model);
   if (curve) charts.chart_sizes_curves = curve;
@@ -232,13 +240,19 @@ export const sizesPageStage = definePage({
   doc: "the encoder/decoder size page (Figs. 6-7): each metric against log2 tower parameters, with verdicts",
   version: 1,
   module: import.meta.url,
-  inputs: [...SWEEP_PAGE_INPUTS.inputs, "genEvals[]?", "generations[]?"],
-  inputKinds: { ...SWEEP_PAGE_INPUTS.inputKinds, genEvals: "evaluate-samples", generations: "generate" },
+  inputs: [...SWEEP_PAGE_INPUTS.inputs, "genEvals[]?", "generations[]?", "genSeedEvals[]?"],
+  inputKinds: {
+    ...SWEEP_PAGE_INPUTS.inputKinds,
+    genEvals: "evaluate-samples",
+    generations: "generate",
+    genSeedEvals: "evaluate-samples",
+  },
   async build(ctx) {
     const { runs, seeds } = await readSweep(ctx.inputs);
     const genEvals = ctx.inputs.genEvals as Artifact[] | undefined;
     return sizesPage(runs, {
       gen: genEvals ? await genPoints(runs, genEvals, ctx.inputs.generations as Artifact[]) : undefined,
+      genSeedNoise: await ditSeedNoise((ctx.inputs.genSeedEvals as Artifact[] | undefined) ?? []),
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
       seedTable: seeds?.html,
