@@ -230,7 +230,7 @@ export async function lossesPage(
       "our slope [95 % CI]",
       "point-estimate verdict",
       "our R²",
-      "paper slope (stage 1)",
+      hasStage2 ? "paper slope (all six)" : "paper slope (stage 1)",
       hasStage2 ? "paper R² (refit, all six)" : "paper R² (stage 1 refit)",
       "paper R² (printed, all)",
     ],
