@@ -57,11 +57,16 @@ export function table(headers: string[], rows: unknown[][], caption?: string): s
   }</tbody></table>`;
 }
 
-/** A PNG as an inline image. */
-export function inlinePng(bytes: Uint8Array, alt: string): string {
+/** A PNG as an inline image, optionally scaled `scale` times with crisp pixels (small sample grids). */
+export function inlinePng(bytes: Uint8Array, alt: string, scale = 1): string {
   let bin = "";
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `<img alt="${esc(alt)}" src="data:image/png;base64,${btoa(bin)}">`;
+  // Scaled with crisp pixels (the width is the PNG header's, bytes 16-19 big-endian).
+  const width = bytes.length > 24 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(16) : 0;
+  const style = scale !== 1 && width
+    ? ` style="width:${Math.round(width * scale)}px;image-rendering:pixelated"`
+    : "";
+  return `<img alt="${esc(alt)}"${style} src="data:image/png;base64,${btoa(bin)}">`;
 }
 
 /** A page: title, body sections (HTML), and charts rendered into `<div class="chart" id=...>`. */

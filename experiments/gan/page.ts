@@ -221,17 +221,19 @@ export async function ganPage(o: {
       return png
         ? `<figure><figcaption>${
           esc(label(run))
-        }: originals, stage-1 and stage-2 reconstructions (rows)</figcaption>${inlinePng(png, run)}</figure>`
+        }: originals, stage-1 and stage-2 reconstructions (rows)</figcaption>${
+          inlinePng(png, run, 2)
+        }</figure>`
         : "";
     }),
     o.samples.stage1
       ? `<figure><figcaption>DiT samples decoded by the stage-1 decoder</figcaption>${
-        inlinePng(o.samples.stage1, "stage 1 samples")
+        inlinePng(o.samples.stage1, "stage 1 samples", 2)
       }</figure>`
       : "",
     o.samples.stage2
       ? `<figure><figcaption>the same samples decoded by the stage-2 decoder</figcaption>${
-        inlinePng(o.samples.stage2, "stage 2 samples")
+        inlinePng(o.samples.stage2, "stage 2 samples", 2)
       }</figure>`
       : "",
   ].join("");
