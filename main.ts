@@ -30,6 +30,7 @@ import {
   SlurmExecutor,
   type SlurmOptions,
   submitDag,
+  timeByGroup,
   unreferencedKeys,
   unreferencedScratch,
   verifyCache,
@@ -380,6 +381,22 @@ async function main(): Promise<number> {
             formatDuration((performance.now() - t0) / 1000)
           }; compute: ${compute.summary}${usedText ? ` (stages ran on ${usedText})` : ""}`,
       );
+      if (graph.groupOf.size && by("ran").length + by("failed").length) {
+        // Experiments overlap in time (their stages interleave), so their wall times need not add up.
+        console.log("time by experiment (wall: while any of its stages ran; stage: summed stage time):");
+        for (const g of timeByGroup(summary.outcomes, graph.groupOf)) {
+          console.log(
+            `  ${g.group.padEnd(12)} ${String(g.stages).padStart(4)} stages  wall ${
+              formatDuration(g.wallMs / 1000).padStart(7)
+            }  stage ${formatDuration(g.stageMs / 1000).padStart(7)}`,
+          );
+        }
+        console.log(
+          `  ${"total".padEnd(12)} ${" ".repeat(11)} wall ${
+            formatDuration((performance.now() - t0) / 1000).padStart(7)
+          }`,
+        );
+      }
       const slow = [...used.keys()].filter((b) => b === "wasm" || b === "cpu");
       if (compute.warning) loud(compute.warning);
       else if (slow.length && compute.summary.startsWith("wasm-blas")) {

@@ -26,6 +26,8 @@ export interface Graph {
   byId: Map<string, Node>;
   /** Node id -> ids of the nodes that consume it. */
   children: Map<string, string[]>;
+  /** Node id -> its group (the pipeline's `groups`; the first group naming a node wins). */
+  groupOf: Map<string, string>;
 }
 
 type MatrixValue = number | string | boolean;
@@ -258,7 +260,13 @@ export function buildGraph(spec: PipelineSpec, kinds: Readonly<Record<string, St
   for (const n of ordered) {
     for (const ids of Object.values(n.inputs)) for (const p of ids) children.get(p)!.push(n.id);
   }
-  return { name: spec.name, nodes: ordered, byId, children };
+  const groupOf = new Map<string, string>();
+  for (const [group, ids] of Object.entries(spec.groups ?? {})) {
+    for (const id of ids.flatMap((x) => sweeps.get(x) ?? [x])) {
+      if (byId.has(id) && !groupOf.has(id)) groupOf.set(id, group);
+    }
+  }
+  return { name: spec.name, nodes: ordered, byId, children, groupOf };
 }
 
 function topoSort(nodes: Node[], byId: Map<string, Node>): Node[] {

@@ -61,6 +61,7 @@ export {
   submitDag,
 } from "./slurm.ts";
 export { formatDuration, ProgressView } from "./progress.ts";
+export { type GroupTime, timeByGroup } from "./group_time.ts";
 export { formatCosts } from "./cost.ts";
 export { verifyCache, type VerifyResult } from "./verify.ts";
 export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";

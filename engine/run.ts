@@ -48,6 +48,9 @@ export interface StageOutcome {
   /** Facts the stage reported with setInfo (e.g. its compute backend). */
   info?: Record<string, unknown>;
   durationMs?: number;
+  /** Wall-clock start and end (epoch ms) of a stage that ran (or failed running). */
+  startedAt?: number;
+  endedAt?: number;
   error?: string;
   log?: string;
 }
@@ -370,7 +373,17 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
         const same = unchanged ? "; output unchanged, so what reads it stays fresh" : "";
         writeLog(`=== done in ${formatDuration(durationMs / 1000)}${same}`);
         view.log(`✓ [${node.id}] done in ${formatDuration(durationMs / 1000)} (${key.slice(0, 12)})${same}`);
-        return { id: node.id, status: "ran", key, durationMs, log: logPath, unchanged, info };
+        return {
+          id: node.id,
+          status: "ran",
+          key,
+          durationMs,
+          startedAt: startedAt.getTime(),
+          endedAt: Date.now(),
+          log: logPath,
+          unchanged,
+          info,
+        };
       }
       const why = interrupted
         ? "interrupted"
@@ -395,6 +408,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
         status: interrupted ? "interrupted" : "failed",
         key,
         durationMs,
+        startedAt: startedAt.getTime(),
+        endedAt: Date.now(),
         error: why,
         log: logPath,
       };

@@ -142,6 +142,11 @@ export interface PipelineSpec {
    * they read, so a pipeline assembled from parts (a study of selected experiments) runs nothing unused.
    */
   targets?: string[];
+  /**
+   * Named groups of stages (ids or sweep names), e.g. a study's experiments: the run's summary gives the
+   * wall and stage time of each. A stage in several groups counts for the first.
+   */
+  groups?: Record<string, string[]>;
 }
 
 /** Declares a pipeline (identity function for type checking and discoverability). */

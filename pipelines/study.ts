@@ -91,6 +91,8 @@ export function study(o: StudyOptions): PipelineSpec {
     Object.assign(ctx.shared, { seedTokenizers: "tokenizer-seed[*]", seedEvals: "evaluate-seed[*]" });
   }
   const pages: string[] = [];
+  // The run's time summary groups the stages by the experiment that declared them first.
+  const groups: Record<string, string[]> = { shared: stages.map((s) => s.id) };
   for (const e of declared) {
     const sizes = o.sizes?.[e.id] ?? e.sizes[p.name];
     if (sizes === undefined) {
@@ -101,10 +103,13 @@ export function study(o: StudyOptions): PipelineSpec {
       );
     }
     const plan = e.declare(sizes, ctx);
+    groups[e.id] = [];
     for (const s of plan.stages) {
       const twin = stages.find((x) => x.id === s.id);
-      if (!twin) stages.push(s);
-      else if (JSON.stringify(twin) !== JSON.stringify(s)) {
+      if (!twin) {
+        stages.push(s);
+        groups[e.id].push(s.id);
+      } else if (JSON.stringify(twin) !== JSON.stringify(s)) {
         throw new Error(
           `experiment "${e.id}" declares stage "${s.id}", which another part of the study declares differently`,
         );
@@ -119,6 +124,7 @@ export function study(o: StudyOptions): PipelineSpec {
       inputs: plan.page.inputs,
     });
     pages.push(id);
+    groups[e.id].push(id);
   }
   stages.push({
     id: "report",
@@ -131,7 +137,8 @@ export function study(o: StudyOptions): PipelineSpec {
     const r = p.resources?.[s.kind];
     if (r) s.resources = { ...r, ...s.resources };
   }
-  return definePipeline({ name: o.name, doc: o.doc, seed: 0, stages, targets: ["report"] });
+  groups.shared.push("report");
+  return definePipeline({ name: o.name, doc: o.doc, seed: 0, stages, targets: ["report"], groups });
 }
 
 /** The CPU-scale study on Fashion-MNIST 32x32 (every experiment's `default` sizes). */
