@@ -84,7 +84,7 @@ Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", 
   for (const e of EXPERIMENTS) {
     assert(new RegExp(`\n  ${e.id} +\\d+ stages  wall `).test(text), `${e.id} in\n${text.slice(-1500)}`);
   }
-  assert(/\n  total +wall /.test(text), text.slice(-1500));
+  assert(/\n {2}total +wall /.test(text), text.slice(-1500));
   // Stages with equal keys (the size and loss sweeps' S-B/16 c=4 is the E sweep's) are built once.
   const graph = buildGraph(PIPELINES.smoke, STAGE_KINDS);
   const plan = await planGraph(graph, STAGE_KINDS, new Cache(data)); // every key is known once all is built
