@@ -1,8 +1,9 @@
 /**
- * Convolutions as patch-unfold x matmul, for the networks that need spatial structure (the LPIPS-style
- * perceptual network, the PatchGAN discriminator). Why not tf.conv2d: the wasm backend has no
- * Conv2DBackpropFilter, and one GEMM per layer is our BLAS path's fast case. Every op used here (pad,
- * slice, concat, reshape, transpose, mean) has a gradient in every backend. Images are [B, H, W, C].
+ * Convolutions for the networks that need spatial structure (the LPIPS-style perceptual network, the
+ * PatchGAN discriminator): a same-padded k x k convolution on tf.conv2d with hand-written gradients (the
+ * wasm backend has no Conv2DBackpropFilter), a stride-2 downsampling as space-to-depth x matmul, and 2x2
+ * average pooling. Every op used (conv2d, pad, slice, stack, reshape, transpose, mean) has a gradient or
+ * runs only inside one, in every backend. Images are [B, H, W, C].
  *
  * @module
  */
@@ -11,11 +12,12 @@ import type { InitRng } from "./init.ts";
 import { Linear } from "./layers.ts";
 
 /**
- * A k x k, stride-1, same-padded convolution (zero padding); its weights are a Linear of k*k*in -> out,
- * the (dy, dx, c) order of {@link unfold}. The forward pass is tf.conv2d (XNNPACK on wasm); the gradient
- * is written by hand: the input's is the convolution of dy with the flipped, transposed kernel (again
- * tf.conv2d), the weights' is unfold(x)^T dy (one GEMM), so no backend needs Conv2DBackpropFilter, which
- * the wasm backend lacks. `frozen` skips the weights' gradient (a fixed network: the perceptual loss).
+ * A k x k, stride-1, same-padded convolution (zero padding); its weights are a Linear of k*k*in -> out
+ * in (dy, dx, c) order, the layout of a k x k patch unfolded channels last. The forward pass is tf.conv2d
+ * (XNNPACK on wasm); the gradient is written by hand: the input's is the convolution of dy with the
+ * flipped, transposed kernel (again tf.conv2d), the weights' one GEMM per kernel offset (the shifted input
+ * against dy), so no backend needs Conv2DBackpropFilter, which the wasm backend lacks. `frozen` skips the
+ * weights' gradient (a fixed network: the perceptual loss).
  */
 export class Conv {
   readonly lin: Linear;
@@ -40,7 +42,7 @@ export class Conv {
           const dx = tf.conv2d(dy4, flipped as tf.Tensor4D, 1, "same");
           if (frozen) return [dx, tf.zerosLike(ws)];
           // dw: for each kernel offset, the shifted input's channels against dy (one GEMM each), stacked in
-          // unfold's (dy, dx, c) order; no last-axis concat (slow on wasm for few channels).
+          // (dy, dx, c) order; no last-axis concat (slow on wasm for few channels).
           const [B, H, W] = xs.shape, r = (k - 1) / 2;
           const padded = tf.pad(xs, [[0, 0], [r, r], [r, r], [0, 0]]);
           const dyRows = dy4.reshape([B * H * W, outC]) as tf.Tensor2D;
@@ -61,18 +63,6 @@ export class Conv {
     const y = f(x, w) as tf.Tensor4D;
     return this.lin.b ? tf.add(y, this.lin.b) as tf.Tensor4D : y;
   }
-}
-
-/** The k x k neighbourhoods of every pixel, channels last in (dy, dx, c) order: [B, H, W, C] -> [B, H, W, k*k*C]. */
-export function unfold(x: tf.Tensor4D, k: number): tf.Tensor4D {
-  const r = (k - 1) / 2, [B, H, W, C] = x.shape;
-  if (k === 1) return x;
-  const padded = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]); // [B, H+2r, W+2r, C]
-  const shifts: tf.Tensor4D[] = [];
-  for (let dy = 0; dy < k; dy++) {
-    for (let dx = 0; dx < k; dx++) shifts.push(tf.slice(padded, [0, dy, dx, 0], [B, H, W, C]));
-  }
-  return tf.concat(shifts, -1) as tf.Tensor4D;
 }
 
 /** 2x2 average pooling: [B, H, W, C] -> [B, H/2, W/2, C]. */

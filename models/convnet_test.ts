@@ -1,12 +1,24 @@
 import { assert, assertAlmostEquals } from "../testing/asserts.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../compute/backend.ts";
-import { avgPool2, Conv, Down2, unfold } from "./conv.ts";
+import { avgPool2, Conv, Down2 } from "./conv.ts";
 import { ConvFeatureNet } from "./convnet.ts";
 import { InitRng } from "./init.ts";
 import { patchify, tokensToImages } from "./patch.ts";
 
 await initBackend("auto");
+
+/** The reference convolution's input: the k x k neighbourhoods of every pixel, channels last in (dy, dx, c) order: [B, H, W, C] -> [B, H, W, k*k*C]. */
+function unfold(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  const r = (k - 1) / 2, [B, H, W, C] = x.shape;
+  if (k === 1) return x;
+  const padded = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]); // [B, H+2r, W+2r, C]
+  const shifts: tf.Tensor4D[] = [];
+  for (let dy = 0; dy < k; dy++) {
+    for (let dx = 0; dx < k; dx++) shifts.push(tf.slice(padded, [0, dy, dx, 0], [B, H, W, C]));
+  }
+  return tf.concat(shifts, -1) as tf.Tensor4D;
+}
 
 Deno.test("unfold x matmul convolutions equal tf.conv2d, and their gradients flow", () => {
   const rng = new InitRng(3);

@@ -1,6 +1,6 @@
 /**
  * A PatchGAN-style discriminator (Isola et al. 2017; taming-transformers' NLayerDiscriminator) scaled to
- * 32x32 images, built from unfold x matmul convolutions (models/conv.ts): it scores each patch of the
+ * 32x32 images, built from the convolutions of models/conv.ts: it scores each patch of the
  * image as real or generated, so the decoder is pushed towards realistic local texture rather than the
  * blurry mean an L2 loss favours. No normalisation layers (a small batch; the official recipe has none in
  * its StyleGAN-style discriminator either).
