@@ -105,6 +105,28 @@ export function formatInterval(i: Interval, digits = 3): string {
   return i.replicates ? `${f(i.estimate)} [${f(i.ci[0])}, ${f(i.ci[1])}]` : `${f(i.estimate)} (no interval)`;
 }
 
+/** A finding measured as an effect: ours with its interval and call, beside the paper's value. */
+export interface Effect {
+  finding: string;
+  metric: string;
+  ours: Interval;
+  call: Call;
+  paper: number;
+}
+
+/** An {@link Effect} as `verdicts.json` stores it. */
+export function effectRecord(e: Effect): Record<string, unknown> {
+  return {
+    finding: e.finding,
+    metric: e.metric,
+    verdict: e.call,
+    estimate: e.ours.estimate,
+    ci: e.ours.ci,
+    replicates: e.ours.replicates,
+    paper: e.paper,
+  };
+}
+
 /**
  * A verdict as `verdicts.json` stores it: the point-estimate verdict's fields, with `verdict` the
  * interval rule's call, `pointVerdict` the old rule's, and the effect's estimate, interval and rule.

@@ -10,8 +10,9 @@ import type { Artifact } from "../../engine/mod.ts";
 import { readArrow } from "../../engine/mod.ts";
 import { fig18, stage2Generation } from "../../paper/mod.ts";
 import {
-  type Call,
   callOf,
+  type Effect,
+  effectRecord,
   formatInterval,
   type Interval,
   INTERVAL_RULE,
@@ -26,15 +27,6 @@ import { FIG18_RUNS } from "./mod.ts";
 import { perceptualJudgements } from "../common/perceptual_page.ts";
 
 const RECON = ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const;
-
-/** One effect of the page: ours with its interval and call, beside the paper's value. */
-export interface GanEffect {
-  finding: string;
-  metric: string;
-  ours: Interval;
-  call: Call;
-  paper: number;
-}
 
 /** Paired difference b - a of one metric of two runs on the same images (replicate by replicate). */
 export function pairedDelta(
@@ -77,7 +69,7 @@ export async function ganPage(o: {
 }): Promise<Page> {
   const byRun = new Map(o.runs.map((r) => [r.id.replace(/^stage2-/, ""), r]));
   const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
-  const effects: GanEffect[] = [];
+  const effects: Effect[] = [];
   const add = (finding: string, metric: string, d: Interval | undefined, paper: number) => {
     if (!d || !Number.isFinite(paper)) return;
     effects.push({ finding, metric, ours: d, call: callOf(d, Math.sign(paper)), paper });
@@ -275,15 +267,7 @@ export async function ganPage(o: {
     metrics: Object.fromEntries(effects.map((e) => [`${e.finding}_${e.metric}`, e.call])),
     verdicts: {
       rule: INTERVAL_RULE,
-      verdicts: effects.map((e) => ({
-        finding: e.finding,
-        metric: e.metric,
-        verdict: e.call,
-        estimate: e.ours.estimate,
-        ci: e.ours.ci,
-        replicates: e.ours.replicates,
-        paper: e.paper,
-      })),
+      verdicts: effects.map(effectRecord),
       perceptual: judged.records,
     },
   };

@@ -12,10 +12,9 @@ import type { Artifact } from "../../engine/mod.ts";
 import { encDecScaling } from "../../paper/mod.ts";
 import { fitLine, transform } from "../../report/fit.ts";
 import {
-  type Call,
   callOf,
+  type Effect,
   formatInterval,
-  type Interval,
   INTERVAL_RULE,
   replicateInterval,
   type SeedNoise,
@@ -53,13 +52,8 @@ export async function ditSeedNoise(evals: Artifact[]): Promise<Record<string, Se
   return out;
 }
 
-/** One generation finding with its interval, beside the paper's refit. */
-export interface GenEffect {
-  finding: string;
-  metric: string;
-  ours: Interval;
-  call: Call;
-  paper: number;
+/** One generation finding with its interval, beside the paper's refit and the fits' R². */
+export interface GenEffect extends Effect {
   r2: { ours: number; paper: number; printed?: number };
 }
 

@@ -11,9 +11,11 @@ import {
   type Call,
   callOf,
   effectInterval,
+  effectRecord,
   formatInterval,
   type Interval,
   INTERVAL_RULE,
+  type SeedNoise,
   verdictRecord,
 } from "../../report/interval.ts";
 import { esc, table } from "../../report/html.ts";
@@ -24,7 +26,6 @@ import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 import { ditSeedNoise, generationSection, type GenPoint, genPoints } from "./generation.ts";
-import type { SeedNoise } from "../../report/interval.ts";
 import type { Artifact } from "../../engine/mod.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
@@ -220,16 +221,7 @@ ${
           "R² on log2 decoder parameters minus R² on log2 encoder parameters",
         )
       ),
-      generation: gen.effects.map((e) => ({
-        finding: e.finding,
-        metric: e.metric,
-        verdict: e.call,
-        estimate: e.ours.estimate,
-        ci: e.ours.ci,
-        replicates: e.ours.replicates,
-        paper: e.paper,
-        r2: e.r2,
-      })),
+      generation: gen.effects.map((e) => ({ ...effectRecord(e), r2: e.r2 })),
     },
   };
 }
