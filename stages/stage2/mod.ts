@@ -304,7 +304,7 @@ export const stage2 = defineStage({
   },
 });
 
-/** The first `n` held-out test images, in [-1, 1], and their layout. */
+/** The first `n` held-out test images, in [-1, 1] and in [0, 1], and their layout. */
 async function heldOut(data: Artifact, n: number) {
   const test = await SampleFile.open(data.path("test.arrow"));
   const { t, h, w, c } = test.layout, size = t * h * w * c;
@@ -319,7 +319,8 @@ async function heldOut(data: Artifact, n: number) {
   await test.close();
   const pixels = new Float32Array(seen * size);
   chunks.forEach((x, i) => pixels.set(x, i * chunks[0].length));
-  return { pixels, n: seen, size, layout: test.layout };
+  // In [0, 1] too, as PSNR and SSIM take them (once, not at every evaluation).
+  return { pixels, pixels01: pixels.map((v) => (v + 1) / 2), n: seen, size, layout: test.layout };
 }
 
 /** Posterior-mode reconstructions of `n` images (pixels in [-1, 1], clipped). */
@@ -371,7 +372,7 @@ function heldOutMetrics(
   la: ReturnType<typeof loadLapack>,
 ): Record<string, number> {
   const rec = reconstruct(model, held.pixels, held.n);
-  const a01 = held.pixels.map((v) => (v + 1) / 2), r01 = rec.map((v) => (v + 1) / 2);
+  const a01 = held.pixels01, r01 = rec.map((v) => (v + 1) / 2);
   const mean = (xs: ArrayLike<number>) => {
     let t = 0;
     for (let i = 0; i < xs.length; i++) t += xs[i];
