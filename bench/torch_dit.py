@@ -6,7 +6,7 @@ Builds the identical model as models/dit.ts (linear latent embedding, sinusoidal
 split, SwiGLU int(2.67 w), final adaLN + linear) and times full training steps (epsilon MSE at random timesteps of the
 linear-beta schedule; AdamW 0.9/0.95, weight decay 1e-4 on matrices, clip 1.0; EMA 0.999), fp32 and bf16 autocast.
 
-Usage (Debian python3-torch): /usr/bin/python3 bench/torch_dit.py CONFIG_JSON STEPS BATCH
+Usage (Debian python3-torch): /usr/bin/python3 bench/torch_dit.py CONFIG_JSON STEPS BATCH [fp32,bf16 [THREADS]]
 Prints one JSON line per precision, like bench/torch_vitok.py.
 """
 import math

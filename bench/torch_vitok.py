@@ -5,7 +5,7 @@ Builds the identical model (tubelet linear embedding, pre-norm LayerNorm blocks,
 with the same t/h/w split, SwiGLU int(2.67 w), KL bottleneck with separate mean/logvar heads, linear head; MSE + 1e-3 KL;
 AdamW 0.9/0.95, weight decay 1e-4 on matrices, clip 1.0) and times full training steps, fp32 and bf16 autocast.
 
-Usage (Debian python3-torch): /usr/bin/python3 bench/torch_vitok.py CONFIG_JSON STEPS BATCH
+Usage (Debian python3-torch): /usr/bin/python3 bench/torch_vitok.py CONFIG_JSON STEPS BATCH [fp32,bf16 [THREADS]]
 Prints one JSON line per precision. Set OPENBLAS_CORETYPE / OPENBLAS_NUM_THREADS / torch threads from outside, as
 ../shared/cpu-engine-notes.md says, for a fair reference.
 """
@@ -162,9 +162,16 @@ def timed(step, steps, bf16, model):
 
 
 def main(run):
-    """Reads CONFIG_JSON STEPS BATCH from argv and prints one JSON line per precision (fp32, bf16 autocast)."""
+    """Reads CONFIG_JSON STEPS BATCH [PRECISIONS [THREADS]] from argv and prints one JSON line per precision.
+
+    PRECISIONS: comma-separated fp32 and/or bf16 (bf16 autocast), default both; THREADS: torch's intra-op
+    threads (the caller sets OPENBLAS_NUM_THREADS to match), default torch's own choice.
+    """
     cfg, steps, batch = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    for bf16 in (False, True):
+    precisions = sys.argv[4].split(",") if len(sys.argv) > 4 else ["fp32", "bf16"]
+    if len(sys.argv) > 5:
+        torch.set_num_threads(int(sys.argv[5]))
+    for bf16 in [p == "bf16" for p in precisions]:
         try:
             print(json.dumps(run(cfg, steps, batch, bf16)), flush=True)
         except Exception as e:  # bf16 autocast may be unsupported on old CPUs
