@@ -38,6 +38,8 @@ import {
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, STUDIES, withExperiments } from "./pipelines/mod.ts";
 import { STAGE_KINDS } from "./stages/mod.ts";
 import { probeCompute } from "./compute/probe.ts";
+import { cpuFlags } from "./compute/cpu.ts";
+import { cpus } from "node:os";
 
 /** Prints a warning so that it is not missed among progress lines. */
 function loud(text: string): void {
@@ -281,6 +283,11 @@ async function main(): Promise<number> {
       console.log(`pipeline ${graph.name}: ${toRun} to run, ${plan.items.length - toRun} fresh`);
       const compute = probeCompute();
       console.log(`compute: ${compute.summary}`);
+      console.log(
+        `cpu: ${cpus()[0]?.model ?? "unknown"}, ${navigator.hardwareConcurrency} cores; flags ${
+          cpuFlags().join(" ") || "unknown"
+        }`,
+      );
       if (compute.warning) loud(compute.warning);
       if (o["dry-run"]) {
         console.log(formatPlan(plan.items));

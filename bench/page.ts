@@ -33,7 +33,7 @@ export interface BenchContext {
   /** The matmul peak our kernels reach (GFLOP/s) and what gives it. */
   peakGflops: number;
   peakDetail: string;
-  /** The CPU's relevant flags (bench/cpu.ts): what the figures depend on. */
+  /** The CPU's relevant flags (compute/cpu.ts): what the figures depend on. */
   flags?: string[];
   /** References left out or shortened in this run, and why. */
   notes?: string[];

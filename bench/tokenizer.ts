@@ -6,7 +6,7 @@
  *
  * Step times are medians over the measured steps (default 20). Beside them, in the same run: the sgemm
  * peak our kernels reach (1024^3 through the same FFI path: oneDNN where installed, else OpenBLAS), the
- * CPU's flags (bench/cpu.ts) and, where Debian's python3-torch is installed, the identical model and step
+ * CPU's flags (compute/cpu.ts) and, where Debian's python3-torch is installed, the identical model and step
  * in PyTorch (bench/torch_vitok.py, bench/torch_dit.py) with the OpenBLAS core type set, fp32 with one and
  * with two threads, plus bf16 autocast where the CPU has native bf16 (elsewhere it is emulated and only
  * slow; --torch-bf16 forces it). Our ratio is to PyTorch's fastest row per model. The stock cpu backend
@@ -19,7 +19,7 @@
  */
 import { cpus } from "node:os";
 import { type BenchRow, bestReference, writeBenchReport } from "./page.ts";
-import { cpuFlags, hasNativeBf16 } from "./cpu.ts";
+import { cpuFlags, hasNativeBf16 } from "../compute/cpu.ts";
 import { loadBlas } from "../compute/blas.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { allCpuFlags } from "./cpu.ts";
 
 /** Row-major sgemm: C = alpha * op(A) * op(B) + beta * C. Views may point into wasm memory. */
 export interface Sgemm {
@@ -63,15 +64,6 @@ const CANDIDATES = [
   "libopenblas.dylib",
   "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
 ];
-
-function cpuFlags(): Set<string> {
-  try {
-    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n").find((l) => l.startsWith("flags"));
-    return new Set((line ?? "").split(":")[1]?.trim().split(/\s+/) ?? []);
-  } catch {
-    return new Set();
-  }
-}
 
 /** Naive reference sgemm for the self-check. */
 function refGemm(
@@ -175,7 +167,7 @@ function loadDnnl(): { sgemm: Sgemm; library: string } | undefined {
  */
 export function loadBlas(): Blas {
   if (!Deno.env.get("OPENBLAS_CORETYPE")) {
-    const flags = cpuFlags();
+    const flags = allCpuFlags();
     if (flags.has("avx512f") && flags.has("avx512bw")) Deno.env.set("OPENBLAS_CORETYPE", "SkylakeX");
     else if (flags.has("avx2")) Deno.env.set("OPENBLAS_CORETYPE", "Haswell");
   }

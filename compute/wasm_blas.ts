@@ -3,7 +3,8 @@
  * sgemm directly on the tensors' bytes in the wasm heap (no copies), `Sum` and `Mean` over leading or trailing
  * axes are one sgemv with a ones vector (bias and norm-gain gradients: the stock kernel transposes
  * first), and `Identity` and same-type `Cast` (every Mul gradient casts its inputs) share their input
- * instead of copying it. Stock tfjs-wasm only has a fast path for untransposed rank-3 batch-1
+ * instead of copying it; tensors saved for the backward pass are shared the same way, without a kernel run
+ * or tape node each. Stock tfjs-wasm only has a fast path for untransposed rank-3 batch-1
  * matmuls; every gradient and attention matmul otherwise runs a scalar loop (see
  * ../shared/cpu-engine-notes.md). These use wasm-backend internals (`dataIdMap`, `makeOutput`,
  * `wasm.HEAPF32`), so all `@tensorflow/*` packages are pinned to one exact version.
@@ -59,6 +60,31 @@ function operandIndex(o: number, outShape: number[], shape: number[]): number {
     stride *= shape[i];
   }
   return idx;
+}
+
+interface EngineInternals {
+  clone(x: tf.Tensor): tf.Tensor;
+  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
+  lightClone?: boolean;
+}
+
+/**
+ * The engine saves every tensor a gradient needs through `clone`: an `Identity` kernel run plus a tape node
+ * per saved tensor (about 670 per S-B/4 training step). The node is never on a path to the loss (a saved
+ * tensor is no op's input), so on the wasm backend a clone here is a second handle on the same data, as our
+ * `Identity` kernel makes, without the kernel dispatch and the tape node. Same values, same gradients; other
+ * backends keep the engine's clone.
+ */
+function lightenSavedTensors(incRef: (id: object) => void): void {
+  const engine = tf.engine() as unknown as EngineInternals;
+  if (engine.lightClone) return;
+  const stock = engine.clone.bind(engine);
+  engine.clone = (x: tf.Tensor) => {
+    if (tf.getBackend() !== "wasm") return stock(x);
+    incRef(x.dataId);
+    return engine.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
+  };
+  engine.lightClone = true;
 }
 
 /** C = op(A) x op(B) over broadcast batch dimensions, straight on the wasm heap. */
@@ -318,6 +344,7 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       },
     });
   }
+  if (typeof backend.incRef === "function") lightenSavedTensors(backend.incRef.bind(backend));
   function backendDispose(t: tf.TensorInfo) {
     (tf.findBackend("wasm") as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
   }

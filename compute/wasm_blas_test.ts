@@ -133,4 +133,66 @@ Deno.test({
     y.dispose();
     assertEquals(tf.memory().numTensors, before);
   });
+  await t.step(
+    "tensors saved for the backward pass: no kernel run each, the same gradients, nothing leaked",
+    async () => {
+      await tf.setBackend("wasm");
+      const engine = tf.engine() as unknown as { clone: unknown };
+      const stockClone = (Object.getPrototypeOf(engine).clone as () => unknown).bind(engine);
+      const lightClone = engine.clone;
+      assert(lightClone !== Object.getPrototypeOf(engine).clone, "wasm-blas replaces the engine's clone");
+      const x = tf.tensor2d(Array.from({ length: 12 }, (_, i) => Math.cos(i)), [3, 4]);
+      const w = tf.tensor2d(Array.from({ length: 8 }, (_, i) => Math.sin(i)), [4, 2]);
+      // Mul, Sigmoid, MatMul and a customGrad all save tensors; the loss reads each saved one in backprop.
+      const silu = tf.customGrad((...args) => {
+        const a = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+        const s = tf.sigmoid(a);
+        save([a, s]);
+        return {
+          value: tf.mul(a, s),
+          gradFunc: (dy, saved) => {
+            const [a0, s0] = saved;
+            return tf.mul(dy, tf.mul(s0, tf.add(1, tf.mul(a0, tf.sub(1, s0)))));
+          },
+        };
+      });
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(silu(tf.matMul(tf.mul(a, a), b)) as tf.Tensor));
+      const grads = async () => {
+        const before = tf.memory().numTensors;
+        const gs = tf.grads(f)([x, w]);
+        const out = await Promise.all(gs.map((g) => g.data()));
+        tf.dispose(gs);
+        assertEquals(
+          tf.memory().numTensors,
+          before,
+          "saved tensors are all released after the backward pass",
+        );
+        return out;
+      };
+      let identities = 0;
+      const identity = tf.getKernel("Identity", "wasm")!;
+      tf.unregisterKernel("Identity", "wasm");
+      tf.registerKernel({ ...identity, kernelFunc: (args) => (identities++, identity.kernelFunc(args)) });
+      try {
+        engine.clone = stockClone;
+        const stock = await grads();
+        const stockIdentities = identities;
+        identities = 0;
+        engine.clone = lightClone;
+        const light = await grads();
+        assert(
+          stockIdentities >= 6,
+          `the engine's clone runs Identity per saved tensor (${stockIdentities})`,
+        );
+        assertEquals(identities, 0);
+        assertEquals(light.map((g) => Array.from(g)), stock.map((g) => Array.from(g)));
+      } finally {
+        engine.clone = lightClone;
+        tf.unregisterKernel("Identity", "wasm");
+        tf.registerKernel(identity);
+      }
+      tf.dispose([x, w]);
+    },
+  );
 });
