@@ -149,7 +149,7 @@ export const DEFAULT_PROFILE: StudyProfile = {
   model: "S-B",
   fixed: { p: 8, c: 2 },
   // Short CPU runs need a larger LR than the paper's 100k-step 1e-4 per 256 samples.
-  tokenizer: { steps: 600, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
+  tokenizer: { steps: 800, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
   featurenet: { steps: 3000 },
   evaluate: { samples: 2000 },
   seeds: [1, 2],

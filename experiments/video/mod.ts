@@ -91,7 +91,7 @@ const INCEPTION = Deno.env.get("VITOK_INCEPTION") ?? "/path/to/inception-v3-tfjs
 const variant = (model: string) => `${model}/\${q}x\${p}`;
 
 // CPU sizes: 16-frame Moving MNIST clips of one digit at 32x32 (the 64x64 canvas halved: 14-pixel digits
-// that cross the frame in about 16 frames), 4000 train / 1000 test clips; tokenizers of 450 steps at
+// that cross the frame in about 16 frames), 4000 train / 1000 test clips; tokenizers of 600 steps at
 // 16 clips (256 frames) per step.
 const MOVING = { source: "moving-mnist", digits: 1, resolution: 32, fit: "resize", speed: 3 };
 const DEFAULT: VideoSizes = {
@@ -102,8 +102,8 @@ const DEFAULT: VideoSizes = {
   model: "S-B",
   c: 2,
   sweep: paperSweep().map((x) => ({ p: x.p / 2, q: x.q })),
-  tokenizer: { steps: 450, batchSize: 16, lr: 2e-3, checkpointEvery: 100 },
-  imageTokenizer: { steps: 450, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
+  tokenizer: { steps: 600, batchSize: 16, lr: 2e-3, checkpointEvery: 100 },
+  imageTokenizer: { steps: 600, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
   // p = 4 at c = 8 (E = 512, rFID near 1) lies far outside the clips' range; it is left out.
   image: { p: [4, 8, 16], c: [2, 8], exclude: [{ p: 4, c: 8 }] },
   budget: { factor: 4, clip: { p: 8, q: 4 }, frame: { p: 8, c: 8 } },
@@ -117,7 +117,7 @@ const DEFAULT: VideoSizes = {
     q: 4,
     paper: "ViTok S-B/4x16",
   }],
-  dit: { size: "S", steps: 1000, batchSize: 64, lr: 1e-3, checkpointEvery: 100 },
+  dit: { size: "S", steps: 1500, batchSize: 64, lr: 1e-3, checkpointEvery: 100 },
   sampler: { steps: 25, cfg: 1.5 },
   samples: 500,
 };
