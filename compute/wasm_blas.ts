@@ -343,8 +343,8 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
         return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     });
+    lightenSavedTensors(backend.incRef.bind(backend));
   }
-  if (typeof backend.incRef === "function") lightenSavedTensors(backend.incRef.bind(backend));
   function backendDispose(t: tf.TensorInfo) {
     (tf.findBackend("wasm") as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
   }
