@@ -1,5 +1,6 @@
 /**
- * LAPACK's symmetric eigensolver (`dsyevd`) and BLAS `dgemm`, float64, through Deno FFI, from the
+ * LAPACK's symmetric eigensolver (`dsyevd`) and Cholesky factorisation (`dpotrf`), BLAS `dgemm` and
+ * `dsyrk`, float64, through Deno FFI, from the
  * OpenBLAS library (which bundles LAPACK). Used by the metrics for 2048-d feature covariances, where the plain-JS
  * solver would take minutes.
  *
@@ -31,6 +32,11 @@ export function loadLapack(): LinAlg | undefined {
         "buffer",
         "buffer",
       ],
+      result: "void",
+    },
+    dpotrf_: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "void" },
+    cblas_dsyrk: {
+      parameters: ["i32", "i32", "i32", "i32", "i32", "f64", "buffer", "i32", "f64", "buffer", "i32"],
       result: "void",
     },
     cblas_dgemm: {
@@ -70,8 +76,17 @@ export function loadLapack(): LinAlg | undefined {
   };
   const gram = (x: Float64Array, rows: number, dim: number) => {
     const c = new Float64Array(dim * dim);
-    dgemm(101, 112, 111, dim, dim, rows, 1, x, dim, x, dim, 0, c, dim); // X^T X
+    lib!.symbols.cblas_dsyrk(101, 121, 112, dim, rows, 1, x, dim, 0, c, dim); // upper triangle of X^T X
+    for (let i = 0; i < dim; i++) for (let j = i + 1; j < dim; j++) c[j * dim + i] = c[i * dim + j];
     return c;
+  };
+  const cholesky = (a: Float64Array, n: number) => {
+    // Column-major 'U' (A = U^T U) read row-major is the lower factor L = U^T; the rest is zeroed.
+    const L = Float64Array.from(a), info = Int32Array.of(0);
+    lib!.symbols.dpotrf_(new Uint8Array([85]), Int32Array.of(n), L, Int32Array.of(n), info);
+    if (info[0] !== 0) return undefined; // > 0: not positive definite
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) L[i * n + j] = 0;
+    return L;
   };
   const eigh: LinAlg["eigh"] = (a, n, wantVectors = true) => {
     const A = Float64Array.from(a); // symmetric: row- and column-major agree
@@ -103,5 +118,5 @@ export function loadLapack(): LinAlg | undefined {
     for (let c = 0; c < n; c++) for (let r = 0; r < n; r++) vectors[r * n + c] = A[c * n + r];
     return { values: w, vectors };
   };
-  return { eigh, matmul, gram };
+  return { eigh, matmul, gram, cholesky };
 }

@@ -3,8 +3,9 @@
  * pytorch-fid's `calculate_frechet_distance`:
  *   d^2 = |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr(sqrtm(S1 S2)),
  * with its fallback of adding eps = 1e-6 to both diagonals when the product is near singular.
- * tr(sqrtm(S1 S2)) is computed as the sum of square roots of the eigenvalues of the symmetric
- * A S2 A with A = S1^(1/2), which equals the trace scipy.linalg.sqrtm gives for PSD covariances.
+ * tr(sqrtm(S1 S2)) is computed as the sum of square roots of the eigenvalues of a symmetric matrix
+ * similar to S1 S2 (L^T S2 L with S1 = L L^T, or A S2 A with A = S1^(1/2) when S1 is singular), which
+ * equals the trace scipy.linalg.sqrtm gives for PSD covariances.
  *
  * @module
  */
@@ -22,8 +23,35 @@ export function fitGaussian(features: ArrayLike<number>, rows: number, dim: numb
   return { ...meanCov(features, rows, dim, la), dim };
 }
 
-/** tr(sqrtm(S1 S2)) for PSD S1, S2; NaN when it cannot be computed. */
+/** Sum of the square roots of a symmetric matrix's eigenvalues (negative rounding clamped to 0). */
+function traceSqrtSymmetric(M: Float64Array, n: number, la: LinAlg): number {
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) M[i * n + j] = M[j * n + i] = (M[i * n + j] + M[j * n + i]) / 2;
+  }
+  const ev = la.eigh(M, n, false).values;
+  let tr = 0;
+  for (const v of ev) tr += Math.sqrt(Math.max(v, 0));
+  return tr;
+}
+
+/**
+ * tr(sqrtm(S1 S2)) for PSD S1, S2; NaN when it cannot be computed. With S1 = L L^T (Cholesky), S1 S2 is
+ * similar to the symmetric L^T S2 L, so the trace is the sum of the square roots of its eigenvalues: one
+ * factorisation, two products and an eigenvalue-only solve. A singular S1 (a dead feature, fewer samples
+ * than dimensions) has no Cholesky factor and takes the S1^(1/2) = V sqrt(Lambda) V^T route instead.
+ */
 function traceSqrtProduct(s1: Float64Array, s2: Float64Array, n: number, la: LinAlg): number {
+  const L = la.cholesky?.(s1, n);
+  if (L) {
+    const Lt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) Lt[j * n + i] = L[i * n + j];
+    return traceSqrtSymmetric(la.matmul(la.matmul(Lt, s2, n), L, n), n, la);
+  }
+  return traceSqrtEigen(s1, s2, n, la);
+}
+
+/** tr(sqrtm(S1 S2)) through A = S1^(1/2) (eigenvectors of S1): tr sqrtm(A S2 A); works for singular S1. */
+function traceSqrtEigen(s1: Float64Array, s2: Float64Array, n: number, la: LinAlg): number {
   const { values, vectors: V } = la.eigh(s1, n);
   // A = V diag(sqrt(max(lambda, 0))) V^T
   const VD = new Float64Array(n * n);
@@ -33,14 +61,7 @@ function traceSqrtProduct(s1: Float64Array, s2: Float64Array, n: number, la: Lin
   const Vt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Vt[j * n + i] = V[i * n + j];
   const A = la.matmul(VD, Vt, n);
-  const M = la.matmul(la.matmul(A, s2, n), A, n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) M[i * n + j] = M[j * n + i] = (M[i * n + j] + M[j * n + i]) / 2;
-  }
-  const ev = la.eigh(M, n, false).values;
-  let tr = 0;
-  for (const v of ev) tr += Math.sqrt(Math.max(v, 0));
-  return tr;
+  return traceSqrtSymmetric(la.matmul(la.matmul(A, s2, n), A, n), n, la);
 }
 
 /** Frechet distance between two Gaussians (symmetric; 0 for identical fits up to rounding). */

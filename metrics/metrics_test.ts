@@ -68,6 +68,33 @@ Deno.test("Frechet distance is finite and non-negative at 2048-d with rank-defic
   assert(Math.abs(self) < 1e-6 * trace, `FD(x, x) = ${self} for trace ${trace}`);
 });
 
+Deno.test("Cholesky factors rebuild A, refuse singular matrices, and both trace routes give one distance", () => {
+  const lapack = loadLapack();
+  if (!lapack && Deno.env.get("CI")) throw new Error("LAPACK (OpenBLAS) missing on CI");
+  const dim = 24, rows = 90;
+  const gx = fitGaussian(features("correlated", rows, dim, 5), rows, dim);
+  const gy = fitGaussian(features("uniform", rows, dim, 6), rows, dim);
+  for (const la of [jsLinAlg, ...(lapack ? [lapack] : [])]) {
+    const L = la.cholesky!(gx.cov, dim)!;
+    let worst = 0;
+    for (let i = 0; i < dim; i++) {
+      for (let j = 0; j < dim; j++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += L[i * dim + k] * L[j * dim + k];
+        worst = Math.max(worst, Math.abs(s - gx.cov[i * dim + j]));
+        if (j > i) assert(L[i * dim + j] === 0, "L is lower triangular");
+      }
+    }
+    assert(worst < 1e-12, `L L^T - A = ${worst}`);
+    const singular = new Float64Array(dim * dim); // rank 1
+    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) singular[i * dim + j] = (i + 1) * (j + 1);
+    assert(la.cholesky!(singular, dim) === undefined, "a rank-1 matrix has no Cholesky factor");
+    const viaCholesky = frechetDistance(gx, gy, la);
+    const viaEigen = frechetDistance(gx, gy, { ...la, cholesky: undefined });
+    assertAlmostEquals(viaCholesky, viaEigen, 1e-9 * viaEigen);
+  }
+});
+
 Deno.test("Inception Score: k for confident uniform classes, 1 for constant predictions", () => {
   const k = 5, n = 100;
   const confident = new Float64Array(n * k);
