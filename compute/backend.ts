@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
+import { registerWasmSliceKernel } from "./wasm_slice.ts";
 
 /** Backend names a user can ask for. */
 export const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm-blas", "wasm", "cpu"] as const;
@@ -97,6 +98,7 @@ async function tryWasmBlas(): Promise<string> {
   await setWasm();
   if (!blasRegistered) {
     registerWasmBlasKernels(blas);
+    registerWasmSliceKernel();
     blasRegistered =
       `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
   }

@@ -14,14 +14,16 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Sgemm, Sgemv } from "./blas.ts";
 
-interface WasmBackendInternals {
+/** The wasm backend's internals these kernels read and write (tensor bytes in the wasm heap). */
+export interface WasmBackendInternals {
   dataIdMap: { get(id: object): { memoryOffset: number; shape: number[]; dtype: string } };
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   incRef?(id: object): void;
   wasm: { HEAPF32: Float32Array };
 }
 
-function internals(backend: unknown): WasmBackendInternals {
+/** `backend` as {@link WasmBackendInternals}, or a clear error when this tfjs version lacks them. */
+export function internals(backend: unknown): WasmBackendInternals {
   const b = backend as WasmBackendInternals;
   if (!b?.dataIdMap || typeof b.makeOutput !== "function" || !b.wasm?.HEAPF32) {
     throw new Error(
