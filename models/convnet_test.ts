@@ -20,33 +20,45 @@ function unfold(x: tf.Tensor4D, k: number): tf.Tensor4D {
   return tf.concat(shifts, -1) as tf.Tensor4D;
 }
 
-Deno.test("unfold x matmul convolutions equal tf.conv2d, and their gradients flow", () => {
+Deno.test("convolutions equal tf.conv2d on both routes (conv2d, shifted GEMMs), and their gradients flow", () => {
   const rng = new InitRng(3);
+  // (in, out): below GEMM_MIN_CHANNELS tf.conv2d runs; from 16 in and out, the shifted GEMMs.
+  for (const [inC, outC] of [[3, 4], [16, 24], [20, 16]]) {
+    const x = tf.randomNormal([2, 8, 8, inC], 0, 1, "float32", 5) as tf.Tensor4D;
+    const conv = new Conv(rng, `c${inC}`, inC, outC);
+    const w4 = conv.lin.w.reshape([3, 3, inC, outC]) as tf.Tensor4D;
+    const ref = tf.conv2d(x, w4, 1, "same").add(conv.lin.b!);
+    const fwd = tf.max(tf.abs(tf.sub(conv.apply(x), ref))).dataSync()[0];
+    assert(fwd < 1e-4, `${inC} -> ${outC}: forward off by ${fwd}`);
+    // The hand-written gradients equal autodiff through the unfold x matmul reference.
+    const w = conv.lin.w as tf.Tensor2D, b = conv.lin.b!;
+    const autodiff = (xi: tf.Tensor) =>
+      tf.sum(tf.square(tf.matMul(unfold(xi as tf.Tensor4D, 3).reshape([128, 9 * inC]), w))) as tf.Scalar;
+    const mine = (xi: tf.Tensor) => tf.sum(tf.square(tf.sub(conv.apply(xi as tf.Tensor4D), b))) as tf.Scalar;
+    const close = (a: tf.Tensor, r: tf.Tensor) =>
+      tf.max(tf.abs(tf.sub(a, r))).dataSync()[0] / tf.max(tf.abs(r)).dataSync()[0];
+    const dx = close(tf.grad(mine)(x), tf.grad(autodiff)(x));
+    const dw = close(
+      tf.variableGrads(() => mine(x), [conv.lin.w]).grads[conv.lin.w.name],
+      tf.variableGrads(() => autodiff(x), [conv.lin.w]).grads[conv.lin.w.name],
+    );
+    assert(dx < 1e-4 && dw < 1e-4, `${inC} -> ${outC}: dx off by ${dx}, dw by ${dw}`);
+    // Frozen: the input's gradient only (the weights' is zero); inputGrad false: the input's is zero.
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x, true))) as tf.Scalar, [
+      conv.lin.w,
+    ]);
+    assertAlmostEquals(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0], 0, 0);
+    const noInput = tf.grad((xi: tf.Tensor) =>
+      tf.sum(tf.square(conv.apply(xi as tf.Tensor4D, false, false)))
+    )(x);
+    assertAlmostEquals(tf.sum(tf.abs(noInput)).dataSync()[0], 0, 0);
+  }
   const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 5) as tf.Tensor4D;
-  const conv = new Conv(rng, "c", 3, 4);
-  const ref = tf.conv2d(x, conv.lin.w.reshape([3, 3, 3, 4]) as tf.Tensor4D, 1, "same").add(conv.lin.b!);
-  assertAlmostEquals(tf.max(tf.abs(tf.sub(conv.apply(x), ref))).dataSync()[0], 0, 1e-4);
   const down = new Down2(rng, "d", 3, 5);
   const refDown = tf.conv2d(x, down.lin.w.reshape([2, 2, 3, 5]) as tf.Tensor4D, 2, "valid").add(down.lin.b!);
   assertAlmostEquals(tf.max(tf.abs(tf.sub(down.apply(x), refDown))).dataSync()[0], 0, 1e-4);
   const pooled = avgPool2(x);
   assertAlmostEquals(tf.max(tf.abs(tf.sub(pooled, tf.avgPool(x, 2, 2, "valid")))).dataSync()[0], 0, 1e-5);
-  // The hand-written gradients equal autodiff through the unfold x matmul reference.
-  const w = conv.lin.w as tf.Tensor2D, b = conv.lin.b!;
-  const autodiff = (xi: tf.Tensor) =>
-    tf.sum(tf.square(tf.matMul(unfold(xi as tf.Tensor4D, 3).reshape([128, 27]), w))) as tf.Scalar;
-  const mine = (xi: tf.Tensor) => tf.sum(tf.square(tf.sub(conv.apply(xi as tf.Tensor4D), b))) as tf.Scalar;
-  const close = (a: tf.Tensor, r: tf.Tensor) =>
-    tf.max(tf.abs(tf.sub(a, r))).dataSync()[0] / tf.max(tf.abs(r)).dataSync()[0];
-  const dx = close(tf.grad(mine)(x), tf.grad(autodiff)(x));
-  const dw = close(
-    tf.variableGrads(() => mine(x), [conv.lin.w]).grads[conv.lin.w.name],
-    tf.variableGrads(() => autodiff(x), [conv.lin.w]).grads[conv.lin.w.name],
-  );
-  assert(dx < 1e-4 && dw < 1e-4, `dx off by ${dx}, dw by ${dw}`);
-  // Frozen: the input's gradient only (the weights' is zero).
-  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x, true))) as tf.Scalar, [conv.lin.w]);
-  assertAlmostEquals(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0], 0, 0);
 });
 
 Deno.test("the LPIPS-style distance is zero for equal images, grows with blur, and learns as a classifier", () => {

@@ -58,10 +58,13 @@ export class PatchGan {
     this.out = new Conv(rng, "out", 4 * w, 1);
   }
 
-  /** images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]; `frozen`: no gradients for its own weights. */
+  /**
+   * images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]. `frozen` (the generator's loss): no
+   * gradients for its own weights, and the images' gradient flows; otherwise (its own step) the reverse.
+   */
   apply(x: tf.Tensor4D, frozen = false): tf.Tensor2D {
     const act = (t: tf.Tensor4D) => leakyRelu(t, 0.2);
-    let h = act(this.stem.apply(x, frozen)); // [B, H, W, w]
+    let h = act(this.stem.apply(x, frozen, frozen)); // [B, H, W, w]
     h = act(this.down1.apply(h)); // [B, H/2, W/2, 2w]
     h = act(this.mid.apply(h, frozen));
     h = act(this.down2.apply(h)); // [B, H/4, W/4, 4w]
