@@ -94,14 +94,18 @@ Deno.test({
         tf.sum(t, -1, true),
         tf.sum(t, [1, 2]),
         tf.sum(t),
-        tf.sum(t, 1), // middle axis: stock kernel
+        tf.sum(t, 1), // middle axis: one sgemv per block
+        tf.sum(t, 1, true),
+        tf.sum(tf.reshape(tf.tile(t, [2, 1, 4]), [2, 2, 3, 4, 5]), [2, 3]), // middle axes, 4 blocks
+        tf.sum(tf.tile(t, [300, 1, 1]), 1), // 600 blocks: the plain loop
+        tf.mean(tf.tile(t, [300, 1, 1]), 1, true),
         tf.sum(t, [0, 2]), // not contiguous: stock kernel
         tf.sum(tf.tensor1d([1, 2, 3], "int32")),
         tf.sum(tf.zeros([0, 4]), 0),
         tf.mean(t, -1),
         tf.mean(t, 0, true),
         tf.mean(t),
-        tf.mean(t, 1), // middle axis: stock kernel
+        tf.mean(t, 1), // middle axis
       ];
     };
     const ref = await onBackend("cpu", run);
