@@ -13,8 +13,9 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
+import { registerReductionGradients } from "./gradients.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
-import { registerWasmSliceKernel } from "./wasm_slice.ts";
+import { registerWasmCopyKernels } from "./wasm_copy.ts";
 
 /** Backend names a user can ask for. */
 export const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm-blas", "wasm", "cpu"] as const;
@@ -98,7 +99,8 @@ async function tryWasmBlas(): Promise<string> {
   await setWasm();
   if (!blasRegistered) {
     registerWasmBlasKernels(blas);
-    registerWasmSliceKernel();
+    registerWasmCopyKernels();
+    registerReductionGradients(); // their broadcast needs the fast Tile above
     blasRegistered =
       `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
   }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "./backend.ts";
 import { loadBlas } from "./blas.ts";
-import { copyBox } from "./wasm_slice.ts";
+import { copyBox, tileInto } from "./wasm_copy.ts";
 import { skipWithout } from "../testing/system.ts";
 
 const hasBlas = (() => {
@@ -48,9 +48,40 @@ Deno.test("copyBox copies every box of every rank like the element-wise walk, at
   }
 });
 
+Deno.test("tileInto tiles every rank like the element-wise definition, at an offset", () => {
+  const cases: [number[], number[]][] = [
+    [[], []],
+    [[3], [4]],
+    [[4096, 1], [1, 128]], // a Mean gradient's broadcast
+    [[1, 7], [5, 1]],
+    [[2, 3], [3, 2]],
+    [[2, 1, 3], [2, 4, 1]],
+    [[1, 1, 1, 2], [3, 2, 2, 5]],
+  ];
+  for (const [shape, reps] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const src = Int32Array.from({ length: n + 2 }, (_, i) => (i * 2654435761) | 0);
+    const out = shape.map((d, i) => d * reps[i]), total = out.reduce((a, b) => a * b, 1);
+    const want = new Int32Array(total);
+    for (let o = 0; o < total; o++) { // output index -> input index, axis by axis
+      let rest = o, from = 0, stride = 1;
+      for (let i = shape.length - 1; i >= 0; i--) {
+        from += ((rest % out[i]) % shape[i]) * stride;
+        rest = Math.floor(rest / out[i]);
+        stride *= shape[i];
+      }
+      want[o] = src[2 + from];
+    }
+    const dst = new Int32Array(total + 4).fill(-1);
+    tileInto(src, 2, shape, reps, dst, 4);
+    assertEquals(Array.from(dst.subarray(4)), Array.from(want), `${shape} x ${reps}`);
+    assert(dst.subarray(0, 4).every((v) => v === -1), "nothing written before the output");
+  }
+});
+
 Deno.test({
   name:
-    "the wasm Slice and SplitV kernels equal the cpu backend's, bit for bit, and keeps NaN payloads and int32",
+    "the wasm Slice, SplitV and Tile kernels equal the cpu backend's, bit for bit, and keeps NaN payloads and int32",
   ignore: noBlas,
   fn: async () => {
     await initBackend("wasm-blas");
@@ -65,6 +96,9 @@ Deno.test({
       tf.slice(ints, [1, 1, 0], [2, 2, 5]),
       ...tf.split(x, [1, 5, 3], 2),
       ...tf.split(ints, 2, 1),
+      tf.tile(x, [1, 2, 1, 3]),
+      tf.broadcastTo(tf.slice(x, [0, 0, 0, 0], [3, 1, 9, 2]), [3, 10, 9, 2]),
+      tf.tile(ints, [2, 1, 2]),
     ];
     const got = run().map((t) => t.dataSync().slice());
     await tf.setBackend("cpu");
@@ -73,7 +107,7 @@ Deno.test({
     for (let i = 0; i < got.length; i++) {
       const g = new Int32Array(new Float32Array(got[i]).buffer),
         w = new Int32Array(new Float32Array(want[i]).buffer);
-      if (i === 3 || i >= 7) assertEquals(Array.from(got[i]), Array.from(want[i]));
+      if (i === 3 || i === 7 || i === 8 || i === 11) assertEquals(Array.from(got[i]), Array.from(want[i]));
       else assertEquals(Array.from(g), Array.from(w), `slice ${i}`);
     }
     tf.dispose([x, nan, ints]);

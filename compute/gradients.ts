@@ -1,0 +1,41 @@
+/**
+ * Leaner gradients for `Sum` and `Mean`, registered over TensorFlow.js's own. Stock, both multiply dy by
+ * a ones tensor of x's full shape that is built in JS and uploaded on every call, and Mean then divides the
+ * full-size product: for each LayerNorm's two means (tf.moments) on [4096, 128] that is a 2 MB fill and
+ * upload, a full Multiply and a full RealDiv, about 1.8 ms. Here dy (divided by the reduced size for Mean,
+ * while it is still small) is broadcast to x's shape: one copy (0.3 ms with the wasm Tile kernel of
+ * compute/wasm_copy.ts). The same numbers bit for bit: dy * 1 / n is dy / n.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** dy reshaped to x's rank with the reduced axes kept as 1. */
+function expandedDy(dy: tf.Tensor, x: tf.Tensor, axis: unknown): tf.Tensor {
+  const shape = x.shape.slice();
+  for (const a of tf.util.parseAxisParam(axis as number | number[], x.shape)) shape[a] = 1;
+  const d = tf.reshape(dy, shape);
+  return d.dtype === "float32" ? d : tf.cast(d, "float32");
+}
+
+/** Registers the broadcast gradients of Sum and Mean (global; the wasm-blas backend does, after its Tile). */
+export function registerReductionGradients(): void {
+  tf.registerGradient({
+    kernelName: "Sum",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      return { x: () => tf.broadcastTo(expandedDy(dy as tf.Tensor, x, attrs.axis), x.shape) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "Mean",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+      const reduced = axes.reduce((n, a) => n * x.shape[a], 1);
+      return { x: () => tf.broadcastTo(tf.div(expandedDy(dy as tf.Tensor, x, axes), reduced), x.shape) };
+    },
+  });
+}
