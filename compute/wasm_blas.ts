@@ -33,6 +33,14 @@ export function internals(backend: unknown): WasmBackendInternals {
   return b;
 }
 
+/** Unregisters the wasm backend's kernel `name` and returns it (the fallback of its replacement). */
+export function takeWasmKernel(name: string): tf.KernelFunc {
+  const k = tf.getKernel(name, "wasm");
+  if (!k) throw new Error(`wasm backend has no ${name} kernel to replace`);
+  tf.unregisterKernel(name, "wasm");
+  return k.kernelFunc;
+}
+
 const prod = (s: number[]) => s.reduce((x, y) => x * y, 1);
 
 function broadcastShape(a: number[], b: number[]): number[] {
@@ -269,12 +277,7 @@ function sumByGemv(
 /** Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. */
 export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv: Sgemv }): void {
   const backend = internals(tf.findBackend("wasm"));
-  const original = (name: string) => {
-    const k = tf.getKernel(name, "wasm");
-    if (!k) throw new Error(`wasm backend has no ${name} kernel to replace`);
-    tf.unregisterKernel(name, "wasm");
-    return k.kernelFunc;
-  };
+  const original = takeWasmKernel;
   const stockBatchMatMul = original("BatchMatMul");
   tf.registerKernel({
     kernelName: "BatchMatMul",

@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { internals } from "./wasm_blas.ts";
+import { internals, takeWasmKernel } from "./wasm_blas.ts";
 
 /** Runs shorter than this are copied by a loop (a `subarray` + `set` costs more than the copy). */
 const SET_MIN = 32;
@@ -110,22 +110,26 @@ export function tileInto(
  */
 export function registerWasmCopyKernels(): void {
   const backend = internals(tf.findBackend("wasm"));
-  const stockOf = (name: string) => {
-    const k = tf.getKernel(name, "wasm");
-    if (!k) throw new Error(`wasm backend has no ${name} kernel to replace`);
-    tf.unregisterKernel(name, "wasm");
-    return k.kernelFunc;
-  };
+  const stockOf = takeWasmKernel;
   const fast = (x: tf.TensorInfo) => x.dtype === "float32" || x.dtype === "int32";
-  const sliceOf = (x: tf.TensorInfo, b: number[], s: number[]) => {
-    const out = backend.makeOutput(s, x.dtype);
-    if (s.some((v) => v === 0)) return out;
+  /** A new output of `shape` filled by `copy` from x's words (heap, x's offset, the output's offset). */
+  const copyOut = (
+    x: tf.TensorInfo,
+    shape: number[],
+    copy: (heap: Int32Array, from: number, to: number) => void,
+  ) => {
+    const out = backend.makeOutput(shape, x.dtype);
+    if (shape.some((v) => v === 0)) return out;
     const heap = new Int32Array(backend.wasm.HEAPF32.buffer); // after makeOutput: the heap may have grown
-    const xOff = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
-    const oOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
-    copyBox(heap, xOff, x.shape, b, s, heap, oOff);
+    copy(
+      heap,
+      backend.dataIdMap.get(x.dataId).memoryOffset / 4,
+      backend.dataIdMap.get(out.dataId).memoryOffset / 4,
+    );
     return out;
   };
+  const sliceOf = (x: tf.TensorInfo, b: number[], s: number[]) =>
+    copyOut(x, s, (heap, from, to) => copyBox(heap, from, x.shape, b, s, heap, to));
   const stockSlice = stockOf("Slice");
   tf.registerKernel({
     kernelName: "Slice",
@@ -166,13 +170,8 @@ export function registerWasmCopyKernels(): void {
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { reps } = args.attrs as { reps: number[] };
       if (!fast(x) || reps.length !== x.shape.length) return stockTile(args);
-      const out = backend.makeOutput(x.shape.map((d, i) => d * reps[i]), x.dtype);
-      if (out.shape.some((v) => v === 0)) return out;
-      const heap = new Int32Array(backend.wasm.HEAPF32.buffer);
-      const xOff = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
-      const oOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
-      tileInto(heap, xOff, x.shape, reps, heap, oOff);
-      return out;
+      const shape = x.shape.map((d, i) => d * reps[i]);
+      return copyOut(x, shape, (heap, from, to) => tileInto(heap, from, x.shape, reps, heap, to));
     },
   });
 }
