@@ -22,21 +22,36 @@ const GEMM_MIN_CHANNELS = 16;
  * logit map's one) the GEMMs are too thin and tf.conv2d is faster.
  */
 export function convSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const [B, H, W, C] = x.shape, [k, , , O] = w.shape, r = (k - 1) / 2;
+  const [B, H, W, C] = x.shape, [k, , , O] = w.shape;
   if (C < GEMM_MIN_CHANNELS || O < GEMM_MIN_CHANNELS) return tf.conv2d(x, w, 1, "same");
   return tf.tidy(() => {
-    const padded = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]); // [B, H+2r, W+2r, C]
-    const taps: tf.Tensor2D[] = [];
-    for (let oy = 0; oy < k; oy++) {
-      for (let ox = 0; ox < k; ox++) {
-        const shifted = tf.slice(padded, [0, oy, ox, 0], [B, H, W, C]).reshape([B * H * W, C]);
-        taps.push(
-          tf.matMul(shifted as tf.Tensor2D, tf.slice(w, [oy, ox, 0, 0], [1, 1, C, O]).reshape([C, O])),
-        );
-      }
-    }
+    const taps = shiftedInputs(
+      x,
+      k,
+      (shifted, oy, ox) => tf.matMul(shifted, tf.slice(w, [oy, ox, 0, 0], [1, 1, C, O]).reshape([C, O])),
+    );
     return tf.addN(taps).reshape([B, H, W, O]) as tf.Tensor4D; // [B, H, W, out]
   });
+}
+
+/**
+ * `f` of x shifted by each offset of a k x k kernel (zero-padded, "same"), as rows [B*H*W, C], in (dy, dx)
+ * order: the forward taps of {@link convSame} and the weight gradient of {@link Conv}.
+ */
+function shiftedInputs<T>(
+  x: tf.Tensor4D,
+  k: number,
+  f: (shifted: tf.Tensor2D, oy: number, ox: number) => T,
+): T[] {
+  const [B, H, W, C] = x.shape, r = (k - 1) / 2;
+  const padded = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]); // [B, H+2r, W+2r, C]
+  const out: T[] = [];
+  for (let oy = 0; oy < k; oy++) {
+    for (let ox = 0; ox < k; ox++) {
+      out.push(f(tf.slice(padded, [0, oy, ox, 0], [B, H, W, C]).reshape([B * H * W, C]), oy, ox));
+    }
+  }
+  return out;
 }
 
 /**
@@ -69,24 +84,15 @@ export class Conv {
           const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor2D];
           const dy4 = dy as tf.Tensor4D;
           // dx: dy convolved with the kernel rotated by 180 degrees, in and out channels swapped.
-          const flipped = tf.transpose(tf.reverse(ws.reshape([k, k, inC, outC]), [0, 1]), [0, 1, 3, 2]);
-          const dx = inputGrad ? convSame(dy4, flipped as tf.Tensor4D) : tf.zerosLike(xs);
+          const dx = inputGrad
+            ? convSame(dy4, tf.transpose(tf.reverse(ws.reshape([k, k, inC, outC]), [0, 1]), [0, 1, 3, 2]))
+            : tf.zerosLike(xs);
           if (frozen) return [dx, tf.zerosLike(ws)];
           // dw: for each kernel offset, the shifted input's channels against dy (one GEMM each), stacked in
           // (dy, dx, c) order; no last-axis concat (slow on wasm for few channels).
-          const [B, H, W] = xs.shape, r = (k - 1) / 2;
-          const padded = tf.pad(xs, [[0, 0], [r, r], [r, r], [0, 0]]);
+          const [B, H, W] = xs.shape;
           const dyRows = dy4.reshape([B * H * W, outC]) as tf.Tensor2D;
-          const parts: tf.Tensor2D[] = [];
-          for (let oy = 0; oy < k; oy++) {
-            for (let ox = 0; ox < k; ox++) {
-              const shifted = tf.slice(padded, [0, oy, ox, 0], [B, H, W, inC]).reshape([
-                B * H * W,
-                inC,
-              ]) as tf.Tensor2D;
-              parts.push(tf.matMul(shifted, dyRows, true, false)); // [in, out]
-            }
-          }
+          const parts = shiftedInputs(xs, k, (shifted) => tf.matMul(shifted, dyRows, true, false)); // [in, out] each
           return [dx, tf.stack(parts).reshape([k * k * inC, outC])];
         },
       };
