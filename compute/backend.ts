@@ -13,6 +13,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
+import { registerWasmFusedKernels } from "./fused.ts";
 import { registerReductionGradients } from "./gradients.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
 import { registerWasmCopyKernels } from "./wasm_copy.ts";
@@ -101,6 +102,7 @@ async function tryWasmBlas(): Promise<string> {
     registerWasmBlasKernels(blas);
     registerWasmCopyKernels();
     registerReductionGradients(); // their broadcast needs the fast Tile above
+    await registerWasmFusedKernels();
     blasRegistered =
       `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
   }

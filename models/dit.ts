@@ -19,6 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InitRng } from "./init.ts";
+import { normalize, silu } from "./fused.ts";
 import { Attention, Linear, SwiGLU } from "./layers.ts";
 import { type RopeTables, ropeTables } from "./rope.ts";
 
@@ -115,8 +116,7 @@ function zeroLinear(rng: InitRng, name: string, fanIn: number, fanOut: number): 
 
 /** LayerNorm without gain or bias (DiT's elementwise_affine=False; adaLN supplies both). x [N, C]. */
 function plainNorm(x: tf.Tensor2D): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
-  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-6)));
+  return normalize(x, { eps: 1e-6 });
 }
 
 /** x * (1 + scale) + shift with per-sample scale and shift. x [B*L, W], shift/scale [B, W]. */
@@ -145,7 +145,7 @@ class TimestepEmbedder {
     const f = timestepFeatures(t, this.freqDim); // [B, freqDim]
     const h = this.fc1.apply(f);
     f.dispose();
-    return this.fc2.apply(tf.mul(h, tf.sigmoid(h)));
+    return this.fc2.apply(silu(h));
   }
 }
 
@@ -214,7 +214,7 @@ export class DiT {
   apply(x: tf.Tensor2D, t: ArrayLike<number>, y: Int32Array): tf.Tensor2D {
     const B = y.length, L = this.L;
     const cond = tf.add(this.tEmbed.apply(t), this.yEmbed.apply(y)) as tf.Tensor2D; // [B, W]
-    const c = tf.mul(cond, tf.sigmoid(cond)) as tf.Tensor2D; // SiLU, shared by every adaLN
+    const c = silu(cond); // [B, W], shared by every adaLN
     let h = this.embed.apply(x); // [B*L, W]
     for (const blk of this.blocks) h = blk.apply(h, c, B, L, this.#rope);
     const [shift, scale] = tf.split(this.finalAda.apply(c), 2, 1) as tf.Tensor2D[];

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { filled, type InitRng, xavier } from "./init.ts";
+import { normalize, swiglu } from "./fused.ts";
 import { applyRope, type RopeTables } from "./rope.ts";
 
 /** y = x W (+ b). x [N, in] -> [N, out]. */
@@ -39,12 +40,7 @@ export class Norm {
     if (kind === "layernorm") this.b = filled(rng, width, 0, `${name}.b`);
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    if (this.kind === "rmsnorm") {
-      const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
-      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.eps))), this.g);
-    }
-    const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))), this.g), this.b!);
+    return normalize(x, { g: this.g, b: this.b, eps: this.eps, rms: this.kind === "rmsnorm" });
   }
 }
 
@@ -60,7 +56,7 @@ export class SwiGLU {
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const g = this.gate.apply(x); // [N, hidden]
-    return this.down.apply(tf.mul(tf.mul(g, tf.sigmoid(g)), this.up.apply(x)));
+    return this.down.apply(swiglu(g, this.up.apply(x)));
   }
 }
 

@@ -1,0 +1,280 @@
+/**
+ * Fused kernels for the transformer's elementwise work on TensorFlow.js's wasm backend: LayerNorm (or
+ * RMSNorm) forward and backward, and the SwiGLU / SiLU product forward and backward, each one pass over
+ * the rows in the wasm heap instead of a chain of stock kernels and autodiff nodes. An S-B/4 step (CPU
+ * size, batch 64) spent about 60 ms of 630 in LayerNorm's chain (moments, Sub, Rsqrt, Mul, Add, their
+ * gradients with broadcast Sums and Tiles) and about 70 ms in SwiGLU's (Sigmoid, two Multiplies, six more
+ * in the gradient). The sigmoid itself stays the stock SIMD kernel (`Math.exp` in a JS loop is ten times
+ * slower), and its output is kept for the gradient, which then needs no exponential.
+ *
+ * The ops that call these kernels (with a plain tfjs formula where a backend has none) are in
+ * `models/fused.ts`; the kernel names below are the contract between the two. Sums run in double precision,
+ * so results differ from the unfused chain at float32 rounding level.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { loadFusedSimd } from "./fused_wasm.ts";
+import { internals } from "./wasm_blas.ts";
+
+/** Kernel names, shared with `models/fused.ts`. */
+export const FUSED_KERNELS = Object.freeze({
+  norm: "VitokNorm",
+  normGrad: "VitokNormGrad",
+  swiglu: "VitokSwiGLU",
+  swigluGrad: "VitokSwiGLUGrad",
+});
+
+/**
+ * Row-wise normalisation of x [N, C] into y: LayerNorm ((x - mean) * rstd) or, with `rms`, RMSNorm
+ * (x * rstd), then times g and plus b when given. Writes each row's mean (0 for RMSNorm) and rstd.
+ */
+export function normRows(
+  x: Float32Array,
+  N: number,
+  C: number,
+  eps: number,
+  rms: boolean,
+  g: Float32Array | undefined,
+  b: Float32Array | undefined,
+  y: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+): void {
+  for (let r = 0, o = 0; r < N; r++, o += C) {
+    let m = 0;
+    if (!rms) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += x[o + c];
+      m = s / C;
+    }
+    let v = 0;
+    for (let c = 0; c < C; c++) {
+      const d = x[o + c] - m;
+      v += d * d;
+    }
+    const rs = 1 / Math.sqrt(v / C + eps);
+    mean[r] = m;
+    rstd[r] = rs;
+    if (g && b) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[c] + b[c]; }
+    else if (g) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[c]; }
+    else for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs;
+  }
+}
+
+/**
+ * Gradient of {@link normRows}: with xhat = (x - mean) * rstd and h = dy * g,
+ * dx = rstd * (h - mean(h) - xhat * mean(h * xhat)) (RMSNorm: without the mean(h) term), dg = sum over rows
+ * of dy * xhat, db = sum of dy. `dg` and `db` may be omitted (no gain or bias).
+ */
+export function normRowsGrad(
+  dy: Float32Array,
+  x: Float32Array,
+  N: number,
+  C: number,
+  rms: boolean,
+  g: Float32Array | undefined,
+  mean: Float32Array,
+  rstd: Float32Array,
+  dx: Float32Array,
+  dg?: Float32Array,
+  db?: Float32Array,
+): void {
+  const sumG = new Float64Array(C), sumB = new Float64Array(C);
+  for (let r = 0, o = 0; r < N; r++, o += C) {
+    const m = mean[r], rs = rstd[r];
+    let sh = 0, shx = 0;
+    for (let c = 0; c < C; c++) {
+      const d = dy[o + c], xh = (x[o + c] - m) * rs, h = g ? d * g[c] : d;
+      sh += h;
+      shx += h * xh;
+      sumG[c] += d * xh;
+      sumB[c] += d;
+    }
+    const a = rms ? 0 : sh / C, k = shx / C;
+    for (let c = 0; c < C; c++) {
+      const xh = (x[o + c] - m) * rs, h = g ? dy[o + c] * g[c] : dy[o + c];
+      dx[o + c] = rs * (h - a - xh * k);
+    }
+  }
+  if (dg) dg.set(sumG);
+  if (db) db.set(sumB);
+}
+
+/** y = gate * s * up (SwiGLU) or gate * s (SiLU, no `up`), where s = sigmoid(gate) is given. */
+export function swigluRows(
+  gate: Float32Array,
+  s: Float32Array,
+  up: Float32Array | undefined,
+  y: Float32Array,
+): void {
+  const n = y.length;
+  if (up) { for (let i = 0; i < n; i++) y[i] = gate[i] * s[i] * up[i]; }
+  else for (let i = 0; i < n; i++) y[i] = gate[i] * s[i];
+}
+
+/**
+ * Gradient of {@link swigluRows}: dgate = dy * up * s * (1 + gate * (1 - s)), dup = dy * gate * s
+ * (SiLU: up = 1 and no dup).
+ */
+export function swigluRowsGrad(
+  dy: Float32Array,
+  gate: Float32Array,
+  s: Float32Array,
+  up: Float32Array | undefined,
+  dgate: Float32Array,
+  dup?: Float32Array,
+): void {
+  const n = dy.length;
+  if (up && dup) {
+    for (let i = 0; i < n; i++) {
+      const x = gate[i], si = s[i], d = dy[i];
+      dup[i] = d * x * si;
+      dgate[i] = d * up[i] * si * (1 + x * (1 - si));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = gate[i], si = s[i];
+      dgate[i] = dy[i] * si * (1 + x * (1 - si));
+    }
+  }
+}
+
+/** The wasm heap's memory (tfjs-backend-wasm exports it as `asm.memory`). */
+function heapMemory(backend: unknown): WebAssembly.Memory {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error(
+      "this @tensorflow/tfjs-backend-wasm version does not export its heap memory (asm.memory)",
+    );
+  }
+  return memory;
+}
+
+/**
+ * Registers the fused kernels for the wasm backend (float32 tensors only; the ops check the dtype). Rows of
+ * a multiple of 4 channels (every model size here) run the SIMD kernels of `fused.wat`; others the JS loops
+ * above (the same formulas, sums in double precision).
+ */
+export async function registerWasmFusedKernels(): Promise<void> {
+  const raw = tf.findBackend("wasm");
+  const backend = internals(raw);
+  const simd = await loadFusedSimd(heapMemory(raw));
+  const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const view = (t: tf.TensorInfo | undefined) => {
+    if (!t) return undefined;
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    return new Float32Array(backend.wasm.HEAPF32.buffer, ptr(t), n);
+  };
+  /** Ones and zeros [C] in the heap for norms without gain or bias (kept for the process's life). */
+  const constants = new Map<number, { ones: tf.TensorInfo; zeros: tf.TensorInfo }>();
+  const onesZeros = (C: number) => {
+    let c = constants.get(C);
+    if (!c) {
+      c = { ones: backend.makeOutput([C], "float32"), zeros: backend.makeOutput([C], "float32") };
+      view(c.ones)!.fill(1);
+      view(c.zeros)!.fill(0);
+      constants.set(C, c);
+    }
+    return c;
+  };
+  const simdRows = (C: number) => C >= 4 && C % 4 === 0;
+  const sigmoid = tf.getKernel("Sigmoid", "wasm")!.kernelFunc;
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.norm,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, g, b } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const { eps, rms } = attrs as unknown as { eps: number; rms: boolean };
+      const [N, C] = x!.shape;
+      const y = backend.makeOutput([N, C], "float32");
+      const mean = backend.makeOutput([N], "float32"), rstd = backend.makeOutput([N], "float32");
+      if (N > 0 && simdRows(C)) {
+        const k = onesZeros(C);
+        simd.norm(
+          ptr(x!),
+          ptr(g ?? k.ones),
+          ptr(b ?? k.zeros),
+          ptr(y),
+          ptr(mean),
+          ptr(rstd),
+          N,
+          C,
+          eps,
+          rms ? 1 : 0,
+        );
+      } else normRows(view(x)!, N, C, eps, rms, view(g), view(b), view(y)!, view(mean)!, view(rstd)!);
+      return [y, mean, rstd];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.normGrad,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { dy, x, g, mean, rstd } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const { rms } = attrs as unknown as { rms: boolean };
+      const [N, C] = x!.shape;
+      const dx = backend.makeOutput([N, C], "float32");
+      const dg = backend.makeOutput([C], "float32"), db = backend.makeOutput([C], "float32");
+      if (N > 0 && simdRows(C)) {
+        const gp = ptr(g ?? onesZeros(C).ones);
+        simd.normGrad(
+          ptr(dy!),
+          ptr(x!),
+          gp,
+          ptr(mean!),
+          ptr(rstd!),
+          ptr(dx),
+          ptr(dg),
+          ptr(db),
+          N,
+          C,
+          rms ? 1 : 0,
+        );
+      } else {
+        normRowsGrad(
+          view(dy)!,
+          view(x)!,
+          N,
+          C,
+          rms,
+          view(g),
+          view(mean)!,
+          view(rstd)!,
+          view(dx)!,
+          view(dg),
+          view(db),
+        );
+      }
+      return [dx, dg, db];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.swiglu,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { gate, up } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+      const s = sigmoid({ inputs: { x: gate! }, backend: args.backend, attrs: {} }) as tf.TensorInfo;
+      const y = backend.makeOutput(gate!.shape, "float32");
+      const n = tf.util.sizeFromShape(gate!.shape);
+      if (up && n > 0 && n % 4 === 0) simd.swiglu(ptr(gate!), ptr(s), ptr(up), ptr(y), n);
+      else swigluRows(view(gate)!, view(s)!, view(up), view(y)!);
+      return [y, s];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.swigluGrad,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { dy, gate, s, up } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const dgate = backend.makeOutput(gate!.shape, "float32");
+      const dup = up ? backend.makeOutput(gate!.shape, "float32") : undefined;
+      const n = tf.util.sizeFromShape(gate!.shape);
+      if (n > 0 && n % 4 === 0) {
+        if (up) simd.swigluGrad(ptr(dy!), ptr(gate!), ptr(s!), ptr(up), ptr(dgate), ptr(dup!), n);
+        else simd.siluGrad(ptr(dy!), ptr(gate!), ptr(s!), ptr(dgate), n);
+      } else swigluRowsGrad(view(dy)!, view(gate)!, view(s)!, view(up), view(dgate)!, view(dup));
+      return dup ? [dgate, dup] : [dgate];
+    },
+  });
+}

@@ -1,0 +1,162 @@
+;; SIMD (f32x4) kernels of compute/fused.ts, run on the tensors' bytes in TensorFlow.js's wasm heap: the
+;; module imports that heap's memory. Every pointer is a byte offset into it; every length is a multiple of 4
+;; floats (the caller takes its JS loops otherwise). Sums are four-lane float32 partial sums.
+;; The loader fills in the imported memory's type from the heap's (shared under the threaded build).
+(module
+  (import "env" "memory" __MEMORY__)
+
+  ;; Sum of the four lanes.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; y = (x - mean) * rstd * g + b for each row of x [N, C]; rms: mean = 0 and rstd from mean(x^2).
+  ;; Writes each row's mean and rstd. g and b are [C] (ones and zeros when the norm has none).
+  (func (export "norm")
+    (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $mean i32) (param $rstd i32)
+    (param $N i32) (param $C i32) (param $eps f32) (param $rms i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $xr i32) (local $yr i32)
+    (local $acc v128) (local $d v128) (local $vm v128) (local $vr v128) (local $m f32) (local $rs f32)
+    (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+        (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $yr (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))))
+        ;; mean
+        (local.set $m (f32.const 0))
+        (if (i32.eqz (local.get $rms))
+          (then
+            (local.set $acc (v128.const f32x4 0 0 0 0))
+            (local.set $c (i32.const 0))
+            (loop $sum
+              (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $xr) (local.get $c)))))
+              (br_if $sum (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+            (local.set $m (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $C))))))
+        (local.set $vm (f32x4.splat (local.get $m)))
+        ;; variance (or mean square)
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (loop $var
+          (local.set $d (f32x4.sub (v128.load (i32.add (local.get $xr) (local.get $c))) (local.get $vm)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+          (br_if $var (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $rs
+          (f32.div (f32.const 1)
+            (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $C)))
+                               (local.get $eps)))))
+        (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
+        (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $rs))
+        (local.set $vr (f32x4.splat (local.get $rs)))
+        ;; output
+        (local.set $c (i32.const 0))
+        (loop $out
+          (v128.store (i32.add (local.get $yr) (local.get $c))
+            (f32x4.add
+              (f32x4.mul
+                (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xr) (local.get $c))) (local.get $vm))
+                           (local.get $vr))
+                (v128.load (i32.add (local.get $g) (local.get $c))))
+              (v128.load (i32.add (local.get $b) (local.get $c)))))
+          (br_if $out (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; Gradient of norm: with xhat = (x - mean) * rstd and h = dy * g,
+  ;; dx = rstd * (h - mean(h) - xhat * mean(h * xhat)) (rms: without mean(h)); dg = sum of dy * xhat and
+  ;; db = sum of dy over rows (dg and db are zeroed first).
+  (func (export "normGrad")
+    (param $dy i32) (param $x i32) (param $g i32) (param $mean i32) (param $rstd i32)
+    (param $dx i32) (param $dg i32) (param $db i32) (param $N i32) (param $C i32) (param $rms i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $xr i32) (local $dyr i32) (local $dxr i32)
+    (local $d v128) (local $xh v128) (local $h v128) (local $sh v128) (local $shx v128)
+    (local $vm v128) (local $vr v128) (local $va v128) (local $vk v128) (local $inv f32)
+    (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $inv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $C))))
+    (memory.fill (local.get $dg) (i32.const 0) (local.get $bytes))
+    (memory.fill (local.get $db) (i32.const 0) (local.get $bytes))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+        (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $dyr (i32.add (local.get $dy) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $dxr (i32.add (local.get $dx) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $vm (f32x4.splat (f32.load (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))))))
+        (local.set $vr (f32x4.splat (f32.load (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))))))
+        (local.set $sh (v128.const f32x4 0 0 0 0))
+        (local.set $shx (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (loop $sums
+          (local.set $d (v128.load (i32.add (local.get $dyr) (local.get $c))))
+          (local.set $xh
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xr) (local.get $c))) (local.get $vm)) (local.get $vr)))
+          (local.set $h (f32x4.mul (local.get $d) (v128.load (i32.add (local.get $g) (local.get $c)))))
+          (local.set $sh (f32x4.add (local.get $sh) (local.get $h)))
+          (local.set $shx (f32x4.add (local.get $shx) (f32x4.mul (local.get $h) (local.get $xh))))
+          (v128.store (i32.add (local.get $dg) (local.get $c))
+            (f32x4.add (v128.load (i32.add (local.get $dg) (local.get $c))) (f32x4.mul (local.get $d) (local.get $xh))))
+          (v128.store (i32.add (local.get $db) (local.get $c))
+            (f32x4.add (v128.load (i32.add (local.get $db) (local.get $c))) (local.get $d)))
+          (br_if $sums (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $va (v128.const f32x4 0 0 0 0))
+        (if (i32.eqz (local.get $rms))
+          (then (local.set $va (f32x4.splat (f32.mul (call $hsum (local.get $sh)) (local.get $inv))))))
+        (local.set $vk (f32x4.splat (f32.mul (call $hsum (local.get $shx)) (local.get $inv))))
+        (local.set $c (i32.const 0))
+        (loop $grad
+          (local.set $xh
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xr) (local.get $c))) (local.get $vm)) (local.get $vr)))
+          (local.set $h
+            (f32x4.mul (v128.load (i32.add (local.get $dyr) (local.get $c))) (v128.load (i32.add (local.get $g) (local.get $c)))))
+          (v128.store (i32.add (local.get $dxr) (local.get $c))
+            (f32x4.mul (local.get $vr)
+              (f32x4.sub (f32x4.sub (local.get $h) (local.get $va)) (f32x4.mul (local.get $xh) (local.get $vk)))))
+          (br_if $grad (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; y = gate * s * up over n floats (SwiGLU's product; s = sigmoid(gate) from the stock kernel, which is
+  ;; faster than a four-lane exp here).
+  (func (export "swiglu") (param $gate i32) (param $s i32) (param $up i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (loop $l
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (f32x4.mul
+          (f32x4.mul (v128.load (i32.add (local.get $gate) (local.get $i))) (v128.load (i32.add (local.get $s) (local.get $i))))
+          (v128.load (i32.add (local.get $up) (local.get $i)))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+
+  ;; dgate = dy * up * s * (1 + gate * (1 - s)), dup = dy * gate * s.
+  (func (export "swigluGrad")
+    (param $dy i32) (param $gate i32) (param $s i32) (param $up i32) (param $dgate i32) (param $dup i32) (param $n i32)
+    (local $i i32) (local $bytes i32) (local $d v128) (local $x v128) (local $si v128) (local $one v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (loop $l
+      (local.set $d (v128.load (i32.add (local.get $dy) (local.get $i))))
+      (local.set $x (v128.load (i32.add (local.get $gate) (local.get $i))))
+      (local.set $si (v128.load (i32.add (local.get $s) (local.get $i))))
+      (v128.store (i32.add (local.get $dup) (local.get $i))
+        (f32x4.mul (f32x4.mul (local.get $d) (local.get $x)) (local.get $si)))
+      (v128.store (i32.add (local.get $dgate) (local.get $i))
+        (f32x4.mul
+          (f32x4.mul (f32x4.mul (local.get $d) (v128.load (i32.add (local.get $up) (local.get $i)))) (local.get $si))
+          (f32x4.add (local.get $one)
+            (f32x4.mul (local.get $x) (f32x4.sub (local.get $one) (local.get $si))))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+
+  ;; dgate = dy * s * (1 + gate * (1 - s)) (SiLU's gradient).
+  (func (export "siluGrad") (param $dy i32) (param $gate i32) (param $s i32) (param $dgate i32) (param $n i32)
+    (local $i i32) (local $bytes i32) (local $x v128) (local $si v128) (local $one v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (loop $l
+      (local.set $x (v128.load (i32.add (local.get $gate) (local.get $i))))
+      (local.set $si (v128.load (i32.add (local.get $s) (local.get $i))))
+      (v128.store (i32.add (local.get $dgate) (local.get $i))
+        (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (local.get $si))
+          (f32x4.add (local.get $one) (f32x4.mul (local.get $x) (f32x4.sub (local.get $one) (local.get $si))))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+)

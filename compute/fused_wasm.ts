@@ -1,0 +1,59 @@
+/**
+ * Loads `fused.wat` (SIMD kernels over TensorFlow.js's wasm heap) as a module that imports the heap's own
+ * memory, so its functions read and write tensors in place. The text is assembled at load time with wabt
+ * (npm `wabt`, about 30 ms), with the memory declared as the heap's is (shared under the threaded build).
+ *
+ * @module
+ */
+import wabtInit from "wabt";
+
+/** The exports of fused.wat: pointers are byte offsets into the heap, lengths multiples of 4 floats. */
+export interface FusedSimd {
+  norm(
+    x: number,
+    g: number,
+    b: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    N: number,
+    C: number,
+    eps: number,
+    rms: number,
+  ): void;
+  normGrad(
+    dy: number,
+    x: number,
+    g: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dg: number,
+    db: number,
+    N: number,
+    C: number,
+    rms: number,
+  ): void;
+  swiglu(gate: number, s: number, up: number, y: number, n: number): void;
+  swigluGrad(dy: number, gate: number, s: number, up: number, dgate: number, dup: number, n: number): void;
+  siluGrad(dy: number, gate: number, s: number, dgate: number, n: number): void;
+}
+
+/** Assembles and instantiates the kernels on `memory` (the wasm backend's heap). */
+export async function loadFusedSimd(memory: WebAssembly.Memory): Promise<FusedSimd> {
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const text = (await Deno.readTextFile(new URL("./fused.wat", import.meta.url)))
+    .replace("__MEMORY__", shared ? "(memory 1 65536 shared)" : "(memory 1)");
+  const wabt = await wabtInit();
+  const parsed = wabt.parseWat("fused.wat", text, { simd: true, bulk_memory: true, threads: shared });
+  try {
+    parsed.validate();
+    const { buffer } = parsed.toBinary({});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>), {
+      env: { memory },
+    });
+    return instance.exports as unknown as FusedSimd;
+  } finally {
+    parsed.destroy();
+  }
+}

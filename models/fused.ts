@@ -1,0 +1,98 @@
+/**
+ * Fused LayerNorm / RMSNorm and SwiGLU / SiLU ops with hand-written gradients. Where the backend has the
+ * fused kernels (`compute/fused.ts`, registered for wasm-blas) each op is one kernel forward and one
+ * backward, one tape node; elsewhere it is the plain tfjs formula and autodiff. Both compute the same
+ * function (a test holds them to float32 rounding).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { FUSED_KERNELS } from "../compute/fused.ts";
+
+const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
+
+/** Options of {@link normalize}: gain and bias [C] (optional), epsilon, RMSNorm instead of LayerNorm. */
+export interface NormOptions {
+  g?: tf.Tensor;
+  b?: tf.Tensor;
+  eps?: number;
+  rms?: boolean;
+}
+
+/** The unfused formula: tfjs ops, autodiff gradient. x [N, C]. */
+export function normalizeReference(x: tf.Tensor2D, o: NormOptions = {}): tf.Tensor2D {
+  const eps = o.eps ?? 1e-6;
+  let y: tf.Tensor;
+  if (o.rms) y = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)));
+  else {
+    const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
+    y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  }
+  if (o.g) y = tf.mul(y, o.g);
+  if (o.b) y = tf.add(y, o.b);
+  return y as tf.Tensor2D;
+}
+
+/**
+ * LayerNorm ((x - mean) / sqrt(var + eps)) or RMSNorm (x / sqrt(mean(x^2) + eps)) over the channels of
+ * x [N, C], times g, plus b. -> [N, C].
+ */
+export function normalize(x: tf.Tensor2D, o: NormOptions = {}): tf.Tensor2D {
+  if (x.dtype !== "float32" || !hasKernel(FUSED_KERNELS.norm)) return normalizeReference(x, o);
+  if (o.b && !o.g) throw new Error("normalize: a bias needs a gain");
+  const attrs = { eps: o.eps ?? 1e-6, rms: o.rms ?? false };
+  const params = [o.g, o.b].filter((t): t is tf.Tensor => t !== undefined);
+  const f = tf.customGrad((...args) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xi, g, b] = args as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = { x: xi };
+    if (g) inputs.g = g;
+    if (b) inputs.b = b;
+    const [y, mean, rstd] = tf.engine().runKernel(FUSED_KERNELS.norm, inputs, attrs) as tf.Tensor[];
+    save(g ? [xi, mean, rstd, g] : [xi, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy, saved) => {
+        const [xs, ms, rs, gs] = saved;
+        const gradInputs: tf.NamedTensorMap = { dy: dy as tf.Tensor, x: xs, mean: ms, rstd: rs };
+        if (gs) gradInputs.g = gs;
+        const [dx, dg, db] = tf.engine().runKernel(FUSED_KERNELS.normGrad, gradInputs, attrs) as tf.Tensor[];
+        return [dx, ...(g ? [dg] : []), ...(b ? [db] : [])];
+      },
+    };
+  });
+  return f(x, ...params) as tf.Tensor2D;
+}
+
+/** The unfused formula of {@link swiglu}. */
+export function swigluReference<T extends tf.Tensor>(gate: T, up?: T): T {
+  const silu = tf.mul(gate, tf.sigmoid(gate));
+  return (up ? tf.mul(silu, up) : silu) as T;
+}
+
+/** silu(gate) * up (SwiGLU's product), or silu(gate) alone without `up` (SiLU); same shapes. */
+export function swiglu<T extends tf.Tensor>(gate: T, up?: T): T {
+  if (gate.dtype !== "float32" || !hasKernel(FUSED_KERNELS.swiglu)) return swigluReference(gate, up);
+  const f = tf.customGrad((...args) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [g, u] = args as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = u ? { gate: g, up: u } : { gate: g };
+    const [y, s] = tf.engine().runKernel(FUSED_KERNELS.swiglu, inputs) as tf.Tensor[];
+    save(u ? [g, s, u] : [g, s]);
+    return {
+      value: y,
+      gradFunc: (dy, saved) => {
+        const [gs, ss, us] = saved;
+        const gradInputs: tf.NamedTensorMap = { dy: dy as tf.Tensor, gate: gs, s: ss };
+        if (us) gradInputs.up = us;
+        return tf.engine().runKernel(FUSED_KERNELS.swigluGrad, gradInputs) as tf.Tensor[];
+      },
+    };
+  });
+  return (up ? f(gate, up) : f(gate)) as T;
+}
+
+/** SiLU, x * sigmoid(x): {@link swiglu} without the up projection. */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return swiglu(x);
+}

@@ -1,0 +1,97 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { initBackend } from "../compute/backend.ts";
+import { normalize, normalizeReference, type NormOptions, silu, swiglu, swigluReference } from "./fused.ts";
+
+await initBackend("wasm-blas"); // the backend with the fused kernels
+
+/** Largest |a - b| / (1 + |b|) over two tensors of one shape. */
+function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
+  assertEquals(a.shape, b.shape);
+  const x = a.dataSync(), y = b.dataSync();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])));
+  return m;
+}
+
+/** Kernel names run by f. */
+async function kernelsOf(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
+  const info = await tf.profile(() => f());
+  return info.kernels.map((k) => k.name);
+}
+
+/** Value and gradients of sum(op(inputs) * w) for a fixed random w. */
+function valueAndGrads(op: (...t: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number) {
+  const y = op(...inputs);
+  const w = tf.randomNormal(y.shape, 0, 1, "float32", seed);
+  const grads = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(op(...t), w)))(inputs);
+  return { y, grads };
+}
+
+const N = 37;
+// 24 channels run the SIMD kernels, 7 the JS loops (not a multiple of 4).
+for (const C of [24, 7]) {
+  const x = tf.randomNormal([N, C], 0.5, 2, "float32", 1) as tf.Tensor2D;
+  const g = tf.randomNormal([C], 1, 0.3, "float32", 2), b = tf.randomNormal([C], 0, 0.3, "float32", 3);
+  for (
+    const [name, opts] of [
+      ["LayerNorm with gain and bias", { affine: 2, rms: false }],
+      ["LayerNorm without affine (DiT)", { affine: 0, rms: false }],
+      ["RMSNorm with gain", { affine: 1, rms: true }],
+    ] as const
+  ) {
+    Deno.test(`normalize(): ${name}, ${C} channels, matches the unfused formula and its gradients`, async () => {
+      const params = [g, b].slice(0, opts.affine);
+      const op = (ref: boolean) => (xi: tf.Tensor, gi?: tf.Tensor, bi?: tf.Tensor) => {
+        const o: NormOptions = { g: gi, b: bi, rms: opts.rms, eps: 1e-5 };
+        return ref ? normalizeReference(xi as tf.Tensor2D, o) : normalize(xi as tf.Tensor2D, o);
+      };
+      const fused = valueAndGrads(op(false), [x, ...params], 7);
+      const ref = valueAndGrads(op(true), [x, ...params], 7);
+      assert(maxRelDiff(fused.y, ref.y) < 1e-5, `forward differs by ${maxRelDiff(fused.y, ref.y)}`);
+      assertEquals(fused.grads.length, 1 + params.length);
+      for (let i = 0; i < fused.grads.length; i++) {
+        const d = maxRelDiff(fused.grads[i], ref.grads[i]);
+        assert(d < 1e-4, `gradient ${i} differs by ${d}`);
+      }
+      const names = await kernelsOf(() => tf.grads((xi: tf.Tensor) => tf.sum(op(false)(xi, ...params)))([x]));
+      assert(
+        names.includes("VitokNorm") && names.includes("VitokNormGrad"),
+        `fused kernels not run: ${names}`,
+      );
+      assert(!names.includes("Rsqrt"), "the unfused chain ran too");
+    });
+  }
+}
+
+Deno.test("normalize(): rows are normalised (mean 0, variance 1) before gain and bias", () => {
+  const y = normalize(tf.randomNormal([N, 24], 0.5, 2, "float32", 1) as tf.Tensor2D, { eps: 0 });
+  const { mean, variance } = tf.moments(y, -1);
+  assert(tf.max(tf.abs(mean)).dataSync()[0] < 1e-5);
+  assert(tf.max(tf.abs(tf.sub(variance, 1))).dataSync()[0] < 1e-4);
+});
+
+Deno.test("swiglu() and silu() match the unfused formula and its autodiff gradients", async () => {
+  // [37, 40]: the SIMD kernels; [37, 41]: the JS loops (not a multiple of 4 floats).
+  for (const [width, withUp] of [[40, true], [40, false], [41, true], [41, false]] as const) {
+    const gate = tf.randomNormal([N, width], 0, 3, "float32", 4),
+      up = tf.randomNormal([N, width], 0, 1, "float32", 5);
+    const op = (ref: boolean) => (gi: tf.Tensor, ui?: tf.Tensor) =>
+      ref ? swigluReference(gi, ui) : ui ? swiglu(gi, ui) : silu(gi);
+    const inputs = withUp ? [gate, up] : [gate];
+    const fused = valueAndGrads(op(false), inputs, 8), ref = valueAndGrads(op(true), inputs, 8);
+    assert(maxRelDiff(fused.y, ref.y) < 1e-6, `forward differs by ${maxRelDiff(fused.y, ref.y)}`);
+    assertEquals(fused.grads.length, inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const d = maxRelDiff(fused.grads[i], ref.grads[i]);
+      assert(d < 1e-5, `gradient ${i} (up: ${withUp}) differs by ${d}`);
+    }
+    const names = await kernelsOf(() =>
+      tf.grads((...t: tf.Tensor[]) => tf.sum(op(false)(t[0], t[1])))(inputs)
+    );
+    assert(
+      names.includes("VitokSwiGLU") && names.includes("VitokSwiGLUGrad"),
+      `fused kernels not run: ${names}`,
+    );
+  }
+});
