@@ -153,7 +153,7 @@ function heapMemory(backend: unknown): WebAssembly.Memory {
 
 /**
  * Registers the fused kernels for the wasm backend (float32 tensors only; the ops check the dtype). Rows of
- * a multiple of 4 channels (every model size here) run the SIMD kernels of `fused.wat`; others the JS loops
+ * a multiple of 4 channels (every model size here) run the SIMD kernels of `fused_wat.ts`; others the JS loops
  * above (the same formulas, sums in double precision).
  */
 export async function registerWasmFusedKernels(): Promise<void> {

@@ -1,13 +1,14 @@
 /**
- * Loads `fused.wat` (SIMD kernels over TensorFlow.js's wasm heap) as a module that imports the heap's own
+ * Loads `fused_wat.ts` (SIMD kernels over TensorFlow.js's wasm heap) as a module that imports the heap's own
  * memory, so its functions read and write tensors in place. The text is assembled at load time with wabt
  * (npm `wabt`, about 30 ms), with the memory declared as the heap's is (shared under the threaded build).
  *
  * @module
  */
 import wabtInit from "wabt";
+import { FUSED_WAT } from "./fused_wat.ts";
 
-/** The exports of fused.wat: pointers are byte offsets into the heap, lengths multiples of 4 floats. */
+/** The exports of the kernel module: pointers are byte offsets into the heap, lengths multiples of 4 floats. */
 export interface FusedSimd {
   norm(
     x: number,
@@ -42,8 +43,7 @@ export interface FusedSimd {
 /** Assembles and instantiates the kernels on `memory` (the wasm backend's heap). */
 export async function loadFusedSimd(memory: WebAssembly.Memory): Promise<FusedSimd> {
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const text = (await Deno.readTextFile(new URL("./fused.wat", import.meta.url)))
-    .replace("__MEMORY__", shared ? "(memory 1 65536 shared)" : "(memory 1)");
+  const text = FUSED_WAT.replace("__MEMORY__", shared ? "(memory 1 65536 shared)" : "(memory 1)");
   const wabt = await wabtInit();
   const parsed = wabt.parseWat("fused.wat", text, { simd: true, bulk_memory: true, threads: shared });
   try {

@@ -8,7 +8,7 @@ const heap = new Float32Array(memory.buffer);
 /** Byte offset of float index i in the test heap. */
 const at = (i: number) => i * 4;
 
-Deno.test("fused.wat norm and normGrad agree with the JS loops", () => {
+Deno.test("SIMD norm and normGrad agree with the JS loops", () => {
   const N = 5, C = 12, n = N * C;
   const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 3 + 0.5);
   const dy = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.9));

@@ -1,4 +1,13 @@
-;; SIMD (f32x4) kernels of compute/fused.ts, run on the tensors' bytes in TensorFlow.js's wasm heap: the
+/**
+ * The text of the SIMD kernels of `fused.ts` (WebAssembly text, assembled by `fused_wasm.ts`). A TS module
+ * rather than a .wat file so the stage code hashes (which follow imports) cover it.
+ *
+ * @module
+ */
+
+/** fused.wat, with `__MEMORY__` for the imported memory's type. */
+export const FUSED_WAT =
+  `;; SIMD (f32x4) kernels of compute/fused.ts, run on the tensors' bytes in TensorFlow.js's wasm heap: the
 ;; module imports that heap's memory. Every pointer is a byte offset into it; every length is a multiple of 4
 ;; floats (the caller takes its JS loops otherwise). Sums are four-lane float32 partial sums.
 ;; The loader fills in the imported memory's type from the heap's (shared under the threaded build).
@@ -160,3 +169,4 @@
           (f32x4.add (local.get $one) (f32x4.mul (local.get $x) (f32x4.sub (local.get $one) (local.get $si))))))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
 )
+`;
