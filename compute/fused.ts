@@ -23,7 +23,80 @@ export const FUSED_KERNELS = Object.freeze({
   normGrad: "VitokNormGrad",
   swiglu: "VitokSwiGLU",
   swigluGrad: "VitokSwiGLUGrad",
+  splitHeads: "VitokSplitHeads",
+  mergeHeads: "VitokMergeHeads",
 });
+
+/** Rotary tables for {@link splitHeadsRows}: cos and sign * sin [L, D], the rotate-half partner of each dim. */
+export interface RopeRows {
+  cos: Float32Array;
+  sinSigned: Float32Array;
+  partner: ArrayLike<number>;
+}
+
+/**
+ * Attention's head split with RoPE: x [B*L, H*D] -> y [B, H, L, D] with
+ * y[d] = scale * (x[d] cos[l, d] + x[partner[d]] sinSigned[l, d]) (no rope: y = scale * x, moved).
+ */
+export function splitHeadsRows(
+  x: Float32Array,
+  B: number,
+  L: number,
+  H: number,
+  D: number,
+  rope: RopeRows | undefined,
+  scale: number,
+  y: Float32Array,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let l = 0; l < L; l++) {
+      const row = (b * L + l) * H * D, t = l * D;
+      for (let h = 0; h < H; h++) {
+        const src = row + h * D, dst = ((b * H + h) * L + l) * D;
+        if (rope) {
+          const { cos, sinSigned, partner } = rope;
+          for (let d = 0; d < D; d++) {
+            y[dst + d] = scale * (x[src + d] * cos[t + d] + x[src + partner[d]] * sinSigned[t + d]);
+          }
+        } else if (scale === 1) y.set(x.subarray(src, src + D), dst);
+        else for (let d = 0; d < D; d++) y[dst + d] = scale * x[src + d];
+      }
+    }
+  }
+}
+
+/**
+ * The inverse layout, y [B, H, L, D] -> x [B*L, H*D]: the heads' merge after attention (no rope) and the
+ * gradient of {@link splitHeadsRows} (with its rope and scale: the rotation's transpose,
+ * x[e] = scale * (y[e] cos[l, e] + y[partner[e]] sinSigned[l, partner[e]]), as partner is an involution).
+ */
+export function mergeHeadsRows(
+  y: Float32Array,
+  B: number,
+  L: number,
+  H: number,
+  D: number,
+  rope: RopeRows | undefined,
+  scale: number,
+  x: Float32Array,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let l = 0; l < L; l++) {
+      const row = (b * L + l) * H * D, t = l * D;
+      for (let h = 0; h < H; h++) {
+        const dst = row + h * D, src = ((b * H + h) * L + l) * D;
+        if (rope) {
+          const { cos, sinSigned, partner } = rope;
+          for (let e = 0; e < D; e++) {
+            const p = partner[e];
+            x[dst + e] = scale * (y[src + e] * cos[t + e] + y[src + p] * sinSigned[t + p]);
+          }
+        } else if (scale === 1) x.set(y.subarray(src, src + D), dst);
+        else for (let e = 0; e < D; e++) x[dst + e] = scale * y[src + e];
+      }
+    }
+  }
+}
 
 /**
  * Row-wise normalisation of x [N, C] into y: LayerNorm ((x - mean) * rstd) or, with `rms`, RMSNorm
@@ -178,6 +251,18 @@ export async function registerWasmFusedKernels(): Promise<void> {
     }
     return c;
   };
+  /** Each rotary partner map as byte offsets in the heap (kept for the process's life, one per map). */
+  const partners = new Map<string, tf.TensorInfo>();
+  const partnerTable = (partner: number[]) => {
+    const key = partner.join(",");
+    let t = partners.get(key);
+    if (!t) {
+      t = backend.makeOutput([partner.length], "int32");
+      new Int32Array(backend.wasm.HEAPF32.buffer, ptr(t), partner.length).set(partner.map((p) => 4 * p));
+      partners.set(key, t);
+    }
+    return t;
+  };
   const simdRows = (C: number) => C >= 4 && C % 4 === 0;
   const sigmoid = tf.getKernel("Sigmoid", "wasm")!.kernelFunc;
   tf.registerKernel({
@@ -248,6 +333,38 @@ export async function registerWasmFusedKernels(): Promise<void> {
       }
       return [dx, dg, db];
     },
+  });
+  /** Split or merge kernel: inputs x (and cos, sinSigned with rope), attrs B, L, H, D, partner, scale. */
+  const headsKernel = (split: boolean): tf.KernelFunc => ({ inputs, attrs }) => {
+    const { x, cos, sinSigned } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const { B, L, H, D, partner, scale } = attrs as unknown as {
+      B: number;
+      L: number;
+      H: number;
+      D: number;
+      partner: number[];
+      scale: number;
+    };
+    const out = backend.makeOutput(split ? [B, H, L, D] : [B * L, H * D], "float32");
+    if (B * L * H > 0 && D % 4 === 0) {
+      const p = cos ? ptr(partnerTable(partner)) : 0;
+      const [c, sn] = cos ? [ptr(cos), ptr(sinSigned!)] : [0, 0];
+      simd.heads(ptr(x!), c, sn, p, ptr(out), B, L, H, D, scale, cos ? 1 : 0, split ? 0 : 1);
+      return out;
+    }
+    const rope = cos ? { cos: view(cos)!, sinSigned: view(sinSigned)!, partner } : undefined;
+    (split ? splitHeadsRows : mergeHeadsRows)(view(x)!, B, L, H, D, rope, scale, view(out)!);
+    return out;
+  };
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.splitHeads,
+    backendName: "wasm",
+    kernelFunc: headsKernel(true),
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.mergeHeads,
+    backendName: "wasm",
+    kernelFunc: headsKernel(false),
   });
   tf.registerKernel({
     kernelName: FUSED_KERNELS.swiglu,

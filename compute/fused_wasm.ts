@@ -38,6 +38,20 @@ export interface FusedSimd {
   swiglu(gate: number, s: number, up: number, y: number, n: number): void;
   swigluGrad(dy: number, gate: number, s: number, up: number, dgate: number, dup: number, n: number): void;
   siluGrad(dy: number, gate: number, s: number, dgate: number, n: number): void;
+  heads(
+    input: number,
+    cos: number,
+    sinSigned: number,
+    partner: number,
+    out: number,
+    B: number,
+    L: number,
+    H: number,
+    D: number,
+    scale: number,
+    rope: number,
+    merge: number,
+  ): void;
 }
 
 /** Assembles and instantiates the kernels on `memory` (the wasm backend's heap). */

@@ -168,5 +168,58 @@ export const FUSED_WAT =
         (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (local.get $si))
           (f32x4.add (local.get $one) (f32x4.mul (local.get $x) (f32x4.sub (local.get $one) (local.get $si))))))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+
+  ;; Attention's head layout: split moves x [B*L, H*D] to [B, H, L, D], merge moves back. With rope, each
+  ;; value is rotated: out[d] = scale * (in[d] cos[l, d] + in[partner[d]] sinS[l, j]) with j = d when
+  ;; splitting and j = partner[d] when merging (the rotation's transpose, for the gradient). partner holds
+  ;; byte offsets (4 * index) [D]; cos and sinS are [L, D]. Without rope a four-lane scaled copy (D % 4 = 0).
+  (func (export "heads")
+    (param $in i32) (param $cos i32) (param $sin i32) (param $partner i32) (param $out i32)
+    (param $B i32) (param $L i32) (param $H i32) (param $D i32) (param $scale f32) (param $rope i32) (param $merge i32)
+    (local $b i32) (local $l i32) (local $h i32) (local $d i32) (local $bytes i32) (local $rowOff i32) (local $headOff i32)
+    (local $src i32) (local $dst i32) (local $t i32) (local $p i32) (local $vs v128)
+    (local.set $bytes (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $vs (f32x4.splat (local.get $scale)))
+    (loop $lb
+      (local.set $l (i32.const 0))
+      (loop $ll
+        (local.set $t (i32.mul (local.get $l) (local.get $bytes)))
+        (local.set $h (i32.const 0))
+        (loop $lh
+          (local.set $rowOff
+            (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $L)) (local.get $l)) (local.get $H))
+                              (local.get $h))
+                     (local.get $bytes)))
+          (local.set $headOff
+            (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)) (local.get $L))
+                              (local.get $l))
+                     (local.get $bytes)))
+          (if (local.get $merge)
+            (then (local.set $src (i32.add (local.get $in) (local.get $headOff)))
+                  (local.set $dst (i32.add (local.get $out) (local.get $rowOff))))
+            (else (local.set $src (i32.add (local.get $in) (local.get $rowOff)))
+                  (local.set $dst (i32.add (local.get $out) (local.get $headOff)))))
+          (local.set $d (i32.const 0))
+          (if (local.get $rope)
+            (then
+              (loop $ld
+                (local.set $p (i32.load (i32.add (local.get $partner) (local.get $d))))
+                (f32.store (i32.add (local.get $dst) (local.get $d))
+                  (f32.mul (local.get $scale)
+                    (f32.add
+                      (f32.mul (f32.load (i32.add (local.get $src) (local.get $d)))
+                               (f32.load (i32.add (i32.add (local.get $cos) (local.get $t)) (local.get $d))))
+                      (f32.mul (f32.load (i32.add (local.get $src) (local.get $p)))
+                               (f32.load (i32.add (i32.add (local.get $sin) (local.get $t))
+                                                  (select (local.get $p) (local.get $d) (local.get $merge))))))))
+                (br_if $ld (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 4))) (local.get $bytes)))))
+            (else
+              (loop $lc
+                (v128.store (i32.add (local.get $dst) (local.get $d))
+                  (f32x4.mul (local.get $vs) (v128.load (i32.add (local.get $src) (local.get $d)))))
+                (br_if $lc (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 16))) (local.get $bytes))))))
+          (br_if $lh (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $H))))
+        (br_if $ll (i32.lt_u (local.tee $l (i32.add (local.get $l) (i32.const 1))) (local.get $L))))
+      (br_if $lb (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $B)))))
 )
 `;

@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InitRng } from "./init.ts";
 import { normalize, silu } from "./fused.ts";
 import { Attention, Linear, SwiGLU } from "./layers.ts";
-import { type RopeTables, ropeTables } from "./rope.ts";
+import { disposeRope, type RopeTables, ropeTables } from "./rope.ts";
 
 /** Width, depth and heads of a DiT. */
 export interface DiTSize {
@@ -254,7 +254,7 @@ export class DiT {
   /** Frees every variable and constant table. */
   dispose(): void {
     for (const v of this.variables().values()) v.dispose();
-    tf.dispose([this.#rope.cos, this.#rope.sin, this.#rope.rot]);
+    disposeRope(this.#rope);
   }
 }
 

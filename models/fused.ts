@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { FUSED_KERNELS } from "../compute/fused.ts";
+import { applyRope, type RopeTables } from "./rope.ts";
 
 const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
 
@@ -95,4 +96,64 @@ export function swiglu<T extends tf.Tensor>(gate: T, up?: T): T {
 /** SiLU, x * sigmoid(x): {@link swiglu} without the up projection. */
 export function silu<T extends tf.Tensor>(x: T): T {
   return swiglu(x);
+}
+
+/** The unfused {@link splitHeads}: reshape, transpose, RoPE as a rotate-half matmul, scale. */
+export function splitHeadsReference(
+  x: tf.Tensor2D,
+  B: number,
+  L: number,
+  H: number,
+  rope?: RopeTables,
+  scale = 1,
+): tf.Tensor4D {
+  const D = x.shape[1] / H;
+  let y = tf.transpose(tf.reshape(x, [B, L, H, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, L, D]
+  if (rope) y = applyRope(y, rope);
+  return scale === 1 ? y : tf.mul(y, scale) as tf.Tensor4D;
+}
+
+/**
+ * Attention's heads: x [B*L, H*D] -> [B, H, L, D], rotated by RoPE when `rope` is given and times `scale`
+ * (the scores' 1/sqrt(D), folded into the queries). One kernel forward and one backward where the backend
+ * has them.
+ */
+export function splitHeads(
+  x: tf.Tensor2D,
+  B: number,
+  L: number,
+  H: number,
+  rope?: RopeTables,
+  scale = 1,
+): tf.Tensor4D {
+  if (x.dtype !== "float32" || !hasKernel(FUSED_KERNELS.splitHeads)) {
+    return splitHeadsReference(x, B, L, H, rope, scale);
+  }
+  const D = x.shape[1] / H;
+  const attrs = { B, L, H, D, partner: rope?.partner ?? [], scale };
+  const tables: tf.NamedTensorMap = rope ? { cos: rope.cos, sinSigned: rope.sinSigned } : {};
+  const f = tf.customGrad((xi) => ({
+    value: tf.engine().runKernel(
+      FUSED_KERNELS.splitHeads,
+      { x: xi as tf.Tensor, ...tables },
+      attrs,
+    ) as tf.Tensor4D,
+    gradFunc: (dy) =>
+      tf.engine().runKernel(FUSED_KERNELS.mergeHeads, { x: dy as tf.Tensor, ...tables }, attrs),
+  }));
+  return f(x) as tf.Tensor4D;
+}
+
+/** The attention output's heads back to rows: y [B, H, L, D] -> [B*L, H*D] (the transpose of splitHeads). */
+export function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
+  const [B, H, L, D] = y.shape;
+  if (y.dtype !== "float32" || !hasKernel(FUSED_KERNELS.mergeHeads)) {
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * L, H * D]);
+  }
+  const attrs = { B, L, H, D, partner: [], scale: 1 };
+  const f = tf.customGrad((yi) => ({
+    value: tf.engine().runKernel(FUSED_KERNELS.mergeHeads, { x: yi as tf.Tensor }, attrs) as tf.Tensor2D,
+    gradFunc: (dx) => tf.engine().runKernel(FUSED_KERNELS.splitHeads, { x: dx as tf.Tensor }, attrs),
+  }));
+  return f(y) as tf.Tensor2D;
 }

@@ -1,7 +1,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "../compute/backend.ts";
-import { normalize, normalizeReference, type NormOptions, silu, swiglu, swigluReference } from "./fused.ts";
+import {
+  mergeHeads,
+  normalize,
+  normalizeReference,
+  type NormOptions,
+  silu,
+  splitHeads,
+  splitHeadsReference,
+  swiglu,
+  swigluReference,
+} from "./fused.ts";
+import { ropeTables } from "./rope.ts";
 
 await initBackend("wasm-blas"); // the backend with the fused kernels
 
@@ -95,3 +106,36 @@ Deno.test("swiglu() and silu() match the unfused formula and its autodiff gradie
     );
   }
 });
+
+// D = 12: the SIMD kernel; D = 6: the JS loops (not a multiple of 4).
+for (const D of [12, 6]) {
+  Deno.test(`splitHeads() with RoPE and scale, and mergeHeads(), match reshape + transpose + rotate-half matmul (D = ${D})`, async () => {
+    const B = 3, H = 2, rope = ropeTables([2, 2, 3], D); // L = 12 tokens over t, h and w
+    const L = 12, x = tf.randomNormal([B * L, H * D], 0, 1, "float32", 9) as tf.Tensor2D;
+    for (const [withRope, scale] of [[true, 0.25], [true, 1], [false, 1], [false, 0.5]] as const) {
+      const r = withRope ? rope : undefined;
+      const fused = valueAndGrads((t) => splitHeads(t as tf.Tensor2D, B, L, H, r, scale), [x], 10);
+      const ref = valueAndGrads((t) => splitHeadsReference(t as tf.Tensor2D, B, L, H, r, scale), [x], 10);
+      assertEquals(fused.y.shape, [B, H, L, D]);
+      assert(maxRelDiff(fused.y, ref.y) < 1e-6, `split (rope ${withRope}, scale ${scale}) differs`);
+      assert(maxRelDiff(fused.grads[0], ref.grads[0]) < 1e-6, `split gradient (rope ${withRope}) differs`);
+    }
+    const y = tf.randomNormal([B, H, L, D], 0, 1, "float32", 11) as tf.Tensor4D;
+    const merged = valueAndGrads((t) => mergeHeads(t as tf.Tensor4D), [y], 12);
+    const mergedRef = valueAndGrads(
+      (t) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B * L, H * D]),
+      [y],
+      12,
+    );
+    assertEquals(maxRelDiff(merged.y, mergedRef.y), 0);
+    assertEquals(maxRelDiff(merged.grads[0], mergedRef.grads[0]), 0);
+    const names = await kernelsOf(() =>
+      tf.grads((t: tf.Tensor) => tf.sum(splitHeads(t as tf.Tensor2D, B, L, H, rope)))([x])
+    );
+    assert(
+      names.includes("VitokSplitHeads") && names.includes("VitokMergeHeads"),
+      `fused kernels not run: ${names}`,
+    );
+    assert(!names.includes("Transpose"), "the unfused chain ran too");
+  });
+}

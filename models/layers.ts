@@ -8,8 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { filled, type InitRng, xavier } from "./init.ts";
-import { normalize, swiglu } from "./fused.ts";
-import { applyRope, type RopeTables } from "./rope.ts";
+import { mergeHeads, normalize, splitHeads, swiglu } from "./fused.ts";
+import type { RopeTables } from "./rope.ts";
 
 /** y = x W (+ b). x [N, in] -> [N, out]. */
 export class Linear {
@@ -76,14 +76,12 @@ export class Attention {
   /** x [B*L, C] -> [B*L, C]; `mask` [L, L] is added to the scores (0: may attend, -1e9: may not). */
   apply(x: tf.Tensor2D, B: number, L: number, rope: RopeTables, mask?: tf.Tensor2D): tf.Tensor2D {
     const H = this.heads, D = this.width / H;
-    const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, H, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, L, D]
-    const q = applyRope(split(this.q.apply(x)), rope);
-    const k = applyRope(split(this.k.apply(x)), rope);
-    const v = split(this.v.apply(x));
-    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)); // [B, H, L, L]
+    const q = splitHeads(this.q.apply(x), B, L, H, rope, 1 / Math.sqrt(D)); // [B, H, L, D], scaled for the scores
+    const k = splitHeads(this.k.apply(x), B, L, H, rope);
+    const v = splitHeads(this.v.apply(x), B, L, H);
+    const scores = tf.matMul(q, k, false, true); // [B, H, L, L]
     const att = tf.softmax(mask ? tf.add(scores, mask) : scores); // [B, H, L, L]
-    const out = tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]); // [B, L, H, D]
-    return this.proj.apply(tf.reshape(out, [B * L, this.width]));
+    return this.proj.apply(mergeHeads(tf.matMul(att, v))); // [B*L, C]
   }
 }
 

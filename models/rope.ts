@@ -18,11 +18,22 @@ export function axisDims(headDim: number): [number, number, number] {
   return [headDim - 2 * hw, hw, hw];
 }
 
-/** Constant tables for one token grid: cos and sin [L, D], and the rotate-half matrix R [D, D]. */
+/**
+ * Constant tables for one token grid: cos and sin [L, D], and the rotate-half matrix R [D, D]; for the fused
+ * kernel the same rotation as an index map, (x R)[d] = sign[d] * x[partner[d]], with the sign folded into
+ * sinSigned [L, D] = sign * sin.
+ */
 export interface RopeTables {
   cos: tf.Tensor2D;
   sin: tf.Tensor2D;
   rot: tf.Tensor2D;
+  sinSigned: tf.Tensor2D;
+  partner: number[];
+}
+
+/** Frees a {@link ropeTables} result. */
+export function disposeRope(t: RopeTables): void {
+  tf.dispose([t.cos, t.sin, t.rot, t.sinSigned]);
 }
 
 /** Angles [L, D] for tokens in (t, h, w) raster order. */
@@ -52,19 +63,25 @@ export function ropeTables(grid: [number, number, number], headDim: number, thet
   const angles = ropeAngles(grid, headDim, theta);
   const L = angles.length / headDim;
   const rot = new Float32Array(headDim * headDim);
+  const partner = new Array<number>(headDim), sign = new Array<number>(headDim);
   let o = 0;
   for (const d of axisDims(headDim)) {
     const half = d / 2;
     for (let j = 0; j < half; j++) {
       rot[(o + j + half) * headDim + o + j] = -1; // out[j] = -x[j + half]
       rot[(o + j) * headDim + o + j + half] = 1; // out[j + half] = x[j]
+      [partner[o + j], sign[o + j]] = [o + j + half, -1];
+      [partner[o + j + half], sign[o + j + half]] = [o + j, 1];
     }
     o += d;
   }
+  const sin = angles.map(Math.sin);
   return {
     cos: tf.tensor2d(angles.map(Math.cos), [L, headDim]),
-    sin: tf.tensor2d(angles.map(Math.sin), [L, headDim]),
+    sin: tf.tensor2d(sin, [L, headDim]),
     rot: tf.tensor2d(rot, [headDim, headDim]),
+    sinSigned: tf.tensor2d(sin.map((v, i) => v * sign[i % headDim]), [L, headDim]),
+    partner,
   };
 }
 

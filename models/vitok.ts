@@ -19,7 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InitRng } from "./init.ts";
 import { Block, Linear, Norm } from "./layers.ts";
-import { type RopeTables, ropeTables } from "./rope.ts";
+import { disposeRope, type RopeTables, ropeTables } from "./rope.ts";
 
 /** Width, depth and heads of one ViT. */
 export interface ViTSize {
@@ -289,7 +289,7 @@ export class ViTok {
   /** Frees every variable and constant table. */
   dispose(): void {
     for (const v of this.variables().values()) v.dispose();
-    for (const t of [this.#ropeEnc, this.#ropeDec]) tf.dispose([t.cos, t.sin, t.rot]);
+    for (const t of [this.#ropeEnc, this.#ropeDec]) disposeRope(t);
     this.#mask?.dispose();
   }
 }
