@@ -27,7 +27,7 @@ export const FUSED_KERNELS = Object.freeze({
   mergeHeads: "VitokMergeHeads",
 });
 
-/** Rotary tables for {@link splitHeadsRows}: cos and sign * sin [L, D], the rotate-half partner of each dim. */
+/** Rotary tables for {@link headsRows}: cos and sign * sin [L, D], the rotate-half partner of each dim. */
 export interface RopeRows {
   cos: Float32Array;
   sinSigned: Float32Array;
@@ -35,64 +35,36 @@ export interface RopeRows {
 }
 
 /**
- * Attention's head split with RoPE: x [B*L, H*D] -> y [B, H, L, D] with
- * y[d] = scale * (x[d] cos[l, d] + x[partner[d]] sinSigned[l, d]) (no rope: y = scale * x, moved).
+ * Attention's head layout, the JS twin of the SIMD `heads`: split moves x [B*L, H*D] to [B, H, L, D], merge
+ * moves back. With rope each value is rotated, out[d] = scale * (in[d] cos[l, d] + in[partner[d]] sinS[l, j])
+ * with j = d when splitting and j = partner[d] when merging: the rotation's transpose, so a merge with the
+ * split's rope and scale is its gradient (partner is an involution). Without rope: out = scale * in, moved.
  */
-export function splitHeadsRows(
-  x: Float32Array,
+export function headsRows(
+  input: Float32Array,
   B: number,
   L: number,
   H: number,
   D: number,
   rope: RopeRows | undefined,
   scale: number,
-  y: Float32Array,
+  out: Float32Array,
+  merge: boolean,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let l = 0; l < L; l++) {
-      const row = (b * L + l) * H * D, t = l * D;
+      const t = l * D;
       for (let h = 0; h < H; h++) {
-        const src = row + h * D, dst = ((b * H + h) * L + l) * D;
+        const rowOff = ((b * L + l) * H + h) * D, headOff = ((b * H + h) * L + l) * D;
+        const src = merge ? headOff : rowOff, dst = merge ? rowOff : headOff;
         if (rope) {
           const { cos, sinSigned, partner } = rope;
           for (let d = 0; d < D; d++) {
-            y[dst + d] = scale * (x[src + d] * cos[t + d] + x[src + partner[d]] * sinSigned[t + d]);
+            const p = partner[d];
+            out[dst + d] = scale *
+              (input[src + d] * cos[t + d] + input[src + p] * sinSigned[t + (merge ? p : d)]);
           }
-        } else if (scale === 1) y.set(x.subarray(src, src + D), dst);
-        else for (let d = 0; d < D; d++) y[dst + d] = scale * x[src + d];
-      }
-    }
-  }
-}
-
-/**
- * The inverse layout, y [B, H, L, D] -> x [B*L, H*D]: the heads' merge after attention (no rope) and the
- * gradient of {@link splitHeadsRows} (with its rope and scale: the rotation's transpose,
- * x[e] = scale * (y[e] cos[l, e] + y[partner[e]] sinSigned[l, partner[e]]), as partner is an involution).
- */
-export function mergeHeadsRows(
-  y: Float32Array,
-  B: number,
-  L: number,
-  H: number,
-  D: number,
-  rope: RopeRows | undefined,
-  scale: number,
-  x: Float32Array,
-): void {
-  for (let b = 0; b < B; b++) {
-    for (let l = 0; l < L; l++) {
-      const row = (b * L + l) * H * D, t = l * D;
-      for (let h = 0; h < H; h++) {
-        const dst = row + h * D, src = ((b * H + h) * L + l) * D;
-        if (rope) {
-          const { cos, sinSigned, partner } = rope;
-          for (let e = 0; e < D; e++) {
-            const p = partner[e];
-            x[dst + e] = scale * (y[src + e] * cos[t + e] + y[src + p] * sinSigned[t + p]);
-          }
-        } else if (scale === 1) x.set(y.subarray(src, src + D), dst);
-        else for (let e = 0; e < D; e++) x[dst + e] = scale * y[src + e];
+        } else for (let d = 0; d < D; d++) out[dst + d] = scale * input[src + d];
       }
     }
   }
@@ -353,7 +325,7 @@ export async function registerWasmFusedKernels(): Promise<void> {
       return out;
     }
     const rope = cos ? { cos: view(cos)!, sinSigned: view(sinSigned)!, partner } : undefined;
-    (split ? splitHeadsRows : mergeHeadsRows)(view(x)!, B, L, H, D, rope, scale, view(out)!);
+    headsRows(view(x)!, B, L, H, D, rope, scale, view(out)!, !split);
     return out;
   };
   tf.registerKernel({
