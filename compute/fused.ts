@@ -25,7 +25,17 @@ export const FUSED_KERNELS = Object.freeze({
   swigluGrad: "VitokSwiGLUGrad",
   splitHeads: "VitokSplitHeads",
   mergeHeads: "VitokMergeHeads",
+  softmaxGrad: "VitokSoftmaxGrad",
 });
+
+/** Softmax's gradient over rows of y [rows, cols]: dx = y * (dy - sum over the row of dy * y). */
+export function softmaxGradRows(dy: Float32Array, y: Float32Array, cols: number, dx: Float32Array): void {
+  for (let o = 0; o < y.length; o += cols) {
+    let dot = 0;
+    for (let c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
+    for (let c = 0; c < cols; c++) dx[o + c] = y[o + c] * (dy[o + c] - dot);
+  }
+}
 
 /** Rotary tables for {@link headsRows}: cos and sign * sin [L, D], the rotate-half partner of each dim. */
 export interface RopeRows {
@@ -337,6 +347,18 @@ export async function registerWasmFusedKernels(): Promise<void> {
     kernelName: FUSED_KERNELS.mergeHeads,
     backendName: "wasm",
     kernelFunc: headsKernel(false),
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.softmaxGrad,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+      const cols = y.shape[y.shape.length - 1], n = tf.util.sizeFromShape(y.shape);
+      const dx = backend.makeOutput(y.shape, "float32");
+      if (n > 0 && cols % 4 === 0) simd.softmaxGrad(ptr(dy), ptr(y), ptr(dx), n / cols, cols);
+      else if (n > 0) softmaxGradRows(view(dy)!, view(y)!, cols, view(dx)!);
+      return dx;
+    },
   });
   tf.registerKernel({
     kernelName: FUSED_KERNELS.swiglu,

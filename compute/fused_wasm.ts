@@ -38,6 +38,7 @@ export interface FusedSimd {
   swiglu(gate: number, s: number, up: number, y: number, n: number): void;
   swigluGrad(dy: number, gate: number, s: number, up: number, dgate: number, dup: number, n: number): void;
   siluGrad(dy: number, gate: number, s: number, dgate: number, n: number): void;
+  softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number): void;
   heads(
     input: number,
     cos: number,

@@ -221,5 +221,31 @@ export const FUSED_WAT =
           (br_if $lh (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $H))))
         (br_if $ll (i32.lt_u (local.tee $l (i32.add (local.get $l) (i32.const 1))) (local.get $L))))
       (br_if $lb (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $B)))))
+
+  ;; Softmax's gradient over rows of y = softmax(x) [rows, cols]: dx = y * (dy - sum(dy * y)).
+  (func (export "softmaxGrad") (param $dy i32) (param $y i32) (param $dx i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $o i32) (local $acc v128) (local $dot v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (loop $lr
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.mul (local.get $r) (local.get $bytes)))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (loop $ls
+          (local.set $acc
+            (f32x4.add (local.get $acc)
+              (f32x4.mul (v128.load (i32.add (i32.add (local.get $dy) (local.get $o)) (local.get $c)))
+                         (v128.load (i32.add (i32.add (local.get $y) (local.get $o)) (local.get $c))))))
+          (br_if $ls (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $dot (f32x4.splat (call $hsum (local.get $acc))))
+        (local.set $c (i32.const 0))
+        (loop $lw
+          (v128.store (i32.add (i32.add (local.get $dx) (local.get $o)) (local.get $c))
+            (f32x4.mul (v128.load (i32.add (i32.add (local.get $y) (local.get $o)) (local.get $c)))
+              (f32x4.sub (v128.load (i32.add (i32.add (local.get $dy) (local.get $o)) (local.get $c))) (local.get $dot))))
+          (br_if $lw (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr))))
 )
 `;

@@ -157,3 +157,23 @@ export function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
   }));
   return f(y) as tf.Tensor2D;
 }
+
+/**
+ * Softmax over the last axis. The forward pass is the backend's Softmax kernel; the gradient,
+ * dx = y * (dy - sum(dy * y)), is one fused pass where the backend has it (tfjs's own is a Multiply, a Sum,
+ * a second Multiply and a Sub over the whole [B, H, L, L] scores: for a 512-token video clip, 8M floats each).
+ */
+export function softmax<T extends tf.Tensor>(x: T): T {
+  if (x.dtype !== "float32" || !hasKernel(FUSED_KERNELS.softmaxGrad)) return tf.softmax(x);
+  const f = tf.customGrad((...args) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const y = tf.softmax(args[0] as tf.Tensor);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy, saved) =>
+        tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, { dy: dy as tf.Tensor, y: saved[0] }),
+    };
+  });
+  return f(x) as T;
+}

@@ -7,6 +7,7 @@ import {
   normalizeReference,
   type NormOptions,
   silu,
+  softmax,
   splitHeads,
   splitHeadsReference,
   swiglu,
@@ -139,3 +140,17 @@ for (const D of [12, 6]) {
     assert(!names.includes("Transpose"), "the unfused chain ran too");
   });
 }
+
+Deno.test("softmax(): the backend's forward, and a fused gradient equal to tfjs's", async () => {
+  // 16 columns: the SIMD kernel; 7: the JS loop.
+  for (const cols of [16, 7]) {
+    const x = tf.randomNormal([2, 3, 5, cols], 0, 3, "float32", 13);
+    const fused = valueAndGrads((t) => softmax(t), [x], 14),
+      ref = valueAndGrads((t) => tf.softmax(t), [x], 14);
+    assertEquals(maxRelDiff(fused.y, ref.y), 0);
+    const d = maxRelDiff(fused.grads[0], ref.grads[0]);
+    assert(d < 1e-6, `gradient (${cols} columns) differs by ${d}`);
+    const names = await kernelsOf(() => tf.grads((t: tf.Tensor) => tf.sum(tf.mul(softmax(t), t)))([x]));
+    assert(names.includes("VitokSoftmaxGrad"), `fused kernel not run: ${names}`);
+  }
+});

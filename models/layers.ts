@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { filled, type InitRng, xavier } from "./init.ts";
-import { mergeHeads, normalize, splitHeads, swiglu } from "./fused.ts";
+import { mergeHeads, normalize, softmax, splitHeads, swiglu } from "./fused.ts";
 import type { RopeTables } from "./rope.ts";
 
 /** y = x W (+ b). x [N, in] -> [N, out]. */
@@ -80,7 +80,7 @@ export class Attention {
     const k = splitHeads(this.k.apply(x), B, L, H, rope);
     const v = splitHeads(this.v.apply(x), B, L, H);
     const scores = tf.matMul(q, k, false, true); // [B, H, L, L]
-    const att = tf.softmax(mask ? tf.add(scores, mask) : scores); // [B, H, L, L]
+    const att = softmax(mask ? tf.add(scores, mask) : scores); // [B, H, L, L]
     return this.proj.apply(mergeHeads(tf.matMul(att, v))); // [B*L, C]
   }
 }
