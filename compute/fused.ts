@@ -26,7 +26,51 @@ export const FUSED_KERNELS = Object.freeze({
   splitHeads: "VitokSplitHeads",
   mergeHeads: "VitokMergeHeads",
   softmaxGrad: "VitokSoftmaxGrad",
+  gatedAdd: "VitokGatedAdd",
+  gatedAddGrad: "VitokGatedAddGrad",
+  adamW: "VitokAdamW", // models/optim.ts ADAMW_KERNEL (one AdamW update: p, g, m, v -> p', m', v')
 });
+
+/** Attributes of the AdamW kernel (models/optim.ts): bias corrections c1, c2 and the clipping scale. */
+export interface AdamWAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  c1: number;
+  c2: number;
+  eps: number;
+  decay: number;
+  scale: number;
+}
+
+/**
+ * One AdamW update of elements [from, to) of a parameter p with gradient g and moments m, v into p2, m2, v2
+ * (the JS twin of the SIMD `adamW`, which takes the multiple-of-4 part of every tensor).
+ */
+export function adamWRows(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  p2: Float32Array,
+  m2: Float32Array,
+  v2: Float32Array,
+  a: AdamWAttrs,
+  from = 0,
+  to = p.length,
+): void {
+  const { lr, beta1, beta2, eps, decay, scale } = a;
+  const ic1 = 1 / a.c1, ic2 = 1 / a.c2;
+  for (let i = from; i < to; i++) {
+    const gi = g[i] * scale;
+    const mi = beta1 * m[i] + (1 - beta1) * gi;
+    const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+    const pi = p[i];
+    m2[i] = mi;
+    v2[i] = vi;
+    p2[i] = pi - lr * ((mi * ic1) / (Math.sqrt(vi * ic2) + eps) + decay * pi);
+  }
+}
 
 /** Softmax's gradient over rows of y [rows, cols]: dx = y * (dy - sum over the row of dy * y). */
 export function softmaxGradRows(dy: Float32Array, y: Float32Array, cols: number, dx: Float32Array): void {
@@ -82,7 +126,9 @@ export function headsRows(
 
 /**
  * Row-wise normalisation of x [N, C] into y: LayerNorm ((x - mean) * rstd) or, with `rms`, RMSNorm
- * (x * rstd), then times g and plus b when given. Writes each row's mean (0 for RMSNorm) and rstd.
+ * (x * rstd), then times g and plus b when given. Writes each row's mean (0 for RMSNorm) and rstd. g and b
+ * are [N / per, C]: row r takes their row floor(r / per) (per = N: one gain for every row; per = L tokens:
+ * adaLN's per-sample scale and shift).
  */
 export function normRows(
   x: Float32Array,
@@ -95,8 +141,10 @@ export function normRows(
   y: Float32Array,
   mean: Float32Array,
   rstd: Float32Array,
+  per = N,
 ): void {
   for (let r = 0, o = 0; r < N; r++, o += C) {
+    const k = Math.floor(r / per) * C;
     let m = 0;
     if (!rms) {
       let s = 0;
@@ -111,16 +159,16 @@ export function normRows(
     const rs = 1 / Math.sqrt(v / C + eps);
     mean[r] = m;
     rstd[r] = rs;
-    if (g && b) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[c] + b[c]; }
-    else if (g) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[c]; }
+    if (g && b) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[k + c] + b[k + c]; }
+    else if (g) { for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs * g[k + c]; }
     else for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - m) * rs;
   }
 }
 
 /**
  * Gradient of {@link normRows}: with xhat = (x - mean) * rstd and h = dy * g,
- * dx = rstd * (h - mean(h) - xhat * mean(h * xhat)) (RMSNorm: without the mean(h) term), dg = sum over rows
- * of dy * xhat, db = sum of dy. `dg` and `db` may be omitted (no gain or bias).
+ * dx = rstd * (h - mean(h) - xhat * mean(h * xhat)) (RMSNorm: without the mean(h) term), dg = sum over each
+ * group's rows of dy * xhat, db = sum of dy ([N / per, C]). `dg` and `db` may be omitted (no gain or bias).
  */
 export function normRowsGrad(
   dy: Float32Array,
@@ -134,26 +182,68 @@ export function normRowsGrad(
   dx: Float32Array,
   dg?: Float32Array,
   db?: Float32Array,
+  per = N,
 ): void {
-  const sumG = new Float64Array(C), sumB = new Float64Array(C);
+  const sumG = new Float64Array(N > 0 ? (N / per) * C : 0), sumB = new Float64Array(sumG.length);
   for (let r = 0, o = 0; r < N; r++, o += C) {
-    const m = mean[r], rs = rstd[r];
+    const m = mean[r], rs = rstd[r], q = Math.floor(r / per) * C;
     let sh = 0, shx = 0;
     for (let c = 0; c < C; c++) {
-      const d = dy[o + c], xh = (x[o + c] - m) * rs, h = g ? d * g[c] : d;
+      const d = dy[o + c], xh = (x[o + c] - m) * rs, h = g ? d * g[q + c] : d;
       sh += h;
       shx += h * xh;
-      sumG[c] += d * xh;
-      sumB[c] += d;
+      sumG[q + c] += d * xh;
+      sumB[q + c] += d;
     }
     const a = rms ? 0 : sh / C, k = shx / C;
     for (let c = 0; c < C; c++) {
-      const xh = (x[o + c] - m) * rs, h = g ? dy[o + c] * g[c] : dy[o + c];
+      const xh = (x[o + c] - m) * rs, h = g ? dy[o + c] * g[q + c] : dy[o + c];
       dx[o + c] = rs * (h - a - xh * k);
     }
   }
   if (dg) dg.set(sumG);
   if (db) db.set(sumB);
+}
+
+/**
+ * out = x + y * g for x, y [N, C] and a gate g [N / per, C] whose row floor(r / per) scales row r (DiT's
+ * gated residual with one gate per sample: per = its tokens).
+ */
+export function gatedAddRows(
+  x: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  N: number,
+  C: number,
+  per: number,
+  out: Float32Array,
+): void {
+  for (let r = 0, o = 0; r < N; r++, o += C) {
+    const q = Math.floor(r / per) * C;
+    for (let c = 0; c < C; c++) out[o + c] = x[o + c] + y[o + c] * g[q + c];
+  }
+}
+
+/** Gradient of {@link gatedAddRows} for y and g: dy = dout * g, dg = sum over each group's rows of dout * y. */
+export function gatedAddRowsGrad(
+  dout: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  N: number,
+  C: number,
+  per: number,
+  dy: Float32Array,
+  dg: Float32Array,
+): void {
+  const sums = new Float64Array(dg.length);
+  for (let r = 0, o = 0; r < N; r++, o += C) {
+    const q = Math.floor(r / per) * C;
+    for (let c = 0; c < C; c++) {
+      dy[o + c] = dout[o + c] * g[q + c];
+      sums[q + c] += dout[o + c] * y[o + c];
+    }
+  }
+  dg.set(sums);
 }
 
 /** y = gate * s * up (SwiGLU) or gate * s (SiLU, no `up`), where s = sigmoid(gate) is given. */
@@ -254,10 +344,11 @@ export async function registerWasmFusedKernels(): Promise<void> {
       const { x, g, b } = inputs as Record<string, tf.TensorInfo | undefined>;
       const { eps, rms } = attrs as unknown as { eps: number; rms: boolean };
       const [N, C] = x!.shape;
+      const groups = g && g.shape.length === 2 ? g.shape[0] : 1, per = N / groups;
       const y = backend.makeOutput([N, C], "float32");
       const mean = backend.makeOutput([N], "float32"), rstd = backend.makeOutput([N], "float32");
       if (N > 0 && simdRows(C)) {
-        const k = onesZeros(C);
+        const k = onesZeros(groups * C);
         simd.norm(
           ptr(x!),
           ptr(g ?? k.ones),
@@ -269,8 +360,9 @@ export async function registerWasmFusedKernels(): Promise<void> {
           C,
           eps,
           rms ? 1 : 0,
+          per,
         );
-      } else normRows(view(x)!, N, C, eps, rms, view(g), view(b), view(y)!, view(mean)!, view(rstd)!);
+      } else normRows(view(x)!, N, C, eps, rms, view(g), view(b), view(y)!, view(mean)!, view(rstd)!, per);
       return [y, mean, rstd];
     },
   });
@@ -281,8 +373,10 @@ export async function registerWasmFusedKernels(): Promise<void> {
       const { dy, x, g, mean, rstd } = inputs as Record<string, tf.TensorInfo | undefined>;
       const { rms } = attrs as unknown as { rms: boolean };
       const [N, C] = x!.shape;
+      const groups = g && g.shape.length === 2 ? g.shape[0] : 1, per = N / groups;
       const dx = backend.makeOutput([N, C], "float32");
-      const dg = backend.makeOutput([C], "float32"), db = backend.makeOutput([C], "float32");
+      const gShape = g ? g.shape : [C];
+      const dg = backend.makeOutput(gShape, "float32"), db = backend.makeOutput(gShape, "float32");
       if (N > 0 && simdRows(C)) {
         const gp = ptr(g ?? onesZeros(C).ones);
         simd.normGrad(
@@ -297,6 +391,7 @@ export async function registerWasmFusedKernels(): Promise<void> {
           N,
           C,
           rms ? 1 : 0,
+          per,
         );
       } else {
         normRowsGrad(
@@ -311,6 +406,7 @@ export async function registerWasmFusedKernels(): Promise<void> {
           view(dx)!,
           view(dg),
           view(db),
+          per,
         );
       }
       return [dx, dg, db];
@@ -358,6 +454,48 @@ export async function registerWasmFusedKernels(): Promise<void> {
       if (n > 0 && cols % 4 === 0) simd.softmaxGrad(ptr(dy), ptr(y), ptr(dx), n / cols, cols);
       else if (n > 0) softmaxGradRows(view(dy)!, view(y)!, cols, view(dx)!);
       return dx;
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.gatedAdd,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { x, y, g } = inputs as Record<string, tf.TensorInfo>;
+      const [N, C] = x.shape, per = N / g.shape[0];
+      const out = backend.makeOutput([N, C], "float32");
+      if (N > 0 && simdRows(C)) simd.gatedAdd(ptr(x), ptr(y), ptr(g), ptr(out), N, C, per);
+      else gatedAddRows(view(x)!, view(y)!, view(g)!, N, C, per, view(out)!);
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.gatedAddGrad,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { dout, y, g } = inputs as Record<string, tf.TensorInfo>;
+      const [N, C] = y.shape, per = N / g.shape[0];
+      const dy = backend.makeOutput([N, C], "float32"), dg = backend.makeOutput(g.shape, "float32");
+      if (N > 0 && simdRows(C)) simd.gatedAddGrad(ptr(dout), ptr(y), ptr(g), ptr(dy), ptr(dg), N, C, per);
+      else gatedAddRowsGrad(view(dout)!, view(y)!, view(g)!, N, C, per, view(dy)!, view(dg)!);
+      return [dy, dg];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.adamW,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
+      const [p2, m2, v2] = [p, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
+      const a = attrs as unknown as AdamWAttrs, n = tf.util.sizeFromShape(p.shape), n4 = n - (n % 4);
+      if (n4 > 0) {
+        const { lr, beta1, beta2, c1, c2, eps, decay, scale } = a;
+        const [pp, gp, mp, vp, p2p, m2p, v2p] = [p, g, m, v, p2, m2, v2].map(ptr);
+        simd.adamW(pp, gp, mp, vp, p2p, m2p, v2p, n4, lr, beta1, beta2, 1 / c1, 1 / c2, eps, decay, scale);
+      }
+      if (n4 < n) {
+        adamWRows(view(p)!, view(g)!, view(m)!, view(v)!, view(p2)!, view(m2)!, view(v2)!, a, n4, n);
+      }
+      return [p2, m2, v2];
     },
   });
   tf.registerKernel({

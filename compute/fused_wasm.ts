@@ -21,6 +21,7 @@ export interface FusedSimd {
     C: number,
     eps: number,
     rms: number,
+    per: number,
   ): void;
   normGrad(
     dy: number,
@@ -34,11 +35,41 @@ export interface FusedSimd {
     N: number,
     C: number,
     rms: number,
+    per: number,
   ): void;
   swiglu(gate: number, s: number, up: number, y: number, n: number): void;
   swigluGrad(dy: number, gate: number, s: number, up: number, dgate: number, dup: number, n: number): void;
   siluGrad(dy: number, gate: number, s: number, dgate: number, n: number): void;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number): void;
+  gatedAdd(x: number, y: number, g: number, out: number, N: number, C: number, per: number): void;
+  gatedAddGrad(
+    dout: number,
+    y: number,
+    g: number,
+    dyOut: number,
+    dg: number,
+    N: number,
+    C: number,
+    per: number,
+  ): void;
+  adamW(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    p2: number,
+    m2: number,
+    v2: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    ic1: number,
+    ic2: number,
+    eps: number,
+    decay: number,
+    scale: number,
+  ): void;
   heads(
     input: number,
     cos: number,

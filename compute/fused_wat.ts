@@ -21,11 +21,12 @@ export const FUSED_WAT =
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
   ;; y = (x - mean) * rstd * g + b for each row of x [N, C]; rms: mean = 0 and rstd from mean(x^2).
-  ;; Writes each row's mean and rstd. g and b are [C] (ones and zeros when the norm has none).
+  ;; Writes each row's mean and rstd. g and b are [N / per, C]: row r takes row r / per of each (per = N: one
+  ;; gain for all rows; per = L: adaLN's per-sample modulation); ones and zeros when the norm has none.
   (func (export "norm")
-    (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $mean i32) (param $rstd i32)
-    (param $N i32) (param $C i32) (param $eps f32) (param $rms i32)
-    (local $r i32) (local $c i32) (local $bytes i32) (local $xr i32) (local $yr i32)
+    (param $x i32) (param $g0 i32) (param $b0 i32) (param $y i32) (param $mean i32) (param $rstd i32)
+    (param $N i32) (param $C i32) (param $eps f32) (param $rms i32) (param $per i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $xr i32) (local $yr i32) (local $g i32) (local $b i32)
     (local $acc v128) (local $d v128) (local $vm v128) (local $vr v128) (local $m f32) (local $rs f32)
     (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
     (block $done
@@ -33,6 +34,8 @@ export const FUSED_WAT =
         (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
         (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
         (local.set $yr (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $g (i32.add (local.get $g0) (i32.mul (i32.div_u (local.get $r) (local.get $per)) (local.get $bytes))))
+        (local.set $b (i32.add (local.get $b0) (i32.mul (i32.div_u (local.get $r) (local.get $per)) (local.get $bytes))))
         ;; mean
         (local.set $m (f32.const 0))
         (if (i32.eqz (local.get $rms))
@@ -74,20 +77,27 @@ export const FUSED_WAT =
 
   ;; Gradient of norm: with xhat = (x - mean) * rstd and h = dy * g,
   ;; dx = rstd * (h - mean(h) - xhat * mean(h * xhat)) (rms: without mean(h)); dg = sum of dy * xhat and
-  ;; db = sum of dy over rows (dg and db are zeroed first).
+  ;; db = sum of dy over each group's rows (dg and db [N / per, C] are zeroed first).
   (func (export "normGrad")
-    (param $dy i32) (param $x i32) (param $g i32) (param $mean i32) (param $rstd i32)
-    (param $dx i32) (param $dg i32) (param $db i32) (param $N i32) (param $C i32) (param $rms i32)
+    (param $dy i32) (param $x i32) (param $g0 i32) (param $mean i32) (param $rstd i32)
+    (param $dx i32) (param $dg0 i32) (param $db0 i32) (param $N i32) (param $C i32) (param $rms i32) (param $per i32)
     (local $r i32) (local $c i32) (local $bytes i32) (local $xr i32) (local $dyr i32) (local $dxr i32)
+    (local $g i32) (local $dg i32) (local $db i32) (local $grp i32)
     (local $d v128) (local $xh v128) (local $h v128) (local $sh v128) (local $shx v128)
     (local $vm v128) (local $vr v128) (local $va v128) (local $vk v128) (local $inv f32)
     (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $inv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $C))))
-    (memory.fill (local.get $dg) (i32.const 0) (local.get $bytes))
-    (memory.fill (local.get $db) (i32.const 0) (local.get $bytes))
+    (memory.fill (local.get $dg0) (i32.const 0)
+      (i32.mul (i32.div_u (local.get $N) (local.get $per)) (local.get $bytes)))
+    (memory.fill (local.get $db0) (i32.const 0)
+      (i32.mul (i32.div_u (local.get $N) (local.get $per)) (local.get $bytes)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+        (local.set $grp (i32.mul (i32.div_u (local.get $r) (local.get $per)) (local.get $bytes)))
+        (local.set $g (i32.add (local.get $g0) (local.get $grp)))
+        (local.set $dg (i32.add (local.get $dg0) (local.get $grp)))
+        (local.set $db (i32.add (local.get $db0) (local.get $grp)))
         (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
         (local.set $dyr (i32.add (local.get $dy) (i32.mul (local.get $r) (local.get $bytes))))
         (local.set $dxr (i32.add (local.get $dx) (i32.mul (local.get $r) (local.get $bytes))))
@@ -247,5 +257,90 @@ export const FUSED_WAT =
           (br_if $lw (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $lr))))
+  ;; One AdamW update over n floats (models/optim.ts): with g' = g * scale, m' = b1 m + (1 - b1) g',
+  ;; v' = b2 v + (1 - b2) g'^2 and p' = p - lr (m' ic1 / (sqrt(v' ic2) + eps) + decay p); writes p', m', v'.
+  (func (export "adamW")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $p2 i32) (param $m2 i32) (param $v2 i32)
+    (param $n i32) (param $lr f32) (param $b1 f32) (param $b2 f32) (param $ic1 f32) (param $ic2 f32)
+    (param $eps f32) (param $decay f32) (param $scale f32)
+    (local $i i32) (local $bytes i32) (local $gi v128) (local $mi v128) (local $vi v128) (local $pi v128)
+    (local $vlr v128) (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128)
+    (local $vic1 v128) (local $vic2 v128) (local $veps v128) (local $vdec v128) (local $vsc v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+    (local.set $vic1 (f32x4.splat (local.get $ic1)))
+    (local.set $vic2 (f32x4.splat (local.get $ic2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vdec (f32x4.splat (local.get $decay)))
+    (local.set $vsc (f32x4.splat (local.get $scale)))
+    (loop $l
+      (local.set $gi (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $i))) (local.get $vsc)))
+      (local.set $mi
+        (f32x4.add (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $m) (local.get $i))))
+                   (f32x4.mul (local.get $vc1) (local.get $gi))))
+      (local.set $vi
+        (f32x4.add (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $v) (local.get $i))))
+                   (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $gi) (local.get $gi)))))
+      (local.set $pi (v128.load (i32.add (local.get $p) (local.get $i))))
+      (v128.store (i32.add (local.get $m2) (local.get $i)) (local.get $mi))
+      (v128.store (i32.add (local.get $v2) (local.get $i)) (local.get $vi))
+      (v128.store (i32.add (local.get $p2) (local.get $i))
+        (f32x4.sub (local.get $pi)
+          (f32x4.mul (local.get $vlr)
+            (f32x4.add
+              (f32x4.div (f32x4.mul (local.get $mi) (local.get $vic1))
+                         (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vi) (local.get $vic2))) (local.get $veps)))
+              (f32x4.mul (local.get $vdec) (local.get $pi))))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+  ;; out = x + y * g for x, y [N, C] and a per-group gate g [N / per, C] (row r takes row r / per): DiT's
+  ;; gated residual, x + gate * block(x), with one gate per sample.
+  (func (export "gatedAdd")
+    (param $x i32) (param $y i32) (param $g0 i32) (param $out i32) (param $N i32) (param $C i32) (param $per i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $o i32) (local $g i32)
+    (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+        (local.set $o (i32.mul (local.get $r) (local.get $bytes)))
+        (local.set $g (i32.add (local.get $g0) (i32.mul (i32.div_u (local.get $r) (local.get $per)) (local.get $bytes))))
+        (local.set $c (i32.const 0))
+        (loop $cols
+          (v128.store (i32.add (i32.add (local.get $out) (local.get $o)) (local.get $c))
+            (f32x4.add (v128.load (i32.add (i32.add (local.get $x) (local.get $o)) (local.get $c)))
+              (f32x4.mul (v128.load (i32.add (i32.add (local.get $y) (local.get $o)) (local.get $c)))
+                         (v128.load (i32.add (local.get $g) (local.get $c))))))
+          (br_if $cols (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; Gradient of gatedAdd for the gated branch: dyOut = dout * g and dg = the sum over each group's rows of
+  ;; dout * y (dg [N / per, C] is zeroed first); x's gradient is dout itself.
+  (func (export "gatedAddGrad")
+    (param $dout i32) (param $y i32) (param $g0 i32) (param $dyOut i32) (param $dg0 i32)
+    (param $N i32) (param $C i32) (param $per i32)
+    (local $r i32) (local $c i32) (local $bytes i32) (local $o i32) (local $grp i32) (local $d v128)
+    (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
+    (memory.fill (local.get $dg0) (i32.const 0)
+      (i32.mul (i32.div_u (local.get $N) (local.get $per)) (local.get $bytes)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+        (local.set $o (i32.mul (local.get $r) (local.get $bytes)))
+        (local.set $grp (i32.mul (i32.div_u (local.get $r) (local.get $per)) (local.get $bytes)))
+        (local.set $c (i32.const 0))
+        (loop $cols
+          (local.set $d (v128.load (i32.add (i32.add (local.get $dout) (local.get $o)) (local.get $c))))
+          (v128.store (i32.add (i32.add (local.get $dyOut) (local.get $o)) (local.get $c))
+            (f32x4.mul (local.get $d) (v128.load (i32.add (i32.add (local.get $g0) (local.get $grp)) (local.get $c)))))
+          (v128.store (i32.add (i32.add (local.get $dg0) (local.get $grp)) (local.get $c))
+            (f32x4.add (v128.load (i32.add (i32.add (local.get $dg0) (local.get $grp)) (local.get $c)))
+              (f32x4.mul (local.get $d) (v128.load (i32.add (i32.add (local.get $y) (local.get $o)) (local.get $c))))))
+          (br_if $cols (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
 )
 `;

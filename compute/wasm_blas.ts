@@ -97,7 +97,11 @@ function lightenSavedTensors(incRef: (id: object) => void): void {
   engine.lightClone = true;
 }
 
-/** C = op(A) x op(B) over broadcast batch dimensions, straight on the wasm heap. */
+/**
+ * C = op(A) x op(B) (+ bias, a [n] row added to every output row) over broadcast batch dimensions, straight
+ * on the wasm heap. The bias is copied into C first and the products accumulate onto it (beta = 1): no
+ * second pass over C.
+ */
 function batchMatMul(
   backend: WasmBackendInternals,
   sgemm: Sgemm,
@@ -105,6 +109,7 @@ function batchMatMul(
   b: tf.TensorInfo,
   tA: boolean,
   tB: boolean,
+  bias?: tf.TensorInfo,
 ): tf.TensorInfo {
   const ra = a.shape.length, rb = b.shape.length;
   const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -127,6 +132,16 @@ function batchMatMul(
   const cOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
   const aSize = m * k, bSize = k * n, cSize = m * n;
   const lda = tA ? m : k, ldb = tB ? k : n;
+  let beta = 0;
+  if (bias) { // C's rows start as the bias: one row, then doubling copies
+    const total = nOut * cSize;
+    const bOffset = backend.dataIdMap.get(bias.dataId).memoryOffset / 4;
+    heap.copyWithin(cOff, bOffset, bOffset + n);
+    for (let len = n; len < total; len *= 2) {
+      heap.copyWithin(cOff + len, cOff, cOff + Math.min(len, total - len));
+    }
+    beta = 1;
+  }
   if (prod(batchB) === 1 && !tA) {
     // Shared B and row-major A: all batches are one tall GEMM.
     const rows = nOut * m;
@@ -141,7 +156,7 @@ function batchMatMul(
       lda,
       heap.subarray(bOff, bOff + bSize),
       ldb,
-      0,
+      beta,
       heap.subarray(cOff, cOff + rows * n),
       n,
     );
@@ -163,48 +178,12 @@ function batchMatMul(
       lda,
       heap.subarray(bOff + ib * bSize, bOff + (ib + 1) * bSize),
       ldb,
-      0,
+      beta,
       heap.subarray(cOff + o * cSize, cOff + (o + 1) * cSize),
       n,
     );
   }
   return out;
-}
-
-/** Attributes of the fused AdamW kernel (see models/optim.ts ADAMW_KERNEL). */
-interface AdamWAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  c1: number;
-  c2: number;
-  eps: number;
-  decay: number;
-  scale: number;
-}
-
-/** One AdamW update of a parameter tensor in a single pass over the wasm heap. */
-function adamW(
-  backend: WasmBackendInternals,
-  ins: tf.TensorInfo[],
-  outs: tf.TensorInfo[],
-  a: AdamWAttrs,
-): void {
-  const heap = backend.wasm.HEAPF32; // after makeOutput: the heap may have grown
-  const [p, g, m, v] = ins.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset / 4);
-  const [p2, m2, v2] = outs.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset / 4);
-  const n = prod(ins[0].shape);
-  const { lr, beta1, beta2, eps, decay, scale } = a;
-  const ic1 = 1 / a.c1, ic2 = 1 / a.c2;
-  for (let i = 0; i < n; i++) {
-    const gi = heap[g + i] * scale;
-    const mi = beta1 * heap[m + i] + (1 - beta1) * gi;
-    const vi = beta2 * heap[v + i] + (1 - beta2) * gi * gi;
-    const pi = heap[p + i];
-    heap[m2 + i] = mi;
-    heap[v2 + i] = vi;
-    heap[p2 + i] = pi - lr * ((mi * ic1) / (Math.sqrt(vi * ic2) + eps) + decay * pi);
-  }
 }
 
 /** Reduction axes of a Sum as [first, last) when they are contiguous (leading, trailing or in the middle). */
@@ -306,30 +285,21 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       ) {
         return stockFused(args);
       }
+      const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+      const biasRow = bias && prod(bias.shape) === n && bias.shape[bias.shape.length - 1] === n;
+      if (!bias || biasRow) return batchMatMul(backend, sgemm, a, b, transposeA, transposeB, bias);
       const out = batchMatMul(backend, sgemm, a, b, transposeA, transposeB);
-      if (!bias) return out;
       const heap = backend.wasm.HEAPF32;
       const c = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
       const bo = backend.dataIdMap.get(bias.dataId).memoryOffset / 4;
-      const n = out.shape[out.shape.length - 1];
       const total = prod(out.shape);
       const bl = prod(bias.shape);
-      if (bl !== n && bl !== 1) {
+      if (bl !== 1) {
         backendDispose(out);
         return stockFused(args);
       }
-      for (let i = 0; i < total; i++) heap[c + i] += heap[bo + (bl === 1 ? 0 : i % n)];
+      for (let i = 0; i < total; i++) heap[c + i] += heap[bo];
       return out;
-    },
-  });
-  tf.registerKernel({
-    kernelName: "VitokAdamW", // models/optim.ts ADAMW_KERNEL
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs }) => {
-      const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
-      const outs = [p, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
-      adamW(backend, [p, g, m, v], outs, attrs as unknown as AdamWAttrs);
-      return outs;
     },
   });
   let onesCache = new Float32Array(0);

@@ -83,6 +83,31 @@ Deno.test({
     const run =
       () => [tf.fused.matMul({ a: tf.ones([3, 4]), b: tf.ones([4, 2]).mul(2), bias: tf.tensor1d([1, -1]) })];
     assertEquals(await onBackend("wasm", run), [[9, 7, 9, 7, 9, 7]]);
+    // A bias row (copied into C before the product) or a scalar bias, over the shared-B, batched and
+    // transposed paths, with the gradients of a, b and the bias against the cpu backend.
+    for (
+      const [sa, sb, sbias, tb] of [
+        [[5, 6], [6, 3], [3], false],
+        [[2, 5, 6], [6, 3], [3], false],
+        [[2, 5, 6], [2, 6, 3], [3], false],
+        [[2, 5, 6], [2, 3, 6], [1, 3], true],
+        [[5, 6], [6, 3], [1], false],
+      ] as const
+    ) {
+      const vals = (shape: readonly number[], seed: number) =>
+        Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i * 1.3 + seed));
+      const run = () => {
+        const a = tf.tensor(vals(sa, 1), [...sa]), b = tf.tensor(vals(sb, 2), [...sb]);
+        const bias = tf.tensor(vals(sbias, 3), [...sbias]);
+        const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+          tf.fused.matMul({ a: x, b: y, bias: z, transposeB: tb }).square().sum();
+        const y = tf.fused.matMul({ a, b, bias, transposeB: tb });
+        // tfjs's gradient does not support broadcast batch dims (as for BatchMatMul): values only there.
+        return sa.length !== sb.length ? [y] : [y, ...tf.grads(f)([a, b, bias])];
+      };
+      const ref = await onBackend("cpu", run), got = await onBackend("wasm", run);
+      assert(close(got, ref), `fused matmul ${sa} x ${sb} + [${sbias}] differs from the cpu backend`);
+    }
   });
   await t.step("sum and mean over leading, trailing, all and middle axes, and of int32", async () => {
     const x = Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i) * 10);

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InitRng } from "./init.ts";
-import { normalize, silu } from "./fused.ts";
+import { gatedResidual, normalize, silu } from "./fused.ts";
 import { Attention, Linear, SwiGLU } from "./layers.ts";
 import { disposeRope, type RopeTables, ropeTables } from "./rope.ts";
 
@@ -114,23 +114,12 @@ function zeroLinear(rng: InitRng, name: string, fanIn: number, fanOut: number): 
   return l;
 }
 
-/** LayerNorm without gain or bias (DiT's elementwise_affine=False; adaLN supplies both). x [N, C]. */
-function plainNorm(x: tf.Tensor2D): tf.Tensor2D {
-  return normalize(x, { eps: 1e-6 });
-}
-
-/** x * (1 + scale) + shift with per-sample scale and shift. x [B*L, W], shift/scale [B, W]. */
-function modulate(x: tf.Tensor2D, shift: tf.Tensor2D, scale: tf.Tensor2D, B: number, L: number): tf.Tensor2D {
-  const W = x.shape[1];
-  const x3 = tf.reshape(x, [B, L, W]);
-  const y = tf.add(tf.mul(x3, tf.add(tf.reshape(scale, [B, 1, W]), 1)), tf.reshape(shift, [B, 1, W]));
-  return tf.reshape(y, [B * L, W]);
-}
-
-/** Per-sample gate: x [B*L, W] times g [B, W]. */
-function gate(x: tf.Tensor2D, g: tf.Tensor2D, B: number, L: number): tf.Tensor2D {
-  const W = x.shape[1];
-  return tf.reshape(tf.mul(tf.reshape(x, [B, L, W]), tf.reshape(g, [B, 1, W])), [B * L, W]);
+/**
+ * adaLN: norm(x) * (1 + scale) + shift with per-sample scale and shift, one fused norm whose gain and bias
+ * are [B, W] (each sample's L rows take its own). x [B*L, W], shift/scale [B, W] -> [B*L, W].
+ */
+function modulatedNorm(x: tf.Tensor2D, shift: tf.Tensor2D, scale: tf.Tensor2D): tf.Tensor2D {
+  return normalize(x, { g: tf.add(scale, 1), b: shift, eps: 1e-6 });
 }
 
 /** Timestep embedder: sinusoid -> Linear -> SiLU -> Linear. [B] -> [B, W]. */
@@ -175,10 +164,10 @@ class DiTBlock {
   /** x [B*L, W], c = SiLU(cond) [B, W]. */
   apply(x: tf.Tensor2D, c: tf.Tensor2D, B: number, L: number, rope: RopeTables): tf.Tensor2D {
     const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(this.ada.apply(c), 6, 1) as tf.Tensor2D[]; // 6 x [B, W]
-    const a = this.attn.apply(modulate(plainNorm(x), sh1, sc1, B, L), B, L, rope);
-    const h = tf.add(x, gate(a, g1, B, L)) as tf.Tensor2D;
-    const m = this.mlp.apply(modulate(plainNorm(h), sh2, sc2, B, L));
-    return tf.add(h, gate(m, g2, B, L)) as tf.Tensor2D;
+    const a = this.attn.apply(modulatedNorm(x, sh1, sc1), B, L, rope);
+    const h = gatedResidual(x, a, g1); // x + g1 * a, per sample
+    const m = this.mlp.apply(modulatedNorm(h, sh2, sc2));
+    return gatedResidual(h, m, g2);
   }
 }
 
@@ -218,7 +207,7 @@ export class DiT {
     let h = this.embed.apply(x); // [B*L, W]
     for (const blk of this.blocks) h = blk.apply(h, c, B, L, this.#rope);
     const [shift, scale] = tf.split(this.finalAda.apply(c), 2, 1) as tf.Tensor2D[];
-    return this.head.apply(modulate(plainNorm(h), shift, scale, B, L)); // [B*L, c]
+    return this.head.apply(modulatedNorm(h, shift, scale)); // [B*L, c]
   }
 
   /**

@@ -12,7 +12,11 @@ import { applyRope, type RopeTables } from "./rope.ts";
 
 const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
 
-/** Options of {@link normalize}: gain and bias [C] (optional), epsilon, RMSNorm instead of LayerNorm. */
+/**
+ * Options of {@link normalize}: gain and bias (optional), epsilon, RMSNorm instead of LayerNorm. Gain and
+ * bias are [C], or [G, C] for G groups of N / G consecutive rows each (adaLN's per-sample scale and shift:
+ * G = batch, rows = its tokens).
+ */
 export interface NormOptions {
   g?: tf.Tensor;
   b?: tf.Tensor;
@@ -20,8 +24,24 @@ export interface NormOptions {
   rms?: boolean;
 }
 
+/** Throws unless gain and bias are [C] or [G, C] with G dividing the rows, and alike. */
+function checkGroups(x: tf.Tensor2D, o: NormOptions): void {
+  const [N, C] = x.shape;
+  for (const t of [o.g, o.b]) {
+    const ok = t &&
+      (t.rank === 1 ? t.shape[0] === C : t.rank === 2 && t.shape[1] === C && N % t.shape[0] === 0);
+    if (t && !ok) {
+      throw new Error(`normalize: gain/bias [${t.shape}] fits neither [${C}] nor [G, ${C}] over ${N} rows`);
+    }
+  }
+  if (o.g && o.b && o.g.shape.join() !== o.b.shape.join()) {
+    throw new Error(`normalize: gain [${o.g.shape}] and bias [${o.b.shape}] differ in shape`);
+  }
+}
+
 /** The unfused formula: tfjs ops, autodiff gradient. x [N, C]. */
 export function normalizeReference(x: tf.Tensor2D, o: NormOptions = {}): tf.Tensor2D {
+  checkGroups(x, o);
   const eps = o.eps ?? 1e-6;
   let y: tf.Tensor;
   if (o.rms) y = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)));
@@ -29,9 +49,13 @@ export function normalizeReference(x: tf.Tensor2D, o: NormOptions = {}): tf.Tens
     const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
     y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   }
-  if (o.g) y = tf.mul(y, o.g);
-  if (o.b) y = tf.add(y, o.b);
-  return y as tf.Tensor2D;
+  const [N, C] = x.shape;
+  const groups = o.g?.rank === 2 ? o.g.shape[0] : 1;
+  if (groups > 1) y = tf.reshape(y, [groups, N / groups, C]);
+  const per = (t: tf.Tensor) => (groups > 1 ? tf.reshape(t, [groups, 1, C]) : t);
+  if (o.g) y = tf.mul(y, per(o.g));
+  if (o.b) y = tf.add(y, per(o.b));
+  return tf.reshape(y, [N, C]) as tf.Tensor2D;
 }
 
 /**
@@ -41,6 +65,7 @@ export function normalizeReference(x: tf.Tensor2D, o: NormOptions = {}): tf.Tens
 export function normalize(x: tf.Tensor2D, o: NormOptions = {}): tf.Tensor2D {
   if (x.dtype !== "float32" || !hasKernel(FUSED_KERNELS.norm)) return normalizeReference(x, o);
   if (o.b && !o.g) throw new Error("normalize: a bias needs a gain");
+  checkGroups(x, o);
   const attrs = { eps: o.eps ?? 1e-6, rms: o.rms ?? false };
   const params = [o.g, o.b].filter((t): t is tf.Tensor => t !== undefined);
   const f = tf.customGrad((...args) => {
@@ -176,4 +201,39 @@ export function softmax<T extends tf.Tensor>(x: T): T {
     };
   });
   return f(x) as T;
+}
+
+/** The unfused {@link gatedResidual}. */
+export function gatedResidualReference(x: tf.Tensor2D, y: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  const [N, C] = x.shape, G = g.shape[0];
+  return tf.add(x, tf.reshape(tf.mul(tf.reshape(y, [G, N / G, C]), tf.reshape(g, [G, 1, C])), [N, C]));
+}
+
+/**
+ * x + y * g with a gate per group of rows: x, y [N, C], g [G, C], rows r of group floor(r / (N / G)) (DiT's
+ * gated residual: G samples of N / G tokens). One kernel forward and one backward where the backend has them.
+ */
+export function gatedResidual(x: tf.Tensor2D, y: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  const [N, C] = x.shape;
+  if (y.shape.join() !== x.shape.join() || g.shape[1] !== C || N % g.shape[0] !== 0) {
+    throw new Error(`gatedResidual: x [${x.shape}], y [${y.shape}] and gate [${g.shape}] do not fit`);
+  }
+  if (x.dtype !== "float32" || !hasKernel(FUSED_KERNELS.gatedAdd)) return gatedResidualReference(x, y, g);
+  const f = tf.customGrad((...args) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xi, yi, gi] = args as tf.Tensor[];
+    save([yi, gi]);
+    return {
+      value: tf.engine().runKernel(FUSED_KERNELS.gatedAdd, { x: xi, y: yi, g: gi }) as tf.Tensor2D,
+      gradFunc: (dout, saved) => {
+        const [ys, gs] = saved;
+        const [dy, dg] = tf.engine().runKernel(
+          FUSED_KERNELS.gatedAddGrad,
+          { dout: dout as tf.Tensor, y: ys, g: gs },
+        ) as tf.Tensor[];
+        return [tf.clone(dout as tf.Tensor), dy, dg];
+      },
+    };
+  });
+  return f(x, y, g) as tf.Tensor2D;
 }

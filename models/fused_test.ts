@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "../compute/backend.ts";
 import {
+  gatedResidual,
+  gatedResidualReference,
   mergeHeads,
   normalize,
   normalizeReference,
@@ -74,6 +76,59 @@ for (const C of [24, 7]) {
       assert(!names.includes("Rsqrt"), "the unfused chain ran too");
     });
   }
+}
+
+for (const C of [24, 7]) {
+  Deno.test(`normalize(): a gain and bias per group of rows (adaLN), ${C} channels, match the unfused formula`, async () => {
+    const G = 4, rows = 36; // 4 samples of 9 tokens
+    const x = tf.randomNormal([rows, C], 0.5, 2, "float32", 11) as tf.Tensor2D;
+    const g = tf.randomNormal([G, C], 1, 0.3, "float32", 12),
+      b = tf.randomNormal([G, C], 0, 0.3, "float32", 13);
+    for (const params of [[g, b], [g]]) {
+      const op = (ref: boolean) => (xi: tf.Tensor, gi?: tf.Tensor, bi?: tf.Tensor) => {
+        const o: NormOptions = { g: gi, b: bi, eps: 1e-6 };
+        return ref ? normalizeReference(xi as tf.Tensor2D, o) : normalize(xi as tf.Tensor2D, o);
+      };
+      const fused = valueAndGrads(op(false), [x, ...params], 14);
+      const ref = valueAndGrads(op(true), [x, ...params], 14);
+      assert(maxRelDiff(fused.y, ref.y) < 1e-5, `forward differs by ${maxRelDiff(fused.y, ref.y)}`);
+      for (let i = 0; i < fused.grads.length; i++) {
+        assertEquals(fused.grads[i].shape, [x, ...params][i].shape);
+        const d = maxRelDiff(fused.grads[i], ref.grads[i]);
+        assert(d < 1e-4, `gradient ${i} differs by ${d}`);
+      }
+      const names = await kernelsOf(() => tf.grads((xi: tf.Tensor) => tf.sum(op(false)(xi, ...params)))([x]));
+      assert(
+        names.includes("VitokNorm") && names.includes("VitokNormGrad"),
+        `fused kernels not run: ${names}`,
+      );
+    }
+    // Sample 1's rows use row 1 of the gain: same x rows under another sample's gain give other outputs.
+    const y = normalize(x, { g, b }).arraySync() as number[][];
+    const xh = normalize(x, {}).arraySync() as number[][];
+    const [g1, b1] = [g.arraySync() as number[][], b.arraySync() as number[][]];
+    assert(
+      Math.abs(y[9][0] - (xh[9][0] * g1[1][0] + b1[1][0])) < 1e-5,
+      "row 9 takes the second sample's gain",
+    );
+  });
+
+  Deno.test(`gatedResidual(): x + g * y per group of rows, ${C} channels, matches the unfused formula`, async () => {
+    const x = tf.randomNormal([36, C], 0, 1, "float32", 21) as tf.Tensor2D;
+    const y = tf.randomNormal([36, C], 0, 1, "float32", 22) as tf.Tensor2D;
+    const g = tf.randomNormal([4, C], 0, 1, "float32", 23) as tf.Tensor2D;
+    const op = (ref: boolean) => (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+      (ref ? gatedResidualReference : gatedResidual)(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor2D);
+    const fused = valueAndGrads(op(false), [x, y, g], 24);
+    const ref = valueAndGrads(op(true), [x, y, g], 24);
+    assert(maxRelDiff(fused.y, ref.y) < 1e-6, `forward differs by ${maxRelDiff(fused.y, ref.y)}`);
+    for (let i = 0; i < 3; i++) {
+      const d = maxRelDiff(fused.grads[i], ref.grads[i]);
+      assert(d < 1e-5, `gradient ${i} differs by ${d}`);
+    }
+    const names = await kernelsOf(() => tf.grads((a: tf.Tensor) => tf.sum(op(false)(a, y, g)))([x]));
+    assert(names.includes("VitokGatedAdd") && !names.includes("Multiply"), `kernels: ${names}`);
+  });
 }
 
 Deno.test("normalize(): rows are normalised (mean 0, variance 1) before gain and bias", () => {

@@ -20,8 +20,8 @@ export class Linear {
     if (bias) this.b = filled(rng, fanOut, 0, `${name}.b`);
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.w as tf.Tensor2D) as tf.Tensor2D; // [N, out]
-    return this.b ? tf.add(y, this.b) as tf.Tensor2D : y;
+    // x W + b as one fused product [N, out] (wasm-blas starts C as the bias rows; the gradient is tfjs's)
+    return tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b }) as tf.Tensor2D;
   }
 }
 

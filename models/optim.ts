@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { FUSED_KERNELS } from "../compute/fused.ts";
 
 /**
  * Name of an optional fused kernel a backend may register (the wasm-blas backend does): inputs
@@ -13,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
  * g' = scale g, m' = b1 m + (1 - b1) g', v' = b2 v + (1 - b2) g'^2,
  * p' = p - lr ((m' / c1) / (sqrt(v' / c2) + eps) + decay p). One pass instead of about 15 kernels.
  */
-export const ADAMW_KERNEL = "VitokAdamW";
+export const ADAMW_KERNEL: string = FUSED_KERNELS.adamW;
 
 /** AdamW hyper-parameters. */
 export interface AdamWConfig {
