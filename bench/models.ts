@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW } from "../models/optim.ts";
+import { AdamW, updateEma } from "../models/optim.ts";
 import { alphaBars, DiT, type DiTConfig, ditConfig, ditForwardMacs } from "../models/dit.ts";
 import { forwardMacs, ViTok, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 
@@ -120,9 +120,7 @@ export function ditBenchStep(
     const eps = tf.randomNormal([batch * model.L, cfg.channels], 0, 1, "float32", i) as tf.Tensor2D;
     const { value, grads } = tf.variableGrads(() => model.loss(x0, t, eps, y, ab), [...vars.values()]);
     opt.apply(grads, 1e-4);
-    tf.tidy(() => {
-      for (const [k, v] of vars) ema.get(k)!.assign(tf.add(tf.mul(ema.get(k)!, 0.999), tf.mul(v, 0.001)));
-    });
+    updateEma(ema, vars, 0.999);
     value.dataSync();
     tf.dispose([eps, value, ...Object.values(grads)]);
   };

@@ -44,7 +44,8 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
       const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0, shapes: new Map() };
       s.ms += ms;
       s.calls++;
-      const key = Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape}]`).join(" ");
+      const key = Object.values(args.inputs).filter((t) => t).map((t) => `[${(t as tf.TensorInfo).shape}]`)
+        .join(" ");
       const sh = s.shapes.get(key) ?? { ms: 0, calls: 0 };
       sh.ms += ms;
       sh.calls++;

@@ -28,6 +28,7 @@ export const FUSED_KERNELS = Object.freeze({
   softmaxGrad: "VitokSoftmaxGrad",
   gatedAdd: "VitokGatedAdd",
   gatedAddGrad: "VitokGatedAddGrad",
+  ema: "VitokEma", // models/optim.ts EMA_KERNEL (ema' = d ema + (1 - d) v)
   adamW: "VitokAdamW", // models/optim.ts ADAMW_KERNEL (one AdamW update: p, g, m, v -> p', m', v')
 });
 
@@ -41,6 +42,18 @@ export interface AdamWAttrs {
   eps: number;
   decay: number;
   scale: number;
+}
+
+/** ema' = d * ema + (1 - d) * v over elements [from, to) (the JS twin of the SIMD `ema`). */
+export function emaRows(
+  ema: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  d: number,
+  from = 0,
+  to = v.length,
+) {
+  for (let i = from; i < to; i++) out[i] = d * ema[i] + (1 - d) * v[i];
 }
 
 /**
@@ -478,6 +491,19 @@ export async function registerWasmFusedKernels(): Promise<void> {
       if (N > 0 && simdRows(C)) simd.gatedAddGrad(ptr(dout), ptr(y), ptr(g), ptr(dy), ptr(dg), N, C, per);
       else gatedAddRowsGrad(view(dout)!, view(y)!, view(g)!, N, C, per, view(dy)!, view(dg)!);
       return [dy, dg];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.ema,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { ema, v } = inputs as Record<string, tf.TensorInfo>;
+      const { decay } = attrs as unknown as { decay: number };
+      const out = backend.makeOutput(v.shape, "float32");
+      const n = tf.util.sizeFromShape(v.shape), n4 = n - (n % 4);
+      if (n4 > 0) simd.ema(ptr(ema), ptr(v), ptr(out), n4, decay);
+      if (n4 < n) emaRows(view(ema)!, view(v)!, view(out)!, decay, n4, n);
+      return out;
     },
   });
   tf.registerKernel({

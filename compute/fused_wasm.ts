@@ -52,6 +52,7 @@ export interface FusedSimd {
     C: number,
     per: number,
   ): void;
+  ema(ema: number, v: number, out: number, n: number, decay: number): void;
   adamW(
     p: number,
     g: number,

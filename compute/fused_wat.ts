@@ -182,12 +182,15 @@ export const FUSED_WAT =
   ;; Attention's head layout: split moves x [B*L, H*D] to [B, H, L, D], merge moves back. With rope, each
   ;; value is rotated: out[d] = scale * (in[d] cos[l, d] + in[partner[d]] sinS[l, j]) with j = d when
   ;; splitting and j = partner[d] when merging (the rotation's transpose, for the gradient). partner holds
-  ;; byte offsets (4 * index) [D]; cos and sinS are [L, D]. Without rope a four-lane scaled copy (D % 4 = 0).
+  ;; byte offsets (4 * index) [D]; cos and sinS are [L, D]. Four lanes at a time (D % 4 = 0), the partners
+  ;; gathered lane by lane; without rope a four-lane scaled copy.
   (func (export "heads")
     (param $in i32) (param $cos i32) (param $sin i32) (param $partner i32) (param $out i32)
     (param $B i32) (param $L i32) (param $H i32) (param $D i32) (param $scale f32) (param $rope i32) (param $merge i32)
     (local $b i32) (local $l i32) (local $h i32) (local $d i32) (local $bytes i32) (local $rowOff i32) (local $headOff i32)
-    (local $src i32) (local $dst i32) (local $t i32) (local $p i32) (local $vs v128)
+    (local $src i32) (local $dst i32) (local $t i32) (local $vs v128)
+    (local $pa i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $sr i32)
+    (local $pv v128) (local $sv v128)
     (local.set $bytes (i32.shl (local.get $D) (i32.const 2)))
     (local.set $vs (f32x4.splat (local.get $scale)))
     (loop $lb
@@ -212,17 +215,40 @@ export const FUSED_WAT =
           (local.set $d (i32.const 0))
           (if (local.get $rope)
             (then
+              ;; four dims at a time: the partners' values (and, merging, their sines) gathered lane by lane
               (loop $ld
-                (local.set $p (i32.load (i32.add (local.get $partner) (local.get $d))))
-                (f32.store (i32.add (local.get $dst) (local.get $d))
-                  (f32.mul (local.get $scale)
-                    (f32.add
-                      (f32.mul (f32.load (i32.add (local.get $src) (local.get $d)))
-                               (f32.load (i32.add (i32.add (local.get $cos) (local.get $t)) (local.get $d))))
-                      (f32.mul (f32.load (i32.add (local.get $src) (local.get $p)))
-                               (f32.load (i32.add (i32.add (local.get $sin) (local.get $t))
-                                                  (select (local.get $p) (local.get $d) (local.get $merge))))))))
-                (br_if $ld (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 4))) (local.get $bytes)))))
+                (local.set $pa (i32.add (local.get $partner) (local.get $d)))
+                (local.set $p0 (i32.load (local.get $pa)))
+                (local.set $p1 (i32.load offset=4 (local.get $pa)))
+                (local.set $p2 (i32.load offset=8 (local.get $pa)))
+                (local.set $p3 (i32.load offset=12 (local.get $pa)))
+                (local.set $pv
+                  (f32x4.replace_lane 3
+                    (f32x4.replace_lane 2
+                      (f32x4.replace_lane 1
+                        (f32x4.splat (f32.load (i32.add (local.get $src) (local.get $p0))))
+                        (f32.load (i32.add (local.get $src) (local.get $p1))))
+                      (f32.load (i32.add (local.get $src) (local.get $p2))))
+                    (f32.load (i32.add (local.get $src) (local.get $p3)))))
+                (local.set $sr (i32.add (local.get $sin) (local.get $t)))
+                (if (local.get $merge)
+                  (then
+                    (local.set $sv
+                      (f32x4.replace_lane 3
+                        (f32x4.replace_lane 2
+                          (f32x4.replace_lane 1
+                            (f32x4.splat (f32.load (i32.add (local.get $sr) (local.get $p0))))
+                            (f32.load (i32.add (local.get $sr) (local.get $p1))))
+                          (f32.load (i32.add (local.get $sr) (local.get $p2))))
+                        (f32.load (i32.add (local.get $sr) (local.get $p3))))))
+                  (else (local.set $sv (v128.load (i32.add (local.get $sr) (local.get $d))))))
+                (v128.store (i32.add (local.get $dst) (local.get $d))
+                  (f32x4.mul (local.get $vs)
+                    (f32x4.add
+                      (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $d)))
+                                 (v128.load (i32.add (i32.add (local.get $cos) (local.get $t)) (local.get $d))))
+                      (f32x4.mul (local.get $pv) (local.get $sv)))))
+                (br_if $ld (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 16))) (local.get $bytes)))))
             (else
               (loop $lc
                 (v128.store (i32.add (local.get $dst) (local.get $d))
@@ -342,5 +368,16 @@ export const FUSED_WAT =
           (br_if $cols (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
+  ;; An exponential moving average over n floats: out = d * ema + (1 - d) * v.
+  (func (export "ema") (param $ema i32) (param $v i32) (param $out i32) (param $n i32) (param $d f32)
+    (local $i i32) (local $bytes i32) (local $vd v128) (local $vc v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vd (f32x4.splat (local.get $d)))
+    (local.set $vc (f32x4.splat (f32.sub (f32.const 1) (local.get $d))))
+    (loop $l
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.add (f32x4.mul (local.get $vd) (v128.load (i32.add (local.get $ema) (local.get $i))))
+                   (f32x4.mul (local.get $vc) (v128.load (i32.add (local.get $v) (local.get $i))))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
 )
 `;

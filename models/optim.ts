@@ -100,3 +100,29 @@ export class AdamW {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }
 }
+
+/** Name of the optional fused EMA kernel: inputs { ema, v }, attrs { decay }, output d * ema + (1 - d) * v. */
+export const EMA_KERNEL: string = FUSED_KERNELS.ema;
+
+/**
+ * Moves each EMA weight toward its variable: ema = decay * ema + (1 - decay) * v (DiT's and stage 2's
+ * weight averages). One kernel per tensor where the backend has it, else tfjs ops.
+ */
+export function updateEma(
+  ema: Map<string, tf.Variable>,
+  vars: Map<string, tf.Variable>,
+  decay: number,
+): void {
+  const fused = tf.getKernel(EMA_KERNEL, tf.getBackend()) !== undefined;
+  tf.tidy(() => {
+    for (const [k, v] of vars) {
+      const e = ema.get(k);
+      if (!e) throw new Error(`updateEma: no EMA weight for variable ${k}`);
+      e.assign(
+        fused && v.dtype === "float32"
+          ? tf.engine().runKernel(EMA_KERNEL, { ema: e, v }, { decay }) as tf.Tensor
+          : tf.add(tf.mul(e, decay), tf.mul(v, 1 - decay)),
+      );
+    }
+  });
+}

@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, cosineLr } from "./optim.ts";
+import { AdamW, cosineLr, updateEma } from "./optim.ts";
 import { loadGroups, saveGroups } from "../formats/checkpoint.ts";
 
 /** Optimizer, schedule, EMA and checkpoint settings of a run. */
@@ -183,9 +183,7 @@ export async function runTraining(
       tf.dispose(Object.values(grads));
       if (ema) {
         const d = Math.min(o.ema!, (1 + step) / (10 + step));
-        tf.tidy(() => {
-          for (const [k, v] of vars) ema.get(k)!.assign(tf.add(tf.mul(ema.get(k)!, d), tf.mul(v, 1 - d)));
-        });
+        updateEma(ema, vars, d);
       }
       if (critic && criticOpt) {
         let cparts: Record<string, tf.Scalar> = {};
