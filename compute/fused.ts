@@ -29,6 +29,7 @@ export const FUSED_KERNELS = Object.freeze({
   gatedAdd: "VitokGatedAdd",
   gatedAddGrad: "VitokGatedAddGrad",
   ema: "VitokEma", // models/optim.ts EMA_KERNEL (ema' = d ema + (1 - d) v)
+  sumSquares: "VitokSumSquares", // models/optim.ts: each gradient's share of the global norm, a scalar
   adamW: "VitokAdamW", // models/optim.ts ADAMW_KERNEL (one AdamW update: p, g, m, v -> p', m', v')
 });
 
@@ -491,6 +492,19 @@ export async function registerWasmFusedKernels(): Promise<void> {
       if (N > 0 && simdRows(C)) simd.gatedAddGrad(ptr(dout), ptr(y), ptr(g), ptr(dy), ptr(dg), N, C, per);
       else gatedAddRowsGrad(view(dout)!, view(y)!, view(g)!, N, C, per, view(dy)!, view(dg)!);
       return [dy, dg];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_KERNELS.sumSquares,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { x } = inputs as Record<string, tf.TensorInfo>;
+      const out = backend.makeOutput([], "float32");
+      const n = tf.util.sizeFromShape(x.shape), n4 = n - (n % 4), xs = view(x)!;
+      let sum = n4 > 0 ? simd.sumSquares(ptr(x), n4) : 0;
+      for (let i = n4; i < n; i++) sum += xs[i] * xs[i];
+      view(out)![0] = sum;
+      return out;
     },
   });
   tf.registerKernel({

@@ -53,6 +53,7 @@ export interface FusedSimd {
     per: number,
   ): void;
   ema(ema: number, v: number, out: number, n: number, decay: number): void;
+  sumSquares(x: number, n: number): number;
   adamW(
     p: number,
     g: number,

@@ -379,5 +379,14 @@ export const FUSED_WAT =
         (f32x4.add (f32x4.mul (local.get $vd) (v128.load (i32.add (local.get $ema) (local.get $i))))
                    (f32x4.mul (local.get $vc) (v128.load (i32.add (local.get $v) (local.get $i))))))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes)))))
+  ;; The sum of squares of n floats (four-lane partial sums): a gradient's share of the global norm.
+  (func (export "sumSquares") (param $x i32) (param $n i32) (result f32)
+    (local $i i32) (local $bytes i32) (local $acc v128) (local $v v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (loop $l
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $bytes))))
+    (call $hsum (local.get $acc)))
 )
 `;

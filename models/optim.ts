@@ -50,9 +50,12 @@ export class AdamW {
   apply(grads: Record<string, tf.Tensor>, lr: number): number {
     const { beta1: b1, beta2: b2, eps, weightDecay: wd, clipNorm } = this.cfg;
     this.step++;
-    const norm = tf.tidy(() =>
-      tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]
-    );
+    const fusedSquares = tf.getKernel(FUSED_KERNELS.sumSquares, tf.getBackend()) !== undefined;
+    const squares = (g: tf.Tensor) =>
+      fusedSquares && g.dtype === "float32"
+        ? tf.engine().runKernel(FUSED_KERNELS.sumSquares, { x: g }) as tf.Scalar
+        : tf.sum(tf.square(g));
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map(squares))).dataSync()[0]);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
     if (tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
