@@ -41,11 +41,15 @@ Deno.test("writeBenchReport(): this run's Arrow, an appended history, the page a
     peakDetail: "x",
     flags: ["avx2", "fma", "avx512f"],
     notes: ["PyTorch bf16 autocast not run: no native bf16"],
+    rounds: 2,
+    roundRatios: { a: [1.31, 1.19] },
   };
   await Deno.writeTextFile(`${dir}/history.arrow`, "not arrow"); // a corrupt history is replaced, not fatal
   await writeBenchReport(dir, [row("wasm-blas", "a", 400), row("torch-fp32", "a", 500)], ctx);
   const first = await Deno.readTextFile(`${dir}/index.html`);
   assert(/>torch-fp32</.test(first), "the best reference is named in the goal table");
+  assert(first.includes(">1.31, 1.19<"), "each round's ratio beside the medians' ratio");
+  assert(first.includes("2 interleaved rounds"), "the rounds are said");
   await writeBenchReport(dir, [row("wasm-blas", "a", 300)], { ...ctx, runAt: "2026-01-02T00:00:00Z" });
   const latest = arrow.tableFromIPC(await Deno.readFile(`${dir}/tokenizer.arrow`));
   assertEquals(latest.numRows, 1);

@@ -4,7 +4,10 @@
  * achieved GFLOP/s (analytic FLOPs: 3 x forward, 2 per MAC) and peak RSS. Each backend runs in its own
  * process (a process has one tfjs backend).
  *
- * Step times are medians over the measured steps (default 20). Beside them, in the same run: the sgemm
+ * Ours and PyTorch run in interleaved rounds (default 2: ours, then each PyTorch configuration, then again),
+ * each a median step over 10 measured steps; a runner's figure is the median of its rounds, and each round
+ * gives its own ratio, so the page can say how far the machine's drift moves one run's ratio (the stock
+ * backends run in the first round only, one step after the warm-up). Beside them, in the same run: the sgemm
  * peak our kernels reach (1024^3 through the same FFI path: oneDNN where installed, else OpenBLAS), the
  * CPU's flags (compute/cpu.ts) and, where Debian's python3-torch is installed, the identical model and step
  * in PyTorch (bench/torch_vitok.py, bench/torch_dit.py) with the OpenBLAS core type set, fp32 with one and
@@ -15,7 +18,7 @@
  * reports/bench/index.html (bench/page.ts).
  *
  * Usage: deno run -A bench/tokenizer.ts [--backends wasm-blas,wasm,cpu] [--steps N] [--batch N] [--models a,b]
- *   [--torch-bf16]
+ *   [--torch-bf16] [--rounds N]
  */
 import { cpus } from "node:os";
 import { type BenchRow, bestReference, writeBenchReport } from "./page.ts";
@@ -67,9 +70,14 @@ const { values } = parseArgs({
     batch: { type: "string" },
     models: { type: "string" },
     "torch-bf16": { type: "boolean", default: false },
+    rounds: { type: "string", default: "2" },
   },
 });
 const began = performance.now();
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  throw new Error(`--rounds ${values.rounds}: give a whole number >= 1`);
+}
 // The stock cpu backend (about 0.03 steps/s) would take minutes per model: only on request.
 const backends = (values.backends ?? "wasm-blas,wasm").split(",");
 const flags = cpuFlags();
@@ -97,13 +105,13 @@ const chosen: BenchModel[] = values.models
   : [...MODELS.values()];
 type Row = BenchRow;
 const rows: Row[] = [];
-const print = (r: Row) =>
+const print = (r: Row, round: number) =>
   console.log(
     `${r.runner.padEnd(14)} ${r.model.padEnd(12)} ${String(r.batch).padStart(5)} ${
       r.msPerStep.toFixed(0).padStart(8)
     } ${r.stepsPerSec.toFixed(3).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(9)} ${
       r.gflops.toFixed(1).padStart(8)
-    } ${r.rssMiB ? r.rssMiB.toFixed(0).padStart(8) : "       -"}`,
+    } ${r.rssMiB ? r.rssMiB.toFixed(0).padStart(8) : "       -"} ${String(round).padStart(6)}`,
   );
 
 // The machine's matrix-multiply peak through the same FFI path (2 threads, auto core type).
@@ -132,89 +140,122 @@ const torchOk = await new Deno.Command("/usr/bin/python3", {
   stderr: "null",
 }).output()
   .then((o) => o.success, () => false);
-console.log("runner         model        batch  ms/step  steps/s  images/s  GFLOP/s  RSS MiB");
+console.log("runner         model        batch  ms/step  steps/s  images/s  GFLOP/s  RSS MiB  round");
+
+/** One of our backends on one model: its median step over `steps`, or undefined if the run failed. */
+async function oursOnce(backend: string, name: string, steps: string, batch: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", import.meta.filename!, "--one", backend, name, steps, batch],
+    stderr: "null",
+  }).output();
+  const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+  if (!out.success || !line.startsWith("{")) return undefined;
+  const r = JSON.parse(line);
+  return { runner: r.backend as string, msPerStep: r.msPerStep as number, rssMiB: r.rssMiB as number };
+}
+
+/** PyTorch's rows for one model at one thread count (one per precision), or an error line each. */
+async function torchOnce(model: BenchModel, threads: number, steps: string, batch: string) {
+  const env = {
+    OPENBLAS_CORETYPE: Deno.env.get("OPENBLAS_CORETYPE") ?? "SkylakeX",
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+  };
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [model.torchScript, JSON.stringify(model.config), steps, batch, precisions, String(threads)],
+    env,
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l.startsWith("{")).map((l) => {
+    const r = JSON.parse(l);
+    const runner = `torch-${r.precision === "fp32" ? "fp32" : "bf16"}-${threads}t`;
+    return { runner, msPerStep: r.msPerStep as number, error: r.error as string | undefined };
+  });
+}
+
+/** The median (the mean of the middle two for an even count). */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+const roundRatios: Record<string, number[]> = {};
 for (const model of chosen) {
   const name = model.name;
   const batch = values.batch ?? String(model.batch);
   const gflop = (3 * 2 * model.macs * Number(batch)) / 1e9;
-  for (const backend of backends) {
-    // Slow stock backends get fewer steps: the figure is per step anyway.
-    const steps = values.steps ?? (backend === "wasm-blas" ? "20" : "2");
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", import.meta.filename!, "--one", backend, name, steps, batch],
-      stderr: "null",
-    }).output();
-    const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-    if (!out.success || !line.startsWith("{")) {
-      console.log(`${backend.padEnd(14)} ${name.padEnd(12)} failed`);
-      continue;
-    }
-    const r = JSON.parse(line);
-    const row = {
-      runner: r.backend,
+  // Interleaved rounds: ours, then each PyTorch configuration, again and again, so that a drift of the
+  // machine's speed (it moves by 15-30 % between minutes on a shared host) meets both sides alike; each
+  // round gives its own ratio, and the spread of those says how far one run's ratio can be trusted.
+  const perRunner = new Map<string, { ms: number[]; rss: number }>();
+  const record = (runner: string, ms: number, rss: number, round: number) => {
+    const e = perRunner.get(runner) ?? { ms: [], rss: 0 };
+    e.ms.push(ms);
+    e.rss = Math.max(e.rss, rss);
+    perRunner.set(runner, e);
+    print({
+      runner,
       model: name,
-      batch: r.batch,
-      msPerStep: r.msPerStep,
-      stepsPerSec: r.stepsPerSec,
-      imagesPerSec: r.imagesPerSec,
-      gflops: r.gflops,
-      rssMiB: r.rssMiB,
-    };
-    rows.push(row);
-    print(row);
-  }
-  if (torchOk) {
+      batch: Number(batch),
+      msPerStep: ms,
+      stepsPerSec: 1000 / ms,
+      imagesPerSec: (1000 * Number(batch)) / ms,
+      gflops: gflop / (ms / 1000),
+      rssMiB: rss,
+    }, round);
+  };
+  const ratiosHere: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    let oursMs: number | undefined;
+    for (const backend of backends) {
+      const fast = backend === "wasm-blas";
+      if (!fast && round > 1) continue; // the slow stock backends: one round, a few steps (the figure is per step)
+      const r = await oursOnce(backend, name, values.steps ?? (fast ? "10" : "1"), batch);
+      if (!r) {
+        console.log(`${backend.padEnd(14)} ${name.padEnd(12)} failed`);
+        continue;
+      }
+      record(r.runner, r.msPerStep, r.rssMiB, round);
+      if (fast) oursMs = r.msPerStep;
+    }
+    if (!torchOk) continue;
     // PyTorch's best is measured, not assumed: fp32 (and bf16 autocast where the CPU has native bf16) with
     // one and with two threads (torch intra-op and OpenBLAS alike).
+    let bestMs = Infinity;
     for (const threads of TORCH_THREADS) {
-      const env = {
-        OPENBLAS_CORETYPE: Deno.env.get("OPENBLAS_CORETYPE") ?? "SkylakeX",
-        OPENBLAS_NUM_THREADS: String(threads),
-        OMP_NUM_THREADS: String(threads),
-      };
-      const out = await new Deno.Command("/usr/bin/python3", {
-        args: [
-          model.torchScript,
-          JSON.stringify(model.config),
-          values.steps ?? "20",
-          batch,
-          precisions,
-          String(threads),
-        ],
-        env,
-        stderr: "null",
-      }).output();
-      for (
-        const line of new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l.startsWith("{"))
-      ) {
-        const r = JSON.parse(line);
-        const runner = `torch-${r.precision === "fp32" ? "fp32" : "bf16"}-${threads}t`;
+      for (const r of await torchOnce(model, threads, values.steps ?? "10", batch)) {
         if (r.error) {
-          console.log(`${runner} ${name}: ${r.error}`);
+          console.log(`${r.runner} ${name}: ${r.error}`);
           continue;
         }
-        const row = {
-          runner,
-          model: name,
-          batch: Number(batch),
-          msPerStep: r.msPerStep,
-          stepsPerSec: r.stepsPerSec,
-          imagesPerSec: r.stepsPerSec * Number(batch),
-          gflops: gflop * r.stepsPerSec,
-          rssMiB: 0,
-        };
-        rows.push(row);
-        print(row);
+        record(r.runner, r.msPerStep, 0, round);
+        bestMs = Math.min(bestMs, r.msPerStep);
       }
     }
+    if (oursMs && Number.isFinite(bestMs)) ratiosHere.push(bestMs / oursMs);
   }
+  for (const [runner, e] of perRunner) {
+    const ms = median(e.ms);
+    rows.push({
+      runner,
+      model: name,
+      batch: Number(batch),
+      msPerStep: ms,
+      stepsPerSec: 1000 / ms,
+      imagesPerSec: (1000 * Number(batch)) / ms,
+      gflops: gflop / (ms / 1000),
+      rssMiB: e.rss,
+    });
+  }
+  if (ratiosHere.length) roundRatios[name] = ratiosHere;
   const ours = rows.find((r) => r.model === name && r.runner === "wasm-blas");
   const best = bestReference(rows, name);
   if (ours) {
     console.log(
       `  ${name}: ours/sgemm-peak ${(ours.gflops / peak).toFixed(2)}` +
         (best
-          ? `, ours/PyTorch's best (${best.runner}) ${(ours.stepsPerSec / best.stepsPerSec).toFixed(2)}`
+          ? `, ours/PyTorch's best (${best.runner}, medians over rounds) ${
+            (ours.stepsPerSec / best.stepsPerSec).toFixed(2)
+          }; per round ${ratiosHere.map((x) => x.toFixed(2)).join(", ")}`
           : ", PyTorch not installed (apt-get install python3-torch)"),
     );
   }
@@ -232,6 +273,8 @@ const page = await writeBenchReport(new URL("../reports/bench", import.meta.url)
   cpu: `${cpus()[0]?.model ?? "unknown"} (${navigator.hardwareConcurrency} cores)`,
   peakGflops: peak,
   peakDetail: `large products: ${blas.largeGemm}; OpenBLAS core ${blas.coreName}`,
+  rounds,
+  roundRatios,
   flags,
   notes,
 });
