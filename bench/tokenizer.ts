@@ -187,21 +187,22 @@ for (const model of chosen) {
   // machine's speed (it moves by 15-30 % between minutes on a shared host) meets both sides alike; each
   // round gives its own ratio, and the spread of those says how far one run's ratio can be trusted.
   const perRunner = new Map<string, { ms: number[]; rss: number }>();
+  const rowOf = (runner: string, ms: number, rss: number): Row => ({
+    runner,
+    model: name,
+    batch: Number(batch),
+    msPerStep: ms,
+    stepsPerSec: 1000 / ms,
+    imagesPerSec: (1000 * Number(batch)) / ms,
+    gflops: gflop / (ms / 1000),
+    rssMiB: rss,
+  });
   const record = (runner: string, ms: number, rss: number, round: number) => {
     const e = perRunner.get(runner) ?? { ms: [], rss: 0 };
     e.ms.push(ms);
     e.rss = Math.max(e.rss, rss);
     perRunner.set(runner, e);
-    print({
-      runner,
-      model: name,
-      batch: Number(batch),
-      msPerStep: ms,
-      stepsPerSec: 1000 / ms,
-      imagesPerSec: (1000 * Number(batch)) / ms,
-      gflops: gflop / (ms / 1000),
-      rssMiB: rss,
-    }, round);
+    print(rowOf(runner, ms, rss), round);
   };
   const ratiosHere: number[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -235,16 +236,7 @@ for (const model of chosen) {
   }
   for (const [runner, e] of perRunner) {
     const ms = median(e.ms);
-    rows.push({
-      runner,
-      model: name,
-      batch: Number(batch),
-      msPerStep: ms,
-      stepsPerSec: 1000 / ms,
-      imagesPerSec: (1000 * Number(batch)) / ms,
-      gflops: gflop / (ms / 1000),
-      rssMiB: e.rss,
-    });
+    rows.push(rowOf(runner, ms, e.rss));
   }
   if (ratiosHere.length) roundRatios[name] = ratiosHere;
   const ours = rows.find((r) => r.model === name && r.runner === "wasm-blas");
