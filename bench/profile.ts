@@ -5,12 +5,15 @@
  * speed-ups (issue #7); `deno task bench` gives the end-to-end figures.
  *
  * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...] [--steps N] [--batch N] [--backend wasm-blas]
+ *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
+ *   (--variant: any tokenizer the study trains, at CPU sizes on 32x32 single-channel input, e.g. the video
+ *   experiment's tubelet tokenizers, which the bench does not run)
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { BENCH_MODELS, benchModels, benchStep } from "./models.ts";
-import type { ViTokConfig } from "../models/vitok.ts";
+import { type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -19,12 +22,21 @@ const { values } = parseArgs({
     steps: { type: "string", default: "5" },
     batch: { type: "string" },
     backend: { type: "string", default: "wasm-blas" },
+    variant: { type: "string" },
+    frames: { type: "string", default: "1" },
+    c: { type: "string", default: "2" },
   },
 });
 const models = new Map(benchModels().map((m) => [m.name, m]));
-const chosen = models.get(values.model!);
-if (!chosen) throw new Error(`unknown --model ${values.model}; use one of ${[...models.keys()].join(", ")}`);
-const make = BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined; // tokenizers: the optimizer's share is timed too
+const chosen = values.variant ? undefined : models.get(values.model!);
+if (!chosen && !values.variant) {
+  throw new Error(`unknown --model ${values.model}; use one of ${[...models.keys()].join(", ")}`);
+}
+// Tokenizers: the optimizer's share is timed too.
+const make: (() => ViTokConfig) | undefined = values.variant
+  ? () =>
+    vitokConfig(values.variant!, { frames: Number(values.frames), size: 32, channels: 1 }, Number(values.c))
+  : BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined;
 const info = await initBackend(values.backend as BackendName);
 
 type Stat = { ms: number; calls: number; shapes: Map<string, { ms: number; calls: number }> };
@@ -56,12 +68,12 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   });
 }
 
-const batch = Number(values.batch ?? chosen.batch);
+const batch = Number(values.batch ?? chosen?.batch ?? 16);
 const { step } = make
   ? benchStep(make(), batch, (ms) => {
     if (timing) optMs += ms;
   })
-  : chosen.build(batch);
+  : chosen!.build(batch);
 step(0);
 step(0);
 const steps = Number(values.steps);
@@ -73,7 +85,7 @@ timing = false;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
-console.log(`${info.backend} ${values.model} batch ${batch}: ${total.toFixed(0)} ms/step`);
+console.log(`${info.backend} ${values.variant ?? values.model} batch ${batch}: ${total.toFixed(0)} ms/step`);
 console.log(
   `kernels ${inKernels.toFixed(0)} ms/step, outside kernels ${(total - inKernels).toFixed(0)} ms/step, ` +
     (make ? `optimizer (AdamW, kernels included) ${(optMs / steps).toFixed(0)} ms/step` : "") + "\n",

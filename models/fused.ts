@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { FUSED_KERNELS } from "../compute/fused.ts";
 import { applyRope, type RopeTables } from "./rope.ts";
 
-const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
+/** Does the active backend register kernel `name`? (The fused ops and the optimizer fall back without it.) */
+export const hasKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
 
 /**
  * Options of {@link normalize}: gain and bias (optional), epsilon, RMSNorm instead of LayerNorm. Gain and

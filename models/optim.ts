@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { FUSED_KERNELS } from "../compute/fused.ts";
+import { hasKernel } from "./fused.ts";
 
 /**
  * Name of an optional fused kernel a backend may register (the wasm-blas backend does): inputs
@@ -50,7 +51,7 @@ export class AdamW {
   apply(grads: Record<string, tf.Tensor>, lr: number): number {
     const { beta1: b1, beta2: b2, eps, weightDecay: wd, clipNorm } = this.cfg;
     this.step++;
-    const fusedSquares = tf.getKernel(FUSED_KERNELS.sumSquares, tf.getBackend()) !== undefined;
+    const fusedSquares = hasKernel(FUSED_KERNELS.sumSquares);
     const squares = (g: tf.Tensor) =>
       fusedSquares && g.dtype === "float32"
         ? tf.engine().runKernel(FUSED_KERNELS.sumSquares, { x: g }) as tf.Scalar
@@ -58,7 +59,7 @@ export class AdamW {
     const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map(squares))).dataSync()[0]);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
-    if (tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
+    if (hasKernel(ADAMW_KERNEL)) {
       for (const [name, p] of this.vars) {
         const g = grads[p.name];
         if (!g) continue;
@@ -116,7 +117,7 @@ export function updateEma(
   vars: Map<string, tf.Variable>,
   decay: number,
 ): void {
-  const fused = tf.getKernel(EMA_KERNEL, tf.getBackend()) !== undefined;
+  const fused = hasKernel(EMA_KERNEL);
   tf.tidy(() => {
     for (const [k, v] of vars) {
       const e = ema.get(k);
