@@ -1,19 +1,29 @@
 /**
- * How much the runner's start order matters: replays a built pipeline's measured stage times (its run
- * records in a cache) through list scheduling on N workers, once in declaration order (the runner before
- * critical-path ordering) and once longest-remaining-chain first (`criticalPathFirst`, today's runner), and
- * prints the two makespans. Stage times are the recorded ones, so the figures say what the order alone
- * changes on this machine; the real wall time adds process start-up and the workers' contention.
+ * Where a built pipeline's time goes and how short it could be on this machine. Replays the measured stage
+ * times (the run records in a cache) through list scheduling on N workers, once in declaration order (the
+ * runner before critical-path ordering) and once longest-remaining-chain first (`criticalPathFirst`, today's
+ * runner), and prints the two makespans. Then, per stage kind, the analytic FLOPs of its cost model beside
+ * the recorded time: the rate each kind reached per worker against the machine's one-thread sgemm peak, and
+ * the study's floor if every counted FLOP ran at that peak on all N workers (issue #16: a wall-time goal
+ * below that floor needs fewer FLOPs, not faster kernels). Stage times are the recorded ones, so the figures
+ * describe the machine that built the cache; the real wall time adds process start-up and the workers'
+ * contention. The peak is measured here (1024^3 sgemm, one thread, as each of the runner's workers gets)
+ * unless `--peak` gives it: pass it when other work shares the machine.
  *
  * Usage: deno run -A bench/schedule.ts [--pipeline study] [--experiments video] [--data DIR] [--jobs 2]
+ *        [--peak GFLOPS]
  */
 import { parseArgs } from "node:util";
-import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
+import { buildGraph, Cache, planGraph, upstreamOf } from "../engine/mod.ts";
+import { fullParams } from "../engine/graph.ts";
+import { timeByGroup, unionLength } from "../engine/group_time.ts";
 import { criticalPathFirst } from "../engine/run.ts";
 import type { PlanItem } from "../engine/plan.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
 import { STUDIES, study, withExperiments } from "../pipelines/study.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
+import { type KindCost, studyFloor } from "./flops.ts";
+import { loadBlas } from "../compute/blas.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,6 +32,7 @@ const { values } = parseArgs({
     experiments: { type: "string" },
     data: { type: "string", default: Deno.env.get("VITOK_DATA") ?? "data" },
     jobs: { type: "string", default: "2" },
+    peak: { type: "string" },
   },
 });
 const name = values.pipeline!;
@@ -88,3 +99,89 @@ console.log(
   } % less)`,
 );
 console.log(`lower bound (time / jobs): ${min(total / jobs)}`);
+
+// Per experiment, from the records' own spans: what `reproduce` prints as "time by experiment" for a run
+// from an empty cache, here also for a cache built over several runs (the time between runs is not counted).
+const outcomes = items.map((i) => {
+  const end = Date.parse(i.record!.endedAt);
+  return {
+    id: i.node.id,
+    status: "ran" as const,
+    key: i.key,
+    durationMs: i.record!.durationMs,
+    startedAt: end - i.record!.durationMs,
+    endedAt: end,
+  };
+});
+console.log(
+  `\ntime by experiment, from the recorded spans (wall: while any of its stages ran; stage: summed):`,
+);
+for (const g of timeByGroup(outcomes, graph.groupOf)) {
+  console.log(
+    `  ${g.group.padEnd(12)} ${String(g.stages).padStart(4)} stages  wall ${
+      min(g.wallMs / 1000).padStart(10)
+    }  stage ${min(g.stageMs / 1000).padStart(10)}`,
+  );
+}
+console.log(
+  `  total${" ".repeat(20)}wall ${
+    min(unionLength(outcomes.map((o) => [o.startedAt, o.endedAt])) / 1000).padStart(10)
+  }`,
+);
+
+// Per kind: counted FLOPs against recorded time. A key built once but declared under two ids counts once.
+const seen = new Set<string>();
+const byKind = new Map<string, KindCost>();
+for (const i of items) {
+  if (seen.has(i.key)) continue;
+  seen.add(i.key);
+  const kind = STAGE_KINDS[i.node.kind];
+  const c = kind.cost?.(fullParams(STAGE_KINDS, i.node) as never, upstreamOf(graph, i.node.id, STAGE_KINDS));
+  const k = byKind.get(i.node.kind) ?? { kind: i.node.kind, stages: 0, seconds: 0, flops: 0, counted: 0 };
+  k.stages++;
+  k.seconds += i.record!.durationMs / 1000;
+  if (c) {
+    k.flops += c.flops;
+    k.counted += i.record!.durationMs / 1000;
+  }
+  byKind.set(i.node.kind, k);
+}
+const peak = values.peak ? Number(values.peak) : measurePeak();
+if (!(peak > 0)) throw new Error(`--peak must be a positive GFLOP/s figure, got "${values.peak}"`);
+console.log(
+  `\nsgemm peak per worker: ${peak.toFixed(1)} GFLOP/s (${
+    values.peak ? "--peak" : "1024^3, one thread, measured now"
+  })`,
+);
+const floor = studyFloor([...byKind.values()], peak, jobs);
+console.log(`${"kind".padEnd(14)} stages  stage min     PFLOP  GFLOP/s  of peak  min at peak`);
+for (const k of floor.kinds) {
+  console.log(
+    `${k.kind.padEnd(14)} ${String(k.stages).padStart(6)} ${(k.seconds / 60).toFixed(1).padStart(10)} ${
+      k.flops ? (k.flops / 1e15).toExponential(2).padStart(9) : "        -"
+    } ${k.flops ? k.gflops.toFixed(1).padStart(8) : "       -"} ${
+      k.flops ? `${(100 * k.ofPeak).toFixed(0)} %`.padStart(8) : "       -"
+    } ${(k.secondsAtPeak / 60).toFixed(1).padStart(12)}`,
+  );
+}
+console.log(
+  `all counted FLOPs: ${(floor.flops / 1e15).toExponential(2)} PFLOP, ${
+    floor.gflops.toFixed(1)
+  } GFLOP/s per worker (${(100 * floor.ofPeak).toFixed(0)} % of peak)`,
+);
+console.log(
+  `floor on ${jobs} workers (counted FLOPs at peak, the rest at its recorded time): ${min(floor.seconds)}; ` +
+    `recorded stage time / jobs: ${min(total / jobs)}`,
+);
+
+/** GFLOP/s of one 1024^3 sgemm on one thread through our FFI path (what each runner worker gets). */
+function measurePeak(): number {
+  for (const name of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]) Deno.env.set(name, "1");
+  const blas = loadBlas();
+  const n = 1024;
+  const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
+  for (let i = 0; i < 3; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
+  const t0 = performance.now();
+  for (let i = 0; i < 15; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
+  return (15 * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+}
