@@ -6,6 +6,16 @@
  *
  * @module
  */
+import type { Blas } from "../compute/blas.ts";
+
+/** GFLOP/s of an n^3 sgemm through `blas` (our FFI path), after `warmup` untimed calls: the bench's matmul peak. */
+export function sgemmGflops(blas: Blas, n = 1024, reps = 30, warmup = 5): number {
+  const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
+  for (let i = 0; i < warmup; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); // threads, caches
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
+  return (reps * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+}
 
 /** One stage kind's recorded work: stage count, recorded seconds, counted FLOPs and the seconds of the counted stages. */
 export interface KindCost {

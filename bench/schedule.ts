@@ -22,7 +22,7 @@ import type { PlanItem } from "../engine/plan.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
 import { STUDIES, study, withExperiments } from "../pipelines/study.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
-import { type KindCost, studyFloor } from "./flops.ts";
+import { type KindCost, sgemmGflops, studyFloor } from "./flops.ts";
 import { loadBlas } from "../compute/blas.ts";
 
 const { values } = parseArgs({
@@ -177,11 +177,5 @@ console.log(
 /** GFLOP/s of one 1024^3 sgemm on one thread through our FFI path (what each runner worker gets). */
 function measurePeak(): number {
   for (const name of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]) Deno.env.set(name, "1");
-  const blas = loadBlas();
-  const n = 1024;
-  const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
-  for (let i = 0; i < 3; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-  const t0 = performance.now();
-  for (let i = 0; i < 15; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-  return (15 * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+  return sgemmGflops(loadBlas(), 1024, 15, 3);
 }

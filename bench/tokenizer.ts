@@ -24,6 +24,7 @@ import { cpus } from "node:os";
 import { type BenchRow, bestReference, writeBenchReport } from "./page.ts";
 import { cpuFlags, hasNativeBf16 } from "../compute/cpu.ts";
 import { loadBlas } from "../compute/blas.ts";
+import { sgemmGflops } from "./flops.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { type BenchModel, benchModels } from "./models.ts";
@@ -116,12 +117,7 @@ const print = (r: Row, round: number) =>
 
 // The machine's matrix-multiply peak through the same FFI path (2 threads, auto core type).
 const blas = loadBlas();
-const n = 1024;
-const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
-for (let i = 0; i < 5; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); // warm up threads and caches
-const t0 = performance.now();
-for (let i = 0; i < 30; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-const peak = (30 * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+const peak = sgemmGflops(blas);
 console.log(
   `CPU: ${cpus()[0]?.model ?? "unknown"}, ${navigator.hardwareConcurrency} cores; flags ${
     flags.join(" ") || "unknown"
