@@ -10,6 +10,11 @@ import * as tf from "@tensorflow/tfjs";
 import { AdamW, updateEma } from "../models/optim.ts";
 import { alphaBars, DiT, type DiTConfig, ditConfig, ditForwardMacs } from "../models/dit.ts";
 import { forwardMacs, ViTok, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
+import { ConvFeatureNet } from "../models/convnet.ts";
+import { PatchGan } from "../models/patchgan.ts";
+import { DatasetWriter } from "../datasets/writer.ts";
+import { SampleFile } from "../datasets/reader.ts";
+import { stage2Task } from "../stages/stage2/loop.ts";
 
 /** Tokenizer name -> config builder. */
 export const BENCH_MODELS: Record<string, () => ViTokConfig> = {
@@ -128,6 +133,69 @@ export function ditBenchStep(
     tf.dispose([x0, ...ema.values()]);
     opt.dispose();
     model.dispose();
+  };
+  return { step, dispose };
+}
+
+/**
+ * One stage-2 step as the study's gan experiment takes it (stages/stage2/loop.ts): its tokenizer
+ * (S-B/8, c = 2, 32x32x1), the LPIPS-style network (widths 16,32,64,64) as the perceptual term, the
+ * PatchGAN (width 16) at full GAN weight; the decoder's loss and update, then the discriminator's.
+ * The images are random bytes in a temporary dataset (speed does not depend on them).
+ */
+export async function stage2BenchStep(
+  batch: number,
+): Promise<{ step: (i: number) => Promise<void>; dispose: () => Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "stage2-bench-" });
+  const writer = new DatasetWriter(dir, { source: "random", license: "", classes: [], notes: "" }, "none");
+  for (let i = 0; i < 2 * batch; i++) {
+    const pixels = Uint8Array.from({ length: 32 * 32 }, (_, j) => (i * 7919 + j * 104729) % 251);
+    await writer.add({ pixels, t: 1, h: 32, w: 32, c: 1, label: 0, split: "train", index: i });
+  }
+  await writer.finish();
+  const train = await SampleFile.open(`${dir}/train.arrow`);
+  const cfg = vitokConfig("S-B/8", { frames: 1, size: 32, channels: 1 }, 2);
+  const model = new ViTok(cfg, 0);
+  const disc = new PatchGan({ size: 32, channels: 1, width: 16 }, 1);
+  const perc = new ConvFeatureNet(
+    { arch: "conv", frames: 1, size: 32, channels: 1, widths: [16, 32, 64, 64], features: 256, classes: 10 },
+    2,
+  );
+  const task = stage2Task(model, disc, train, {
+    batchSize: batch,
+    seed: 0,
+    klWeight: 1e-3,
+    perceptualWeight: 1,
+    perceptual: (p, t) =>
+      perc.distance(perc.inputFromTokens(p, batch, cfg), perc.inputFromTokens(t, batch, cfg), batch),
+    ganWeight: 0.05,
+    ganStart: 0,
+    ganRamp: 0,
+    trainAll: false,
+  });
+  const settings = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+  const opt = new AdamW(task.vars, settings);
+  const criticOpt = new AdamW(task.criticVars!, { ...settings, beta1: 0.5, beta2: 0.9, weightDecay: 0 });
+  await task.start(0);
+  const step = async (i: number) => {
+    const { loss, inputs, critic } = await task.step(i);
+    const g = tf.variableGrads(() => loss().total, [...task.vars.values()]);
+    opt.apply(g.grads, 1e-4);
+    const c = tf.variableGrads(() => critic!().total, [...task.criticVars!.values()]);
+    criticOpt.apply(c.grads, 1e-4);
+    g.value.dataSync();
+    c.value.dataSync();
+    tf.dispose([g.value, c.value, ...Object.values(g.grads), ...Object.values(c.grads), ...inputs]);
+  };
+  const dispose = async () => {
+    await task.end?.();
+    await train.close();
+    opt.dispose();
+    criticOpt.dispose();
+    model.dispose();
+    disc.dispose();
+    perc.dispose();
+    await Deno.remove(dir, { recursive: true });
   };
   return { step, dispose };
 }

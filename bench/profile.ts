@@ -4,7 +4,8 @@
  * the costliest calls) plus the time outside kernels (autodiff tape, JS glue). Used to pick and check
  * speed-ups (issue #7); `deno task bench` gives the end-to-end figures.
  *
- * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...] [--steps N] [--batch N] [--backend wasm-blas]
+ * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...|stage2] [--steps N] [--batch N] [--backend wasm-blas]
+ *   (stage2: the gan experiment's step, decoder and discriminator, with its perceptual and PatchGAN networks)
  *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
  *   (--variant: any tokenizer the study trains, at CPU sizes on 32x32 single-channel input, e.g. the video
  *   experiment's tubelet tokenizers, which the bench does not run)
@@ -12,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { BENCH_MODELS, benchModels, benchStep } from "./models.ts";
+import { BENCH_MODELS, benchModels, benchStep, stage2BenchStep } from "./models.ts";
 import { type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 
 const { values } = parseArgs({
@@ -28,8 +29,9 @@ const { values } = parseArgs({
   },
 });
 const models = new Map(benchModels().map((m) => [m.name, m]));
-const chosen = values.variant ? undefined : models.get(values.model!);
-if (!chosen && !values.variant) {
+const stage2 = !values.variant && values.model === "stage2";
+const chosen = values.variant || stage2 ? undefined : models.get(values.model!);
+if (!chosen && !values.variant && !stage2) {
   throw new Error(`unknown --model ${values.model}; use one of ${[...models.keys()].join(", ")}`);
 }
 // Tokenizers: the optimizer's share is timed too.
@@ -68,18 +70,18 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   });
 }
 
-const batch = Number(values.batch ?? chosen?.batch ?? 16);
-const { step } = make
+const batch = Number(values.batch ?? chosen?.batch ?? (stage2 ? 64 : 16));
+const { step } = stage2 ? await stage2BenchStep(batch) : make
   ? benchStep(make(), batch, (ms) => {
     if (timing) optMs += ms;
   })
   : chosen!.build(batch);
-step(0);
-step(0);
+await step(0);
+await step(1);
 const steps = Number(values.steps);
 timing = true;
 const t0 = performance.now();
-for (let i = 1; i <= steps; i++) step(i);
+for (let i = 2; i < steps + 2; i++) await step(i);
 const total = (performance.now() - t0) / steps;
 timing = false;
 

@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
 import { registerWasmFusedKernels } from "./fused.ts";
+import { registerWasmConvKernels } from "./fused_conv.ts";
 import { registerReductionGradients } from "./gradients.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
 import { registerWasmCopyKernels } from "./wasm_copy.ts";
@@ -103,6 +104,7 @@ async function tryWasmBlas(): Promise<string> {
     registerWasmCopyKernels();
     registerReductionGradients(); // their broadcast needs the fast Tile above
     await registerWasmFusedKernels();
+    await registerWasmConvKernels();
     blasRegistered =
       `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
   }

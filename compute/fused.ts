@@ -300,7 +300,7 @@ export function swigluRowsGrad(
 }
 
 /** The wasm heap's memory (tfjs-backend-wasm exports it as `asm.memory`). */
-function heapMemory(backend: unknown): WebAssembly.Memory {
+export function heapMemory(backend: unknown): WebAssembly.Memory {
   const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) {
     throw new Error(

@@ -89,18 +89,26 @@ export interface FusedSimd {
 }
 
 /** Assembles and instantiates the kernels on `memory` (the wasm backend's heap). */
-export async function loadFusedSimd(memory: WebAssembly.Memory): Promise<FusedSimd> {
+export function loadFusedSimd(memory: WebAssembly.Memory): Promise<FusedSimd> {
+  return assembleOnHeap<FusedSimd>("fused.wat", FUSED_WAT, memory);
+}
+
+/**
+ * Assembles WebAssembly text `wat` (with `__MEMORY__` for the imported memory's type) and instantiates it on
+ * `memory`, the wasm backend's heap (shared under the threaded build); returns its exports.
+ */
+export async function assembleOnHeap<T>(name: string, wat: string, memory: WebAssembly.Memory): Promise<T> {
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const text = FUSED_WAT.replace("__MEMORY__", shared ? "(memory 1 65536 shared)" : "(memory 1)");
+  const text = wat.replace("__MEMORY__", shared ? "(memory 1 65536 shared)" : "(memory 1)");
   const wabt = await wabtInit();
-  const parsed = wabt.parseWat("fused.wat", text, { simd: true, bulk_memory: true, threads: shared });
+  const parsed = wabt.parseWat(name, text, { simd: true, bulk_memory: true, threads: shared });
   try {
     parsed.validate();
     const { buffer } = parsed.toBinary({});
     const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>), {
       env: { memory },
     });
-    return instance.exports as unknown as FusedSimd;
+    return instance.exports as unknown as T;
   } finally {
     parsed.destroy();
   }

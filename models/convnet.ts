@@ -15,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { avgPool2, Conv } from "./conv.ts";
+import { normalize } from "./fused.ts";
 import { InitRng } from "./init.ts";
 import { Linear } from "./layers.ts";
 import type { FeatureExtractor } from "./featurenet.ts";
@@ -65,13 +66,13 @@ export class ConvFeatureNet implements FeatureExtractor {
     return tokensToImages(tokens, B, spec);
   }
 
-  /** Each stage's ReLU activations [B, H_s, W_s, w_s]; `frozen`: no weight gradients (a fixed network). */
-  activations(x: tf.Tensor, frozen = false): tf.Tensor4D[] {
+  /** Each stage's ReLU activations [B, H_s, W_s, w_s]. */
+  activations(x: tf.Tensor): tf.Tensor4D[] {
     const out: tf.Tensor4D[] = [];
     let h = x as tf.Tensor4D;
     this.stages.forEach((s, i) => {
       if (i) h = avgPool2(h);
-      h = tf.relu(s.apply(h, frozen)) as tf.Tensor4D;
+      h = tf.relu(s.apply(h)) as tf.Tensor4D;
       out.push(h);
     });
     return out;
@@ -85,10 +86,15 @@ export class ConvFeatureNet implements FeatureExtractor {
     return { features, logits: this.head.apply(features) };
   }
 
-  /** Per-sample LPIPS distance [B] (the network held fixed: gradients reach the inputs only): every stage, unit-normalised over channels, squared differences averaged over positions, summed over stages. */
+  /** Per-sample LPIPS distance [B] (a fixed network: callers differentiate the inputs, not its weights): every stage, unit-normalised over channels, squared differences averaged over positions, summed over stages. */
   distance(a: tf.Tensor, b: tf.Tensor, _B: number): tf.Tensor1D {
-    const unit = (x: tf.Tensor4D) => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-10)));
-    const fa = this.activations(a, true), fb = this.activations(b, true);
+    // x / sqrt(sum_c x^2 + 1e-10) over channels: RMSNorm (the fused kernel where there is one) over sqrt(C)
+    const unit = (x: tf.Tensor4D) => {
+      const C = x.shape[3];
+      const rows = normalize(x.reshape([-1, C]) as tf.Tensor2D, { rms: true, eps: 1e-10 / C });
+      return tf.mul(rows, 1 / Math.sqrt(C)).reshape(x.shape) as tf.Tensor4D;
+    };
+    const fa = this.activations(a), fb = this.activations(b);
     let d: tf.Tensor1D | undefined;
     fa.forEach((x, i) => {
       const l = tf.mean(tf.sum(tf.square(tf.sub(unit(x), unit(fb[i]))), -1), [1, 2]) as tf.Tensor1D; // [B]

@@ -1,64 +1,84 @@
-import { assert, assertAlmostEquals } from "../testing/asserts.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../compute/backend.ts";
-import { avgPool2, Conv, Down2 } from "./conv.ts";
+import { CONV_KERNELS } from "../compute/fused_conv.ts";
+import { hasKernel } from "./fused.ts";
+import { avgPool2, avgPool2Reference, Conv, Down2, im2col, im2colReference } from "./conv.ts";
 import { ConvFeatureNet } from "./convnet.ts";
 import { InitRng } from "./init.ts";
 import { patchify, tokensToImages } from "./patch.ts";
 
-await initBackend("auto");
+const backend = await initBackend("auto");
 
-/** The reference convolution's input: the k x k neighbourhoods of every pixel, channels last in (dy, dx, c) order: [B, H, W, C] -> [B, H, W, k*k*C]. */
-function unfold(x: tf.Tensor4D, k: number): tf.Tensor4D {
-  const r = (k - 1) / 2, [B, H, W, C] = x.shape;
-  if (k === 1) return x;
-  const padded = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]); // [B, H+2r, W+2r, C]
-  const shifts: tf.Tensor4D[] = [];
-  for (let dy = 0; dy < k; dy++) {
-    for (let dx = 0; dx < k; dx++) shifts.push(tf.slice(padded, [0, dy, dx, 0], [B, H, W, C]));
+/** max |a - r| / max |r|. */
+const close = (a: tf.Tensor, r: tf.Tensor) =>
+  tf.max(tf.abs(tf.sub(a, r))).dataSync()[0] / Math.max(1e-30, tf.max(tf.abs(r)).dataSync()[0]);
+
+Deno.test("im2col and the 2x2 pool equal their tfjs-op references, forward and gradient, on odd shapes too", () => {
+  // On wasm-blas these are the kernels of compute/fused_conv.ts; elsewhere both sides are the reference.
+  if (backend.backend === "wasm-blas") {
+    assert(hasKernel(CONV_KERNELS.im2col) && hasKernel(CONV_KERNELS.pool2));
   }
-  return tf.concat(shifts, -1) as tf.Tensor4D;
-}
+  for (
+    const [B, H, W, C, k] of [[2, 8, 8, 1, 3], [1, 5, 7, 3, 3], [2, 4, 4, 16, 3], [1, 6, 5, 8, 5], [
+      2,
+      3,
+      3,
+      4,
+      1,
+    ]]
+  ) {
+    const x = tf.randomNormal([B, H, W, C], 0, 1, "float32", B * 100 + C) as tf.Tensor4D;
+    const g = tf.randomNormal([B * H * W, k * k * C], 0, 1, "float32", 7) as tf.Tensor2D;
+    const shape = `[${B}, ${H}, ${W}, ${C}] k ${k}`;
+    assertAlmostEquals(close(im2col(x, k), im2colReference(x, k)), 0, 1e-7, `${shape}: im2col`);
+    // The gradient is col2im: the same as autodiff through pad, slices and concat.
+    const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(im2col(xi as tf.Tensor4D, k), g)))(x);
+    const ref = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(im2colReference(xi as tf.Tensor4D, k), g)))(x);
+    assert(close(dx, ref) < 1e-6, `${shape}: col2im off by ${close(dx, ref)}`);
+  }
+  const x = tf.randomNormal([2, 8, 6, 5], 0, 1, "float32", 5) as tf.Tensor4D;
+  assertAlmostEquals(close(avgPool2(x), tf.avgPool(x, 2, 2, "valid")), 0, 1e-6);
+  const gy = tf.randomNormal([2, 4, 3, 5], 0, 1, "float32", 6);
+  const dPool = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(avgPool2(xi as tf.Tensor4D), gy)))(x);
+  const dRef = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(avgPool2Reference(xi as tf.Tensor4D), gy)))(x);
+  assertAlmostEquals(close(dPool, dRef), 0, 1e-6);
+});
 
-Deno.test("convolutions equal tf.conv2d on both routes (conv2d, shifted GEMMs), and their gradients flow", () => {
+Deno.test("convolutions equal tf.conv2d, their gradients autodiff's through the reference, and frozen weights get none", () => {
   const rng = new InitRng(3);
-  // (in, out): below GEMM_MIN_CHANNELS tf.conv2d runs; from 16 in and out, the shifted GEMMs.
-  for (const [inC, outC] of [[3, 4], [16, 24], [20, 16]]) {
+  for (const [inC, outC] of [[1, 16], [3, 4], [16, 24], [20, 1]]) {
     const x = tf.randomNormal([2, 8, 8, inC], 0, 1, "float32", 5) as tf.Tensor4D;
     const conv = new Conv(rng, `c${inC}`, inC, outC);
     const w4 = conv.lin.w.reshape([3, 3, inC, outC]) as tf.Tensor4D;
     const ref = tf.conv2d(x, w4, 1, "same").add(conv.lin.b!);
     const fwd = tf.max(tf.abs(tf.sub(conv.apply(x), ref))).dataSync()[0];
     assert(fwd < 1e-4, `${inC} -> ${outC}: forward off by ${fwd}`);
-    // The hand-written gradients equal autodiff through the unfold x matmul reference.
-    const w = conv.lin.w as tf.Tensor2D, b = conv.lin.b!;
-    const autodiff = (xi: tf.Tensor) =>
-      tf.sum(tf.square(tf.matMul(unfold(xi as tf.Tensor4D, 3).reshape([128, 9 * inC]), w))) as tf.Scalar;
-    const mine = (xi: tf.Tensor) => tf.sum(tf.square(tf.sub(conv.apply(xi as tf.Tensor4D), b))) as tf.Scalar;
-    const close = (a: tf.Tensor, r: tf.Tensor) =>
-      tf.max(tf.abs(tf.sub(a, r))).dataSync()[0] / tf.max(tf.abs(r)).dataSync()[0];
-    const dx = close(tf.grad(mine)(x), tf.grad(autodiff)(x));
+    const w = conv.lin.w as tf.Tensor2D;
+    const reference = (xi: tf.Tensor) =>
+      tf.sum(tf.square(tf.matMul(im2colReference(xi as tf.Tensor4D, 3), w))) as tf.Scalar;
+    const mine = (xi: tf.Tensor) =>
+      tf.sum(tf.square(tf.sub(conv.apply(xi as tf.Tensor4D), conv.lin.b!))) as tf.Scalar;
+    const dx = close(tf.grad(mine)(x), tf.grad(reference)(x));
     const dw = close(
       tf.variableGrads(() => mine(x), [conv.lin.w]).grads[conv.lin.w.name],
-      tf.variableGrads(() => autodiff(x), [conv.lin.w]).grads[conv.lin.w.name],
+      tf.variableGrads(() => reference(x), [conv.lin.w]).grads[conv.lin.w.name],
     );
     assert(dx < 1e-4 && dw < 1e-4, `${inC} -> ${outC}: dx off by ${dx}, dw by ${dw}`);
-    // Frozen: the input's gradient only (the weights' is zero); inputGrad false: the input's is zero.
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x, true))) as tf.Scalar, [
-      conv.lin.w,
-    ]);
-    assertAlmostEquals(tf.sum(tf.abs(grads[conv.lin.w.name])).dataSync()[0], 0, 0);
-    const noInput = tf.grad((xi: tf.Tensor) =>
-      tf.sum(tf.square(conv.apply(xi as tf.Tensor4D, false, false)))
-    )(x);
-    assertAlmostEquals(tf.sum(tf.abs(noInput)).dataSync()[0], 0, 0);
   }
-  const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+  // A frozen network (the perceptual loss, the discriminator in the generator's loss): differentiating
+  // the input alone leaves its weights out of the gradients, and a step on the input's owner moves only it.
+  const conv = new Conv(rng, "frozen", 4, 8);
+  const owner = tf.variable(tf.randomNormal([2, 8, 8, 4], 0, 1, "float32", 9), true, "owner");
+  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(owner as tf.Tensor4D))) as tf.Scalar, [
+    owner,
+  ]);
+  assertEquals(Object.keys(grads), ["owner"]);
+  assert(tf.sum(tf.abs(grads.owner)).dataSync()[0] > 0);
+  const xd = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 5) as tf.Tensor4D;
   const down = new Down2(rng, "d", 3, 5);
-  const refDown = tf.conv2d(x, down.lin.w.reshape([2, 2, 3, 5]) as tf.Tensor4D, 2, "valid").add(down.lin.b!);
-  assertAlmostEquals(tf.max(tf.abs(tf.sub(down.apply(x), refDown))).dataSync()[0], 0, 1e-4);
-  const pooled = avgPool2(x);
-  assertAlmostEquals(tf.max(tf.abs(tf.sub(pooled, tf.avgPool(x, 2, 2, "valid")))).dataSync()[0], 0, 1e-5);
+  const refDown = tf.conv2d(xd, down.lin.w.reshape([2, 2, 3, 5]) as tf.Tensor4D, 2, "valid").add(down.lin.b!);
+  assertAlmostEquals(tf.max(tf.abs(tf.sub(down.apply(xd), refDown))).dataSync()[0], 0, 1e-4);
 });
 
 Deno.test("the LPIPS-style distance is zero for equal images, grows with blur, and learns as a classifier", () => {

@@ -59,16 +59,16 @@ export class PatchGan {
   }
 
   /**
-   * images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]. `frozen` (the generator's loss): no
-   * gradients for its own weights, and the images' gradient flows; otherwise (its own step) the reverse.
+   * images [B, H, W, C] in [-1, 1] -> patch logits [B, (H/4)*(W/4)]. Gradients reach what the caller
+   * differentiates: the images in the generator's loss, the weights in its own step.
    */
-  apply(x: tf.Tensor4D, frozen = false): tf.Tensor2D {
+  apply(x: tf.Tensor4D): tf.Tensor2D {
     const act = (t: tf.Tensor4D) => leakyRelu(t, 0.2);
-    let h = act(this.stem.apply(x, frozen, frozen)); // [B, H, W, w]
+    let h = act(this.stem.apply(x)); // [B, H, W, w]
     h = act(this.down1.apply(h)); // [B, H/2, W/2, 2w]
-    h = act(this.mid.apply(h, frozen));
+    h = act(this.mid.apply(h));
     h = act(this.down2.apply(h)); // [B, H/4, W/4, 4w]
-    return this.out.apply(h, frozen).reshape([x.shape[0], -1]) as tf.Tensor2D;
+    return this.out.apply(h).reshape([x.shape[0], -1]) as tf.Tensor2D;
   }
 
   /** Hinge loss of the discriminator (taming-transformers' hinge_d_loss): mean relu(1 - D(x)) + mean relu(1 + D(x_hat)), halved. */
@@ -83,7 +83,7 @@ export class PatchGan {
 
   /** The generator's adversarial loss, -mean D(x_hat) (gradients flow into x_hat). */
   generatorLoss(fake: tf.Tensor4D): tf.Scalar {
-    return tf.neg(tf.mean(this.apply(fake, true))) as tf.Scalar;
+    return tf.neg(tf.mean(this.apply(fake))) as tf.Scalar;
   }
 
   /** Trainable variables by name. */
