@@ -35,6 +35,13 @@ export interface ConvNetConfig {
   classes: number;
 }
 
+/** Forward multiply-accumulates per image (every stage's 3x3 convolution, the feature and class layers; cost models). */
+export function convNetMacs(c: ConvNetConfig): number {
+  let macs = 0;
+  c.widths.forEach((w, i) => macs += (c.size / 2 ** i) ** 2 * 9 * (i ? c.widths[i - 1] : c.channels) * w);
+  return macs + c.widths.at(-1)! * c.features + c.features * c.classes;
+}
+
 /** The convolutional classifier with multi-depth perceptual features. */
 export class ConvFeatureNet implements FeatureExtractor {
   readonly stages: Conv[];

@@ -4,7 +4,7 @@ import { initBackend } from "../compute/backend.ts";
 import { CONV_KERNELS } from "../compute/fused_conv.ts";
 import { hasKernel } from "./fused.ts";
 import { avgPool2, avgPool2Reference, Conv, Down2, im2col, im2colReference } from "./conv.ts";
-import { ConvFeatureNet } from "./convnet.ts";
+import { ConvFeatureNet, convNetMacs } from "./convnet.ts";
 import { InitRng } from "./init.ts";
 import { patchify, tokensToImages } from "./patch.ts";
 
@@ -105,4 +105,21 @@ Deno.test("the LPIPS-style distance is zero for equal images, grows with blur, a
     for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.1)));
   }
   assert(net.loss(imgs, 4, labels).dataSync()[0] < before * 0.5);
+});
+
+Deno.test("convNetMacs: each stage's pixels times its weights, plus the feature and class layers, as built", () => {
+  const c = {
+    arch: "conv" as const,
+    frames: 1 as const,
+    size: 32,
+    channels: 1,
+    widths: [16, 32, 64, 64],
+    features: 256,
+    classes: 10,
+  };
+  const net = new ConvFeatureNet(c, 1);
+  const counted = net.stages.reduce((s, st, i) => s + (c.size / 2 ** i) ** 2 * st.lin.w.size, 0) +
+    net.hidden.w.size + net.head.w.size;
+  assertEquals(convNetMacs(c), counted);
+  net.dispose();
 });

@@ -40,6 +40,14 @@ export interface PatchGanConfig {
   width: number;
 }
 
+/** Forward multiply-accumulates of the discriminator per image (its five convolutions; cost models). */
+export function patchGanMacs(c: PatchGanConfig): number {
+  const { size: S, channels: ch, width: w } = c;
+  return S * S * 9 * ch * w + // stem
+    (S / 2) ** 2 * (4 * w * 2 * w + 9 * 2 * w * 2 * w) + // down1, mid
+    (S / 4) ** 2 * (4 * 2 * w * 4 * w + 9 * 4 * w); // down2, out
+}
+
 /** The discriminator. Holds tf.Variables; call {@link PatchGan.dispose} when done. */
 export class PatchGan {
   readonly stem: Conv;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../testing/asserts.ts";
 import { initBackend } from "../compute/backend.ts";
-import { leakyRelu, PatchGan } from "./patchgan.ts";
+import { leakyRelu, PatchGan, patchGanMacs } from "./patchgan.ts";
 
 await initBackend("auto");
 
@@ -25,4 +25,15 @@ Deno.test("the discriminator learns to tell real from fake: its hinge loss falls
   const last = tf.tidy(() => loss().dataSync()[0]);
   assert(last < 0.5 * first, `hinge loss ${first} -> ${last}`);
   d.dispose();
+});
+
+Deno.test("patchGanMacs: each layer's output pixels times its weights, as built", () => {
+  for (const [size, channels, width] of [[32, 1, 16], [16, 3, 8]]) {
+    const d = new PatchGan({ size, channels, width });
+    const px = [size ** 2, (size / 2) ** 2, (size / 2) ** 2, (size / 4) ** 2, (size / 4) ** 2];
+    const layers = [d.stem.lin, d.down1.lin, d.mid.lin, d.down2.lin, d.out.lin];
+    const counted = layers.reduce((s, l, i) => s + px[i] * l.w.size, 0);
+    assertEquals(patchGanMacs({ size, channels, width }), counted);
+    d.dispose();
+  }
 });

@@ -18,6 +18,7 @@ import type { FeatureExtractor } from "../../models/featurenet.ts";
 import { distort, makeTrials, msePerSample, scoreTrials } from "../../metrics/two_afc.ts";
 import * as arrow from "apache-arrow";
 import { isVideoSource } from "../shared/sources.ts";
+import { convNetConfig, convNetFlops, costNote } from "../shared/costs.ts";
 import { AdamW, cosineLr } from "../../models/optim.ts";
 import { stateDict } from "../../models/params.ts";
 
@@ -27,6 +28,18 @@ export const featurenet = defineStage({
   doc: "embedded feature network (classifier) for FID/FVD/IS",
   version: 1,
   module: import.meta.url,
+  cost(p, up) {
+    const c = up.data?.[0] && convNetConfig({ kind: "featurenet", params: p, inputs: up });
+    if (!c) return undefined; // the patch-MLP network: not counted (a few per cent of the study)
+    return {
+      flops: 3 * convNetFlops(c) * p.steps * p.batchSize,
+      note: costNote([
+        `3 x conv net ${convNetFlops(c).toExponential(2)}`,
+        `${p.steps} steps`,
+        `${p.batchSize}`,
+      ]),
+    };
+  },
   resources: { cpus: 2, memoryGiB: 4, minutes: 60 },
   params: {
     patch: param.int(4, "spatial patch of the first (per-patch) layer", { min: 1 }),

@@ -9,6 +9,7 @@
 import type { Upstream } from "../../engine/mod.ts";
 import { forwardMacs, tokenGrid, type ViTokConfig, vitokConfig } from "../../models/vitok.ts";
 import { DIT_SIZES, ditConfig, ditForwardMacs } from "../../models/dit.ts";
+import { type ConvNetConfig, convNetMacs } from "../../models/convnet.ts";
 import { datasetShape } from "./sources.ts";
 
 /** Inception-v3 forward MACs at 299x299 (the paper's FID/IS network). */
@@ -49,6 +50,23 @@ export function ditFlops(size: string, tok: ViTokConfig): number {
 /** FLOPs of one tokenizer forward pass (encode + decode) per sample. */
 export function tokenizerFlops(c: ViTokConfig): number {
   return 2 * forwardMacs(c);
+}
+
+/**
+ * A conv featurenet stage's network (the LPIPS-style perceptual network), from its params and its dataset;
+ * undefined for the patch-MLP arch. Classes are unknown before the data is read: the class layer is left out.
+ */
+export function convNetConfig(f: Upstream): ConvNetConfig | undefined {
+  const d = findUpstream(f.inputs, "dataset");
+  if (f.params.arch !== "conv" || !d) return undefined;
+  const { size, channels } = datasetShape(d.params);
+  const widths = String(f.params.widths).split(",").map(Number);
+  return { arch: "conv", frames: 1, size, channels, widths, features: Number(f.params.features), classes: 0 };
+}
+
+/** FLOPs of one forward pass of a conv featurenet per image. */
+export function convNetFlops(c: ConvNetConfig): number {
+  return 2 * convNetMacs(c);
 }
 
 /** Samples an evaluation reads: its `samples` param, or the dataset's limit, else unknown (undefined). */

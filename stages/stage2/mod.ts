@@ -30,10 +30,10 @@ import type { PerceptualDistance } from "../../models/featurenet.ts";
 import { perceptualFor } from "../shared/perceptual.ts";
 import { stateDict } from "../../models/params.ts";
 import { patchify, unpatchify } from "../../models/patch.ts";
-import { PatchGan } from "../../models/patchgan.ts";
+import { PatchGan, patchGanMacs } from "../../models/patchgan.ts";
 import { runTraining } from "../../models/train.ts";
 import { countParams, inferenceBatch, type ViTok } from "../../models/vitok.ts";
-import { costNote, tokenizerConfig, tokenizerFlops } from "../shared/costs.ts";
+import { convNetConfig, convNetFlops, costNote, tokenizerConfig, tokenizerFlops } from "../shared/costs.ts";
 import { featureNetEmbedder, lpipsPerSample } from "../shared/embed.ts";
 import { isVideoSource } from "../shared/sources.ts";
 import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
@@ -123,10 +123,21 @@ export const stage2 = defineStage({
     const t = up.tokenizer?.[0];
     const c = t && tokenizerConfig(t);
     if (!c) return undefined;
-    const f = 3 * tokenizerFlops(c);
+    // Per image: the tokenizer's step; the discriminator's real and fake forward + weight gradient, then
+    // the generator's forward + input gradient through it (6 passes); the perceptual network's two
+    // forwards and the reconstruction's input gradient (3 passes).
+    const perc = up.perceptual?.[0] && p.perceptualWeight > 0 ? convNetConfig(up.perceptual[0]) : undefined;
+    const d = p.ganWeight > 0
+      ? 2 * patchGanMacs({ size: c.size, channels: c.channels, width: p.discWidth })
+      : 0;
+    const f = 3 * tokenizerFlops(c) + 6 * d + (perc ? 3 * convNetFlops(perc) : 0);
     return {
       flops: f * p.steps * p.batchSize,
-      note: costNote([`${p.steps} steps`, `${p.batchSize}`, "(+ D)"]),
+      note: costNote([
+        `(3 x tokenizer + 6 x D ${d.toExponential(2)} + 3 x perceptual net)`,
+        `${p.steps} steps`,
+        `${p.batchSize}`,
+      ]),
     };
   },
   resources: { cpus: 2, memoryGiB: 6, minutes: 240 },
