@@ -48,54 +48,38 @@ export function loadConvSimd(memory: WebAssembly.Memory): Promise<ConvSimd> {
   return assembleOnHeap<ConvSimd>("fused_conv.wat", CONV_WAT, memory);
 }
 
-/** 2x2 average pool of [B, H, W, C] at `xOff` into [B, H/2, W/2, C] at `yOff`. */
+/**
+ * The 2x2 average pool over a heap, both ways: forward, image [B, H, W, C] at `xOff` -> pooled
+ * [B, H/2, W/2, C] at `yOff`, each the mean of its 2x2 block; `grad`, pooled dy at `yOff` -> image dx at
+ * `xOff`, each block's four pixels a quarter of its dy. `heap` holds both.
+ */
 export function pool2Rows(
-  src: Float32Array,
+  heap: Float32Array,
   xOff: number,
-  B: number,
-  H: number,
-  W: number,
-  C: number,
-  dst: Float32Array,
   yOff: number,
+  s: { B: number; H: number; W: number; C: number },
+  grad: boolean,
 ) {
-  const h = H / 2, w = W / 2, rowIn = W * C;
+  const { B, H, W, C } = s, h = H / 2, w = W / 2, rowIn = W * C;
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < h; i++) {
-      const top = xOff + (b * H + 2 * i) * rowIn, out = yOff + (b * h + i) * w * C;
+      const top = xOff + (b * H + 2 * i) * rowIn, pooled = yOff + (b * h + i) * w * C;
       for (let j = 0; j < w; j++) {
-        const t = top + 2 * j * C, o = out + j * C;
-        for (let c = 0; c < C; c++) {
-          dst[o + c] = 0.25 * (src[t + c] + src[t + C + c] + src[t + rowIn + c] + src[t + rowIn + C + c]);
-        }
-      }
-    }
-  }
-}
-
-/** The gradient of {@link pool2Rows}: dy [B, H/2, W/2, C] at `yOff` spread as dy / 4 over [B, H, W, C] at `xOff`. */
-export function pool2RowsGrad(
-  src: Float32Array,
-  yOff: number,
-  B: number,
-  H: number,
-  W: number,
-  C: number,
-  dst: Float32Array,
-  xOff: number,
-) {
-  const h = H / 2, w = W / 2, rowIn = W * C;
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < h; i++) {
-      const top = xOff + (b * H + 2 * i) * rowIn, dyRow = yOff + (b * h + i) * w * C;
-      for (let j = 0; j < w; j++) {
-        const t = top + 2 * j * C, g = dyRow + j * C;
-        for (let c = 0; c < C; c++) {
-          const v = 0.25 * src[g + c];
-          dst[t + c] = v;
-          dst[t + C + c] = v;
-          dst[t + rowIn + c] = v;
-          dst[t + rowIn + C + c] = v;
+        const t = top + 2 * j * C, o = pooled + j * C;
+        if (grad) {
+          for (let c = 0; c < C; c++) {
+            const v = 0.25 * heap[o + c];
+            heap[t + c] =
+              heap[t + C + c] =
+              heap[t + rowIn + c] =
+              heap[t + rowIn + C + c] =
+                v;
+          }
+        } else {
+          for (let c = 0; c < C; c++) {
+            heap[o + c] = 0.25 *
+              (heap[t + c] + heap[t + C + c] + heap[t + rowIn + c] + heap[t + rowIn + C + c]);
+          }
         }
       }
     }
@@ -142,7 +126,7 @@ export async function registerWasmConvKernels(): Promise<void> {
     kernelFunc: ({ inputs }) => {
       const { x } = inputs as { x: tf.TensorInfo };
       const [B, H, W, C] = x.shape;
-      return output([B, H / 2, W / 2, C], (heap, to) => pool2Rows(heap, at(x), B, H, W, C, heap, to));
+      return output([B, H / 2, W / 2, C], (heap, to) => pool2Rows(heap, at(x), to, { B, H, W, C }, false));
     },
   });
   tf.registerKernel({
@@ -153,7 +137,7 @@ export async function registerWasmConvKernels(): Promise<void> {
       const [B, h, w, C] = dy.shape;
       return output(
         [B, 2 * h, 2 * w, C],
-        (heap, to) => pool2RowsGrad(heap, at(dy), B, 2 * h, 2 * w, C, heap, to),
+        (heap, to) => pool2Rows(heap, to, at(dy), { B, H: 2 * h, W: 2 * w, C }, true),
       );
     },
   });
