@@ -92,7 +92,10 @@ export async function registerWasmConvKernels(): Promise<void> {
   const simd = await loadConvSimd(heapMemory(raw));
   const bytes = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const at = (t: tf.TensorInfo) => bytes(t) / 4;
-  /** A new float32 output of `shape` filled by `fill` (the heap after the allocation, which may grow it). */
+  /**
+   * A new float32 output of `shape` filled by `fill` (the heap after the allocation, which may grow it, and
+   * the output's float index); nothing to fill when it is empty.
+   */
   const output = (shape: number[], fill: (heap: Float32Array, to: number) => void) => {
     const out = backend.makeOutput(shape, "float32");
     if (shape.every((d) => d > 0)) fill(backend.wasm.HEAPF32, at(out));
@@ -104,9 +107,7 @@ export async function registerWasmConvKernels(): Promise<void> {
     kernelFunc: ({ inputs, attrs }) => {
       const { x } = inputs as { x: tf.TensorInfo };
       const [B, H, W, C] = x.shape, { k } = attrs as unknown as { k: number };
-      const cols = backend.makeOutput([B * H * W, k * k * C], "float32");
-      if (B * H * W * C > 0) simd.im2col(bytes(x), bytes(cols), B, H, W, C, k);
-      return cols;
+      return output([B * H * W, k * k * C], (_, to) => simd.im2col(bytes(x), 4 * to, B, H, W, C, k));
     },
   });
   tf.registerKernel({
@@ -115,9 +116,7 @@ export async function registerWasmConvKernels(): Promise<void> {
     kernelFunc: ({ inputs, attrs }) => {
       const { cols } = inputs as { cols: tf.TensorInfo };
       const { B, H, W, C, k } = attrs as unknown as Im2ColShape;
-      const x = backend.makeOutput([B, H, W, C], "float32");
-      if (B * H * W * C > 0) simd.col2im(bytes(cols), bytes(x), B, H, W, C, k);
-      return x;
+      return output([B, H, W, C], (_, to) => simd.col2im(bytes(cols), 4 * to, B, H, W, C, k));
     },
   });
   tf.registerKernel({

@@ -29,7 +29,7 @@ export const featurenet = defineStage({
   version: 1,
   module: import.meta.url,
   cost(p, up) {
-    const c = up.data?.[0] && convNetConfig({ kind: "featurenet", params: p, inputs: up });
+    const c = convNetConfig(p, up);
     if (!c) return undefined; // the patch-MLP network: not counted (a few per cent of the study)
     return {
       flops: 3 * convNetFlops(c) * p.steps * p.batchSize,

@@ -56,12 +56,15 @@ export function tokenizerFlops(c: ViTokConfig): number {
  * A conv featurenet stage's network (the LPIPS-style perceptual network), from its params and its dataset;
  * undefined for the patch-MLP arch. Classes are unknown before the data is read: the class layer is left out.
  */
-export function convNetConfig(f: Upstream): ConvNetConfig | undefined {
-  const d = findUpstream(f.inputs, "dataset");
-  if (f.params.arch !== "conv" || !d) return undefined;
+export function convNetConfig(
+  params: Readonly<Record<string, unknown>>,
+  inputs: Readonly<Record<string, Upstream[]>>,
+): ConvNetConfig | undefined {
+  const d = findUpstream(inputs, "dataset");
+  if (params.arch !== "conv" || !d) return undefined;
   const { size, channels } = datasetShape(d.params);
-  const widths = String(f.params.widths).split(",").map(Number);
-  return { arch: "conv", frames: 1, size, channels, widths, features: Number(f.params.features), classes: 0 };
+  const widths = String(params.widths).split(",").map(Number);
+  return { arch: "conv", frames: 1, size, channels, widths, features: Number(params.features), classes: 0 };
 }
 
 /** FLOPs of one forward pass of a conv featurenet per image. */

@@ -126,7 +126,8 @@ export const stage2 = defineStage({
     // Per image: the tokenizer's step; the discriminator's real and fake forward + weight gradient, then
     // the generator's forward + input gradient through it (6 passes); the perceptual network's two
     // forwards and the reconstruction's input gradient (3 passes).
-    const perc = up.perceptual?.[0] && p.perceptualWeight > 0 ? convNetConfig(up.perceptual[0]) : undefined;
+    const net = up.perceptual?.[0];
+    const perc = net && p.perceptualWeight > 0 ? convNetConfig(net.params, net.inputs) : undefined;
     const d = p.ganWeight > 0
       ? 2 * patchGanMacs({ size: c.size, channels: c.channels, width: p.discWidth })
       : 0;
