@@ -10,6 +10,7 @@ import {
   adoptKind,
   buildGraph,
   Cache,
+  CorruptArtifactError,
   dagDot,
   dagMermaid,
   dagText,
@@ -33,6 +34,7 @@ import {
   timeByGroup,
   unreferencedKeys,
   unreferencedScratch,
+  UntrustedFileError,
   verifyCache,
 } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, STUDIES, withExperiments } from "./pipelines/mod.ts";
@@ -170,11 +172,42 @@ function clusterConfig(): ClusterConfig {
   } catch {
     return {};
   }
+  let c: unknown;
   try {
-    return JSON.parse(text);
+    c = JSON.parse(text);
   } catch (e) {
     fail(`${path} is not valid JSON (${(e as Error).message}); fix or remove it`);
   }
+  const problem = clusterProblem(c);
+  if (problem) fail(`${path}: ${problem}; fix or remove it`);
+  return c as ClusterConfig;
+}
+
+/** What is wrong with a parsed cluster.json, or undefined. */
+function clusterProblem(c: unknown): string | undefined {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(c)) return "expected a JSON object";
+  if (c.executor !== undefined && typeof c.executor !== "string") return `"executor" must be a string`;
+  if (c.slurm === undefined) return undefined;
+  const s = c.slurm;
+  if (!isObj(s)) return `"slurm" must be an object`;
+  for (const f of ["partition", "account"]) {
+    if (s[f] !== undefined && typeof s[f] !== "string") return `"slurm.${f}" must be a string`;
+  }
+  if (s.sbatch !== undefined && !(Array.isArray(s.sbatch) && s.sbatch.every((x) => typeof x === "string"))) {
+    return `"slurm.sbatch" must be a list of strings`;
+  }
+  if (s.retries !== undefined && !(Number.isInteger(s.retries) && (s.retries as number) >= 0)) {
+    return `"slurm.retries" must be a whole number >= 0`;
+  }
+  const p = s.pollSeconds;
+  if (
+    p !== undefined && !(Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === "number" && x > 0))
+  ) {
+    return `"slurm.pollSeconds" must be [min, max] seconds`;
+  }
+  return undefined;
 }
 
 /** Slurm settings from flags over cluster.json; job files go to the cache's runs/ folder. */
@@ -257,6 +290,17 @@ async function main(): Promise<number> {
     fail(`unknown pipeline "${pipelineName}" (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   }
   const load = (spec: PipelineSpec) => buildGraph(parseSet(spec, o.set ?? []), STAGE_KINDS);
+  if (["report", "reproduce", "adopt", "gc"].includes(command) || o.repair) {
+    try {
+      await cache.prepare();
+    } catch (e) {
+      fail(
+        `cannot use ${cache.root} as the cache folder (${
+          (e as Error).message
+        }); pass --data DIR with a folder you can write`,
+      );
+    }
+  }
 
   switch (command) {
     case "report":
@@ -606,7 +650,9 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (e) {
-    if (e instanceof PipelineError) fail(e.message);
+    if (e instanceof PipelineError || e instanceof UntrustedFileError || e instanceof CorruptArtifactError) {
+      fail(e.message);
+    }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       fail(e.message);
     }

@@ -145,6 +145,14 @@ Deno.test("CLI on a copy of the project: edit the demo's code as a developer wou
     assert(r.out.includes("3 ran (3 rebuilt unchanged), 3 fresh (1 kept by unchanged inputs)"), r.out);
     assert(/fresh\s+scale\[factor=2\].*rebuilt, unchanged/.test((await run("status", "demo")).out));
   });
+  await t.step("a malformed cluster.json is one line naming it", async () => {
+    await Deno.writeTextFile(`${copy}/cluster.json`, '{"slurm": {"sbatch": "--gres=gpu:1"}}');
+    const r = await run("reproduce", "demo", "--dry-run");
+    assertEquals(r.code, 2, r.err);
+    assert(r.err.startsWith(`error: ${copy}/cluster.json: "slurm.sbatch" must be a list of strings`), r.err);
+    assertEquals(r.err.trim().split("\n").length, 1, r.err);
+    await Deno.remove(`${copy}/cluster.json`);
+  });
   await t.step("adopt re-keys identical code; refuses a real change", async () => {
     await Deno.writeTextFile(
       scale,

@@ -9,6 +9,15 @@ import { join } from "node:path";
 import type * as arrow from "apache-arrow";
 import { readArrow } from "./arrow.ts";
 import { canonicalJson, sha256File, sha256Text } from "./hash.ts";
+import {
+  insideDir,
+  isRecord,
+  isSha256,
+  plainFiles,
+  readSharedJson,
+  relativePathProblem,
+  UntrustedFileError,
+} from "./untrusted.ts";
 
 /** Manifest format version; readers reject other versions as corrupt. */
 export const MANIFEST_VERSION = 1;
@@ -123,53 +132,109 @@ export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   return out.sort();
 }
 
-/** Reads and parses a manifest, or throws CorruptArtifactError saying why it cannot be used. */
+/** Reads a manifest from a shared cache: a plain file, valid JSON, the right shape, safe paths; or throws CorruptArtifactError saying why it cannot be used. */
 export async function readManifest(dir: string, key: string): Promise<Manifest> {
-  let text: string;
+  const what = `artifact ${key.slice(0, 12)}`;
+  let value: unknown;
   try {
-    text = await Deno.readTextFile(join(dir, "manifest.json"));
-  } catch {
-    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json is missing`);
+    const st = await Deno.lstat(dir);
+    if (st.isSymlink || !st.isDirectory) throw new UntrustedFileError(`${dir} is not a plain folder`);
+    value = await readSharedJson(join(dir, "manifest.json"));
+  } catch (e) {
+    if (e instanceof UntrustedFileError) throw new CorruptArtifactError(`${what}: ${e.message}`);
+    if (e instanceof Deno.errors.NotFound) throw new CorruptArtifactError(`${what}: its folder is missing`);
+    throw e;
   }
-  let m: Manifest;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json is not valid JSON`);
+  if (value === undefined) throw new CorruptArtifactError(`${what}: manifest.json is missing`);
+  const problem = manifestProblem(value, key);
+  if (problem) throw new CorruptArtifactError(`${what}: manifest.json ${problem}`);
+  return value as Manifest;
+}
+
+/** What is wrong with a parsed manifest for `key` (the first problem found), or undefined. */
+export function manifestProblem(m: unknown, key: string): string | undefined {
+  if (!isRecord(m)) return "is not a JSON object";
+  if (m.manifestVersion !== MANIFEST_VERSION) {
+    return `has version ${m.manifestVersion}, not ${MANIFEST_VERSION}`;
   }
-  if (m.manifestVersion !== MANIFEST_VERSION || m.key !== key || !Array.isArray(m.files)) {
-    throw new CorruptArtifactError(`artifact ${key.slice(0, 12)}: manifest.json does not describe this key`);
+  if (m.key !== key) return "does not describe this key";
+  for (const f of ["pipeline", "stageId", "kind", "codeHash", "startedAt", "endedAt"]) {
+    if (typeof m[f] !== "string") return `has no string "${f}"`;
   }
-  return m;
+  for (const f of ["kindVersion", "seed", "durationMs"]) {
+    if (typeof m[f] !== "number") return `has no number "${f}"`;
+  }
+  for (const f of ["params", "inputs", "info", "metrics"]) {
+    if (!isRecord(m[f])) return `has no object "${f}"`;
+  }
+  for (const [name, refs] of Object.entries(m.inputs as Record<string, unknown>)) {
+    if (
+      !Array.isArray(refs) ||
+      !refs.every((r) => isRecord(r) && typeof r.stageId === "string" && isSha256(r.key))
+    ) {
+      return `input "${name}" is not a list of {stageId, key}`;
+    }
+  }
+  for (const [name, v] of Object.entries(m.metrics as Record<string, unknown>)) {
+    if (v !== null && typeof v !== "number" && typeof v !== "string") {
+      return `metric "${name}" is not a number`;
+    }
+  }
+  if (m.digest !== undefined && typeof m.digest !== "string") return `has a "digest" that is not a string`;
+  if (m.adopted !== undefined && !(Array.isArray(m.adopted) && m.adopted.every(isRecord))) {
+    return `has an "adopted" that is not a list of objects`;
+  }
+  return filesProblem(m.files);
+}
+
+function filesProblem(files: unknown): string | undefined {
+  if (!Array.isArray(files)) return `has no "files" list`;
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (!isRecord(f)) return "lists a file that is not an object";
+    const bad = relativePathProblem(f.path);
+    const name = JSON.stringify(String(f.path).slice(0, 200));
+    if (bad) return `lists file ${name}, whose path ${bad} (artifact paths stay inside their folder)`;
+    if (f.path === "manifest.json" || seen.has(f.path as string)) return `lists file ${name} twice`;
+    if (typeof f.bytes !== "number" || !Number.isSafeInteger(f.bytes) || f.bytes < 0) {
+      return `gives file ${name} a size that is not a whole number of bytes`;
+    }
+    if (!isSha256(f.sha256)) return `gives file ${name} no sha256`;
+    seen.add(f.path as string);
+  }
+  return undefined;
 }
 
 /**
- * Verifies an artifact folder: manifest, then each file's size and sha256 (`deep`) or size only.
+ * Verifies an artifact folder: its manifest ({@link readManifest}), a folder of plain files only (no
+ * symlink, nothing the manifest does not list), then each file's size and sha256 (`deep`) or size only.
  * Throws CorruptArtifactError naming the first problem found.
  */
 export async function verifyArtifact(dir: string, key: string, deep = true): Promise<Manifest> {
   const m = await readManifest(dir, key);
+  const what = `artifact ${key.slice(0, 12)} (${m.stageId})`;
+  let found: Map<string, number>;
+  try {
+    found = await plainFiles(dir);
+  } catch (e) {
+    if (e instanceof UntrustedFileError) throw new CorruptArtifactError(`${what}: ${e.message}`);
+    if (e instanceof Deno.errors.NotFound) throw new CorruptArtifactError(`${what}: its folder vanished`);
+    throw e;
+  }
+  const listed = new Set(m.files.map((f) => f.path));
+  for (const rel of found.keys()) {
+    if (rel !== "manifest.json" && !listed.has(rel)) {
+      throw new CorruptArtifactError(`${what}: holds ${rel}, which its manifest does not list`);
+    }
+  }
   for (const f of m.files) {
-    const p = join(dir, f.path);
-    let size: number;
-    try {
-      size = (await Deno.stat(p)).size;
-    } catch {
-      throw new CorruptArtifactError(
-        `artifact ${key.slice(0, 12)} (${m.stageId}): file ${f.path} is missing`,
-      );
-    }
+    const size = found.get(f.path);
+    if (size === undefined) throw new CorruptArtifactError(`${what}: file ${f.path} is missing`);
     if (size !== f.bytes) {
-      throw new CorruptArtifactError(
-        `artifact ${
-          key.slice(0, 12)
-        } (${m.stageId}): file ${f.path} has ${size} bytes, manifest says ${f.bytes}`,
-      );
+      throw new CorruptArtifactError(`${what}: file ${f.path} has ${size} bytes, manifest says ${f.bytes}`);
     }
-    if (deep && (await sha256File(p)).sha256 !== f.sha256) {
-      throw new CorruptArtifactError(
-        `artifact ${key.slice(0, 12)} (${m.stageId}): file ${f.path} fails its sha256 check`,
-      );
+    if (deep && (await sha256File(join(dir, f.path))).sha256 !== f.sha256) {
+      throw new CorruptArtifactError(`${what}: file ${f.path} fails its sha256 check`);
     }
   }
   return m;
@@ -178,14 +243,34 @@ export async function verifyArtifact(dir: string, key: string, deep = true): Pro
 /**
  * Copies an artifact's files (not its manifest) to `dest`, replacing what was there, via a temporary
  * folder and a rename so readers never see half a copy. Used to publish reports outside the cache.
+ * Every path is checked to stay inside `dest`, every source to be a plain file, and every copy to hash
+ * to its manifest's sha256 (what is published is what was verified); on any failure `dest` is untouched.
  */
 export async function publishArtifact(artifact: Artifact, dest: string): Promise<void> {
+  const problem = manifestProblem(artifact.manifest, artifact.key);
+  if (problem) {
+    throw new CorruptArtifactError(`artifact ${artifact.key.slice(0, 12)}: manifest.json ${problem}`);
+  }
   const tmp = `${dest}.tmp-${Deno.pid}`;
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  for (const f of artifact.manifest.files) {
-    const to = join(tmp, f.path);
-    await Deno.mkdir(join(to, ".."), { recursive: true });
-    await Deno.copyFile(join(artifact.dir, f.path), to);
+  try {
+    for (const f of artifact.manifest.files) {
+      const to = insideDir(tmp, f.path), from = insideDir(artifact.dir, f.path);
+      if (!(await Deno.lstat(from)).isFile) throw new UntrustedFileError(`${from} is not a plain file`);
+      await Deno.mkdir(join(to, ".."), { recursive: true });
+      await Deno.copyFile(from, to);
+      if ((await sha256File(to)).sha256 !== f.sha256) {
+        throw new UntrustedFileError(`${from} changed since it was verified (sha256 differs)`);
+      }
+    }
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    if (e instanceof UntrustedFileError) {
+      throw new CorruptArtifactError(
+        `artifact ${artifact.key.slice(0, 12)}: ${e.message}; nothing published`,
+      );
+    }
+    throw e;
   }
   await Deno.writeTextFile(
     join(tmp, "SOURCE.txt"),

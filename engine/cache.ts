@@ -25,6 +25,7 @@ import {
   verifyArtifact,
 } from "./artifact.ts";
 import { sha256File } from "./hash.ts";
+import { isRecord, readSharedJson, relativePathProblem, UntrustedFileError } from "./untrusted.ts";
 import { acquireLock, LEASE_MS, type Lock, lockHeld, pidAlive } from "./lock.ts";
 
 /** Outcome of looking a key up. */
@@ -62,6 +63,26 @@ export function fileSafe(id: string): string {
   return id.replace(/[^A-Za-z0-9_.,=\[\]-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
+/**
+ * The size-and-mtime stamp of an artifact's last full check, or undefined (never verified, or a stamp
+ * that is not one: the files are then hashed again, so a bad stamp costs time, never correctness).
+ */
+async function readStamp(path: string): Promise<Record<string, [number, number]> | undefined> {
+  let v: unknown;
+  try {
+    v = await readSharedJson(path);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(v)) return undefined;
+  for (const [rel, e] of Object.entries(v)) {
+    if (relativePathProblem(rel) || !Array.isArray(e) || e.length !== 2 || !e.every(Number.isFinite)) {
+      return undefined;
+    }
+  }
+  return v as Record<string, [number, number]>;
+}
+
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
@@ -72,6 +93,14 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 export class Cache {
   /** `leaseMs`: the build locks' lease (how long a silent holder keeps its lock); tests shorten it. */
   constructor(readonly root: string, readonly leaseMs = LEASE_MS) {}
+
+  /** Creates the cache's folders and checks that this process can write there; throws if it cannot. */
+  async prepare(): Promise<void> {
+    await Deno.mkdir(join(this.root, "cache"), { recursive: true });
+    const probe = join(this.root, "cache", `.tmp-0-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  }
 
   /** Folder of a committed artifact. */
   artifactDir(key: string): string {
@@ -104,10 +133,7 @@ export class Cache {
     }
     try {
       const stampPath = join(this.root, "verified", `${key}.json`);
-      let stamp: Record<string, [number, number]> | undefined;
-      try {
-        stamp = JSON.parse(await Deno.readTextFile(stampPath));
-      } catch { /* never verified */ }
+      const stamp = await readStamp(stampPath);
       const fresh = !opts.deep && stamp && await this.#matchesStamp(dir, stamp);
       const manifest = await verifyArtifact(dir, key, !fresh);
       if (!fresh) await this.#writeStamp(dir, manifest, stampPath);
@@ -286,14 +312,42 @@ export class Cache {
     await writeJsonAtomic(join(dir, `${fileSafe(record.stageId)}.json`), record);
   }
 
-  /** The last run record of a stage id, if any. */
+  /**
+   * The last run record of a stage id, if any. A record that is not one (wrong shape, not JSON, a
+   * symlink, oversized) throws UntrustedFileError naming it: records only inform `status` and early
+   * cutoff, so the fix (remove it) loses nothing built.
+   */
   async loadRecord(pipeline: string, stageId: string): Promise<RunRecord | undefined> {
-    try {
-      return JSON.parse(
-        await Deno.readTextFile(join(this.root, "state", fileSafe(pipeline), `${fileSafe(stageId)}.json`)),
-      );
-    } catch {
-      return undefined;
+    const path = join(this.root, "state", fileSafe(pipeline), `${fileSafe(stageId)}.json`);
+    const v = await readSharedJson(path);
+    if (v === undefined) return undefined;
+    const problem = recordProblem(v);
+    if (problem) {
+      throw new UntrustedFileError(`run record ${path} ${problem}; remove it (nothing built is lost)`);
     }
+    return v as RunRecord;
   }
+}
+
+/** What is wrong with a parsed run record, or undefined. */
+export function recordProblem(r: unknown): string | undefined {
+  if (!isRecord(r)) return "is not a JSON object";
+  for (const f of ["stageId", "key", "kind", "codeHash", "status", "log", "endedAt"]) {
+    if (typeof r[f] !== "string") return `has no string "${f}"`;
+  }
+  for (const f of ["kindVersion", "seed", "durationMs"]) {
+    if (typeof r[f] !== "number") return `has no number "${f}"`;
+  }
+  if (!isRecord(r.params)) return `has no object "params"`;
+  if (
+    !isRecord(r.inputs) ||
+    !Object.values(r.inputs).every((d) => Array.isArray(d) && d.every((x) => typeof x === "string"))
+  ) {
+    return `has no "inputs" of digest lists`;
+  }
+  if (!["ok", "failed", "interrupted"].includes(r.status as string)) return `has an unknown status`;
+  for (const f of ["lastGood", "unchanged"]) {
+    if (r[f] !== undefined && !isRecord(r[f])) return `has a bad "${f}"`;
+  }
+  return undefined;
 }

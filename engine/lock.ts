@@ -9,6 +9,7 @@
  * @module
  */
 import { hostname } from "node:os";
+import { isRecord, readSharedJsonSync } from "./untrusted.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -41,19 +42,34 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** The lock file's content and last touch, or undefined when it is absent. */
+/**
+ * The lock file's content and last touch, or undefined when it is absent. Lock files sit in a shared
+ * folder: one that is not a plain file holding a lock's fields (a symlink, garbage, one being written)
+ * has no `info`, and counts as abandoned once it is 2 s old.
+ */
 export function readLock(path: string): { info?: LockInfo; touchedMs: number } | undefined {
   let touchedMs: number;
   try {
-    touchedMs = Deno.statSync(path).mtime?.getTime() ?? Date.now();
+    touchedMs = Deno.lstatSync(path).mtime?.getTime() ?? Date.now();
   } catch {
     return undefined;
   }
   try {
-    return { info: JSON.parse(Deno.readTextFileSync(path)), touchedMs };
+    return { info: lockInfoOf(readSharedJsonSync(path, 64 * 1024)), touchedMs };
   } catch {
-    return { touchedMs }; // being written, or its writer died between create and write
+    return { touchedMs }; // being written, its writer died between create and write, or not a lock
   }
+}
+
+/** The parsed value as a LockInfo when it has a lock's fields, else undefined. */
+function lockInfoOf(v: unknown): LockInfo | undefined {
+  if (!isRecord(v) || !Number.isSafeInteger(v.pid) || (v.pid as number) <= 0) return undefined;
+  if (typeof v.host !== "string" || typeof v.since !== "string" || typeof v.purpose !== "string") {
+    return undefined;
+  }
+  if (v.token !== undefined && typeof v.token !== "string") return undefined;
+  if (v.leaseMs !== undefined && !(typeof v.leaseMs === "number" && v.leaseMs > 0)) return undefined;
+  return v as unknown as LockInfo;
 }
 
 /** Why a lock may be taken over, or undefined while it is held. */
@@ -62,7 +78,7 @@ export function staleness(
   now = Date.now(),
 ): string | undefined {
   const { info, touchedMs } = found;
-  if (!info) return now - touchedMs > 2000 ? "its file is empty" : undefined;
+  if (!info) return now - touchedMs > 2000 ? "its file is empty or not a lock" : undefined;
   if (info.host === hostname() && !pidAlive(info.pid)) return `its holder (pid ${info.pid}) is gone`;
   if (info.leaseMs && now - touchedMs > info.leaseMs) {
     return `its lease expired (no heartbeat from ${info.host} for ${Math.round((now - touchedMs) / 1000)} s)`;

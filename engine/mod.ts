@@ -45,6 +45,7 @@ export {
   upstreamOf,
 } from "./graph.ts";
 export { Artifact, CorruptArtifactError, type Manifest, publishArtifact } from "./artifact.ts";
+export { insideDir, MAX_JSON_BYTES, relativePathProblem, UntrustedFileError } from "./untrusted.ts";
 export { readArrow, summarizeArrow, withMetadata, writeArrow } from "./arrow.ts";
 export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";

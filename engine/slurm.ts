@@ -13,6 +13,7 @@
  * @module
  */
 import { join } from "node:path";
+import { isRecord, readSharedJsonSync, UntrustedFileError } from "./untrusted.ts";
 import { type Ended, type Executor, type Launch, type Launched, workerArgs } from "./executor.ts";
 
 /** How to submit. */
@@ -236,7 +237,8 @@ export class SlurmExecutor implements Executor {
         while (true) {
           const exitFile = join(dir, `exit.${attempt}`);
           if (await exists(exitFile)) {
-            const code = Number((await Deno.readTextFile(exitFile)).trim());
+            const code = await readExitCode(exitFile);
+            if (typeof code === "string") return { success: false, code: null, reason: code };
             if (code !== 0 && !cancelled) {
               // The worker stopped on SIGTERM: say who sent it, if Slurm knows (scancel, time limit).
               await this.#poll();
@@ -395,19 +397,57 @@ export async function detachedStates(run: DetachedRun): Promise<Record<string, s
   return Object.fromEntries(Object.entries(run.jobs).map(([stage, id]) => [stage, seen.get(id) ?? "ENDED"]));
 }
 
-/** The latest detached run of a pipeline in this cache, if any. */
+/**
+ * The exit code a job's script wrote, or a one-line reason when the file is not one (a symlink,
+ * oversized, not a whole number): run folders sit on a shared filesystem.
+ */
+export async function readExitCode(path: string): Promise<number | string> {
+  const st = await Deno.lstat(path);
+  if (!st.isFile || st.size > 64) return `exit file ${path} is not a plain file of an exit code`;
+  const text = (await Deno.readTextFile(path)).trim();
+  if (!/^-?\d{1,3}$/.test(text)) {
+    return `exit file ${path} holds ${JSON.stringify(text.slice(0, 20))}, not an exit code`;
+  }
+  return Number(text);
+}
+
+/** What is wrong with a parsed detached-run record, or undefined. */
+function detachedProblem(r: unknown): string | undefined {
+  if (!isRecord(r)) return "is not a JSON object";
+  for (const f of ["pipeline", "jobName", "submittedAt"]) {
+    if (typeof r[f] !== "string") return `has no string "${f}"`;
+  }
+  if (
+    !isRecord(r.jobs) ||
+    !Object.values(r.jobs).every((id) => typeof id === "string" && /^\d+(_\d+)?$/.test(id))
+  ) {
+    return `has no "jobs" of Slurm job ids`;
+  }
+  return undefined;
+}
+
+/**
+ * The latest detached run of a pipeline in this cache, if any. A record that is not one throws
+ * UntrustedFileError naming it (remove its folder: the jobs' work is in the cache, not in it).
+ */
 export function latestDetached(cacheRoot: string, pipeline: string): DetachedRun | undefined {
   let best: DetachedRun | undefined;
+  let entries: Deno.DirEntry[];
   try {
-    for (const e of Deno.readDirSync(join(cacheRoot, "runs"))) {
-      if (!e.isDirectory || !e.name.startsWith(`${pipeline}-`)) continue;
-      try {
-        const r: DetachedRun = JSON.parse(
-          Deno.readTextFileSync(join(cacheRoot, "runs", e.name, DETACHED_FILE)),
-        );
-        if (!best || r.submittedAt > best.submittedAt) best = r;
-      } catch { /* an attached run: no record */ }
+    entries = [...Deno.readDirSync(join(cacheRoot, "runs"))];
+  } catch {
+    return undefined; // no runs yet
+  }
+  for (const e of entries) {
+    if (!e.isDirectory || !e.name.startsWith(`${pipeline}-`)) continue;
+    const path = join(cacheRoot, "runs", e.name, DETACHED_FILE);
+    const r = readSharedJsonSync(path);
+    if (r === undefined) continue; // an attached run: no record
+    const problem = detachedProblem(r);
+    if (problem) {
+      throw new UntrustedFileError(`detached-run record ${path} ${problem}; remove its folder to go on`);
     }
-  } catch { /* no runs yet */ }
+    if (!best || (r as DetachedRun).submittedAt > best.submittedAt) best = r as DetachedRun;
+  }
   return best;
 }

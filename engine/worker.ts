@@ -17,6 +17,7 @@ import { pidAlive, watchLease } from "./lock.ts";
 import { hostname } from "node:os";
 import { EVENT, type Job } from "./protocol.ts";
 import { withDefaults } from "./params.ts";
+import { isRecord, isSha256, readSharedJson, UntrustedFileError } from "./untrusted.ts";
 import type { Progress, StageContext, StageKind } from "./types.ts";
 
 const enc = new TextEncoder();
@@ -33,8 +34,27 @@ function exitWhenParentGone(job: Job): void {
   Deno.unrefTimer(timer);
 }
 
+/** Reads a job file (it sits in a run folder, on a shared filesystem under Slurm), checking its shape. */
+async function readJob(path: string): Promise<Job> {
+  const j = await readSharedJson(path);
+  const bad = (why: string) => new UntrustedFileError(`job file ${path} ${why}; rerun to write a new one`);
+  if (!isRecord(j)) throw bad(j === undefined ? "is missing" : "is not a JSON object");
+  for (const f of ["registry", "kind", "codeHash", "id", "outDir", "scratchDir"]) {
+    if (typeof j[f] !== "string") throw bad(`has no string "${f}"`);
+  }
+  if (!Number.isSafeInteger(j.parentPid) || typeof j.seed !== "number" || !isRecord(j.params)) {
+    throw bad("has no parentPid, seed or params");
+  }
+  const refsOk = (refs: unknown) =>
+    Array.isArray(refs) && refs.every((r) => isRecord(r) && typeof r.dir === "string" && isSha256(r.key));
+  if (!isRecord(j.inputs) || !Object.values(j.inputs).every(refsOk) || !Array.isArray(j.listInputs)) {
+    throw bad("has no inputs of {dir, key}");
+  }
+  return j as unknown as Job;
+}
+
 async function main(jobPath: string): Promise<void> {
-  const job: Job = JSON.parse(await Deno.readTextFile(jobPath));
+  const job = await readJob(jobPath);
   exitWhenParentGone(job);
   // Where a cluster put this job (its id, node and GPUs), for the manifest.
   const env = (name: string) => Deno.env.get(name);

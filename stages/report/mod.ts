@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Artifact, defineStage, param } from "../../engine/mod.ts";
+import { type Artifact, defineStage, insideDir, param } from "../../engine/mod.ts";
 import { page } from "../../report/html.ts";
 import type { Page } from "../../experiments/common/page.ts";
 import { PAGE_FILE } from "../../experiments/common/stage.ts";
@@ -54,7 +54,10 @@ export const report = defineStage({
       ...pages.map((p): [string, string] => [p.file, p.nav]),
     ];
     for (const p of pages) {
-      await Deno.writeTextFile(join(ctx.outDir, p.file), page(`${title}: ${p.title}`, p.body, p.charts, nav));
+      await Deno.writeTextFile(
+        insideDir(ctx.outDir, p.file),
+        page(`${title}: ${p.title}`, p.body, p.charts, nav),
+      );
     }
     const index =
       `<p>Each page shows our measurements beside the paper's. Verdicts are computed from the data.</p>
@@ -66,7 +69,7 @@ ${pages.map((p) => `<h2>${p.nav}: verdicts</h2>${p.verdictTable}`).join("\n")}`;
     await Deno.mkdir(join(ctx.outDir, "charts"));
     for (const a of artifacts) {
       for (const f of a.manifest.files.filter((f) => f.path.startsWith("charts/"))) {
-        await Deno.copyFile(a.path(f.path), join(ctx.outDir, f.path));
+        await Deno.copyFile(a.path(f.path), insideDir(ctx.outDir, f.path));
       }
     }
     const verdicts = Object.fromEntries(pages.map((p) => [p.file.replace(/\.html$/, ""), p.verdicts]));
