@@ -11,9 +11,15 @@ import type { FileHandle } from "node:fs/promises";
 import type { Layout } from "./writer.ts";
 import { mulberry32 } from "./rng.ts";
 
+/** The first line of an error's message, at most 200 characters. */
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0].slice(0, 200);
+}
+
 /** A split file opened for random access by record batch. */
 export class SampleFile {
   private constructor(
+    readonly path: string,
     private readonly handle: FileHandle,
     private readonly reader: arrow.AsyncRecordBatchFileReader,
     readonly layout: Layout,
@@ -21,20 +27,37 @@ export class SampleFile {
     readonly numBatches: number,
   ) {}
 
-  /** Opens a split file written by the dataset stage. */
+  /**
+   * Opens a split file written by the dataset stage. The file is untrusted input: anything that is not
+   * such a file (not Arrow, no THWC layout, a shape or row count that is not a count) is one error
+   * naming it.
+   */
   static async open(path: string): Promise<SampleFile> {
-    const handle = await open(path, "r");
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (e) {
+      throw new Error(`${path} cannot be opened (${firstLine(e)})`);
+    }
     try {
       const reader = await arrow.RecordBatchFileReader.from(handle);
       await reader.open();
-      if (!reader.isFile()) throw new Error(`${path} is not an Arrow file (random-access format)`);
+      if (!reader.isFile()) throw new Error(`not an Arrow file (random-access format)`);
       const meta = reader.schema.metadata;
-      const shape = JSON.parse(meta.get("shape") ?? "null");
-      if (meta.get("layout") !== "THWC" || !Array.isArray(shape)) {
-        throw new Error(`${path} is not a dataset artifact (no THWC layout in its schema metadata)`);
+      let shape: unknown;
+      try {
+        shape = JSON.parse(meta.get("shape") ?? "null");
+      } catch { /* checked below */ }
+      const counts = (v: unknown[]) => v.every((x) => Number.isSafeInteger(x) && (x as number) > 0);
+      if (meta.get("layout") !== "THWC" || !Array.isArray(shape) || shape.length !== 4 || !counts(shape)) {
+        throw new Error(`not a dataset artifact (no THWC layout in its schema metadata)`);
       }
-      const [t, h, w, c] = shape;
+      if (!Number.isSafeInteger(Number(meta.get("rows"))) || Number(meta.get("rows")) < 0) {
+        throw new Error(`its metadata has no row count`);
+      }
+      const [t, h, w, c] = shape as number[];
       return new SampleFile(
+        path,
         handle,
         reader as unknown as arrow.AsyncRecordBatchFileReader,
         { t, h, w, c },
@@ -43,7 +66,7 @@ export class SampleFile {
       );
     } catch (e) {
       await handle.close();
-      throw e;
+      throw new Error(`${path} is not a readable dataset split (${firstLine(e)})`);
     }
   }
 
@@ -61,15 +84,29 @@ export class SampleFile {
   async batch(
     i: number,
   ): Promise<{ pixels: Uint8Array; labels: Int16Array; index: Int32Array; rows: number }> {
-    const b = await this.reader.readRecordBatch(i);
-    if (!b) throw new Error(`record batch ${i} is missing`);
-    const px = b.getChild("pixels")!.data[0];
+    let b: arrow.RecordBatch | null;
+    try {
+      b = await this.reader.readRecordBatch(i);
+    } catch (e) {
+      throw new Error(`${this.path}: record batch ${i} is unreadable (${firstLine(e)})`);
+    }
     const width = this.layout.t * this.layout.h * this.layout.w * this.layout.c;
+    const px = b?.getChild("pixels")?.data[0], labels = b?.getChild("label"), index = b?.getChild("index");
+    const rows = b?.numRows ?? 0;
+    // Declared lengths are checked against the bytes read before any view is taken.
+    if (
+      !b || !px || !(px.values instanceof Uint8Array) || px.values.length < (px.offset + rows) * width ||
+      !labels || !index || String(labels.type) !== "Int16" || String(index.type) !== "Int32" ||
+      labels.data[0].values.length < labels.data[0].offset + rows ||
+      index.data[0].values.length < index.data[0].offset + rows
+    ) {
+      throw new Error(`${this.path}: record batch ${i} does not hold ${rows} samples of ${width} bytes`);
+    }
     return {
-      pixels: (px.values as Uint8Array).subarray(px.offset * width, (px.offset + b.numRows) * width),
-      labels: b.getChild("label")!.toArray() as Int16Array,
-      index: b.getChild("index")!.toArray() as Int32Array,
-      rows: b.numRows,
+      pixels: px.values.subarray(px.offset * width, (px.offset + rows) * width),
+      labels: labels.toArray() as Int16Array,
+      index: index.toArray() as Int32Array,
+      rows,
     };
   }
 

@@ -5,15 +5,175 @@
  */
 import * as arrow from "apache-arrow";
 import { open } from "node:fs/promises";
+import { UntrustedFileError } from "./untrusted.ts";
 
 /** Writes `table` as an Arrow IPC file (random-access "file" format). */
 export async function writeArrow(path: string, table: arrow.Table): Promise<void> {
   await Deno.writeFile(path, arrow.tableToIPC(table, "file"));
 }
 
-/** Reads a whole Arrow IPC file (file or stream format) into a Table. */
-export async function readArrow(path: string): Promise<arrow.Table> {
-  return arrow.tableFromIPC(await Deno.readFile(path));
+/**
+ * What a reader expects of an Arrow file: columns by name with the type each must have (as
+ * `String(type)` prints it, e.g. "Float32", "List<Int32>", or a RegExp), and schema metadata keys
+ * that must hold JSON.
+ */
+export interface ArrowExpect {
+  columns?: Record<string, string | RegExp>;
+  json?: string[];
+}
+
+/**
+ * Reads a whole Arrow IPC file (file or stream format) into a Table, as untrusted input: a file that
+ * is not Arrow, whose buffers do not hold what its metadata declares (lengths, offsets, dictionary
+ * indices), or that lacks what `expect` asks for is one UntrustedFileError naming the file. Memory:
+ * the file's bytes, once; every declared length is checked against those bytes before any value is
+ * read.
+ */
+export async function readArrow(path: string, expect: ArrowExpect = {}): Promise<arrow.Table> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    throw new UntrustedFileError(`${path} cannot be read (${oneLine(e)})`);
+  }
+  bytes = await checkedOffThread(bytes, path);
+  const table = arrow.tableFromIPC(bytes); // the same bytes parsed cleanly off the main thread
+  const problem = tableProblem(table, expect);
+  if (problem) throw new UntrustedFileError(`${path}: ${problem}`);
+  return table;
+}
+
+/**
+ * How long a parse off the main thread may take once the worker has the bytes: 0.4 s, plus 1 s per
+ * 100 MB. A valid file parses in milliseconds (the tables are views on the bytes); the malformed ones the
+ * library spins on allocate as they spin (about 2 GB/s), so the limit is what bounds their memory too.
+ */
+export function parseTimeLimitMs(bytes: number): number {
+  return 400 + Math.ceil(bytes / 100e6) * 1000;
+}
+
+/**
+ * Parses and checks `bytes` in a worker under {@link parseTimeLimitMs}, then hands them back: the
+ * Arrow library (apache-arrow 21) loops on some malformed files, allocating until the heap is full,
+ * and a stage must fail with a line, not hang or die. Costs a worker start (about 75 ms) per file; the
+ * bytes move, they are not copied.
+ */
+async function checkedOffThread(bytes: Uint8Array, path: string): Promise<Uint8Array> {
+  const worker = new Worker(new URL("./arrow_check_worker.ts", import.meta.url).href, { type: "module" });
+  const limit = parseTimeLimitMs(bytes.length);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const reply = await new Promise<{ ok: boolean; problem?: string; bytes?: Uint8Array }>((resolve) => {
+      worker.onmessage = (e) => {
+        if (!e.data.started) return resolve(e.data);
+        timer = setTimeout(() => {
+          worker.terminate();
+          resolve({
+            ok: false,
+            problem: `not a readable Arrow file (parsing it ran over ${limit / 1000} s)`,
+          });
+        }, limit);
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        resolve({ ok: false, problem: `not a readable Arrow file (${e.message})` });
+      };
+      worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    });
+    if (!reply.ok || !reply.bytes) throw new UntrustedFileError(`${path}: ${reply.problem}`);
+    return reply.bytes;
+  } finally {
+    clearTimeout(timer);
+    worker.terminate();
+  }
+}
+
+/** The first line of an error's message, at most 200 characters. */
+export function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0].slice(0, 200);
+}
+
+/** What is wrong with a parsed table (its structure, or against `expect`), or undefined. */
+export function tableProblem(table: arrow.Table, expect: ArrowExpect = {}): string | undefined {
+  for (const [name, want] of Object.entries(expect.columns ?? {})) {
+    const field = table.schema.fields.find((f) => f.name === name);
+    if (!field) return `has no column "${name}" (columns: ${table.schema.names.join(", ") || "none"})`;
+    const got = String(field.type);
+    if (typeof want === "string" ? got !== want : !want.test(got)) {
+      return `column "${name}" is ${got}, expected ${want}`;
+    }
+  }
+  for (const key of expect.json ?? []) {
+    try {
+      JSON.parse(table.schema.metadata.get(key) ?? "");
+    } catch {
+      return `its metadata has no JSON "${key}"`;
+    }
+  }
+  for (const batch of table.batches) {
+    for (const [i, field] of table.schema.fields.entries()) {
+      const data = batch.data.children[i];
+      const problem = data ? dataProblem(data) : "a record batch lacks it";
+      if (problem) return `column "${field.name}": ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks one column's buffers against what its type and lengths declare (Arrow's "full validation"
+ * for the types our artifacts use); undefined when consistent.
+ */
+export function dataProblem(d: arrow.Data): string | undefined {
+  const end = d.offset + d.length;
+  if (!Number.isSafeInteger(d.offset) || !Number.isSafeInteger(d.length) || d.offset < 0 || d.length < 0) {
+    return `offset ${d.offset} and length ${d.length} are not counts`;
+  }
+  if (d.nullCount > 0 && (!d.nullBitmap || d.nullBitmap.length * 8 < end)) {
+    return "its validity bitmap is short";
+  }
+  const t = d.type;
+  const short = (have: number, need: number) =>
+    have < need ? `holds ${have} values, declares ${need}` : undefined;
+  if (arrow.DataType.isDictionary(t)) {
+    const idx = d.values as ArrayLike<number>, size = d.dictionary?.length ?? 0;
+    const p = short(idx?.length ?? 0, end) ??
+      (d.dictionary ? dataProblem(d.dictionary.data[0]) : "no dictionary");
+    if (p) return p;
+    for (let i = d.offset; i < end; i++) {
+      if (!(idx[i] >= 0 && idx[i] < size)) return `index ${idx[i]} is out of its dictionary`;
+    }
+    return undefined;
+  }
+  if (arrow.DataType.isInt(t) || arrow.DataType.isFloat(t)) return short(d.values?.length ?? 0, end);
+  if (arrow.DataType.isBool(t)) return short((d.values?.length ?? 0) * 8, end);
+  if (arrow.DataType.isFixedSizeBinary(t)) return short(d.values?.length ?? 0, end * t.byteWidth);
+  if (arrow.DataType.isUtf8(t) || arrow.DataType.isBinary(t) || arrow.DataType.isList(t)) {
+    const off = d.valueOffsets as ArrayLike<number> | undefined;
+    if (!off || off.length < end + 1) return "its offsets are short";
+    const limit = arrow.DataType.isList(t) ? d.children[0]?.length ?? 0 : d.values?.length ?? 0;
+    for (let i = d.offset; i < end; i++) {
+      if (!(off[i] >= 0 && off[i] <= off[i + 1] && off[i + 1] <= limit)) {
+        return `offset ${i} points outside its values`;
+      }
+    }
+    return arrow.DataType.isList(t)
+      ? (d.children[0] ? dataProblem(d.children[0]) : "a list without values")
+      : undefined;
+  }
+  if (arrow.DataType.isFixedSizeList(t)) {
+    const child = d.children[0];
+    return child ? short(child.length, end * t.listSize) ?? dataProblem(child) : "a list without values";
+  }
+  if (arrow.DataType.isStruct(t)) {
+    for (const c of d.children) {
+      const p = short(c.length, end) ?? dataProblem(c);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (arrow.DataType.isNull(t)) return undefined;
+  return `type ${t} is not one our artifacts use`;
 }
 
 /** Returns `table` with `metadata` merged into its schema metadata (strings only, as Arrow stores them). */

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import type * as arrow from "apache-arrow";
-import { readArrow } from "./arrow.ts";
+import { type ArrowExpect, readArrow } from "./arrow.ts";
 import { canonicalJson, sha256File, sha256Text } from "./hash.ts";
 import {
   insideDir,
@@ -115,9 +115,9 @@ export class Artifact {
     }
     return join(this.dir, name);
   }
-  /** Reads one of the artifact's Arrow files whole. */
-  readTable(name: string): Promise<arrow.Table> {
-    return readArrow(this.path(name));
+  /** Reads one of the artifact's Arrow files whole, checked ({@link readArrow}) against what `expect` asks. */
+  readTable(name: string, expect?: ArrowExpect): Promise<arrow.Table> {
+    return readArrow(this.path(name), expect);
   }
 }
 
@@ -145,9 +145,11 @@ export async function readManifest(dir: string, key: string): Promise<Manifest> 
     if (e instanceof Deno.errors.NotFound) throw new CorruptArtifactError(`${what}: its folder is missing`);
     throw e;
   }
-  if (value === undefined) throw new CorruptArtifactError(`${what}: manifest.json is missing`);
+  if (value === undefined) {
+    throw new CorruptArtifactError(`${what}: ${join(dir, "manifest.json")} is missing`);
+  }
   const problem = manifestProblem(value, key);
-  if (problem) throw new CorruptArtifactError(`${what}: manifest.json ${problem}`);
+  if (problem) throw new CorruptArtifactError(`${what}: ${join(dir, "manifest.json")} ${problem}`);
   return value as Manifest;
 }
 

@@ -46,7 +46,16 @@ export {
 } from "./graph.ts";
 export { Artifact, CorruptArtifactError, type Manifest, publishArtifact } from "./artifact.ts";
 export { insideDir, MAX_JSON_BYTES, relativePathProblem, UntrustedFileError } from "./untrusted.ts";
-export { readArrow, summarizeArrow, withMetadata, writeArrow } from "./arrow.ts";
+export {
+  type ArrowExpect,
+  dataProblem,
+  oneLine,
+  readArrow,
+  summarizeArrow,
+  tableProblem,
+  withMetadata,
+  writeArrow,
+} from "./arrow.ts";
 export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";
 export { machineInfo, type RunOptions, runPlan, type RunSummary, type StageOutcome } from "./run.ts";

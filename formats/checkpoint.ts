@@ -9,7 +9,8 @@ import * as arrow from "apache-arrow";
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { loadStateDict, stateDict } from "../models/params.ts";
-import { tableToTensors, tensorsToTable } from "./tensors.ts";
+import { tableToTensors, TENSOR_TABLE, tensorsToTable } from "./tensors.ts";
+import { readArrow } from "../engine/arrow.ts";
 
 const FILE = "checkpoint.arrow";
 
@@ -39,24 +40,32 @@ export async function loadGroups<C>(
   dir: string,
   groups: Record<string, Map<string, tf.Variable>>,
 ): Promise<{ step: number; curve: C[]; meta: Record<string, number> } | undefined> {
-  let bytes: Uint8Array;
+  const path = join(dir, FILE);
+  if (!(await Deno.stat(path).then(() => true, () => false))) return undefined;
   try {
-    bytes = await Deno.readFile(join(dir, FILE));
-  } catch {
-    return undefined;
+    const table = await readArrow(path, TENSOR_TABLE);
+    const all = tableToTensors(table);
+    const step = Number(table.schema.metadata.get("step"));
+    const curve = JSON.parse(table.schema.metadata.get("curve") ?? "[]");
+    const meta = JSON.parse(table.schema.metadata.get("meta") ?? "{}");
+    if (
+      !Number.isSafeInteger(step) || step < 0 || !Array.isArray(curve) || typeof meta !== "object" || !meta
+    ) {
+      throw new Error("its step, curve or meta is not one a checkpoint writes");
+    }
+    for (const [g, vars] of Object.entries(groups)) {
+      const prefix = `${g}/`;
+      loadStateDict(
+        vars,
+        all.filter((t) => t.name.startsWith(prefix)).map((t) => ({
+          ...t,
+          name: t.name.slice(prefix.length),
+        })),
+      );
+    }
+    return { step, curve, meta };
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).split("\n")[0].slice(0, 200);
+    throw new Error(`${path} is not a usable checkpoint (${why}); remove it to restart the stage`);
   }
-  const table = arrow.tableFromIPC(bytes);
-  const all = tableToTensors(table);
-  for (const [g, vars] of Object.entries(groups)) {
-    const prefix = `${g}/`;
-    loadStateDict(
-      vars,
-      all.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) })),
-    );
-  }
-  return {
-    step: Number(table.schema.metadata.get("step")),
-    curve: JSON.parse(table.schema.metadata.get("curve") ?? "[]"),
-    meta: JSON.parse(table.schema.metadata.get("meta") ?? "{}"),
-  };
 }

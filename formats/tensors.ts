@@ -62,17 +62,26 @@ export function tensorsToTable(tensors: NamedTensor[], metadata: Record<string, 
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
 }
 
+/** The columns a tensor table has, as `readArrow`'s expectation (a reader checks them before use). */
+export const TENSOR_TABLE = {
+  columns: { name: /^(Utf8|Dictionary<Int\d+, Utf8>)$/, shape: "List<Int32>", values: "List<Float32>" },
+};
+
+/** A model's weights: a tensor table with its config as JSON in the metadata. */
+export const WEIGHTS_TABLE = { ...TENSOR_TABLE, json: ["config"] };
+
 /** Reads the tensors back (values are copies, safe to keep). */
 export function tableToTensors(table: arrow.Table): NamedTensor[] {
   const names = table.getChild("name"), shapes = table.getChild("shape"), values = table.getChild("values");
-  if (!names || !shapes || !values) {
-    throw new Error("not a tensor table: it needs columns name, shape, values");
+  const type = (c: arrow.Vector | null) => String(c?.type);
+  if (!names || type(shapes) !== "List<Int32>" || type(values) !== "List<Float32>") {
+    throw new Error("not a tensor table: it needs columns name, shape (List<Int32>), values (List<Float32>)");
   }
   const out: NamedTensor[] = [];
   for (let i = 0; i < table.numRows; i++) {
-    const shape = Array.from((shapes.get(i) as arrow.Vector<arrow.Int32>).toArray() as Int32Array, Number);
-    const v = (values.get(i) as arrow.Vector<arrow.Float32>).toArray() as Float32Array;
-    if (v.length !== shape.reduce((a, b) => a * b, 1)) {
+    const shape = Array.from((shapes!.get(i) as arrow.Vector<arrow.Int32>).toArray() as Int32Array, Number);
+    const v = (values!.get(i) as arrow.Vector<arrow.Float32>).toArray() as Float32Array;
+    if (shape.some((d) => d < 0) || v.length !== shape.reduce((a, b) => a * b, 1)) {
       throw new Error(`tensor "${names.get(i)}" has ${v.length} values for shape [${shape}]`);
     }
     out.push({ name: String(names.get(i)), shape, values: Float32Array.from(v) });

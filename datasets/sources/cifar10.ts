@@ -31,6 +31,10 @@ export async function cifar10(dir: string, strict: boolean): Promise<SampleSourc
     const counters: Record<string, number> = {};
     for (const [split, f] of present) {
       const bytes = await Deno.readFile(f);
+      if (bytes.length === 0) {
+        if (strict) throw new SourceError(`${f} is empty: ${HINT}`);
+        warnings.push(`${f} is empty; skipped`);
+      }
       if (bytes.length % RECORD !== 0) {
         const msg = `${f}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte records`;
         if (strict) throw new SourceError(msg);

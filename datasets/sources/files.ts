@@ -11,8 +11,17 @@ export async function readMaybeGz(path: string, hint: string): Promise<Uint8Arra
   } catch {
     throw new SourceError(`missing file ${path}: ${hint}`);
   }
-  return path.endsWith(".gz") ? new Uint8Array(gunzipSync(bytes)) : bytes;
+  if (!path.endsWith(".gz")) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_GUNZIP_BYTES }));
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).split("\n")[0];
+    throw new SourceError(`${path} does not gunzip (${why}; at most ${MAX_GUNZIP_BYTES} bytes are unpacked)`);
+  }
 }
+
+/** Largest file a .gz source unpacks to (2 GiB): a corrupt or hostile archive cannot take more memory. */
+export const MAX_GUNZIP_BYTES = 2 ** 31;
 
 /** The first of `candidates` that exists, or undefined. */
 export async function firstExisting(candidates: string[]): Promise<string | undefined> {

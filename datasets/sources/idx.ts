@@ -18,6 +18,9 @@ export function parseIdx(bytes: Uint8Array, name: string): { dims: number[]; dat
     throw new SourceError(`${name} is not a uint8 idx file (bad magic number)`);
   }
   const rank = bytes[3];
+  if (rank < 1 || rank > 4 || bytes.length < 4 + 4 * rank) {
+    throw new SourceError(`${name} is not a uint8 idx file (rank ${rank} with ${bytes.length} bytes)`);
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: rank }, (_, i) => dv.getUint32(4 + 4 * i));
   const start = 4 + 4 * rank;

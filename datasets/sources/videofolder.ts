@@ -43,7 +43,9 @@ export async function decodeVideo(
 ): Promise<{ frames: number; data: Uint8Array }> {
   const vf =
     `select=not(mod(n\\,${o.stride})),scale=${o.size}:${o.size}:force_original_aspect_ratio=increase:flags=bilinear,crop=${o.size}:${o.size}`;
-  const out = await new Deno.Command("ffmpeg", {
+  // ffmpeg can spin on a corrupt file: it gets 10 s plus 10 s per MB of input, then is killed.
+  const limitMs = 10_000 + Math.ceil((await Deno.stat(file)).size / 1e6) * 10_000;
+  const proc = new Deno.Command("ffmpeg", {
     args: [
       "-v",
       "error",
@@ -62,7 +64,14 @@ export async function decodeVideo(
     ],
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    proc.kill("SIGKILL");
+  }, limitMs);
+  const out = await proc.output().finally(() => clearTimeout(timer));
+  if (killed) throw new Error(`ffmpeg ran over ${limitMs / 1000} s decoding it (a corrupt file?)`);
   if (!out.success) {
     throw new Error(
       new TextDecoder().decode(out.stderr).trim().split("\n")[0] || `ffmpeg exited ${out.code}`,

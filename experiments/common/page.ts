@@ -5,6 +5,7 @@
  * @module
  */
 import { type Artifact, formatDuration, readArrow } from "../../engine/mod.ts";
+import { CURVE_TABLE } from "../../formats/tables.ts";
 import { esc, inlinePng, raw, table } from "../../report/html.ts";
 import { curveChart, type Spec } from "../../report/specs.ts";
 import type { Run } from "./runs.ts";
@@ -51,7 +52,7 @@ export function curves(runs: Run[], label: (r: Run) => string = (r) => r.id): Pr
 export async function curvesOf(items: { run: string; artifact: Artifact }[]): Promise<Spec | undefined> {
   const pts: { run: string; step: number; loss: number }[] = [];
   for (const { run, artifact } of items) {
-    const t = await readArrow(artifact.path("curve.arrow"));
+    const t = await readArrow(artifact.path("curve.arrow"), CURVE_TABLE);
     const steps = t.getChild("step")!.toArray() as Int32Array,
       loss = t.getChild("loss")!.toArray() as Float32Array;
     const every = Math.max(1, Math.floor(steps.length / 300));

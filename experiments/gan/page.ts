@@ -7,6 +7,7 @@
  * @module
  */
 import type { Artifact } from "../../engine/mod.ts";
+import { CURVE_TABLE, EVALS_TABLE } from "../../formats/tables.ts";
 import { readArrow } from "../../engine/mod.ts";
 import { fig18, stage2Generation } from "../../paper/mod.ts";
 import {
@@ -113,7 +114,7 @@ export async function ganPage(o: {
     const pts: SeriesPoint[] = [];
     for (const a of o.stage2) {
       if (!a.manifest.files.some((f) => f.path === "evals.arrow")) continue;
-      const t = await readArrow(a.path("evals.arrow"));
+      const t = await readArrow(a.path("evals.arrow"), EVALS_TABLE);
       if (!t.getChild(m)) continue;
       const steps = t.getChild("step")!.toArray() as Int32Array, v = t.getChild(m)!.toArray() as Float64Array;
       const total = Number(a.manifest.params.steps);
@@ -142,7 +143,7 @@ export async function ganPage(o: {
   // The adversarial game: the discriminator's hinge loss and its mean logits on real and decoded images.
   const game: { run: string; step: number; loss: number }[] = [];
   for (const a of o.stage2) {
-    const t = await readArrow(a.path("curve.arrow"));
+    const t = await readArrow(a.path("curve.arrow"), CURVE_TABLE);
     const c = t.getChild("critic");
     if (!c) continue;
     const steps = t.getChild("step")!.toArray() as Int32Array, v = c.toArray() as Float32Array;

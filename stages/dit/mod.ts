@@ -8,6 +8,7 @@
  * @module
  */
 import { costNote, ditFlops, findUpstream, tokenizerConfig } from "../shared/costs.ts";
+import { LATENTS_TABLE } from "../../formats/tables.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { writeTiming } from "../../formats/timing.ts";
@@ -41,7 +42,7 @@ const params = {
 
 /** Reads an encode artifact's latents and labels, normalised per channel; returns the statistics used. */
 async function readLatents(art: Artifact) {
-  const table = await art.readTable("latents.arrow");
+  const table = await art.readTable("latents.arrow", LATENTS_TABLE);
   const meta = table.schema.metadata;
   const grid = JSON.parse(meta.get("grid") ?? "null") as [number, number, number] | null;
   const c = Number(meta.get("codeWidth"));

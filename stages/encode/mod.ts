@@ -7,6 +7,7 @@
  * @module
  */
 import * as arrow from "apache-arrow";
+import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
@@ -34,7 +35,7 @@ export const encode = defineStage({
   async run(ctx) {
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
-    const weights = await (ctx.inputs.tokenizer as Artifact).readTable("weights.arrow");
+    const weights = await (ctx.inputs.tokenizer as Artifact).readTable("weights.arrow", WEIGHTS_TABLE);
     const model = vitokFromWeights(weights);
     const config = model.config;
     try {

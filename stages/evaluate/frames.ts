@@ -7,6 +7,7 @@
  * @module
  */
 import type * as arrow from "apache-arrow";
+import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import type { Artifact } from "../../engine/mod.ts";
 import type { LinAlg } from "../../metrics/linalg.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
@@ -44,7 +45,12 @@ export async function frameEmbedderFor(
 ): Promise<Embedder | undefined> {
   if (clips.t <= 1) return undefined;
   if (art) {
-    return frameEmbedder(await art.readTable("weights.arrow"), art.digest, art.manifest.stageId, clips);
+    return frameEmbedder(
+      await art.readTable("weights.arrow", WEIGHTS_TABLE),
+      art.digest,
+      art.manifest.stageId,
+      clips,
+    );
   }
   return model ? await graphModelEmbedder(model, inputSize) : undefined;
 }

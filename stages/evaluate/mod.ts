@@ -12,6 +12,7 @@
  * @module
  */
 import { isVideoSource } from "../shared/sources.ts";
+import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import {
   costNote,
   evaluatedSamples,
@@ -110,13 +111,13 @@ export const evaluate = defineStage({
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
     const tokArt = ctx.inputs.tokenizer as Artifact;
-    const weights = await tokArt.readTable("weights.arrow");
+    const weights = await tokArt.readTable("weights.arrow", WEIGHTS_TABLE);
     const model = vitokFromWeights(weights);
     const config = model.config;
     const featArt = ctx.inputs.features as Artifact;
     const embedder: Embedder = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)
-      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
+      : featureNetEmbedder(await featArt.readTable("weights.arrow", WEIGHTS_TABLE), featArt.digest);
     const file = await SampleFile.open((ctx.inputs.data as Artifact).path(`${p.split}.arrow`)).catch((e) => {
       throw new Error(`split "${p.split}" is not in the dataset (${(e as Error).message})`);
     });

@@ -11,6 +11,7 @@
  * @module
  */
 import { costNote, evaluatedSamples, INCEPTION_MACS } from "../shared/costs.ts";
+import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import { isVideoSource } from "../shared/sources.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
@@ -120,7 +121,7 @@ export const evaluateSamples = defineStage({
     const featArt = ctx.inputs.features as Artifact;
     const e = p.featureModel
       ? await graphModelEmbedder(p.featureModel, p.featureInputSize)
-      : featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
+      : featureNetEmbedder(await featArt.readTable("weights.arrow", WEIGHTS_TABLE), featArt.digest);
     const open = (a: Artifact, split: string) =>
       SampleFile.open(a.path(`${split}.arrow`)).catch((err) => {
         throw new Error(

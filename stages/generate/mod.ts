@@ -13,7 +13,7 @@ import { type Artifact, defineStage, param } from "../../engine/mod.ts";
 import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { DatasetWriter } from "../../datasets/writer.ts";
-import { tableToTensors } from "../../formats/tensors.ts";
+import { tableToTensors, WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
 import { ddimSample, DiT, type DiTConfig } from "../../models/dit.ts";
 import { loadStateDict } from "../../models/params.ts";
@@ -58,9 +58,9 @@ export const generate = defineStage({
     const p = ctx.params;
     await initStageBackend(p.backend as BackendName, ctx);
     const ditArt = ctx.inputs.dit as Artifact, tokArt = ctx.inputs.tokenizer as Artifact;
-    const w = await ditArt.readTable("weights.arrow");
+    const w = await ditArt.readTable("weights.arrow", WEIGHTS_TABLE);
     const meta = w.schema.metadata;
-    const tokWeights = await tokArt.readTable("weights.arrow");
+    const tokWeights = await tokArt.readTable("weights.arrow", WEIGHTS_TABLE);
     // A stage-2 decoder shares the DiT's latents when it fine-tuned only the decoder of the DiT's tokenizer.
     const tokMeta = tokWeights.schema.metadata;
     const sameLatents = tokMeta.get("base") === meta.get("tokenizerDigest") &&

@@ -17,6 +17,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import type { Artifact } from "../../engine/mod.ts";
 import { featureNetFromWeights } from "../../formats/featurenet.ts";
 import type { PerceptualDistance } from "../../models/featurenet.ts";
@@ -44,7 +45,7 @@ export async function perceptualFor(
   if (!artifact) return undefined;
   return {
     id: `featnet-${artifact.digest.slice(0, 8)}`,
-    net: featureNetFromWeights(await artifact.readTable("weights.arrow")),
+    net: featureNetFromWeights(await artifact.readTable("weights.arrow", WEIGHTS_TABLE)),
   };
 }
 

@@ -20,7 +20,7 @@ import { type BackendName, initStageBackend } from "../../compute/backend.ts";
 import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tensorsToTable } from "../../formats/tensors.ts";
+import { tensorsToTable, WEIGHTS_TABLE } from "../../formats/tensors.ts";
 import { writeTiming } from "../../formats/timing.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
@@ -159,14 +159,15 @@ export const stage2 = defineStage({
     const backend = await initStageBackend(p.backend as BackendName, ctx);
     ctx.log(`backend ${backend.backend} (${backend.detail})`);
     const tokArt = ctx.inputs.tokenizer as Artifact, data = ctx.inputs.data as Artifact;
-    const baseWeights = await tokArt.readTable("weights.arrow");
+    const baseWeights = await tokArt.readTable("weights.arrow", WEIGHTS_TABLE);
     const model = vitokFromWeights(baseWeights);
     const config = model.config;
     const percArt = ctx.inputs.perceptual as Artifact | undefined;
     const perc = await perceptualFor(percArt, p.perceptualModel, p.perceptualInputSize);
     const percNet = perc?.net;
     const featArt = ctx.inputs.features as Artifact | undefined;
-    const embedder = featArt && featureNetEmbedder(await featArt.readTable("weights.arrow"), featArt.digest);
+    const embedder = featArt &&
+      featureNetEmbedder(await featArt.readTable("weights.arrow", WEIGHTS_TABLE), featArt.digest);
     const disc = p.ganWeight > 0
       ? new PatchGan({ size: config.size, channels: config.channels, width: p.discWidth }, ctx.seed + 1)
       : undefined;
