@@ -6,6 +6,7 @@
 import * as arrow from "apache-arrow";
 import { open } from "node:fs/promises";
 import { UntrustedFileError } from "./untrusted.ts";
+import { ipcProblemOf } from "./arrow_ipc.ts";
 
 /** Writes `table` as an Arrow IPC file (random-access "file" format). */
 export async function writeArrow(path: string, table: arrow.Table): Promise<void> {
@@ -25,9 +26,10 @@ export interface ArrowExpect {
 /**
  * Reads a whole Arrow IPC file (file or stream format) into a Table, as untrusted input: a file that
  * is not Arrow, whose buffers do not hold what its metadata declares (lengths, offsets, dictionary
- * indices), or that lacks what `expect` asks for is one UntrustedFileError naming the file. Memory:
- * the file's bytes, once; every declared length is checked against those bytes before any value is
- * read.
+ * indices), or that lacks what `expect` asks for is one UntrustedFileError naming the file. Its
+ * metadata is walked first ({@link ipcProblemOf}), so the library's work is bounded by the file's size;
+ * memory: the file's bytes, once, plus the decoded metadata; every declared length is checked against
+ * those bytes before any value is read.
  */
 export async function readArrow(path: string, expect: ArrowExpect = {}): Promise<arrow.Table> {
   let bytes: Uint8Array;
@@ -36,56 +38,17 @@ export async function readArrow(path: string, expect: ArrowExpect = {}): Promise
   } catch (e) {
     throw new UntrustedFileError(`${path} cannot be read (${oneLine(e)})`);
   }
-  bytes = await checkedOffThread(bytes, path);
-  const table = arrow.tableFromIPC(bytes); // the same bytes parsed cleanly off the main thread
+  const framing = await ipcProblemOf(bytes);
+  if (framing) throw new UntrustedFileError(`${path} is not a readable Arrow file (${framing})`);
+  let table: arrow.Table;
+  try {
+    table = arrow.tableFromIPC(bytes);
+  } catch (e) {
+    throw new UntrustedFileError(`${path} is not a readable Arrow file (${oneLine(e)})`);
+  }
   const problem = tableProblem(table, expect);
   if (problem) throw new UntrustedFileError(`${path}: ${problem}`);
   return table;
-}
-
-/**
- * How long a parse off the main thread may take once the worker has the bytes: 0.4 s, plus 1 s per
- * 100 MB. A valid file parses in milliseconds (the tables are views on the bytes); the malformed ones the
- * library spins on allocate as they spin (about 2 GB/s), so the limit is what bounds their memory too.
- */
-export function parseTimeLimitMs(bytes: number): number {
-  return 400 + Math.ceil(bytes / 100e6) * 1000;
-}
-
-/**
- * Parses and checks `bytes` in a worker under {@link parseTimeLimitMs}, then hands them back: the
- * Arrow library (apache-arrow 21) loops on some malformed files, allocating until the heap is full,
- * and a stage must fail with a line, not hang or die. Costs a worker start (about 75 ms) per file; the
- * bytes move, they are not copied.
- */
-async function checkedOffThread(bytes: Uint8Array, path: string): Promise<Uint8Array> {
-  const worker = new Worker(new URL("./arrow_check_worker.ts", import.meta.url).href, { type: "module" });
-  const limit = parseTimeLimitMs(bytes.length);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const reply = await new Promise<{ ok: boolean; problem?: string; bytes?: Uint8Array }>((resolve) => {
-      worker.onmessage = (e) => {
-        if (!e.data.started) return resolve(e.data);
-        timer = setTimeout(() => {
-          worker.terminate();
-          resolve({
-            ok: false,
-            problem: `not a readable Arrow file (parsing it ran over ${limit / 1000} s)`,
-          });
-        }, limit);
-      };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        resolve({ ok: false, problem: `not a readable Arrow file (${e.message})` });
-      };
-      worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
-    });
-    if (!reply.ok || !reply.bytes) throw new UntrustedFileError(`${path}: ${reply.problem}`);
-    return reply.bytes;
-  } finally {
-    clearTimeout(timer);
-    worker.terminate();
-  }
 }
 
 /** The first line of an error's message, at most 200 characters. */
@@ -110,11 +73,15 @@ export function tableProblem(table: arrow.Table, expect: ArrowExpect = {}): stri
       return `its metadata has no JSON "${key}"`;
     }
   }
+  const expected = new Set(Object.keys(expect.columns ?? {}));
   for (const batch of table.batches) {
     for (const [i, field] of table.schema.fields.entries()) {
       const data = batch.data.children[i];
       const problem = data ? dataProblem(data) : "a record batch lacks it";
       if (problem) return `column "${field.name}": ${problem}`;
+      if (expected.has(field.name) && data.nullCount !== 0) {
+        return `column "${field.name}" has missing values`;
+      }
     }
   }
   return undefined;

@@ -226,17 +226,19 @@ export async function verifyArtifact(dir: string, key: string, deep = true): Pro
   const listed = new Set(m.files.map((f) => f.path));
   for (const rel of found.keys()) {
     if (rel !== "manifest.json" && !listed.has(rel)) {
-      throw new CorruptArtifactError(`${what}: holds ${rel}, which its manifest does not list`);
+      throw new CorruptArtifactError(`${what}: holds ${join(dir, rel)}, which its manifest does not list`);
     }
   }
   for (const f of m.files) {
     const size = found.get(f.path);
-    if (size === undefined) throw new CorruptArtifactError(`${what}: file ${f.path} is missing`);
+    if (size === undefined) throw new CorruptArtifactError(`${what}: file ${join(dir, f.path)} is missing`);
     if (size !== f.bytes) {
-      throw new CorruptArtifactError(`${what}: file ${f.path} has ${size} bytes, manifest says ${f.bytes}`);
+      throw new CorruptArtifactError(
+        `${what}: file ${join(dir, f.path)} has ${size} bytes, manifest says ${f.bytes}`,
+      );
     }
     if (deep && (await sha256File(join(dir, f.path))).sha256 !== f.sha256) {
-      throw new CorruptArtifactError(`${what}: file ${f.path} fails its sha256 check`);
+      throw new CorruptArtifactError(`${what}: file ${join(dir, f.path)} fails its sha256 check`);
     }
   }
   return m;

@@ -44,7 +44,7 @@ export {
   selectIds,
   upstreamOf,
 } from "./graph.ts";
-export { Artifact, CorruptArtifactError, type Manifest, publishArtifact } from "./artifact.ts";
+export { Artifact, CorruptArtifactError, type Manifest, publishArtifact, VOLATILE } from "./artifact.ts";
 export { insideDir, MAX_JSON_BYTES, relativePathProblem, UntrustedFileError } from "./untrusted.ts";
 export {
   type ArrowExpect,

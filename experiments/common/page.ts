@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Artifact, formatDuration, readArrow } from "../../engine/mod.ts";
+import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { CURVE_TABLE } from "../../formats/tables.ts";
 import { esc, inlinePng, raw, table } from "../../report/html.ts";
 import { curveChart, type Spec } from "../../report/specs.ts";
@@ -75,16 +75,19 @@ export function grids(runs: Run[], caption: (r: Run) => string): string {
   }).join("");
 }
 
-/** Stage, key, backend, wall time and machine of each artifact. */
+/**
+ * Stage, key, backend and machine of each artifact. Wall times are left out: a page is an artifact
+ * whose bytes depend on its inputs' content only, so a rebuild writes the same page (`status` and
+ * `show` give each stage's time).
+ */
 export function provenance(artifacts: Artifact[]): string {
   return table(
-    ["stage", "kind", "key", "backend", "wall time", "machine"],
+    ["stage", "kind", "key", "backend", "machine"],
     artifacts.map((a) => [
       a.manifest.stageId,
       a.manifest.kind,
       a.key.slice(0, 12),
       String(a.manifest.info.backend ?? "-"),
-      formatDuration(a.manifest.durationMs / 1000),
       `${a.manifest.info.cpu ?? ""} x${a.manifest.info.cores ?? ""}`,
     ]),
   );
@@ -112,5 +115,5 @@ export function pageTail(o: {
 <h2>Training</h2>${o.curveId ? chartDivs([o.curveId]) : ""}
 <h2>Reconstructions</h2>${grids(o.runs, o.caption)}
 <h2>Provenance</h2>${provenance(o.runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+<p>Pipeline ${esc(o.pipeline)}.</p>`;
 }

@@ -254,7 +254,7 @@ export async function ganPage(o: {
       ...o.perceptualNets,
     ])
   }
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+<p>Pipeline ${esc(o.pipeline)}.</p>`;
   return {
     file: "gan.html",
     nav: "Stage 2 (Fig. 18)",

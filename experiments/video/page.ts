@@ -627,7 +627,7 @@ ${budgetTable ? `<h3>Training budget</h3>${budgetTable}` : ""}
       ...inp.long.flatMap((r) => [r.tokenizer, r.evaluation]),
     ])
   }
-<p>Pipeline ${esc(o.pipeline)}; rendered ${new Date().toISOString()}.</p>`;
+<p>Pipeline ${esc(o.pipeline)}.</p>`;
   return {
     file: "video.html",
     nav: "Video (Figs. 11-13)",
