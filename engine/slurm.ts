@@ -74,6 +74,8 @@ async function* tail(path: string, done: () => boolean): AsyncGenerator<string> 
     const finished = done(); // read once more after the end is known: nothing is left behind
     let chunk: Uint8Array | undefined;
     try {
+      // A run folder is shared: a stream replaced by a symlink is not followed out of it.
+      if (!(await Deno.lstat(path)).isFile) throw new Error("not a plain file");
       const f = await Deno.open(path, { read: true });
       try {
         const size = (await f.stat()).size;
