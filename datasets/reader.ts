@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { Layout } from "./writer.ts";
 import { mulberry32 } from "./rng.ts";
-import { ipcProblem } from "../engine/arrow_ipc.ts";
+import { handleReadAt, ipcProblem } from "../engine/arrow_ipc.ts";
 
 /** The first line of an error's message, at most 200 characters. */
 function firstLine(e: unknown): string {
@@ -43,11 +43,7 @@ export class SampleFile {
     try {
       // Its metadata first: the Arrow library's work on it is then bounded by the file's size.
       const size = (await handle.stat()).size;
-      const problem = await ipcProblem(async (offset, length) => {
-        const buf = new Uint8Array(length);
-        const { bytesRead } = await handle.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      }, size);
+      const problem = await ipcProblem(handleReadAt(handle), size);
       if (problem) throw new Error(problem);
       const reader = await arrow.RecordBatchFileReader.from(handle);
       await reader.open();

@@ -4,9 +4,9 @@
  * @module
  */
 import * as arrow from "apache-arrow";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { UntrustedFileError } from "./untrusted.ts";
-import { ipcProblemOf } from "./arrow_ipc.ts";
+import { handleReadAt, ipcProblem, ipcProblemOf } from "./arrow_ipc.ts";
 
 /** Writes `table` as an Arrow IPC file (random-access "file" format). */
 export async function writeArrow(path: string, table: arrow.Table): Promise<void> {
@@ -46,9 +46,31 @@ export async function readArrow(path: string, expect: ArrowExpect = {}): Promise
   } catch (e) {
     throw new UntrustedFileError(`${path} is not a readable Arrow file (${oneLine(e)})`);
   }
-  const problem = tableProblem(table, expect);
+  let problem: string | undefined;
+  try {
+    problem = tableProblem(table, expect);
+  } catch (e) {
+    problem = `its data cannot be checked (${oneLine(e)})`;
+  }
   if (problem) throw new UntrustedFileError(`${path}: ${problem}`);
   return table;
+}
+
+/**
+ * Opens an Arrow file for reading through a handle (the footer, then batch by batch), its metadata
+ * walked first ({@link ipcProblem}); an UntrustedFileError names a file that is not one. The caller
+ * closes the handle.
+ */
+export async function openCheckedArrow(path: string): Promise<FileHandle> {
+  const handle = await open(path, "r");
+  try {
+    const problem = await ipcProblem(handleReadAt(handle), (await handle.stat()).size);
+    if (problem) throw new UntrustedFileError(`${path} is not a readable Arrow file (${problem})`);
+    return handle;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
 }
 
 /** The first line of an error's message, at most 200 characters. */
@@ -160,7 +182,7 @@ export interface ArrowSummary {
 
 /** Summarises an Arrow file's schema and size, reading through a file handle (the footer, then batch by batch). */
 export async function summarizeArrow(path: string): Promise<ArrowSummary> {
-  const handle = await open(path, "r");
+  const handle = await openCheckedArrow(path);
   try {
     const reader = await arrow.RecordBatchReader.from(handle);
     await reader.open();
@@ -177,6 +199,8 @@ export async function summarizeArrow(path: string): Promise<ArrowSummary> {
       fields: schema.fields.map((f) => ({ name: f.name, type: String(f.type) })),
       metadata: Object.fromEntries(schema.metadata),
     };
+  } catch (e) {
+    throw new UntrustedFileError(`${path} is not a readable Arrow file (${oneLine(e)})`);
   } finally {
     await handle.close();
   }

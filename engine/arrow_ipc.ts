@@ -187,6 +187,17 @@ export async function ipcProblem(readAt: ReadAt, size: number): Promise<string |
   }
 }
 
+/** A {@link ReadAt} over an open file handle (node:fs/promises), for files too large to read whole. */
+export function handleReadAt(handle: {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}): ReadAt {
+  return async (offset, length) => {
+    const buf = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  };
+}
+
 /** {@link ipcProblem} of bytes in memory. */
 export function ipcProblemOf(bytes: Uint8Array): Promise<string | undefined> {
   return ipcProblem((o, n) => Promise.resolve(bytes.subarray(o, o + n)), bytes.length);

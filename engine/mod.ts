@@ -50,6 +50,7 @@ export {
   type ArrowExpect,
   dataProblem,
   oneLine,
+  openCheckedArrow,
   readArrow,
   summarizeArrow,
   tableProblem,

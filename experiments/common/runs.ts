@@ -5,8 +5,7 @@
  * @module
  */
 import * as arrow from "apache-arrow";
-import { open } from "node:fs/promises";
-import { type Artifact, readArrow } from "../../engine/mod.ts";
+import { type Artifact, openCheckedArrow, readArrow } from "../../engine/mod.ts";
 
 /** The reconstruction metrics every page reports, in the paper's order of Fig. 2. */
 export const METRICS = ["rFID", "rPSNR", "rSSIM", "rIS"] as const;
@@ -48,7 +47,7 @@ export interface Run {
 
 /** Schema metadata of an Arrow file, read from its footer only. */
 async function arrowMetadata(path: string): Promise<Map<string, string>> {
-  const h = await open(path, "r");
+  const h = await openCheckedArrow(path);
   try {
     const r = await arrow.RecordBatchReader.from(h);
     await r.open();
