@@ -20,6 +20,7 @@ import {
   formatDuration,
   formatPlan,
   formatStatus,
+  isRecord,
   latestDetached,
   PipelineError,
   type PipelineSpec,
@@ -185,13 +186,11 @@ function clusterConfig(): ClusterConfig {
 
 /** What is wrong with a parsed cluster.json, or undefined. */
 function clusterProblem(c: unknown): string | undefined {
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isObj(c)) return "expected a JSON object";
+  if (!isRecord(c)) return "expected a JSON object";
   if (c.executor !== undefined && typeof c.executor !== "string") return `"executor" must be a string`;
   if (c.slurm === undefined) return undefined;
   const s = c.slurm;
-  if (!isObj(s)) return `"slurm" must be an object`;
+  if (!isRecord(s)) return `"slurm" must be an object`;
   for (const f of ["partition", "account"]) {
     if (s[f] !== undefined && typeof s[f] !== "string") return `"slurm.${f}" must be a string`;
   }

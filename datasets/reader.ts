@@ -6,16 +6,10 @@
  * @module
  */
 import * as arrow from "apache-arrow";
-import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { Layout } from "./writer.ts";
 import { mulberry32 } from "./rng.ts";
-import { handleReadAt, ipcProblem } from "../engine/arrow_ipc.ts";
-
-/** The first line of an error's message, at most 200 characters. */
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split("\n")[0].slice(0, 200);
-}
+import { oneLine, openCheckedArrow } from "../engine/arrow.ts";
 
 /** A split file opened for random access by record batch. */
 export class SampleFile {
@@ -34,17 +28,9 @@ export class SampleFile {
    * naming it.
    */
   static async open(path: string): Promise<SampleFile> {
-    let handle: FileHandle;
+    // Its metadata is walked first: the Arrow library's work on it is then bounded by the file's size.
+    const handle = await openCheckedArrow(path);
     try {
-      handle = await open(path, "r");
-    } catch (e) {
-      throw new Error(`${path} cannot be opened (${firstLine(e)})`);
-    }
-    try {
-      // Its metadata first: the Arrow library's work on it is then bounded by the file's size.
-      const size = (await handle.stat()).size;
-      const problem = await ipcProblem(handleReadAt(handle), size);
-      if (problem) throw new Error(problem);
       const reader = await arrow.RecordBatchFileReader.from(handle);
       await reader.open();
       if (!reader.isFile()) throw new Error(`not an Arrow file (random-access format)`);
@@ -71,7 +57,7 @@ export class SampleFile {
       );
     } catch (e) {
       await handle.close();
-      throw new Error(`${path} is not a readable dataset split (${firstLine(e)})`);
+      throw new Error(`${path} is not a readable dataset split (${oneLine(e)})`);
     }
   }
 
@@ -93,7 +79,7 @@ export class SampleFile {
     try {
       b = await this.reader.readRecordBatch(i);
     } catch (e) {
-      throw new Error(`${this.path}: record batch ${i} is unreadable (${firstLine(e)})`);
+      throw new Error(`${this.path}: record batch ${i} is unreadable (${oneLine(e)})`);
     }
     const width = this.layout.t * this.layout.h * this.layout.w * this.layout.c;
     const px = b?.getChild("pixels")?.data[0], labels = b?.getChild("label"), index = b?.getChild("index");

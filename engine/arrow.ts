@@ -62,7 +62,12 @@ export async function readArrow(path: string, expect: ArrowExpect = {}): Promise
  * closes the handle.
  */
 export async function openCheckedArrow(path: string): Promise<FileHandle> {
-  const handle = await open(path, "r");
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (e) {
+    throw new UntrustedFileError(`${path} cannot be opened (${oneLine(e)})`);
+  }
   try {
     const problem = await ipcProblem(handleReadAt(handle), (await handle.stat()).size);
     if (problem) throw new UntrustedFileError(`${path} is not a readable Arrow file (${problem})`);

@@ -10,7 +10,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { loadStateDict, stateDict } from "../models/params.ts";
 import { tableToTensors, TENSOR_TABLE, tensorsToTable } from "./tensors.ts";
-import { readArrow } from "../engine/arrow.ts";
+import { oneLine, readArrow } from "../engine/arrow.ts";
 
 const FILE = "checkpoint.arrow";
 
@@ -65,7 +65,6 @@ export async function loadGroups<C>(
     }
     return { step, curve, meta };
   } catch (e) {
-    const why = String((e as Error)?.message ?? e).split("\n")[0].slice(0, 200);
-    throw new Error(`${path} is not a usable checkpoint (${why}); remove it to restart the stage`);
+    throw new Error(`${path} is not a usable checkpoint (${oneLine(e)}); remove it to restart the stage`);
   }
 }
