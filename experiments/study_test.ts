@@ -108,18 +108,28 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   assertEquals(verdicts.tables.table6.length, 1); // and its DiT's row beside Table 6
   assertEquals(verdicts.tables.table4.map((r: { L: number }) => r.L), [16]); // 4x the fixed point's tokens
   assert(Number.isFinite(verdicts.tables.table6[0].gFID));
-  assertEquals(verdicts.e_sweep.verdicts.map((v: { metric: string }) => v.metric), [
-    "rFID",
-    "rPSNR",
-    "rSSIM",
-    "rIS",
-  ]);
-  for (const v of verdicts.e_sweep.verdicts) {
-    assert(Array.isArray(v.ci) && typeof v.rule === "string", v.metric);
+  // Fig. 2: three claims per metric, each with its rule, the paper's refit and the noise in our interval.
+  const claimIds = (page: { verdicts: { claim: string }[] }) => page.verdicts.map((v) => v.claim);
+  for (const m of ["rFID", "rPSNR", "rSSIM", "rIS"]) {
+    for (const c of ["direction", "strength", "equal-E"]) {
+      assert(claimIds(verdicts.e_sweep).includes(`fig2/${m}/${c}`), `${m} ${c}`);
+    }
   }
+  const verdictWords = ["reproduced", "opposite", "inconclusive", "flat in the paper"];
+  for (const page of [verdicts.e_sweep, verdicts.generation, verdicts.sizes]) {
+    for (const v of [...page.verdicts, ...(page.generation ?? [])]) {
+      assert(
+        verdictWords.includes(v.verdict) && typeof v.rule === "string" && Array.isArray(v.ci),
+        JSON.stringify(v),
+      );
+      assert(v.noise.some((n: string) => /bootstrap/.test(n)) && v.paper.how, JSON.stringify(v));
+    }
+  }
+  // The fixed point's seed replica puts the tokenizer seed into the sweep's intervals.
+  assert(verdicts.e_sweep.verdicts.every((v: { noise: string[] }) => v.noise.some((n) => /seed/.test(n))));
   assertEquals(verdicts.e_sweep.seedSpread.length, 4); // the fixed point and its replica
   assertEquals(verdicts.generation.seedSpread.length, 4); // gFID and gIS at two guidance scales
-  assertEquals(verdicts.sizes.verdicts.length, 4);
+  assertEquals(verdicts.sizes.verdicts.length, 8); // two claims per metric (Figs. 6-7)
   assertEquals(verdicts.losses.verdicts.map((v: { pair: string }) => v.pair), [
     "rFID vs rSSIM",
     "rFID vs rPSNR",
@@ -127,11 +137,16 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     "rIS vs rPSNR",
   ]);
   assertEquals(verdicts.losses.perceptualEffects.length, 2); // L1 and L2, each 0 -> 1
+  // Fig. 5: the parabola's shape and an interior vertex, per metric and guidance scale; the DiT seed in the noise.
   assertEquals(
-    verdicts.generation.verdicts.map((v: { metric: string; cfg: number }) => `${v.metric}@${v.cfg}`),
-    ["gFID@1.5", "gIS@1.5", "gFID@3", "gIS@3"],
+    claimIds(verdicts.generation),
+    ["gFID@1.5", "gIS@1.5", "gFID@3", "gIS@3"].flatMap((m) => [`fig5/${m}/shape`, `fig5/${m}/interior`]),
   );
-  for (const v of verdicts.generation.verdicts) assertEquals(v.ours.quad.n, 4);
+  assert(
+    verdicts.generation.verdicts.every((v: { noise: string[] }) =>
+      v.noise.some((n) => /DiT training seed/.test(n))
+    ),
+  );
   const html = await Deno.readTextFile(report.path("e_sweep.html"));
   assert(
     !/<script[^>]+src=|<link[^>]+href=["']?http/.test(html),

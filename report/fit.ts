@@ -103,69 +103,6 @@ export function equalEGap(
   return { pairs, gap: pairs ? sum / pairs / range : NaN };
 }
 
-/** Outcome of comparing how a metric depends on encoder size and on decoder size (paper Figs. 6-7). */
-export interface ScalingVerdict {
-  metric: string;
-  /** Metric (rFID in log10) against log2 encoder / decoder parameters, over all pairs. */
-  ours: { encoder: LineFit; decoder: LineFit };
-  paper: { encoder: LineFit; decoder: LineFit };
-  paperPrintedR2?: { encoder?: number; decoder?: number };
-  verdict: "reproduced" | "weak" | "opposite" | "not reproduced" | "too few points";
-  reason: string;
-}
-
-/**
- * The paper's finding: decoder size explains a metric (R^2 0.48-0.83, better with size), encoder size
- * does not (R^2 <= 0.07). Ours "reproduced" when our decoder fit has the paper's sign, R^2 >= 0.5 and
- * beats our encoder fit; "weak" when it has the sign and beats the encoder but R^2 < 0.5; "opposite"
- * when the decoder slope has the other sign; "not reproduced" when the encoder explains more.
- */
-export function scalingVerdict(
-  metric: string,
-  ours: { encoderParams: number; decoderParams: number; value: number }[],
-  paper: { encoderParams: number; decoderParams: number; value: number }[],
-  printed?: { encoder?: number; decoder?: number },
-): ScalingVerdict {
-  const fits = (pts: typeof ours) => {
-    const y = pts.map((p) => transform(metric, p.value));
-    return {
-      encoder: fitLine(pts.map((p) => Math.log2(p.encoderParams)), y),
-      decoder: fitLine(pts.map((p) => Math.log2(p.decoderParams)), y),
-    };
-  };
-  const p = fits(paper);
-  const sizes = (k: "encoderParams" | "decoderParams") => new Set(ours.map((o) => o[k])).size;
-  if (ours.length < 3 || sizes("encoderParams") < 2 || sizes("decoderParams") < 2) {
-    const none = { slope: 0, intercept: 0, r2: 0, n: ours.length };
-    return {
-      metric,
-      ours: { encoder: none, decoder: none },
-      paper: p,
-      paperPrintedR2: printed,
-      verdict: "too few points",
-      reason: `${ours.length} of our pairs with ${sizes("encoderParams")} encoder and ${
-        sizes("decoderParams")
-      } decoder sizes; 3 pairs and 2 sizes of each needed`,
-    };
-  }
-  const o = fits(ours);
-  const sameSign = Math.sign(o.decoder.slope) === Math.sign(p.decoder.slope);
-  const decoderWins = o.decoder.r2 > o.encoder.r2;
-  const verdict = !sameSign
-    ? "opposite"
-    : !decoderWins
-    ? "not reproduced"
-    : o.decoder.r2 >= 0.5
-    ? "reproduced"
-    : "weak";
-  const reason = `R² against decoder size ${o.decoder.r2.toFixed(2)} vs encoder size ${
-    o.encoder.r2.toFixed(2)
-  } (paper refit ${p.decoder.r2.toFixed(2)} vs ${p.encoder.r2.toFixed(2)}); decoder slope ${
-    sameSign ? "has" : "does not have"
-  } the paper's sign`;
-  return { metric, ours: o, paper: p, paperPrintedR2: printed, verdict, reason };
-}
-
 /** Outcome of comparing a perceptual metric against a pixel metric across losses (paper Fig. 10). */
 export interface TradeoffVerdict {
   /** e.g. "rFID vs rSSIM". */

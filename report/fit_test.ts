@@ -1,13 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
-import {
-  equalEGap,
-  fitLine,
-  fitQuadratic,
-  optimumVerdict,
-  scalingVerdict,
-  tradeoffVerdict,
-  trendVerdict,
-} from "./fit.ts";
+import { equalEGap, fitLine, fitQuadratic, optimumVerdict, tradeoffVerdict, trendVerdict } from "./fit.ts";
 import { fig5 } from "../paper/mod.ts";
 
 Deno.test("fitLine() recovers a line and R^2 = 1; noise lowers R^2", () => {
@@ -37,31 +29,6 @@ Deno.test("equalEGap() compares only points that share E but not p", () => {
   const g = equalEGap("rPSNR", pts);
   assertEquals(g.pairs, 1);
   assertAlmostEquals(g.gap, 2 / 20);
-});
-
-Deno.test("scalingVerdict(): a decoder effect with no encoder effect reproduces; the reverse does not", () => {
-  // Paper-like: value rises with the decoder, ignores the encoder.
-  const pairs = [[1, 1], [2, 1], [1, 2], [2, 2], [1, 8], [2, 8], [8, 8]];
-  const decoderDriven = pairs.map(([e, d]) => ({
-    encoderParams: e,
-    decoderParams: d,
-    value: 20 + Math.log2(d),
-  }));
-  const encoderDriven = pairs.map(([e, d]) => ({
-    encoderParams: e,
-    decoderParams: d,
-    value: 20 + Math.log2(e),
-  }));
-  const falling = pairs.map(([e, d]) => ({ encoderParams: e, decoderParams: d, value: 20 - Math.log2(d) }));
-  const v = scalingVerdict("rPSNR", decoderDriven, decoderDriven, { encoder: 0.07, decoder: 0.83 });
-  assertEquals(v.verdict, "reproduced");
-  assert(v.ours.decoder.r2 > 0.8 && v.ours.encoder.r2 < 0.5, v.reason);
-  assertEquals(scalingVerdict("rPSNR", encoderDriven, decoderDriven).verdict, "not reproduced");
-  assertEquals(scalingVerdict("rPSNR", falling, decoderDriven).verdict, "opposite");
-  assertEquals(scalingVerdict("rPSNR", decoderDriven.slice(0, 2), decoderDriven).verdict, "too few points");
-  // Only one decoder size: the decoder effect cannot be measured.
-  const oneDecoder = [1, 2, 8].map((e) => ({ encoderParams: e, decoderParams: 1, value: e }));
-  assertEquals(scalingVerdict("rPSNR", oneDecoder, decoderDriven).verdict, "too few points");
 });
 
 Deno.test("tradeoffVerdict(): SSIM falling with FID across losses matches the paper's trade-off", () => {

@@ -2,8 +2,9 @@
  * Verdicts that carry their uncertainty. Each finding of the paper is an effect with a sign (a slope
  * against log E, a decoder-over-encoder R² gap, a parabola's curvature); we estimate ours on the
  * measured points and again on every bootstrap replicate (each point's metric recomputed on resampled
- * test images, the same images for every point in one replicate), which gives a 95 % percentile
- * interval of the effect. The rule, stated on every page:
+ * test images, the same images for every point in one replicate, plus training noise where it was
+ * measured), which gives a 95 % bias-corrected (BC) percentile interval of the effect and a p-value
+ * for "no effect" consistent with it. The rule, stated on every page:
  *
  * - reproduced: the interval excludes no effect, on the paper's side;
  * - opposite: the interval excludes no effect, on the other side;
@@ -11,12 +12,13 @@
  *
  * @module
  */
-import { percentileInterval } from "../metrics/bootstrap.ts";
+import { quantile } from "../metrics/bootstrap.ts";
 import { mulberry32 } from "../datasets/rng.ts";
+import { chiSquareDraw, normalCdf, normalDraw, normalQuantile } from "./normal.ts";
 
 /** The interval rule, as the pages print it. */
 export const INTERVAL_RULE =
-  "reproduced: the 95 % bootstrap interval of our effect excludes zero on the paper's side; opposite: it excludes zero on the other side; inconclusive: it includes zero (or no interval could be built). Intervals resample the evaluated images (the same images for every point in a replicate) and, where seed replicas were trained, add to every point the spread over seeds measured at the fixed point (relative for FID and IS).";
+  "reproduced: the 95 % bias-corrected bootstrap interval of our effect excludes zero on the paper's side; opposite: it excludes zero on the other side; inconclusive: it includes zero (or no interval could be built). Intervals resample the evaluated images (the same images for every point in a replicate) and, where seed replicas were trained, add to every point a draw of the training noise measured over seeds (relative for FID and IS), its spread itself drawn from what few seeds allow.";
 
 /** An outcome under {@link INTERVAL_RULE}. */
 export type Call = "reproduced" | "inconclusive" | "opposite";
@@ -27,6 +29,10 @@ export interface Interval {
   ci: [number, number];
   /** Replicates behind the interval (0: none, the interval is [NaN, NaN]). */
   replicates: number;
+  /** Replicates whose effect was not finite (a degenerate fit), left out of the interval and counted. */
+  dropped: number;
+  /** The finite replicate effects (not serialized: the interval and counts stand for them in JSON). */
+  readonly reps?: readonly number[];
 }
 
 /** A measured point with its bootstrap replicates. */
@@ -60,33 +66,115 @@ export function effectInterval<P extends Replicated>(
 /**
  * Training noise to add to every point of a replicate: the standard deviation over seeds measured at
  * the fixed point, as a fraction of the value (`relative`, for FID and IS, whose spread grows with
- * them) or in the metric's units.
+ * them) or in the metric's units, and how many seeds measured it.
  */
 export interface SeedNoise {
   sd: number;
   relative: boolean;
+  /**
+   * Seeds behind `sd`. With n seeds the true spread is uncertain: replicate b draws its own spread,
+   * sd * sqrt((n - 1) / chi2(n - 1)) (the scaled inverse chi-square of a normal variance), shared by
+   * every point of the replicate. Absent: the spread is taken as known.
+   */
+  seeds?: number;
+}
+
+/** Replicate b's draw of the true seed spread, as a multiple of the measured one (1 when n is unknown). */
+export function spreadFactor(b: number, seeds: number | undefined): number {
+  if (!seeds || seeds < 2) return 1;
+  const r = mulberry32(Math.imul(b + 1, 0x4f1bbcdd) ^ 0x3c6ef372);
+  return Math.sqrt((seeds - 1) / Math.max(chiSquareDraw(r, seeds - 1), 1e-12));
 }
 
 /** `value` plus seed noise drawn for (replicate b, point i); unchanged without noise. */
 export function withSeedNoise(value: number, noise: SeedNoise | undefined, b: number, i: number): number {
   if (!noise || !(noise.sd > 0)) return value;
   const r = mulberry32(Math.imul(b + 1, 0x2545f491) ^ Math.imul(i + 1, 0x6c8e9cf5));
-  const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()); // a standard normal draw
-  return noise.relative ? value * Math.exp(noise.sd * z) : value + noise.sd * z;
+  const sd = noise.sd * spreadFactor(b, noise.seeds);
+  const z = normalDraw(r);
+  return noise.relative ? value * Math.exp(sd * z) : value + sd * z;
 }
 
-/** An estimate with the interval of `ofReplicate(b)` over b < R (non-finite replicate effects dropped). */
+/**
+ * Where `x` falls among the replicates: the fraction below it, ties counted half; `clamp` keeps it off
+ * 0 and 1 (half a replicate), as z0 needs.
+ */
+function rankFraction(reps: readonly number[], x: number, clamp = true): number {
+  let below = 0;
+  for (const v of reps) below += v < x ? 1 : v === x ? 0.5 : 0;
+  const R = reps.length;
+  return clamp ? Math.min(Math.max(below / R, 0.5 / R), 1 - 0.5 / R) : below / R;
+}
+
+/**
+ * The bias-corrected (BC) percentile interval of replicates around `estimate` (Efron 1987): when the
+ * replicates' median is off the estimate (resampling with replacement raises a Fréchet distance and
+ * lowers an Inception Score), the percentiles are shifted by z0 = Φ⁻¹(share of replicates below the
+ * estimate) instead of read raw.
+ */
+export function biasCorrectedInterval(
+  estimate: number,
+  reps: readonly number[],
+  level = 0.95,
+): [number, number] {
+  if (!reps.length) return [NaN, NaN];
+  const z0 = normalQuantile(rankFraction(reps, estimate));
+  const za = normalQuantile((1 - level) / 2);
+  return [quantile(reps, normalCdf(2 * z0 + za)), quantile(reps, normalCdf(2 * z0 - za))];
+}
+
+/**
+ * Two-sided p-value of "the effect equals `tau`" that agrees with {@link biasCorrectedInterval}: the
+ * smallest 1 - level at which the BC interval excludes tau; 0 when tau lies beyond every replicate
+ * (read it as "below the resolution of the replicates"). NaN without replicates.
+ */
+export function pValue(i: Interval, tau = 0): number {
+  const reps = i.reps;
+  if (!reps?.length || !Number.isFinite(i.estimate)) return NaN;
+  const z0 = normalQuantile(rankFraction(reps, i.estimate));
+  // tau beyond every replicate: 0, which the interval (clamped to the replicates' range) also excludes.
+  const u = normalCdf(normalQuantile(rankFraction(reps, tau, false)) - 2 * z0);
+  return Math.min(1, 2 * Math.min(u, 1 - u));
+}
+
+/** An interval with its replicates attached (not enumerable: JSON gets the summary, not the list). */
+export function intervalOf(estimate: number, reps: number[], dropped: number): Interval {
+  const i: Interval = {
+    estimate,
+    ci: reps.length && Number.isFinite(estimate) ? biasCorrectedInterval(estimate, reps) : [NaN, NaN],
+    replicates: reps.length,
+    dropped,
+  };
+  Object.defineProperty(i, "reps", { value: reps, enumerable: false });
+  return i;
+}
+
+/**
+ * The interval of f(effect) for a monotone f (e.g. 2^x): the estimate, ends and replicates mapped;
+ * a decreasing f swaps the ends.
+ */
+export function mapInterval(i: Interval, f: (x: number) => number): Interval {
+  const [a, b] = [f(i.ci[0]), f(i.ci[1])];
+  const out: Interval = {
+    ...i,
+    estimate: f(i.estimate),
+    ci: a <= b || !Number.isFinite(a + b) ? [a, b] : [b, a],
+  };
+  Object.defineProperty(out, "reps", { value: i.reps?.map(f), enumerable: false });
+  return out;
+}
+
+/**
+ * An estimate with the BC interval of `ofReplicate(b)` over b < R; replicates whose effect is not
+ * finite are left out and counted in `dropped`.
+ */
 export function replicateInterval(estimate: number, R: number, ofReplicate: (b: number) => number): Interval {
   const reps: number[] = [];
   for (let b = 0; b < R; b++) {
     const e = ofReplicate(b);
     if (Number.isFinite(e)) reps.push(e);
   }
-  return {
-    estimate,
-    ci: reps.length ? percentileInterval(reps) : [NaN, NaN],
-    replicates: reps.length,
-  };
+  return intervalOf(estimate, reps, R - reps.length);
 }
 
 /** The rule applied to an interval, given the sign of the paper's effect. */
@@ -99,10 +187,13 @@ export function callOf(effect: Interval, paperSign: number): Call {
   return "inconclusive";
 }
 
-/** "0.123 [0.101, 0.145]" for tables. */
+/** "0.123 [0.101, 0.145]" for tables; dropped (non-finite) replicates are named. */
 export function formatInterval(i: Interval, digits = 3): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
-  return i.replicates ? `${f(i.estimate)} [${f(i.ci[0])}, ${f(i.ci[1])}]` : `${f(i.estimate)} (no interval)`;
+  const dropped = i.dropped ? ` (${i.dropped} of ${i.dropped + i.replicates} replicates degenerate)` : "";
+  return i.replicates
+    ? `${f(i.estimate)} [${f(i.ci[0])}, ${f(i.ci[1])}]${dropped}`
+    : `${f(i.estimate)} (no interval)`;
 }
 
 /** A finding measured as an effect: ours with its interval and call, beside the paper's value. */
@@ -123,6 +214,7 @@ export function effectRecord(e: Effect): Record<string, unknown> {
     estimate: e.ours.estimate,
     ci: e.ours.ci,
     replicates: e.ours.replicates,
+    dropped: e.ours.dropped,
     paper: e.paper,
   };
 }
@@ -146,6 +238,7 @@ export function verdictRecord<V extends { verdict: string }>(
     estimate: effect?.estimate ?? null,
     ci: effect && effect.replicates ? effect.ci : [null, null],
     replicates: effect?.replicates ?? 0,
+    dropped: effect?.dropped ?? 0,
     rule: INTERVAL_RULE,
     ...extra,
   };

@@ -63,7 +63,7 @@ export function seedNoiseOf(spread: SeedSpread[] | undefined, metric: string): S
   const s = spread?.find((x) => x.metric === metric);
   if (!s || !(s.sd > 0)) return undefined;
   const relative = /F[IV]D|IS/.test(metric);
-  return { sd: relative ? s.sd / Math.abs(s.mean) : s.sd, relative };
+  return { sd: relative ? s.sd / Math.abs(s.mean) : s.sd, relative, seeds: s.values.length };
 }
 
 /** The spread as a table. */

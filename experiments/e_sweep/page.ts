@@ -6,19 +6,12 @@
  * @module
  */
 import { fig2 } from "../../paper/mod.ts";
-import { equalEGap, fitLine, transform, trendVerdict, type Verdict } from "../../report/fit.ts";
-import {
-  type Call,
-  callOf,
-  effectInterval,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  verdictRecord,
-} from "../../report/interval.ts";
+import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
+import { fig2Tests } from "./findings.ts";
 import { METRICS, type Run } from "../common/runs.ts";
 import { seedNoiseOf, type SeedSpread, seedTable } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
@@ -39,10 +32,9 @@ export async function eSweepPage(
 ): Promise<Page> {
   const paper = fig2();
   const charts: Record<string, Spec> = {};
-  const verdicts: Verdict[] = [];
-  const uncertain: Record<string, { slope: Interval; r2: Interval; call: Call; noiseFloor?: number }> = {};
-  const gaps: Record<string, { pairs: number; gap: number }> = {};
+  const tests: ClaimTest[] = [];
   const network = runs[0]?.network ?? "";
+  const floors = runs.map((r) => r.noiseFloor).filter(Number.isFinite);
   for (const metric of METRICS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
       E: r.E,
@@ -52,22 +44,8 @@ export async function eSweepPage(
     }));
     if (!ours.length) continue;
     const paperPts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: Number(r[PAPER_KEY[metric]]) }));
-    const v = trendVerdict(metric, ours, paperPts, paper.r2[metric]?.i1k);
-    verdicts.push(v);
-    if (ours.length >= 3) {
-      const fit = (pts: typeof ours) =>
-        fitLine(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value)));
-      const noise = seedNoiseOf(seeds?.spread, metric);
-      const slope = effectInterval(ours, (pts) => fit(pts).slope, noise);
-      const floors = runs.map((r) => r.noiseFloor).filter(Number.isFinite);
-      uncertain[metric] = {
-        slope,
-        r2: effectInterval(ours, (pts) => fit(pts).r2, noise),
-        call: callOf(slope, Math.sign(v.paper.slope)),
-        ...(metric === "rFID" && floors.length ? { noiseFloor: floors[0] } : {}),
-      };
-    }
-    gaps[metric] = equalEGap(metric, ours);
+    const noise = seedNoiseOf(seeds?.spread, metric);
+    tests.push(...fig2Tests(metric, ours, paperPts, { noise, sources: noiseSources(ours, noise) }));
     const points: SweepPoint[] = [
       ...runs.map((r) => ({
         source: "ours" as const,
@@ -89,7 +67,7 @@ export async function eSweepPage(
     const featureBased = metric === "rFID" || metric === "rIS";
     charts[`chart_${metric}`] = sweepChart(metric, points, {
       logY: metric === "rFID",
-      floor: metric === "rFID" ? uncertain[metric]?.noiseFloor : undefined,
+      floor: metric === "rFID" ? floors[0] : undefined,
       seedBand: (() => {
         const s = seeds?.spread.find((x) => x.metric === metric);
         return s && seeds ? { E: seeds.E, lo: s.min, hi: s.max } : undefined;
@@ -97,43 +75,18 @@ export async function eSweepPage(
       ourLabel: featureBased && network ? `${metric}@${network}` : metric,
     });
   }
+  const judged = judgeClaims(tests);
   const metricCharts = Object.keys(charts);
   const curve = await curves(runs);
   if (curve) charts.chart_curves = curve;
 
-  const verdictTable = table(
-    [
-      "metric",
-      "verdict",
-      "our points",
-      "our slope / log2 E [95 % CI]",
-      "our R² [95 % CI]",
-      "point-estimate verdict",
-      "paper slope",
-      "paper R² (refit)",
-      "paper R² (printed, i1k)",
-      "equal-E gap (of range)",
-      "noise floor",
-    ],
-    verdicts.map((v) => {
-      const u = uncertain[v.metric];
-      return [
-        v.metric,
-        verdictCell(u?.call ?? v.verdict),
-        v.ours.n,
-        u ? formatInterval(u.slope) : v.ours.slope,
-        u ? formatInterval(u.r2) : v.ours.r2,
-        v.verdict,
-        v.paper.slope,
-        v.paper.r2,
-        v.paperPrintedR2 ?? "-",
-        gaps[v.metric]?.pairs ? gaps[v.metric].gap : "-",
-        u?.noiseFloor ?? "-",
-      ];
-    }),
-    `Fits of each metric against log2 E (rFID log-log, as the paper). Verdict: ${INTERVAL_RULE} The effect is the slope. ` +
-      "Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. Noise floor: rFID of real against " +
-      "real images (two disjoint sets of the evaluation's size) on the same network.",
+  const verdictTable = claimTable(
+    judged,
+    `Fig. 2's claims, per metric (rFID fitted in log10, as the paper's R² imply). ${CLAIM_RULE}${
+      floors.length
+        ? ` rFID noise floor (real against real images on the same network): ${metricCell(floors[0])}.`
+        : ""
+    }`,
   );
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const ours = table(
@@ -186,33 +139,16 @@ ${
     title: "reconstruction vs E (Fig. 2)",
     body,
     charts,
-    summary: `<a href="e_sweep.html">Reconstruction vs E</a> (Fig. 2): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
+    summary: `<a href="e_sweep.html">Reconstruction vs E</a> (Fig. 2): ${runs.length} tokenizers; ${
+      tallyLine(judged)
     }`,
     verdictTable,
-    metrics: Object.fromEntries(
-      verdicts.flatMap((v) => [
-        [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict],
-        [`${v.metric}_r2`, v.ours.r2],
-      ]),
-    ),
+    metrics: Object.fromEntries(judged.map((j) => [j.claim.id, j.verdict])),
     verdicts: {
       network,
-      rule: INTERVAL_RULE,
-      verdicts: verdicts.map((v) => {
-        const u = uncertain[v.metric];
-        return verdictRecord(
-          v,
-          u?.slope,
-          u?.call,
-          "slope of the metric (rFID in log10) per doubling of E",
-          {
-            r2ci: u?.r2.ci ?? [null, null],
-            ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
-          },
-        );
-      }),
-      gaps,
+      rule: CLAIM_RULE,
+      verdicts: judged.map(claimRecord),
+      ...(floors.length ? { noiseFloor: floors[0] } : {}),
       seedSpread: seeds?.spread ?? [],
     },
   };

@@ -8,19 +8,13 @@
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { fig2, fig5 } from "../../paper/mod.ts";
-import { fitQuadratic, type OptimumVerdict, optimumVerdict, transform } from "../../report/fit.ts";
-import {
-  type Call,
-  callOf,
-  effectInterval,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  verdictRecord,
-} from "../../report/interval.ts";
+import { optimumVerdict, type RowOptimum } from "../../report/fit.ts";
+import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
-import { chartDivs, curvesOf, type Page, provenance, verdictCell } from "../common/page.ts";
+import { chartDivs, curvesOf, metricCell, type Page, provenance } from "../common/page.ts";
+import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
+import { fig5Tests } from "./findings.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { seedNoiseOf, type SeedSpread, seedSpread, seedTable } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
@@ -39,11 +33,9 @@ export async function generationPage(
   const cfgs = [...new Set(runs.map((r) => r.cfg))].sort((a, b) => a - b);
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
-  const verdicts: (OptimumVerdict & { cfg: number })[] = [];
-  const uncertain: Record<
-    string,
-    { curvature: Interval; interior: number; call: Call; noiseFloor?: number }
-  > = {};
+  const tests: ClaimTest[] = [];
+  const optima: { metric: string; cfg: number; ours: RowOptimum[]; paper: RowOptimum[] }[] = [];
+  const floor = runs.map((r) => r.noiseFloor).find(Number.isFinite);
   for (const cfg of cfgs) {
     for (const metric of ["gFID", "gIS"] as const) {
       const mine = runs.filter((r) => r.cfg === cfg && Number.isFinite(r[metric]));
@@ -62,30 +54,18 @@ export async function generationPage(
         value: r[metric][key],
       }));
       if (!ours.length) continue;
-      if (paperPts.length >= 3) {
-        const v = { ...optimumVerdict(metric, ours, paperPts, paper.r2[metric][key]), cfg };
-        verdicts.push(v);
-        if (ours.length >= 3) {
-          // The effect: the parabola's curvature in log2 E (a U for FID, a cap for IS, as the paper's).
-          const curv = (pts: typeof withBoot) =>
-            fitQuadratic(pts.map((q) => Math.log2(q.E)), pts.map((q) => transform(metric, q.value))).a;
-          const curvature = effectInterval(withBoot, curv, seedNoiseOf(seeds?.spread, `${metric}@${cfg}`));
-          // How often, over replicates, at least half the patch sizes keep their best E inside their range.
-          const R = curvature.replicates ? Math.min(...withBoot.map((q) => q.boot?.length ?? 0)) : 0;
-          let interiorCount = 0;
-          for (let b = 0; b < R; b++) {
-            const res = optimumVerdict(metric, withBoot.map((q) => ({ ...q, value: q.boot![b] })), paperPts);
-            const rows = res.ours.rows.filter((r) => r.points >= 3);
-            if (rows.length && rows.filter((r) => r.interior).length * 2 >= rows.length) interiorCount++;
-          }
-          const floors = mine.map((r) => r.noiseFloor).filter(Number.isFinite);
-          uncertain[`${metric}@${cfg}`] = {
-            curvature,
-            interior: R ? interiorCount / R : NaN,
-            call: callOf(curvature, Math.sign(v.paper.quad.a)),
-            ...(metric === "gFID" && floors.length ? { noiseFloor: floors[0] } : {}),
-          };
-        }
+      if (paperPts.length >= 3 && ours.length >= 3) {
+        const noise = seedNoiseOf(seeds?.spread, `${metric}@${cfg}`);
+        tests.push(
+          ...fig5Tests(metric, cfg, withBoot, paperPts, {
+            noise,
+            sources: noiseSources(withBoot, noise, "DiT").map((x) =>
+              x.replace("test images", "generated samples")
+            ),
+          }),
+        );
+        const v = optimumVerdict(metric, ours, paperPts);
+        optima.push({ metric, cfg, ours: v.ours.rows, paper: v.paper.rows });
       }
       const points: SweepPoint[] = [
         ...mine.map((r, i) => ({
@@ -98,7 +78,7 @@ export async function generationPage(
       ];
       charts[`chart_${metric}_cfg${key.replace(".", "_")}`] = sweepChart(metric, points, {
         logY: metric === "gFID",
-        floor: metric === "gFID" ? mine.map((r) => r.noiseFloor).find(Number.isFinite) : undefined,
+        floor: metric === "gFID" ? floor : undefined,
         title: `${metric} vs E, guidance ${cfg}`,
         ourLabel: network ? `${metric}@${network}` : metric,
         paperTitle: paperPts.length ? `paper (Fig. 5, DiT-L, cfg ${cfg})` : `paper: no cfg ${cfg} points`,
@@ -147,43 +127,19 @@ export async function generationPage(
   );
   if (curve) charts.chart_dit_curves = curve;
 
-  const verdictTable = table(
-    [
-      "metric",
-      "guidance",
-      "verdict",
-      "our curvature in log2 E [95 % CI]",
-      "replicates with an interior optimum",
-      "point-estimate verdict",
-      "noise floor",
-      "our points",
-      "our R² (parabola in log2 E)",
-      "our R² (line)",
-      "our best E per p",
-      "paper R² (refit)",
-      "paper R² (printed)",
-      "paper best E per p",
-    ],
-    verdicts.map((v) => {
-      const u = uncertain[`${v.metric}@${v.cfg}`];
-      return [
-        v.metric,
-        String(v.cfg),
-        verdictCell(u?.call ?? v.verdict),
-        u ? formatInterval(u.curvature, 4) : "-",
-        u && Number.isFinite(u.interior) ? `${Math.round(u.interior * 100)} %` : "-",
-        v.verdict,
-        u?.noiseFloor ?? "-",
-        v.ours.quad.n,
-        v.ours.quad.r2,
-        v.ours.line.r2,
-        fmtRows(v.ours.rows),
-        v.paper.quad.r2,
-        v.paperPrintedR2 ?? "-",
-        fmtRows(v.paper.rows),
-      ];
-    }),
-    `Fig. 5's finding: generation is best at an intermediate E. The effect is the curvature a of a parabola in log2 E (gFID in log10): positive (a U) for gFID, negative (a cap) for gIS, as the paper's. Verdict: ${INTERVAL_RULE} Replicates with an interior optimum: the share of bootstrap replicates in which at least half our patch sizes have their best E strictly inside their range. Point-estimate verdict (the rule before intervals): reproduced = the parabola opens the paper's way and at least half our patch sizes have an interior best E; partly = one of the two. Noise floor: gFID of real against real images, same network and count.`,
+  const judged = judgeClaims(tests);
+  const verdictTable = claimTable(
+    judged,
+    `Fig. 5's claims per metric and guidance scale (gFID fitted in log10). ${CLAIM_RULE}${
+      floor !== undefined
+        ? ` gFID noise floor (real against real images, same network and count): ${metricCell(floor)}.`
+        : ""
+    }`,
+  );
+  const optimumTable = table(
+    ["metric", "guidance", "our best E per p", "paper's best E per p"],
+    optima.map((x) => [x.metric, String(x.cfg), fmtRows(x.ours), fmtRows(x.paper)]),
+    'Where each patch size\'s row is best (descriptive; "edge": at an end of its row).',
   );
   const head = [
     "stage",
@@ -250,7 +206,7 @@ export async function generationPage(
   } samples each). The paper trains a DiT-L for 500k steps and samples 50k images with DDIM 250
 on ImageNet: absolute values are not comparable. The page compares the shape: does generation get worse again at large E
 while reconstruction keeps improving?</p>
-<h2>Verdicts</h2>${verdictTable}
+<h2>Verdicts</h2>${verdictTable}${optimumTable}
 ${seeds ? seedTable(seeds.spread, seeds.caption) : ""}
 <h2>Generation against E</h2>${chartDivs(metricCharts)}
 <h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paperTable}</div></div>
@@ -269,33 +225,18 @@ ${seeds ? seedTable(seeds.spread, seeds.caption) : ""}
     body,
     charts,
     summary:
-      `<a href="generation.html">Generation vs E</a> (Fig. 5): ${byTok.length} DiTs x ${cfgs.length} guidance scales, ${
-        verdicts.map((v) => `${v.metric}@${v.cfg} ${uncertain[`${v.metric}@${v.cfg}`]?.call ?? v.verdict}`)
-          .join(", ")
+      `<a href="generation.html">Generation vs E</a> (Fig. 5): ${byTok.length} DiTs x ${cfgs.length} guidance scales; ${
+        tallyLine(judged)
       }`,
     verdictTable,
-    metrics: Object.fromEntries(
-      verdicts.map((
-        v,
-      ) => [`${v.metric}@${v.cfg}_verdict`, uncertain[`${v.metric}@${v.cfg}`]?.call ?? v.verdict]),
-    ),
+    metrics: Object.fromEntries(judged.map((j) => [j.claim.id, j.verdict])),
     verdicts: {
       network,
-      rule: INTERVAL_RULE,
+      rule: CLAIM_RULE,
       seedSpread: seeds?.spread ?? [],
-      verdicts: verdicts.map((v) => {
-        const u = uncertain[`${v.metric}@${v.cfg}`];
-        return verdictRecord(
-          v,
-          u?.curvature,
-          u?.call,
-          "curvature of the parabola in log2 E (gFID in log10)",
-          {
-            interiorShare: u?.interior ?? null,
-            ...(u?.noiseFloor !== undefined ? { noiseFloor: u.noiseFloor } : {}),
-          },
-        );
-      }),
+      ...(floor !== undefined ? { noiseFloor: floor } : {}),
+      verdicts: judged.map(claimRecord),
+      optima,
     },
   };
 }

@@ -1,28 +1,21 @@
 /**
  * Figs. 8-9, the size sweep's generation side: a latent DiT on each encoder-decoder pair, gFID/gIS
- * against log2 tower parameters. Two findings, each an effect with its interval: a bigger encoder
- * slightly hurts generation (the slope of gFID / gIS on log2 encoder parameters has the sign of the
- * paper's refit), and a bigger decoder buys reconstruction, not generation (per doubling of decoder
- * parameters the reconstruction metric gains more than the generation metric; the paper's gFID has no
- * relation to decoder size, R² 0.03, while its rFID has, R² 0.63).
+ * against log2 tower parameters, and the claims of Figs. 8-9 (`findings.ts`) on them: a bigger
+ * encoder's effect on generation, and a bigger decoder buying reconstruction, not generation (the
+ * paper's gFID has no relation to decoder size, R² 0.03, while its rFID has, R² 0.63).
  *
  * @module
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { encDecScaling } from "../../paper/mod.ts";
 import { fitLine, transform } from "../../report/fit.ts";
-import {
-  callOf,
-  type Effect,
-  formatInterval,
-  INTERVAL_RULE,
-  replicateInterval,
-  type SeedNoise,
-  withSeedNoise,
-} from "../../report/interval.ts";
+import type { SeedNoise } from "../../report/interval.ts";
+import { CLAIM_RULE, type ClaimTest, type JudgedClaim } from "../../report/claims.ts";
 import { table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
-import { metricCell, verdictCell } from "../common/page.ts";
+import { metricCell } from "../common/page.ts";
+import { claimTable, noiseSources } from "../common/claims.ts";
+import { generationTests } from "./findings.ts";
 import { evaluationMetrics, type Run } from "../common/runs.ts";
 
 /** A pair's generation metrics, joined to its reconstruction run. */
@@ -47,14 +40,9 @@ export async function ditSeedNoise(evals: Artifact[]): Promise<Record<string, Se
     if (xs.length < 2) continue;
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-    if (sd > 0) out[m] = { sd: sd / Math.abs(mean), relative: true };
+    if (sd > 0) out[m] = { sd: sd / Math.abs(mean), relative: true, seeds: xs.length };
   }
   return out;
-}
-
-/** One generation finding with its interval, beside the paper's refit and the fits' R². */
-export interface GenEffect extends Effect {
-  r2: { ours: number; paper: number; printed?: number };
 }
 
 /**
@@ -82,74 +70,52 @@ export async function genPoints(
   return out;
 }
 
-const slopeOn = (x: number[], y: number[]) => fitLine(x, y);
-
-/** The generation findings of Figs. 8-9 over our pairs, with paired-by-replicate intervals. */
-export function generationEffects(
+/** The generation claims' tests over our pairs (Figs. 8-9 at CFG 1.5), with the paper's refit. */
+export function generationClaimTests(
   points: GenPoint[],
   seedNoise: Record<string, SeedNoise> = {},
-): GenEffect[] {
-  if (points.length < 3) return [];
-  const paper = encDecScaling();
-  const rows = paper.rows;
-  const out: GenEffect[] = [];
-  for (const [g, r, key] of [["gFID", "rFID", "gFID15"], ["gIS", "rIS", "gIS15"]] as const) {
+): ClaimTest[] {
+  const rows = encDecScaling().rows;
+  return (["gFID", "gIS"] as const).flatMap((g) => {
+    const r = g === "gFID" ? "rFID" : "rIS";
     const pts = points.filter((p) => Number.isFinite(p.metrics[g]) && Number.isFinite(p.run.metrics[r]));
-    if (pts.length < 3) continue;
-    const enc = pts.map((p) => Math.log2(p.run.encoderParams)),
-      dec = pts.map((p) => Math.log2(p.run.decoderParams));
-    // Replicate b adds the DiT seed spread (measured at the fixed point) to each pair's sampling replicate.
-    const gv = (b?: number) =>
-      pts.map((p, i) =>
-        transform(g, b === undefined ? p.metrics[g] : withSeedNoise(p.boot[g][b], seedNoise[g], b, i))
-      );
-    const rv = (b?: number) =>
-      pts.map((p) => transform(r, b === undefined ? p.run.metrics[r] : p.run.boot[r][b]));
-    const R = Math.min(...pts.map((p) => Math.min(p.boot[g]?.length ?? 0, p.run.boot[r]?.length ?? 0)));
-    const pEnc = rows.map((x) => Math.log2(x.enc_params_M)),
-      pDec = rows.map((x) => Math.log2(x.dec_params_M));
-    const pg = rows.map((x) => transform(g, x[`${g}_cfg1.5`]));
-    const pr = rows.map((x) => transform(r, x[r]));
-    // (1) A bigger encoder: the slope of the generation metric per doubling of encoder parameters.
-    const encFit = slopeOn(enc, gv()), paperEnc = slopeOn(pEnc, pg);
-    const encI = replicateInterval(encFit.slope, R, (b) => slopeOn(enc, gv(b)).slope);
-    out.push({
-      finding: "bigger encoder: generation (slope per doubling)",
-      metric: g,
-      ours: encI,
-      call: callOf(encI, Math.sign(paperEnc.slope)),
-      paper: paperEnc.slope,
-      r2: { ours: encFit.r2, paper: paperEnc.r2, printed: paper.r2.encoder_gen[key] },
-    });
-    // (2) A bigger decoder buys reconstruction, not generation: per doubling of decoder parameters, the
-    // reconstruction metric gains more than the generation metric (log10 FID: the gFID slope minus the rFID
-    // slope is positive; IS: the rIS slope minus the gIS slope is positive).
-    const sign = g === "gFID" ? 1 : -1;
-    const gap = (b?: number) => sign * (slopeOn(dec, gv(b)).slope - slopeOn(dec, rv(b)).slope);
-    const paperGap = sign * (slopeOn(pDec, pg).slope - slopeOn(pDec, pr).slope);
-    const gapI = replicateInterval(gap(), R, (b) => gap(b));
-    out.push({
-      finding: g === "gFID"
-        ? "bigger decoder: gFID slope minus rFID slope (per doubling)"
-        : "bigger decoder: rIS slope minus gIS slope (per doubling)",
-      metric: g,
-      ours: gapI,
-      call: callOf(gapI, Math.sign(paperGap)),
-      paper: paperGap,
-      r2: { ours: slopeOn(dec, gv()).r2, paper: slopeOn(pDec, pg).r2, printed: paper.r2.decoder_gen[key] },
-    });
-  }
-  return out;
+    const ours = pts.map((p) => ({
+      encoderParams: p.run.encoderParams,
+      decoderParams: p.run.decoderParams,
+      g: p.metrics[g],
+      r: p.run.metrics[r],
+      gBoot: p.boot[g],
+      rBoot: p.run.boot[r],
+    }));
+    const paper = rows.map((x) => ({
+      encoderParams: x.enc_params_M,
+      decoderParams: x.dec_params_M,
+      g: x[`${g}_cfg1.5`],
+      r: x[r],
+    }));
+    const sources = [
+      ...noiseSources(ours.map((q) => ({ boot: q.gBoot })), undefined).map((x) =>
+        x.replace("test images", "generated samples and test images")
+      ),
+      ...(seedNoise[g]
+        ? [
+          `DiT training seed (spread over ${
+            seedNoise[g].seeds
+          } seeds at the fixed point, its own uncertainty drawn)`,
+        ]
+        : []),
+    ];
+    return generationTests(g, ours, paper, { noise: seedNoise[g], sources });
+  });
 }
 
-/** Verdict table, tables and charts of the generation side. */
-export function generationSection(points: GenPoint[], seedNoise: Record<string, SeedNoise> = {}): {
-  html: string;
-  charts: Record<string, Spec>;
-  effects: GenEffect[];
-} {
-  if (!points.length) return { html: "", charts: {}, effects: [] };
-  const effects = generationEffects(points, seedNoise);
+/** Claim table, tables and charts of the generation side, from its judged claims. */
+export function generationSection(
+  points: GenPoint[],
+  judged: JudgedClaim[],
+  seedNoise: Record<string, SeedNoise> = {},
+): { html: string; charts: Record<string, Spec> } {
+  if (!points.length) return { html: "", charts: {} };
   const paper = encDecScaling();
   const charts: Record<string, Spec> = {};
   const network = points[0].network;
@@ -199,21 +165,12 @@ export function generationSection(points: GenPoint[], seedNoise: Record<string, 
       oursDec.r2.toFixed(2)
     }), the paper's by ${paperDec.slope.toFixed(4)} (R² ${paperDec.r2.toFixed(2)}).`
     : "";
-  const verdicts = table(
-    ["finding", "metric", "verdict", "ours [95 % CI]", "paper (refit)", "our R²", "paper R² refit / printed"],
-    effects.map((e) => [
-      e.finding,
-      e.metric,
-      verdictCell(e.call),
-      formatInterval(e.ours),
-      e.paper.toPrecision(3),
-      e.r2.ours.toFixed(2),
-      `${e.r2.paper.toFixed(2)} / ${e.r2.printed ?? "-"}`,
-    ]),
-    `Generation (gFID in log10) of a latent DiT on each pair (the generation experiment's recipe, CFG 1.5), fitted on log2 tower parameters. Intervals: the DiT samples' and the reconstructions' bootstrap replicates, refitted per replicate, with the DiT seed spread measured at the fixed point added to every pair (${
+  const verdicts = claimTable(
+    judged,
+    `Generation (gFID in log10) of a latent DiT on each pair (the generation experiment's recipe, CFG 1.5), fitted on log2 tower parameters. Our intervals refit every replicate of the DiT samples and the reconstructions, with the DiT seed spread measured at the fixed point added to every pair (${
       Object.entries(seedNoise).map(([m, n]) => `${m} sd ${(100 * n.sd).toFixed(1)} %`).join(", ") ||
       "no DiT seed replicas in this study"
-    }). ${INTERVAL_RULE} The paper's R² for the row "our R²" is the generation metric's (encoder rows: against the encoder; decoder rows: against the decoder).${decNote}`,
+    }). ${CLAIM_RULE}${decNote}`,
   );
   const values = table(
     ["pair", "encoder params", "decoder params", "gFID", "gIS", "rFID", "rIS"],
@@ -231,6 +188,5 @@ export function generationSection(points: GenPoint[], seedNoise: Record<string, 
   return {
     html: `<h2>Generation against tower size (Figs. 8-9)</h2>${verdicts}${values}`,
     charts,
-    effects,
   };
 }

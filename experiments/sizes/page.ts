@@ -6,26 +6,24 @@
  * @module
  */
 import { encDecScaling } from "../../paper/mod.ts";
-import { fitLine, type ScalingVerdict, scalingVerdict, transform } from "../../report/fit.ts";
-import {
-  type Call,
-  callOf,
-  effectInterval,
-  effectRecord,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  type SeedNoise,
-  verdictRecord,
-} from "../../report/interval.ts";
+import type { SeedNoise } from "../../report/interval.ts";
+import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
 import { esc, table } from "../../report/html.ts";
 import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
+import { reconTests } from "./findings.ts";
 import { METRICS, type Run } from "../common/runs.ts";
 import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
-import { ditSeedNoise, generationSection, type GenPoint, genPoints } from "./generation.ts";
+import {
+  ditSeedNoise,
+  generationClaimTests,
+  generationSection,
+  type GenPoint,
+  genPoints,
+} from "./generation.ts";
 import type { Artifact } from "../../engine/mod.ts";
 
 /** Builds the encoder/decoder size page from its runs. */
@@ -43,8 +41,7 @@ export async function sizesPage(
   const paper = encDecScaling();
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
-  const verdicts: ScalingVerdict[] = [];
-  const uncertain: Record<string, { gap: Interval; call: Call }> = {};
+  const tests: ClaimTest[] = [];
   const model = (r: Run) => `${r.encoder}-${r.decoder}`;
   for (const metric of METRICS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[metric]));
@@ -60,23 +57,8 @@ export async function sizesPage(
       value: r.metrics[metric],
       boot: r.boot[metric],
     }));
-    verdicts.push(
-      scalingVerdict(metric, pts, paperPts, {
-        encoder: paper.r2.encoder_recon[metric],
-        decoder: paper.r2.decoder_recon[metric],
-      }),
-    );
-    if (pts.length >= 3) {
-      // The paper's finding as one effect: the decoder's size explains more of the metric than the encoder's.
-      const r2 = (q: typeof pts, tower: "encoderParams" | "decoderParams") =>
-        fitLine(q.map((x) => Math.log2(x[tower])), q.map((x) => transform(metric, x.value))).r2;
-      const gap = effectInterval(
-        pts,
-        (q) => r2(q, "decoderParams") - r2(q, "encoderParams"),
-        seedNoiseOf(o.seedSpread, metric),
-      );
-      uncertain[metric] = { gap, call: callOf(gap, 1) };
-    }
+    const noise = seedNoiseOf(o.seedSpread, metric);
+    tests.push(...reconTests(metric, pts, paperPts, { noise, sources: noiseSources(pts, noise) }));
     const points: ScalingPoint[] = [
       ...ours.flatMap((r) => [
         {
@@ -118,37 +100,17 @@ export async function sizesPage(
     });
   }
   const metricCharts = Object.keys(charts);
-  const gen = generationSection(o.gen ?? [], o.genSeedNoise);
+  const genTests = generationClaimTests(o.gen ?? [], o.genSeedNoise);
+  const judged = judgeClaims([...tests, ...genTests]);
+  const reconJudged = judged.slice(0, tests.length), genJudged = judged.slice(tests.length);
+  const gen = generationSection(o.gen ?? [], genJudged, o.genSeedNoise);
   Object.assign(charts, gen.charts);
   const curve = await curves(runs, model);
   if (curve) charts.chart_sizes_curves = curve;
 
-  const verdictTable = table(
-    [
-      "metric",
-      "verdict",
-      "our R² gap, decoder - encoder [95 % CI]",
-      "point-estimate verdict",
-      "our R² (decoder)",
-      "our R² (encoder)",
-      "our slope / doubling (decoder)",
-      "our slope / doubling (encoder)",
-      "paper R² refit (dec / enc)",
-      "paper R² printed (dec / enc)",
-    ],
-    verdicts.map((v) => [
-      v.metric,
-      verdictCell(uncertain[v.metric]?.call ?? v.verdict),
-      uncertain[v.metric] ? formatInterval(uncertain[v.metric].gap) : "-",
-      v.verdict,
-      v.ours.decoder.r2,
-      v.ours.encoder.r2,
-      v.ours.decoder.slope,
-      v.ours.encoder.slope,
-      `${v.paper.decoder.r2.toFixed(2)} / ${v.paper.encoder.r2.toFixed(2)}`,
-      `${v.paperPrintedR2?.decoder ?? "-"} / ${v.paperPrintedR2?.encoder ?? "-"}`,
-    ]),
-    `Each metric (rFID in log10) fitted on log2 tower parameters over all pairs. The effect is the decoder's R² minus the encoder's (paper: positive). Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): the decoder fit has the paper's sign, R² ≥ 0.5 and beats the encoder fit.`,
+  const verdictTable = claimTable(
+    reconJudged,
+    `Each metric (rFID in log10) fitted on log2 tower parameters over all pairs, each tower on its own (as the paper's R²). Holm's correction runs over this page's reconstruction and generation claims together. ${CLAIM_RULE}`,
   );
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const first = runs[0];
@@ -198,30 +160,16 @@ ${
     title: "reconstruction and generation vs encoder and decoder size (Figs. 6-9)",
     body,
     charts,
-    summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-9): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.metric} ${uncertain[v.metric]?.call ?? v.verdict}`).join(", ")
-    }${
-      gen.effects.length
-        ? `; generation: ${gen.effects.map((e) => `${e.finding} (${e.metric}) ${e.call}`).join(", ")}`
-        : ""
+    summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-9): ${runs.length} tokenizers; ${
+      tallyLine(judged)
     }`,
     verdictTable: verdictTable + gen.html,
-    metrics: Object.fromEntries([
-      ...verdicts.map((v) => [`${v.metric}_verdict`, uncertain[v.metric]?.call ?? v.verdict]),
-      ...gen.effects.map((e) => [`${e.finding}_${e.metric}`, e.call]),
-    ]),
+    metrics: Object.fromEntries(judged.map((j) => [j.claim.id, j.verdict])),
     verdicts: {
       network,
-      rule: INTERVAL_RULE,
-      verdicts: verdicts.map((v) =>
-        verdictRecord(
-          v,
-          uncertain[v.metric]?.gap,
-          uncertain[v.metric]?.call,
-          "R² on log2 decoder parameters minus R² on log2 encoder parameters",
-        )
-      ),
-      generation: gen.effects.map((e) => ({ ...effectRecord(e), r2: e.r2 })),
+      rule: CLAIM_RULE,
+      verdicts: reconJudged.map(claimRecord),
+      generation: genJudged.map(claimRecord),
     },
   };
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { fitLine, transform } from "../../report/fit.ts";
-import { effectInterval, type Interval, replicateInterval } from "../../report/interval.ts";
+import { effectInterval, type Interval, mapInterval, replicateInterval } from "../../report/interval.ts";
 
 /** A measured point with its bootstrap replicates. */
 export interface Pt {
@@ -92,11 +92,7 @@ export function eRatio(
     const at = (ps: Pt[]) => ps.map((p) => ({ ...p, value: p.boot![b] }));
     return log2E(at(clips)) - log2E(at(frames));
   });
-  const ratio: Interval = {
-    estimate: 2 ** log2Ratio.estimate,
-    ci: [2 ** log2Ratio.ci[0], 2 ** log2Ratio.ci[1]],
-    replicates: log2Ratio.replicates,
-  };
+  const ratio = mapInterval(log2Ratio, (x) => 2 ** x);
   return { ratio, target, overlap };
 }
 
@@ -141,11 +137,7 @@ export function budgetRatios(
   const R = Math.min(
     ...[...frames, clip.short, clip.long, frame.short, frame.long].map((p) => p.boot?.length ?? 0),
   );
-  const exp2 = (i: Interval): Interval => ({
-    estimate: 2 ** i.estimate,
-    ci: [2 ** i.ci[0], 2 ** i.ci[1]],
-    replicates: i.replicates,
-  });
+  const exp2 = (i: Interval): Interval => mapInterval(i, (x) => 2 ** x);
   return {
     short: exp2(replicateInterval(ratio(-1, false), R, (b) => ratio(b, false))),
     long: exp2(replicateInterval(ratio(-1, true), R, (b) => ratio(b, true))),

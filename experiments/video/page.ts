@@ -15,6 +15,7 @@ import {
   formatInterval,
   type Interval,
   INTERVAL_RULE,
+  mapInterval,
   verdictRecord,
 } from "../../report/interval.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
@@ -206,11 +207,7 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
     );
     ratios[metric] = { ...r, paper: pr?.ratio.estimate };
     const l2 = Math.log2(T);
-    const effect: Interval = {
-      estimate: l2 - Math.log2(r.ratio.estimate),
-      ci: [l2 - Math.log2(r.ratio.ci[1]), l2 - Math.log2(r.ratio.ci[0])],
-      replicates: r.ratio.replicates,
-    };
+    const effect = mapInterval(r.ratio, (x) => l2 - Math.log2(x));
     rows.push({
       section: "compressibility",
       metric: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
