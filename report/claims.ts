@@ -203,3 +203,53 @@ export function tally(judged: { verdict: string }[]): Record<ClaimVerdict, numbe
   for (const j of judged) if (j.verdict in out) out[j.verdict as ClaimVerdict]++;
   return out;
 }
+
+/** Every claim record (an object with string `claim` and `verdict`) anywhere inside a page's verdicts. */
+export function claimRecordsIn(verdicts: unknown): { claim: string; verdict: string }[] {
+  const out: { claim: string; verdict: string }[] = [];
+  const walk = (x: unknown) => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === "object") {
+      const r = x as Record<string, unknown>;
+      if (typeof r.claim === "string" && typeof r.verdict === "string") {
+        out.push({ claim: r.claim, verdict: r.verdict });
+      } else Object.values(r).forEach(walk);
+    }
+  };
+  walk(verdicts);
+  return out;
+}
+
+/** A page's claims counted, and what Holm's correction bounds. */
+export interface ClaimTally {
+  claims: number;
+  counts: Record<ClaimVerdict, number>;
+  /** Reproduced plus opposite: the verdicts that could be wrong by chance. */
+  decisive: number;
+}
+
+/** The tally of one page's verdicts (its claim records). */
+export function pageTally(verdicts: unknown): ClaimTally {
+  const records = claimRecordsIn(verdicts);
+  const counts = tally(records);
+  return { claims: records.length, counts, decisive: counts.reproduced + counts.opposite };
+}
+
+/**
+ * What the index says about chance: each page's decisive verdicts are wrong together with probability
+ * at most {@link FAMILY_ALPHA} (Holm), so over P pages with decisive verdicts at most FAMILY_ALPHA x P
+ * pages are expected to hold a wrong one.
+ */
+export function chanceLine(tallies: ClaimTally[]): string {
+  const pages = tallies.filter((t) => t.decisive > 0).length;
+  const decisive = tallies.reduce((s, t) => s + t.decisive, 0);
+  const claims = tallies.reduce((s, t) => s + t.claims, 0);
+  const flat = tallies.reduce((s, t) => s + t.counts["flat in the paper"], 0);
+  return `${claims} claims tested (${flat} flat in the paper's own data, not counted); ${decisive} decisive verdicts (reproduced or opposite) on ${pages} pages. ` +
+    `Holm's correction holds the chance that a page has any wrong decisive verdict to at most ${
+      FAMILY_ALPHA * 100
+    } %, ` +
+    `so at most ${
+      (FAMILY_ALPHA * pages).toFixed(2)
+    } of these ${pages} pages are expected to hold one (under the bootstrap's approximations and the noise sources each interval names).`;
+}

@@ -1,5 +1,13 @@
 import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
-import { type Claim, type ClaimTest, holm, judgeClaims, paperRefit } from "./claims.ts";
+import {
+  chanceLine,
+  type Claim,
+  type ClaimTest,
+  holm,
+  judgeClaims,
+  pageTally,
+  paperRefit,
+} from "./claims.ts";
 import { fitLine } from "./fit.ts";
 import { replicateInterval } from "./interval.ts";
 import { normalDraw } from "./normal.ts";
@@ -105,4 +113,21 @@ Deno.test("claims: Holm makes a marginal effect inconclusive among many tests, d
   const many = judgeClaims([marginal, ...others]);
   assertEquals(many[0].verdict, "inconclusive");
   assert(many[0].pHolm >= many[0].p * 4, `${many[0].pHolm} vs ${many[0].p}`);
+});
+
+Deno.test("the index's tally finds claim records anywhere in a page's verdicts", () => {
+  const page = {
+    rule: "x",
+    verdicts: [{ claim: "a", verdict: "reproduced" }, { claim: "b", verdict: "flat in the paper" }],
+    generation: [{ claim: "c", verdict: "opposite" }, { claim: "d", verdict: "inconclusive" }],
+    seedSpread: [{ metric: "rFID", verdict: 3 }],
+  };
+  const t = pageTally(page);
+  assertEquals([t.claims, t.decisive, t.counts["flat in the paper"]], [4, 2, 1]);
+  const line = chanceLine([t, pageTally({ verdicts: [] })]);
+  assert(
+    line.includes("4 claims tested (1 flat") && line.includes("on 1 pages") &&
+      line.includes("0.05 of these 1"),
+    line,
+  );
 });

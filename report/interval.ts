@@ -96,6 +96,36 @@ export function withSeedNoise(value: number, noise: SeedNoise | undefined, b: nu
 }
 
 /**
+ * Training noise of two metrics of the same run, drawn together: the lower Cholesky factor
+ * [l11, l21, l22] of their covariance over seeds (log units for a `relative` metric). Two metrics of one
+ * run share its seed, so their noise is correlated; drawing them apart would overstate a slope's spread.
+ */
+export interface JointSeedNoise {
+  chol: [number, number, number];
+  relative: [boolean, boolean];
+  seeds: number;
+}
+
+/** (x, y) of run i with joint seed noise for replicate b; unchanged without noise. */
+export function withJointSeedNoise(
+  x: number,
+  y: number,
+  noise: JointSeedNoise | undefined,
+  b: number,
+  i: number,
+): [number, number] {
+  if (!noise) return [x, y];
+  const r = mulberry32(Math.imul(b + 1, 0x2545f491) ^ Math.imul(i + 1, 0x6c8e9cf5));
+  const k = spreadFactor(b, noise.seeds), z1 = normalDraw(r), z2 = normalDraw(r);
+  const [l11, l21, l22] = noise.chol;
+  const dx = k * l11 * z1, dy = k * (l21 * z1 + l22 * z2);
+  return [
+    noise.relative[0] ? x * Math.exp(dx) : x + dx,
+    noise.relative[1] ? y * Math.exp(dy) : y + dy,
+  ];
+}
+
+/**
  * Where `x` falls among the replicates: the fraction below it, ties counted half; `clamp` keeps it off
  * 0 and 1 (half a replicate), as z0 needs.
  */

@@ -13,7 +13,7 @@ import { verdictCell } from "./page.ts";
 const num = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(3)) : "-");
 
 /** The paper's effect as a cell: "0.95 [0.89, 0.98]" or a single value. */
-function paperCell(j: JudgedClaim): string {
+export function paperCell(j: JudgedClaim): string {
   const ci = j.paper.ci;
   return ci ? `${num(j.paper.estimate)} [${num(ci[0])}, ${num(ci[1])}]` : num(j.paper.estimate);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { table } from "../../report/html.ts";
-import type { SeedNoise } from "../../report/interval.ts";
+import type { JointSeedNoise, SeedNoise } from "../../report/interval.ts";
 import { metricCell } from "./page.ts";
 import { collectRuns, METRICS, type Run } from "./runs.ts";
 import type { Artifact } from "../../engine/mod.ts";
@@ -64,6 +64,33 @@ export function seedNoiseOf(spread: SeedSpread[] | undefined, metric: string): S
   if (!s || !(s.sd > 0)) return undefined;
   const relative = /F[IV]D|IS/.test(metric);
   return { sd: relative ? s.sd / Math.abs(s.mean) : s.sd, relative, seeds: s.values.length };
+}
+
+/**
+ * The joint seed noise of two metrics: their covariance over the seeds that measured both (log units
+ * for FID/FVD and IS), as a Cholesky factor; undefined with fewer than two such seeds.
+ */
+export function jointSeedNoiseOf(
+  spread: SeedSpread[] | undefined,
+  x: string,
+  y: string,
+): JointSeedNoise | undefined {
+  const sx = spread?.find((s) => s.metric === x), sy = spread?.find((s) => s.metric === y);
+  if (!sx || !sy) return undefined;
+  const rel = (m: string) => /F[IV]D|IS/.test(m);
+  const t = (m: string, v: number) => (rel(m) ? Math.log(v) : v);
+  const pairs = sx.values.flatMap((a) => {
+    const b = sy.values.find((v) => v.seed === a.seed);
+    return b ? [[t(x, a.value), t(y, b.value)]] : [];
+  });
+  const n = pairs.length;
+  if (n < 2) return undefined;
+  const mx = pairs.reduce((s, p) => s + p[0], 0) / n, my = pairs.reduce((s, p) => s + p[1], 0) / n;
+  const cov = (f: (p: number[]) => number) => pairs.reduce((s, p) => s + f(p), 0) / (n - 1);
+  const sxx = cov((p) => (p[0] - mx) ** 2), syy = cov((p) => (p[1] - my) ** 2);
+  const sxy = cov((p) => (p[0] - mx) * (p[1] - my));
+  const l11 = Math.sqrt(sxx), l21 = l11 > 0 ? sxy / l11 : 0;
+  return { chol: [l11, l21, Math.sqrt(Math.max(0, syy - l21 * l21))], relative: [rel(x), rel(y)], seeds: n };
 }
 
 /** The spread as a table. */

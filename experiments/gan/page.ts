@@ -10,36 +10,18 @@ import type { Artifact } from "../../engine/mod.ts";
 import { CURVE_TABLE, EVALS_TABLE } from "../../formats/tables.ts";
 import { readArrow } from "../../engine/mod.ts";
 import { fig18, stage2Generation } from "../../paper/mod.ts";
-import {
-  callOf,
-  type Effect,
-  effectRecord,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  replicateInterval,
-} from "../../report/interval.ts";
+import { CLAIM_RULE, claimRecord, judgeClaims } from "../../report/claims.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { curveChart, seriesChart, type SeriesPoint, type Spec } from "../../report/specs.ts";
-import { chartDivs, metricCell, type Page, provenance, verdictCell } from "../common/page.ts";
+import { chartDivs, metricCell, type Page, provenance } from "../common/page.ts";
+import { claimTable, tallyLine } from "../common/claims.ts";
+import { stage2Tests } from "./findings.ts";
 import { collectRuns, evaluationMetrics, type Run } from "../common/runs.ts";
 import { definePage } from "../common/stage.ts";
 import { FIG18_RUNS } from "./mod.ts";
 import { perceptualJudgements } from "../common/perceptual_page.ts";
 
 const RECON = ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const;
-
-/** Paired difference b - a of one metric of two runs on the same images (replicate by replicate). */
-export function pairedDelta(
-  a: Pick<Run, "metrics" | "boot">,
-  b: Pick<Run, "metrics" | "boot">,
-  m: string,
-): Interval | undefined {
-  const va = a.metrics[m], vb = b.metrics[m];
-  if (!Number.isFinite(va) || !Number.isFinite(vb)) return undefined;
-  const R = Math.min(a.boot[m]?.length ?? 0, b.boot[m]?.length ?? 0);
-  return replicateInterval(vb - va, R, (i) => b.boot[m][i] - a.boot[m][i]);
-}
 
 /** The last point of one of the paper's Fig. 18 curves. */
 function paperFinal(label: string, metric: string): number {
@@ -70,41 +52,39 @@ export async function ganPage(o: {
 }): Promise<Page> {
   const byRun = new Map(o.runs.map((r) => [r.id.replace(/^stage2-/, ""), r]));
   const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
-  const effects: Effect[] = [];
-  const add = (finding: string, metric: string, d: Interval | undefined, paper: number) => {
-    if (!d || !Number.isFinite(paper)) return;
-    effects.push({ finding, metric, ours: d, call: callOf(d, Math.sign(paper)), paper });
-  };
   const nogan = byRun.get("nogan"), def = byRun.get("default");
-  const p18 = (m: string) => paperFinal("Disc LR 2e-5 (GAN w 0.05)", m) - paperFinal("No discriminator", m);
-  if (nogan && def) {
-    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"]) {
-      add("GAN vs no GAN (end of stage 2)", m, pairedDelta(nogan, def, m), p18(m));
-    }
-  }
   const { lossTradeoff } = await import("../../paper/mod.ts");
   const rows = lossTradeoff().rows;
   const s1 = rows.find((r) => r.loss === "L2 + 1.0*LPIPS"), s2 = rows.find((r) => /GAN/.test(r.loss));
-  if (def && s1 && s2) {
-    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR"] as const) {
-      add("stage 2 vs stage 1 (reconstruction)", m, pairedDelta(o.base, def, m), s2[m] - s1[m]);
-    }
-  }
   const pg = stage2Generation();
-  for (const m of ["gFID", "gIS"] as const) {
-    add(
-      `stage 2 vs stage 1 decoder (generation, CFG ${pg.cfg})`,
-      m,
-      pairedDelta(o.gen1, o.gen2, m),
-      pg.stage2[m] - pg.stage1[m],
-    );
-  }
-  const verdictTable = table(
-    ["finding", "metric", "verdict", "ours: Δ [95 % CI]", "paper: Δ"],
-    effects.map((
-      e,
-    ) => [e.finding, e.metric, verdictCell(e.call), formatInterval(e.ours), e.paper.toPrecision(3)]),
-    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${INTERVAL_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${pg.source}).`,
+  const curves = fig18().curves;
+  const R = (r?: { boot: Record<string, ArrayLike<number>> }) => r?.boot.rFID?.length ?? 0;
+  const tests = stage2Tests({
+    nogan,
+    gan: def,
+    base: o.base,
+    gen1: o.gen1,
+    gen2: o.gen2,
+    curves: { nogan: curves["No discriminator"], gan: curves["Disc LR 2e-5 (GAN w 0.05)"] },
+    table: s1 && s2
+      ? { stage1: s1 as unknown as Record<string, number>, stage2: s2 as unknown as Record<string, number> }
+      : undefined,
+    text: { ...pg },
+    noise: {
+      recon: [
+        `test images (paired bootstrap, ${R(def)} replicates)`,
+        "no stage-2 seed replicas yet: training noise not in the interval",
+      ],
+      gen: [
+        `generated samples (paired bootstrap, ${R(o.gen1)} replicates; the same DiT and latents)`,
+        "decoder training noise not in the interval",
+      ],
+    },
+  });
+  const judgedClaims = judgeClaims(tests);
+  const verdictTable = claimTable(
+    judgedClaims,
+    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${CLAIM_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${pg.source}).`,
   );
 
   // Curves over fine-tuning progress (fraction of the run), ours beside the paper's.
@@ -262,13 +242,13 @@ export async function ganPage(o: {
     body,
     charts,
     summary: `<a href="gan.html">Stage 2</a> (Fig. 18): ${o.runs.length} fine-tunes; ${
-      effects.map((e) => `${e.finding} ${e.metric} ${e.call}`).join(", ")
+      tallyLine(judgedClaims)
     }`,
     verdictTable,
-    metrics: Object.fromEntries(effects.map((e) => [`${e.finding}_${e.metric}`, e.call])),
+    metrics: Object.fromEntries(judgedClaims.map((j) => [j.claim.id, j.verdict])),
     verdicts: {
-      rule: INTERVAL_RULE,
-      verdicts: effects.map(effectRecord),
+      rule: CLAIM_RULE,
+      verdicts: judgedClaims.map(claimRecord),
       perceptual: judged.records,
     },
   };

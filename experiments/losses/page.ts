@@ -6,28 +6,19 @@
  * @module
  */
 import { lossTradeoff } from "../../paper/mod.ts";
-import { fitLine, type TradeoffVerdict, tradeoffVerdict, transform } from "../../report/fit.ts";
-import {
-  type Call,
-  callOf,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  replicateInterval,
-  verdictRecord,
-  withSeedNoise,
-} from "../../report/interval.ts";
+import { fitLine, transform } from "../../report/fit.ts";
+import { CLAIM_RULE, claimRecord, judgeClaims } from "../../report/claims.ts";
 import { esc, table } from "../../report/html.ts";
 import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail, verdictCell } from "../common/page.ts";
+import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { claimTable, tallyLine } from "../common/claims.ts";
+import { PAIRS, perceptualTests, tradeoffTests } from "./findings.ts";
 import { collectRuns, METRICS, type Run } from "../common/runs.ts";
 import { type Judgement, perceptualJudgements } from "../common/perceptual_page.ts";
 import type { Artifact } from "../../engine/mod.ts";
-import { seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
+import { jointSeedNoiseOf, seedNoiseOf, type SeedSpread } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
-
-const PAIRS = [["rFID", "rSSIM"], ["rFID", "rPSNR"], ["rIS", "rSSIM"], ["rIS", "rPSNR"]] as const;
 
 /** "L2 + 0.5 P" style label of a run's loss. */
 export function lossLabel(r: { recon: string; perceptualWeight: number; stage?: 1 | 2 }): string {
@@ -35,49 +26,25 @@ export function lossLabel(r: { recon: string; perceptualWeight: number; stage?: 
   return r.stage === 2 ? `${base} + GAN (stage 2)` : base;
 }
 
-/**
- * Effect of the strongest perceptual term against none, per pixel loss: deltas of each metric, with
- * 95 % intervals from the paired bootstrap replicates when both runs have them. The paper: the term
- * buys rFID (lower) and costs SSIM (lower). With intervals: "reproduced" when both deltas' intervals lie
- * below zero, "opposite" when either lies above it, "inconclusive" otherwise; without them, the point
- * estimates decide ("reproduced" or "not reproduced").
- */
-export function perceptualEffects(runs: Run[]): {
-  recon: string;
-  weight: number;
-  delta: Record<string, number>;
-  ci: Record<string, [number, number]>;
-  verdict: "reproduced" | "not reproduced" | "inconclusive" | "opposite";
-}[] {
-  const out = [];
+/** The strongest perceptual term against none, per pixel loss: each metric's change (descriptive). */
+export function perceptualDeltas(
+  runs: Run[],
+): { recon: string; weight: number; delta: Record<string, number> }[] {
   const stage1 = runs.filter((r) => r.stage !== 2);
-  for (const recon of [...new Set(stage1.map((r) => r.recon))].sort()) {
+  return [...new Set(stage1.map((r) => r.recon))].sort().flatMap((recon) => {
     const same = stage1.filter((r) => r.recon === recon);
     const base = same.find((r) => r.perceptualWeight === 0);
     const top = same.filter((r) =>
       r.perceptualWeight > 0
     ).sort((a, b) => b.perceptualWeight - a.perceptualWeight)[0];
-    if (!base || !top) continue;
-    const delta: Record<string, number> = {};
-    const ci: Record<string, [number, number]> = {};
-    for (const m of ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"]) {
-      if (!Number.isFinite(top.metrics[m]) || !Number.isFinite(base.metrics[m])) continue;
-      delta[m] = top.metrics[m] - base.metrics[m];
-      const a = base.boot?.[m], b = top.boot?.[m];
-      const R = Math.min(a?.length ?? 0, b?.length ?? 0);
-      if (R) ci[m] = replicateInterval(delta[m], R, (i) => b![i] - a![i]).ci;
-    }
-    let verdict: "reproduced" | "not reproduced" | "inconclusive" | "opposite";
-    if (ci.rFID && ci.rSSIM) {
-      verdict = ci.rFID[1] < 0 && ci.rSSIM[1] < 0
-        ? "reproduced"
-        : ci.rFID[0] > 0 || ci.rSSIM[0] > 0
-        ? "opposite"
-        : "inconclusive";
-    } else verdict = delta.rFID < 0 && delta.rSSIM < 0 ? "reproduced" : "not reproduced";
-    out.push({ recon, weight: top.perceptualWeight, delta, ci, verdict });
-  }
-  return out;
+    if (!base || !top) return [];
+    const delta = Object.fromEntries(
+      ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"].filter((m) =>
+        Number.isFinite(top.metrics[m]) && Number.isFinite(base.metrics[m])
+      ).map((m) => [m, top.metrics[m] - base.metrics[m]]),
+    );
+    return [{ recon, weight: top.perceptualWeight, delta }];
+  });
 }
 
 /** The paper's own perceptual effect (L2 against L2 + 1.0 LPIPS), read from its Fig. 10 data. */
@@ -98,7 +65,7 @@ function paperEffect(rows: { loss: string; rFID: number; rSSIM: number }[]): str
  */
 export function diagnosis(
   runs: Run[],
-  effects: ReturnType<typeof perceptualEffects>,
+  effects: ReturnType<typeof perceptualDeltas>,
   judged: Judgement[],
 ): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -175,39 +142,35 @@ export async function lossesPage(
   const paper = lossTradeoff();
   // With our stage-2 point the fit compares with all six of the paper's (its printed R² include its GAN point).
   const hasStage2 = runs.some((r) => r.stage === 2);
-  const stage1 = hasStage2 ? paper.rows : paper.rows.filter((r) => !/GAN/.test(r.loss));
   const network = runs[0]?.network ?? "";
   const charts: Record<string, Spec> = {};
-  const verdicts: TradeoffVerdict[] = [];
-  const uncertain: Record<string, { slope: Interval; call: Call }> = {};
+  const seedSources = (what: string) =>
+    o.seedSpread?.length
+      ? [
+        `${what} (covariance over ${
+          o.seedSpread[0].values.length
+        } seeds at the fixed point, its own uncertainty drawn)`,
+      ]
+      : [];
+  const R = Math.min(...runs.map((r) => r.boot.rFID?.length ?? 0));
+  const imageSource = R ? [`test images (paired bootstrap, ${R} replicates)`] : [];
+  const tests = [
+    ...tradeoffTests(runs, paper.rows, {
+      joint: (x, y) => jointSeedNoiseOf(o.seedSpread, x, y),
+      sources: [
+        ...imageSource,
+        ...seedSources("tokenizer training seed, both metrics of a run drawn jointly"),
+      ],
+    }),
+    ...perceptualTests(runs, paper.rows, {
+      noise: (m) => seedNoiseOf(o.seedSpread, m),
+      sources: [...imageSource, ...seedSources("tokenizer training seed, each of the two runs drawn apart")],
+    }),
+  ];
+  const judged = judgeClaims(tests);
   for (const [x, y] of PAIRS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[x]) && Number.isFinite(r.metrics[y]));
     if (!ours.length) continue;
-    const v = tradeoffVerdict(
-      x,
-      y,
-      ours.map((r) => ({ x: r.metrics[x], y: r.metrics[y] })),
-      stage1.map((r) => ({ x: r[x], y: r[y] })),
-      paper.r2[`${x}_vs_${y}`],
-    );
-    verdicts.push(v);
-    if (ours.length >= 3) {
-      // Both metrics of a loss are resampled together (replicate b of each is on the same test images).
-      const slope = (xs: number[], ys: number[]) =>
-        fitLine(xs.map((q) => transform(x, q)), ys.map((q) => transform(y, q))).slope;
-      const R = Math.min(...ours.map((r) => Math.min(r.boot[x]?.length ?? 0, r.boot[y]?.length ?? 0)));
-      const nx = seedNoiseOf(o.seedSpread, x), ny = seedNoiseOf(o.seedSpread, y);
-      const s = replicateInterval(
-        v.ours.slope,
-        R,
-        (b) =>
-          slope(
-            ours.map((r, i) => withSeedNoise(r.boot[x][b], nx, b, i)),
-            ours.map((r, i) => withSeedNoise(r.boot[y][b], ny, b, i + 1000)),
-          ),
-      );
-      uncertain[v.pair] = { slope: s, call: callOf(s, Math.sign(v.paper.slope)) };
-    }
     if (x !== "rFID") continue; // charts for the FID pairs (the figure's form); IS pairs in the table
     const points: TradeoffPoint[] = [
       ...ours.map((r) => ({ source: "ours" as const, loss: lossLabel(r), x: r.metrics[x], y: r.metrics[y] })),
@@ -221,51 +184,12 @@ export async function lossesPage(
   const metricCharts = Object.keys(charts);
   const curve = await curves(runs, lossLabel);
   if (curve) charts.chart_losses_curves = curve;
-  const effects = perceptualEffects(runs);
-
-  const verdictTable = table(
-    [
-      "pair",
-      "verdict",
-      "our slope [95 % CI]",
-      "point-estimate verdict",
-      "our R²",
-      hasStage2 ? "paper slope (all six)" : "paper slope (stage 1)",
-      hasStage2 ? "paper R² (refit, all six)" : "paper R² (stage 1 refit)",
-      "paper R² (printed, all)",
-    ],
-    verdicts.map((
-      v,
-    ) => [
-      v.pair,
-      verdictCell(uncertain[v.pair]?.call ?? v.verdict),
-      uncertain[v.pair] ? formatInterval(uncertain[v.pair].slope) : v.ours.slope,
-      v.verdict,
-      v.ours.r2,
-      v.paper.slope,
-      v.paper.r2,
-      v.paperPrintedR2 ?? "-",
-    ]),
-    `Pixel metric fitted on perceptual metric (rFID in log10) across losses; the effect is the slope. Verdict: ${INTERVAL_RULE} Point-estimate verdict (the rule before intervals): same sign as the paper and R² ≥ 0.5. ${
-      hasStage2
-        ? "Our fit includes our stage-2 point (the default run of the stage-2 page), as the paper's printed R² include its GAN point; the refit uses all six of its points."
-        : "The paper's printed R² include its GAN point; the refit uses its five stage-1 losses, as this study has no stage-2 point."
-    }`,
-  );
-  const effectTable = table(
-    ["pixel loss", "perceptual weight", "verdict", "Δ rFID", "Δ rIS", "Δ rSSIM", "Δ rPSNR"],
-    effects.map((e) => [
-      e.recon.toUpperCase(),
-      `0 → ${e.weight}`,
-      verdictCell(e.verdict),
-      metricCell(e.delta.rFID, e.ci.rFID),
-      metricCell(e.delta.rIS, e.ci.rIS),
-      metricCell(e.delta.rSSIM, e.ci.rSSIM),
-      metricCell(e.delta.rPSNR, e.ci.rPSNR),
-    ]),
-    `Adding the perceptual term, computed from our runs, with 95 % paired-bootstrap intervals. ${
+  const effects = perceptualDeltas(runs);
+  const verdictTable = claimTable(
+    judged,
+    `The trade-off: pixel metric fitted on perceptual metric (rFID in log10) across losses, with our stage-2 point (as the paper's printed R² include its GAN point; refit on all six of its rows) and without it (its five stage-1 rows). The perceptual term: paired differences, weight 0 against the largest, beside the paper's matching rows. ${CLAIM_RULE} ${
       paperEffect(paper.rows)
-    } reproduced = the intervals of Δ rFID and Δ rSSIM both lie below zero; opposite = either lies above zero; inconclusive otherwise.`,
+    }`,
   );
   const ours = table(
     ["stage", "loss", "rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"],
@@ -305,7 +229,7 @@ from its Inception. ${
       ? "The stage-2 point is the default run of the stage-2 page: the fixed point's L2 tokenizer with its decoder fine-tuned with L2 + perceptual + GAN."
       : "There is no stage-2 point in this study."
   } rLPIPS is measured with the perceptual network itself, as the field reports it. Absolute values are not comparable with the paper's.</p>
-<h2>Verdicts</h2>${verdictTable}${effectTable}${o.seedTable ?? ""}
+<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}
 ${
     o.judgements
       ? `<h2>What the perceptual term responds to</h2>${
@@ -330,26 +254,16 @@ ${
     title: "reconstruction losses: pixel vs perceptual metrics (Fig. 10)",
     body,
     charts,
-    summary: `<a href="losses.html">Loss trade-off</a> (Fig. 10): ${runs.length} tokenizers, ${
-      verdicts.map((v) => `${v.pair} ${uncertain[v.pair]?.call ?? v.verdict}`).join(", ")
-    }; perceptual term ${effects.map((e) => `${e.recon.toUpperCase()} ${e.verdict}`).join(", ")}`,
-    verdictTable: verdictTable + effectTable,
-    metrics: Object.fromEntries([
-      ...verdicts.map((v) => [`${v.pair}_verdict`, uncertain[v.pair]?.call ?? v.verdict]),
-      ...effects.map((e) => [`perceptual_${e.recon}_verdict`, e.verdict]),
-    ]),
+    summary: `<a href="losses.html">Loss trade-off</a> (Fig. 10): ${runs.length} tokenizers; ${
+      tallyLine(judged)
+    }`,
+    verdictTable,
+    metrics: Object.fromEntries(judged.map((j) => [j.claim.id, j.verdict])),
     verdicts: {
       network,
-      rule: INTERVAL_RULE,
-      verdicts: verdicts.map((v) =>
-        verdictRecord(
-          v,
-          uncertain[v.pair]?.slope,
-          uncertain[v.pair]?.call,
-          "slope of the pixel metric on the perceptual metric (rFID in log10) across losses",
-        )
-      ),
-      perceptualEffects: effects,
+      rule: CLAIM_RULE,
+      verdicts: judged.map(claimRecord),
+      perceptualDeltas: effects,
     },
   };
 }

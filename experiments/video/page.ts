@@ -9,15 +9,19 @@
 import type { Artifact } from "../../engine/mod.ts";
 import { fig11, fig13, fig2, paperTable } from "../../paper/mod.ts";
 import { fitLine, transform, trendVerdict } from "../../report/fit.ts";
+import { formatInterval, type Interval, mapInterval } from "../../report/interval.ts";
 import {
-  type Call,
-  callOf,
-  formatInterval,
-  type Interval,
-  INTERVAL_RULE,
-  mapInterval,
-  verdictRecord,
-} from "../../report/interval.ts";
+  type Claim,
+  CLAIM_RULE,
+  claimRecord,
+  type ClaimTest,
+  fmtP,
+  judgeClaims,
+  type JudgedClaim,
+  type PaperEffect,
+  paperRefit,
+} from "../../report/claims.ts";
+import { paperCell, tallyLine } from "../common/claims.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { seriesChart, type SeriesPoint, type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import {
@@ -49,16 +53,37 @@ import {
 export const VIDEO_METRICS = ["rFID", "rFVD", "rSSIM", "rPSNR"] as const;
 const READ = [...VIDEO_METRICS, "rIS"];
 
-/** One verdict row of the page. */
+/** One verdict row of the page: what the table shows, and the claim test behind its verdict. */
 interface Row {
   section: string;
   metric: string;
   effect: string;
   ours: Interval;
   paper: number | string;
-  call: Call;
+  test: ClaimTest;
+  /** Set once the page's claims are judged together. */
+  judged?: JudgedClaim;
   extra?: Record<string, unknown>;
 }
+
+/** A video claim on the paper's side of zero. */
+function videoClaim(id: string, source: string, statement: string, rule: string): Claim {
+  return { id, source, statement, rule };
+}
+
+/** The paper's slope of `metric` (FIDs in log10) on log2 x, refitted over its points. */
+function paperSlope(metric: string, pts: { x: number; value: number }[]): PaperEffect {
+  return paperRefit(
+    pts,
+    (ps) => fitLine(ps.map((q) => Math.log2(q.x)), ps.map((q) => transform(metric, q.value))).slope,
+  );
+}
+
+/** Noise sources of the video intervals: the clips, never the tokenizers' seeds (none trained). */
+const VIDEO_NOISE = [
+  "evaluated clips (paired bootstrap)",
+  "no seed replicas of the video tokenizers: training noise not in the interval",
+];
 
 const pts = (runs: Run[], metric: string, x: (r: Run) => number): Pt[] =>
   runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
@@ -147,7 +172,20 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       effect: "slope per doubling of E",
       ours: slope,
       paper: +v.paper.slope.toFixed(4),
-      call: callOf(slope, Math.sign(v.paper.slope)),
+      test: {
+        claim: videoClaim(
+          `fig11/${metric}/direction`,
+          "Figs. 11-12",
+          `video ${metric} improves as E grows`,
+          `slope of ${
+            /F[IV]D/.test(metric) ? `log10 ${metric}` : metric
+          } per doubling of E on the paper's side of 0`,
+        ),
+        metric: label(metric),
+        ours: slope,
+        paper: paperSlope(metric, ucf.map((r) => ({ x: r.E, value: r[metric] }))),
+        noise: VIDEO_NOISE,
+      },
       extra: { r2: r2.estimate, r2ci: r2.ci, paperR2: v.paper.r2, paperPrintedR2: v.paperPrintedR2 ?? null },
     });
     const tube = inp.sweep.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
@@ -167,7 +205,21 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
         effect: "equal E: smaller q better by (mean over pairs)",
         ours: t.effect,
         paper: +pt.effect.estimate.toFixed(4),
-        call: callOf(t.effect, Math.sign(pt.effect.estimate)),
+        test: {
+          claim: videoClaim(
+            `fig11/${metric}/equal-E-q`,
+            "Figs. 11-12",
+            `at equal E, the temporal tubelet q decides ${metric} the paper's way`,
+            "mean difference (smaller q minus larger q, better = positive) over equal-E pairs on the paper's side of 0",
+          ),
+          metric: label(metric),
+          ours: t.effect,
+          paper: paperRefit(
+            ucf.map((r) => ({ x: r.E, p: r.p, q: r.q, value: r[metric] })),
+            (ps) => equalETrade(metric, ps).effect.estimate,
+          ),
+          noise: VIDEO_NOISE,
+        },
         extra: { pairs: t.pairs, ofRange: t.ofRange, paperOfRange: pt.ofRange },
       });
     }
@@ -216,7 +268,24 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       }; below T = ${T} is the finding`,
       ours: r.ratio,
       paper: pr ? +pr.ratio.estimate.toFixed(2) : "-",
-      call: callOf(effect, 1),
+      test: {
+        claim: {
+          id: `video/compressibility/${metric}`,
+          source: "Sec. 3.5",
+          statement:
+            `a clip needs less than T = ${T} times a frame's E for the same ${metric} (video compresses better)`,
+          rule: `log2 T minus log2 (E ratio clip / frame) > 0`,
+          threshold: 0,
+          side: 1,
+        },
+        metric: metric === "rFID" ? `rFID per frame@${frameNet}` : metric,
+        ours: effect,
+        paper: {
+          estimate: pr ? l2 - Math.log2(pr.ratio.estimate) : NaN,
+          how: "Fig. 2 against Fig. 11 at the same target (single value)",
+        },
+        noise: VIDEO_NOISE,
+      },
       extra: { frames: T, target: untransform(metric, r.target), overlap: r.overlap },
     });
     const series = (runs: Run[], s: string, x: (r: Run) => number): SeriesPoint[] =>
@@ -350,7 +419,20 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
         effect: "slope per doubling of the clip length",
         ours: slope,
         paper: +p.slope.toFixed(4),
-        call: callOf(slope, Math.sign(p.slope)),
+        test: {
+          claim: videoClaim(
+            `fig13/${metric}/length`,
+            "Fig. 13",
+            `longer clips change ${metric} the paper's way`,
+            `slope of ${
+              /F[IV]D/.test(metric) ? `log10 ${metric}` : metric
+            } per doubling of the clip length on the paper's side of 0`,
+          ),
+          metric: label(metric),
+          ours: slope,
+          paper: paperSlope(metric, f13.rows.map((r) => ({ x: r.frames, value: r[metric] }))),
+          noise: VIDEO_NOISE,
+        },
         extra: { improves: higherIsBetter(metric) ? slope.estimate > 0 : slope.estimate < 0 },
       });
     }
@@ -454,7 +536,20 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       effect: "slope per doubling of the token count",
       ours: slope,
       paper: +pf.slope.toFixed(4),
-      call: callOf(slope, Math.sign(pf.slope)),
+      test: {
+        claim: videoClaim(
+          `${metric.startsWith("g") ? "table7" : "table5"}/${metric}/tokens`,
+          metric.startsWith("g") ? "Table 7" : "Table 5",
+          `more tokens change ${metric} the paper's way`,
+          `slope of ${
+            /F[IV]D/.test(metric) ? `log10 ${metric}` : metric
+          } per doubling of the token count on the paper's side of 0`,
+        ),
+        metric,
+        ours: slope,
+        paper: paperSlope(metric, tokens.map((x, i) => ({ x, value: paperVals[i] }))),
+        noise: VIDEO_NOISE,
+      },
     });
   };
   const vitokRows = (t: typeof t5, col: string) =>
@@ -482,17 +577,32 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
   const ditCurve = await curvesOf(inp.gens.map((g) => ({ run: g.dit.manifest.stageId, artifact: g.dit })));
   if (ditCurve) charts.chart_video_dit_curves = ditCurve;
 
+  judgeClaims(rows.map((r) => r.test)).forEach((j, i) => (rows[i].judged = j));
+  const verdictOf = (r: Row) => r.judged!.verdict;
   const verdictTable = table(
-    ["section", "metric", "effect", "ours [95 % CI]", "paper", "verdict"],
+    [
+      "section",
+      "claim",
+      "metric",
+      "effect",
+      "ours [95 % CI]",
+      "paper",
+      "paper's refit [95 % CI]",
+      "Holm p",
+      "verdict",
+    ],
     rows.map((r) => [
       r.section,
+      r.test.claim.statement,
       r.metric,
       r.effect,
       r.section === "compressibility" ? fmtRatio(r.ours) : formatInterval(r.ours),
       r.paper,
-      verdictCell(r.call),
+      r.judged!.paper.ci ? paperCell(r.judged!) : "-",
+      fmtP(r.judged!.pHolm),
+      verdictCell(verdictOf(r)),
     ]),
-    `Each finding as an effect with its 95 % bootstrap interval (the evaluated clips resampled; no seed replicas of the video tokenizers, so training noise is not in these intervals). ${INTERVAL_RULE}`,
+    `Each finding as an effect with its 95 % bias-corrected bootstrap interval (the evaluated clips resampled; no seed replicas of the video tokenizers, so training noise is not in these intervals). ${CLAIM_RULE}`,
   );
   const fitTable = table(
     [
@@ -574,8 +684,7 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       }</figure>`
       : "";
   }).join("");
-  const calls = rows.map((r) => r.call);
-  const count = (c: Call) => calls.filter((x) => x === c).length;
+
   const body = `
 <p class="note">Our clips are ${
     esc(o.dataset || "Moving MNIST")
@@ -633,27 +742,26 @@ ${budgetTable ? `<h3>Training budget</h3>${budgetTable}` : ""}
     charts,
     summary:
       `<a href="video.html">Video</a> (Figs. 11-13, Tables 5, 7): ${inp.sweep.length} video tokenizers, ${inp.frames.length} frame tokenizers, ${inp.gens.length} DiTs; ${
-        count("reproduced")
-      } reproduced, ${count("opposite")} opposite, ${count("inconclusive")} inconclusive`,
+        tallyLine(rows.map((r) => r.judged!))
+      }`,
     verdictTable,
     metrics: {
-      ...Object.fromEntries(rows.map((r) => [`${r.section}:${r.metric}:${r.effect}`.slice(0, 120), r.call])),
+      ...Object.fromEntries(rows.map((r) => [r.test.claim.id, verdictOf(r)])),
       ...Object.fromEntries(Object.entries(sweepFits).map(([m, f]) => [`${m}_r2`, f.r2.estimate])),
       ...(ratios.rFID ? { rFID_eRatio: ratios.rFID.ratio.estimate } : {}),
     },
     verdicts: {
       networks: { frame: frameNet, video: videoNet },
       budget,
-      rule: INTERVAL_RULE,
-      verdicts: rows.map((r) =>
-        verdictRecord(
-          { section: r.section, metric: r.metric, verdict: r.call, paper: r.paper },
-          r.ours,
-          r.call,
-          r.effect,
-          r.extra,
-        )
-      ),
+      rule: CLAIM_RULE,
+      verdicts: rows.map((r) => ({
+        ...claimRecord(r.judged!),
+        section: r.section,
+        metric: r.metric,
+        effect: r.effect,
+        shown: { estimate: r.ours.estimate, ci: r.ours.ci },
+        ...r.extra,
+      })),
     },
   };
 }

@@ -9,7 +9,8 @@
  */
 import { join } from "node:path";
 import { type Artifact, defineStage, insideDir, param } from "../../engine/mod.ts";
-import { page } from "../../report/html.ts";
+import { page, table } from "../../report/html.ts";
+import { chanceLine, pageTally } from "../../report/claims.ts";
 import type { Page } from "../../experiments/common/page.ts";
 import { PAGE_FILE } from "../../experiments/common/stage.ts";
 
@@ -35,7 +36,7 @@ export const report = defineStage({
   kind: "report",
   doc:
     "the study's report: every experiment's page with navigation, an index of their verdicts, verdicts.json",
-  version: 2,
+  version: 3,
   module: import.meta.url,
   resources: { cpus: 1, memoryGiB: 2, minutes: 15 },
   params: { title: param.string("ViTok reproduction", "report title") },
@@ -59,8 +60,23 @@ export const report = defineStage({
         page(`${title}: ${p.title}`, p.body, p.charts, nav),
       );
     }
+    const tallies = pages.map((p) => pageTally(p.verdicts));
+    const claimsTable = table(
+      ["page", "claims", "reproduced", "opposite", "inconclusive", "flat in the paper"],
+      pages.map((p, i) => [
+        p.nav,
+        tallies[i].claims,
+        tallies[i].counts.reproduced,
+        tallies[i].counts.opposite,
+        tallies[i].counts.inconclusive,
+        tallies[i].counts["flat in the paper"],
+      ]).filter((row) => Number(row[1]) > 0),
+      chanceLine(tallies),
+    );
     const index =
-      `<p>Each page shows our measurements beside the paper's. Verdicts are computed from the data.</p>
+      `<p>Each page shows our measurements beside the paper's. Verdicts are computed from the data: each of the paper's
+claims is a test of an effect, judged with every noise source its interval names, against the paper's own refit.</p>
+<h2>Claims</h2>${claimsTable}
 <h2>Pages</h2><ul>${pages.map((p) => `<li>${p.summary}</li>`).join("")}</ul>
 ${pages.map((p) => `<h2>${p.nav}: verdicts</h2>${p.verdictTable}`).join("\n")}`;
     await Deno.writeTextFile(join(ctx.outDir, "index.html"), page(title, index, {}, nav));
