@@ -44,12 +44,14 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
   // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length, 2 long.
   assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
-  // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row.
-  assertEquals(kinds("dit"), 4 + 1 + 3 + 3);
-  assertEquals(kinds("stage2"), 2);
+  // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row, stage 2's.
+  assertEquals(kinds("dit"), 4 + 1 + 3 + 3 + 1);
+  // Stage 2: the no-GAN and default runs, and each again with the replica seed.
+  assertEquals(kinds("stage2"), 2 + 2);
   const files = report.manifest.files.map((f) => f.path);
   const pages = graph.nodes.filter((n) => n.kind.startsWith("page-"));
-  assertEquals(pages.map((n) => n.id), EXPERIMENTS.map((e) => `page-${e.id}`));
+  // Every experiment's page (the report lists them in EXPERIMENTS' order: verdicts.json's keys below).
+  assertEquals(pages.map((n) => n.id).sort(), EXPERIMENTS.map((e) => `page-${e.id}`).sort());
   for (
     const f of [
       "index.html",
@@ -75,18 +77,16 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   }
   const verdicts = JSON.parse(await Deno.readTextFile(report.path("verdicts.json")));
   assertEquals(Object.keys(verdicts), ["e_sweep", "generation", "sizes", "gan", "losses", "tables", "video"]);
-  // Stage 2: GAN vs no GAN, stage 2 vs stage 1 (reconstruction, generation), each with its interval.
-  const findings = verdicts.gan.verdicts.map((v: { finding: string; metric: string }) =>
-    `${v.finding}: ${v.metric}`
-  );
-  for (const f of ["GAN vs no GAN (end of stage 2): rFID", "stage 2 vs stage 1 (reconstruction): rSSIM"]) {
-    assert(findings.includes(f), `${f} in ${findings}`);
+  // Stage 2: GAN vs no GAN, stage 2 vs stage 1 (reconstruction, generation), each a claim with its interval.
+  const ganClaims = verdicts.gan.verdicts.map((v: { claim: string }) => v.claim);
+  for (
+    const c of ["fig18/gan-vs-nogan/rFID", "fig10/stage2-vs-stage1/rSSIM", "sec3.4/stage2-generation/gFID"]
+  ) {
+    assert(ganClaims.includes(c), `${c} in ${ganClaims}`);
   }
-  assert(
-    findings.some((f: string) => f.startsWith("stage 2 vs stage 1 decoder (generation")),
-    findings.join("; "),
-  );
-  for (const v of verdicts.gan.verdicts) assert(Array.isArray(v.ci) && v.verdict, JSON.stringify(v));
+  for (const v of verdicts.gan.verdicts) {
+    assert(Array.isArray(v.ci) && v.verdict && v.noise.length, JSON.stringify(v));
+  }
   assertEquals(verdicts.gan.perceptual.map((j: { distance: string }) => j.distance), [
     "perceptual-net (conv)",
     "MSE",
@@ -100,8 +100,11 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
     assert(sections.includes(s), `${s} in ${sections}`);
   }
   for (const v of verdicts.video.verdicts) {
-    assert(["reproduced", "opposite", "inconclusive"].includes(v.verdict), JSON.stringify(v));
-    assert(Array.isArray(v.ci) && v.rule, JSON.stringify(v));
+    assert(
+      ["reproduced", "opposite", "inconclusive", "flat in the paper"].includes(v.verdict),
+      JSON.stringify(v),
+    );
+    assert(Array.isArray(v.ci) && v.rule && v.claim, JSON.stringify(v));
   }
   assert(Object.values(declared).reduce((a, b) => a + b, 0) > 10, JSON.stringify(declared));
   assertEquals(verdicts.tables.table3.length, 1); // the fixed point's row beside the paper's Table 3

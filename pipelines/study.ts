@@ -38,8 +38,35 @@ export function pickExperiments(
   });
 }
 
+/** A study's stages before its report: every stage, its page stages (in order) and its groups. */
+export interface StudyParts {
+  stages: StageDecl[];
+  pages: string[];
+  groups: Record<string, string[]>;
+}
+
 /** Builds a study of the given experiments at one profile. */
 export function study(o: StudyOptions): PipelineSpec {
+  const { stages, pages, groups } = studyParts(o);
+  stages.push(reportStage(o, pages));
+  groups.shared.push("report");
+  return definePipeline({ name: o.name, doc: o.doc, seed: 0, stages, targets: ["report"], groups });
+}
+
+/** The report stage of a study over its page stages (with the profile's cluster resources). */
+export function reportStage(o: StudyOptions, pages: string[]): StageDecl {
+  const r = o.profile.resources?.report;
+  return {
+    id: "report",
+    kind: "report",
+    params: { title: o.title ?? "ViTok reproduction" },
+    inputs: { pages },
+    ...(r ? { resources: { ...r } } : {}),
+  };
+}
+
+/** The stages of a study of the given experiments at one profile, without its report. */
+export function studyParts(o: StudyOptions): StudyParts {
   const all = o.experiments?.length && typeof o.experiments[0] !== "string"
     ? o.experiments as readonly Experiment[]
     : EXPERIMENTS;
@@ -47,9 +74,12 @@ export function study(o: StudyOptions): PipelineSpec {
     ? pickExperiments(o.experiments as string[], all)
     : [...all];
   // An experiment's stages, and those of the experiments it reads, are declared; pages only for the chosen.
+  // Experiments and those they use (uses may form a cycle: each is declared once).
   const declared: Experiment[] = [];
+  const seen = new Set<Experiment>();
   const add = (e: Experiment) => {
-    if (declared.includes(e)) return;
+    if (seen.has(e)) return;
+    seen.add(e);
     for (const u of e.uses ?? []) add(pickExperiments([u], all)[0]);
     declared.push(e);
   };
@@ -126,19 +156,15 @@ export function study(o: StudyOptions): PipelineSpec {
     pages.push(id);
     groups[e.id].push(id);
   }
-  stages.push({
-    id: "report",
-    kind: "report",
-    params: { title: o.title ?? "ViTok reproduction" },
-    inputs: { pages },
-  });
+  // Pages in the order the experiments were chosen (declaration order follows their uses).
+  const rank = (id: string) => chosen.findIndex((e) => `page-${e.id}` === id);
+  pages.sort((a, b) => rank(a) - rank(b));
   // The profile's cluster resources by kind (a GPU for each training stage at the paper's scale).
   for (const s of stages) {
     const r = p.resources?.[s.kind];
     if (r) s.resources = { ...r, ...s.resources };
   }
-  groups.shared.push("report");
-  return definePipeline({ name: o.name, doc: o.doc, seed: 0, stages, targets: ["report"], groups });
+  return { stages, pages, groups };
 }
 
 /** The CPU-scale study on Fashion-MNIST 32x32 (every experiment's `default` sizes). */
@@ -262,7 +288,9 @@ export const STUDIES: Readonly<Record<string, StudyOptions>> = {
 export function withExperiments(name: string, ids: readonly string[]): PipelineSpec {
   const base = STUDIES[name];
   if (!base) {
-    throw new Error(`--experiments works on a study (${Object.keys(STUDIES).join(", ")}), not on "${name}"`);
+    throw new Error(
+      `--experiments works on a study (${Object.keys(STUDIES).join(", ")}, budget), not on "${name}"`,
+    );
   }
   return study({ ...base, doc: `${base.doc}; experiments: ${ids.join(", ")}`, experiments: ids });
 }

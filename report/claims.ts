@@ -204,16 +204,18 @@ export function tally(judged: { verdict: string }[]): Record<ClaimVerdict, numbe
   return out;
 }
 
+/** A claim record as found in a page's verdicts: `claim` and `verdict`, and whatever else it stores. */
+export type FoundClaim = { claim: string; verdict: string } & Record<string, unknown>;
+
 /** Every claim record (an object with string `claim` and `verdict`) anywhere inside a page's verdicts. */
-export function claimRecordsIn(verdicts: unknown): { claim: string; verdict: string }[] {
-  const out: { claim: string; verdict: string }[] = [];
+export function claimRecordsIn(verdicts: unknown): FoundClaim[] {
+  const out: FoundClaim[] = [];
   const walk = (x: unknown) => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === "object") {
       const r = x as Record<string, unknown>;
-      if (typeof r.claim === "string" && typeof r.verdict === "string") {
-        out.push({ claim: r.claim, verdict: r.verdict });
-      } else Object.values(r).forEach(walk);
+      if (typeof r.claim === "string" && typeof r.verdict === "string") out.push(r as FoundClaim);
+      else Object.values(r).forEach(walk);
     }
   };
   walk(verdicts);

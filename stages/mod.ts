@@ -17,6 +17,7 @@ import { dit } from "./dit/mod.ts";
 import { generate } from "./generate/mod.ts";
 import { stage2 } from "./stage2/mod.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
+import { budgetPageStage } from "../experiments/budget/page.ts";
 
 /** Stage kinds by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
@@ -37,6 +38,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
       stage2,
       report,
       ...EXPERIMENTS.map((e) => e.page),
+      budgetPageStage,
     ].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),

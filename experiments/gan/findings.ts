@@ -14,7 +14,7 @@
  * @module
  */
 import type { Claim, ClaimTest, PaperEffect } from "../../report/claims.ts";
-import { type Interval, replicateInterval } from "../../report/interval.ts";
+import { type Interval, replicateInterval, type SeedNoise, withSeedNoise } from "../../report/interval.ts";
 
 /** A run's metrics with their replicates (replicate b of every run draws the same images). */
 export interface Measured {
@@ -28,6 +28,29 @@ export function pairedDelta(a: Measured, b: Measured, m: string): Interval | und
   if (!Number.isFinite(va) || !Number.isFinite(vb)) return undefined;
   const R = Math.min(a.boot[m]?.length ?? 0, b.boot[m]?.length ?? 0);
   return replicateInterval(vb - va, R, (i) => b.boot[m][i] - a.boot[m][i]);
+}
+
+/**
+ * The training noise of a difference between two stage-2 runs, measured on seed replicas: the
+ * standard deviation over seeds of (b - a) with both runs trained with the same seed (absolute units),
+ * per metric; none with fewer than two seeds.
+ */
+export function seedDiffNoise(pairs: { a: Measured; b: Measured }[], m: string): SeedNoise | undefined {
+  const d = pairs.map((p) => p.b.metrics[m] - p.a.metrics[m]).filter(Number.isFinite);
+  if (d.length < 2) return undefined;
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1));
+  return sd > 0 ? { sd, relative: false, seeds: d.length } : undefined;
+}
+
+/** A paired difference with training noise added to every replicate (unchanged without noise). */
+export function withTrainingNoise(
+  i: Interval | undefined,
+  noise: SeedNoise | undefined,
+): Interval | undefined {
+  if (!i || !noise || !i.reps) return i;
+  const reps = i.reps;
+  return replicateInterval(i.estimate, reps.length, (b) => withSeedNoise(reps[b], noise, b, 0));
 }
 
 /** Linear interpolation of a [step, value] curve at `x` (clamped to its ends). */
@@ -83,6 +106,11 @@ export function stage2Tests(o: {
   table?: { stage1: Record<string, number>; stage2: Record<string, number> };
   text: { stage1: Record<string, number>; stage2: Record<string, number>; cfg: number; source: string };
   noise: { recon: string[]; gen: string[] };
+  /** Stage-2 training noise per metric: of GAN minus no GAN, and of stage 2 minus its stage-1 model. */
+  training?: {
+    ganVsNogan: (m: string) => SeedNoise | undefined;
+    stage2VsBase: (m: string) => SeedNoise | undefined;
+  };
 }): ClaimTest[] {
   const out: ClaimTest[] = [];
   const add = (
@@ -99,7 +127,7 @@ export function stage2Tests(o: {
       add(
         stage2Claim(`fig18/gan-vs-nogan/${m}`, "Fig. 18", `the GAN term alone moves ${m} (equal steps)`, m),
         m,
-        pairedDelta(o.nogan, o.gan, m),
+        withTrainingNoise(pairedDelta(o.nogan, o.gan, m), o.training?.ganVsNogan(m)),
         curveDelta(o.curves.nogan[m], o.curves.gan[m]),
         o.noise.recon,
       );
@@ -115,7 +143,7 @@ export function stage2Tests(o: {
         m,
       ),
       m,
-      pairedDelta(o.base, o.gan, m),
+      withTrainingNoise(pairedDelta(o.base, o.gan, m), o.training?.stage2VsBase(m)),
       { estimate: o.table.stage2[m] - o.table.stage1[m], how: "Fig. 10's table rows (single values)" },
       o.noise.recon,
     );

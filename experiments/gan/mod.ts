@@ -15,6 +15,8 @@ import { defineExperiment, type StudyProfile } from "../types.ts";
 import { ganPageStage } from "./page.ts";
 import { sampleScoreParams } from "../common/genruns.ts";
 import { perceptualNets, perceptualTerm } from "../common/perceptual.ts";
+import { PERCEPTUAL_STAGE1 } from "../losses/mod.ts";
+import { DEFAULT_DIT, PAPER_DIT } from "../generation/mod.ts";
 
 /** One Fig. 18 variant: its id, the paper's label, and its stage2 params over the recipe. */
 export interface GanRun {
@@ -44,6 +46,10 @@ export interface GanSizes {
   /** Samples of the stage-2 generation (the generation experiment's count at its first guidance scale). */
   samples: number;
   sampler: Record<string, unknown>;
+  /** The DiT trained on the stage-1 model's latents (the generation experiment's recipe). */
+  dit: Record<string, unknown>;
+  /** Seed replicas of the default and no-GAN runs (beside seed 0): stage 2's own training noise. */
+  seeds?: number[];
 }
 
 /**
@@ -77,7 +83,7 @@ export const gan = defineExperiment<GanSizes>({
   figure: "Fig. 18, Sec. 3.4",
   doc: "stage 2: the decoder fine-tuned with GAN + perceptual losses, its rFID curves and its samples",
   page: ganPageStage,
-  uses: ["generation"],
+  uses: ["losses"],
   sizes: {
     smoke: {
       runs: FIG18_RUNS.map((r) => r.run),
@@ -86,6 +92,7 @@ export const gan = defineExperiment<GanSizes>({
       twoAfc: 200,
       samples: 64,
       sampler: { steps: 5 },
+      dit: { ...DEFAULT_DIT, steps: 20 },
     },
     default: {
       runs: FIG18_RUNS.map((r) => r.run),
@@ -94,6 +101,8 @@ export const gan = defineExperiment<GanSizes>({
       twoAfc: 2000,
       samples: 2000,
       sampler: { steps: 25 },
+      dit: DEFAULT_DIT,
+      seeds: [1, 2],
     },
     paper: {
       runs: FIG18_RUNS.map((r) => r.run),
@@ -102,64 +111,97 @@ export const gan = defineExperiment<GanSizes>({
       twoAfc: 2000,
       samples: 50_000,
       sampler: { steps: 250, backend: "tensorflow" },
+      dit: PAPER_DIT,
     },
   },
   declare(s, { profile, shared }) {
     const feats: Record<string, string> = shared.features ? { features: shared.features } : {};
-    const { p, c } = profile.fixed;
-    const fp = `p=${p},c=${c}`;
+    const base = PERCEPTUAL_STAGE1.tokenizer;
     const stages: StageDecl[] = perceptualNets(profile, shared.data, s);
     const perc = perceptualTerm(profile, "perceptual");
-    for (const r of FIG18_RUNS.filter((x) => s.runs.includes(x.run))) {
+    const runs = FIG18_RUNS.filter((x) => s.runs.includes(x.run));
+    const recipeOf = (r: GanRun) => {
       const { lrFactor, ...rest } = r.params as { lrFactor?: number };
       const recipe = stage2Recipe(profile, { ...s.recipe, ...rest });
       if (lrFactor) recipe.discLr = Number((Number(recipe.discLr) * lrFactor).toPrecision(6));
+      return { ...recipe, ...perc.params };
+    };
+    const evaluation = (id: string, tokenizer: string, matrix?: Record<string, number[]>): StageDecl => ({
+      id,
+      kind: "evaluate",
+      ...(matrix ? { matrix } : {}),
+      params: { ...profile.evaluate, ...perc.params },
+      inputs: { tokenizer, data: shared.data, ...feats, ...perc.inputs },
+    });
+    for (const r of runs) {
       stages.push({
         id: `stage2-${r.run}`,
         kind: "stage2",
-        params: { ...recipe, ...perc.params },
-        inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, ...perc.inputs },
+        params: recipeOf(r),
+        inputs: { tokenizer: base, data: shared.data, ...feats, ...perc.inputs },
+      }, evaluation(`evaluate-stage2-${r.run}`, `stage2-${r.run}`));
+    }
+    // Stage 2's own training noise: the default and no-GAN runs again with other seeds (paired by seed).
+    const seeded = runs.filter((r) => r.run === "default" || r.run === "nogan");
+    for (const r of s.seeds?.length ? seeded : []) {
+      stages.push(
+        {
+          id: `stage2-${r.run}-seed`,
+          kind: "stage2",
+          matrix: { seed: s.seeds! },
+          params: recipeOf(r),
+          inputs: { tokenizer: base, data: shared.data, ...feats, ...perc.inputs },
+        },
+        evaluation(`evaluate-stage2-${r.run}-seed`, `stage2-${r.run}-seed[seed=\${seed}]`, {
+          seed: s.seeds!,
+        }),
+      );
+    }
+    // Stage 1 against stage 2 in generation: a DiT on the stage-1 model's latents (stage 2 freezes the
+    // encoder, so they are its latents too), its samples decoded by each decoder.
+    const g = 1.5;
+    const sample = { cfg: g, samples: s.samples, ...s.sampler };
+    stages.push(
+      {
+        id: "encode-stage2-base",
+        kind: "encode",
+        params: { split: "train" },
+        inputs: { tokenizer: base, data: shared.data },
+      },
+      { id: "dit-stage2-base", kind: "dit", params: s.dit, inputs: { latents: "encode-stage2-base" } },
+    );
+    for (const [id, tokenizer] of [["stage1", base], ["stage2", "stage2-default"]]) {
+      stages.push({
+        id: `generate-${id}`,
+        kind: "generate",
+        params: sample,
+        inputs: { dit: "dit-stage2-base", tokenizer },
       }, {
-        id: `evaluate-stage2-${r.run}`,
-        kind: "evaluate",
-        params: { ...profile.evaluate, ...perc.params },
-        inputs: { tokenizer: `stage2-${r.run}`, data: shared.data, ...feats, ...perc.inputs },
+        id: `evaluate-gen-${id}`,
+        kind: "evaluate-samples",
+        params: sampleScoreParams(profile, s.samples),
+        inputs: { samples: `generate-${id}`, reference: shared.data, ...feats },
       });
     }
-    // The stage-1 tokenizer evaluated the same way (with rLPIPS), for the stage 1 vs stage 2 deltas.
-    stages.push({
-      id: "evaluate-stage2-base",
-      kind: "evaluate",
-      params: { ...profile.evaluate, ...perc.params },
-      inputs: { tokenizer: `tokenizer[${fp}]`, data: shared.data, ...feats, ...perc.inputs },
-    });
-    // Stage 1 against stage 2 in generation: the fixed point's DiT, its samples decoded by both decoders.
-    const g = 1.5;
-    stages.push({
-      id: "generate-stage2",
-      kind: "generate",
-      params: { cfg: g, samples: s.samples, ...s.sampler },
-      inputs: { dit: `dit[${fp}]`, tokenizer: "stage2-default" },
-    }, {
-      id: "evaluate-gen-stage2",
-      kind: "evaluate-samples",
-      params: sampleScoreParams(profile, s.samples),
-      inputs: { samples: "generate-stage2", reference: shared.data, ...feats },
-    });
-    const runs = FIG18_RUNS.filter((x) => s.runs.includes(x.run));
     return {
       stages,
       page: {
         inputs: {
           stage2: runs.map((r) => `stage2-${r.run}`),
           evals: runs.map((r) => `evaluate-stage2-${r.run}`),
-          base: `tokenizer[${fp}]`,
-          baseEval: "evaluate-stage2-base",
-          genStage1: `evaluate-gen[${fp},g=${g}]`,
+          base,
+          baseEval: PERCEPTUAL_STAGE1.evaluation,
+          genStage1: "evaluate-gen-stage1",
           genStage2: "evaluate-gen-stage2",
-          samples1: `generate[${fp},g=${g}]`,
+          samples1: "generate-stage1",
           samples2: "generate-stage2",
           perceptualNets: ["perceptual-net", "perceptual-net-mlp"],
+          ...(s.seeds?.length && seeded.length
+            ? {
+              seedStage2: seeded.map((r) => `stage2-${r.run}-seed[*]`),
+              seedEvals: seeded.map((r) => `evaluate-stage2-${r.run}-seed[*]`),
+            }
+            : {}),
         },
       },
     };

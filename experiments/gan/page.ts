@@ -15,7 +15,7 @@ import { esc, inlinePng, table } from "../../report/html.ts";
 import { curveChart, seriesChart, type SeriesPoint, type Spec } from "../../report/specs.ts";
 import { chartDivs, metricCell, type Page, provenance } from "../common/page.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
-import { stage2Tests } from "./findings.ts";
+import { seedDiffNoise, stage2Tests } from "./findings.ts";
 import { collectRuns, evaluationMetrics, type Run } from "../common/runs.ts";
 import { definePage } from "../common/stage.ts";
 import { FIG18_RUNS } from "./mod.ts";
@@ -47,6 +47,8 @@ export async function ganPage(o: {
   samples: { stage1?: Uint8Array; stage2?: Uint8Array };
   stage2: Artifact[];
   perceptualNets: Artifact[];
+  /** Seed replicas of the default and no-GAN runs (their stage ids end in "-seed"). */
+  seedRuns?: Run[];
   dataset: string;
   pipeline: string;
 }): Promise<Page> {
@@ -59,6 +61,17 @@ export async function ganPage(o: {
   const pg = stage2Generation();
   const curves = fig18().curves;
   const R = (r?: { boot: Record<string, ArrayLike<number>> }) => r?.boot.rFID?.length ?? 0;
+  // Seed 0 (the page's own runs) and each replica seed: the default and no-GAN runs trained with it.
+  const seedOf = (r: Run) => r.tokenizer.manifest.seed;
+  const replicaSeeds = [...new Set((o.seedRuns ?? []).map(seedOf))].sort((a, b) => a - b);
+  const seeds = [
+    { nogan, gan: def },
+    ...replicaSeeds.map((seed) => {
+      const at = (run: string) =>
+        o.seedRuns!.find((r) => seedOf(r) === seed && r.id.startsWith(`stage2-${run}-seed`));
+      return { nogan: at("nogan"), gan: at("default") };
+    }),
+  ];
   const tests = stage2Tests({
     nogan,
     gan: def,
@@ -73,12 +86,19 @@ export async function ganPage(o: {
     noise: {
       recon: [
         `test images (paired bootstrap, ${R(def)} replicates)`,
-        "no stage-2 seed replicas yet: training noise not in the interval",
+        seeds.length > 1
+          ? `stage-2 training seed (the difference's spread over ${seeds.length} seeds, both runs of a seed paired; its own uncertainty drawn)`
+          : "no stage-2 seed replicas in this study: training noise not in the interval",
       ],
       gen: [
         `generated samples (paired bootstrap, ${R(o.gen1)} replicates; the same DiT and latents)`,
-        "decoder training noise not in the interval",
+        "decoder training noise not in the interval (one stage-2 decoder decodes the samples)",
       ],
+    },
+    training: {
+      ganVsNogan: (m) =>
+        seedDiffNoise(seeds.flatMap((x) => (x.nogan && x.gan ? [{ a: x.nogan, b: x.gan }] : [])), m),
+      stage2VsBase: (m) => seedDiffNoise(seeds.flatMap((x) => (x.gan ? [{ a: o.base, b: x.gan }] : [])), m),
     },
   });
   const judgedClaims = judgeClaims(tests);
@@ -212,13 +232,13 @@ export async function ganPage(o: {
   ].join("");
   const rec = (r?: Run) => r ? String(r.tokenizer.manifest.params.discLr ?? "") : "";
   const body = `
-<p class="note">Stage 2 fine-tunes the fixed point's stage-1 tokenizer (${
+<p class="note">Stage 2 fine-tunes the stage-1 model the paper starts from, L2 + perceptual (the loss experiment's ${
     esc(o.base.variant)
-  }, c = ${o.base.c}, E = ${o.base.E}, trained with L2 only; the E sweep's, whose latents the generation experiment's DiT learns) on ${
+  }, c = ${o.base.c}, E = ${o.base.E}, L2 with the perceptual term at weight 1) on ${
     esc(o.dataset)
   }: the encoder and bottleneck frozen, the decoder trained with L2 + perceptual (the LPIPS-style conv network) + KL + GAN against a PatchGAN discriminator (hinge loss; the decoder's term -D(x̂), ramped in linearly after 5 % of the run over 50 %; the discriminator's LR warmed up over 25 %), and an EMA of the decoder (horizon 10 % of the run, as 0.9999 is of the paper's 100k steps). Our recipe scales the paper's discriminator LR 2e-5 by our LR over the paper's (20x; the default run's is ${
     esc(rec(def))
-  } per 256 images). The paper fine-tunes an L2 + LPIPS stage-1 model; ours starts from L2 alone, so its stage-2 perceptual term is new to it. Stage 2 also trains the decoder for as many steps again as stage 1: the stage 2 vs stage 1 rows include that extra training (the no-GAN run shows how much it alone buys); the GAN vs no GAN rows isolate the adversarial term. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
+  } per 256 images). The no-GAN run is the control: the same losses and steps without the discriminator, so GAN vs no GAN isolates the adversarial term, as Fig. 18 does; stage 2 vs stage 1 also includes the extra decoder steps, as the paper's Fig. 10 row does. For generation, one DiT is trained on the stage-1 model's latents (the frozen encoder's, so stage 2's too) and its samples are decoded by each decoder. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
 <h2>Verdicts</h2>${verdictTable}
 <h2>Over the run (Fig. 18)</h2>${chartDivs(Object.keys(charts).filter((k) => k !== "chart_gan_critic"))}
 <h2>At the end of the run</h2>${finals}
@@ -271,6 +291,8 @@ export const ganPageStage = definePage({
     "samples1",
     "samples2",
     "perceptualNets[]",
+    "seedStage2[]?",
+    "seedEvals[]?",
   ],
   inputKinds: {
     stage2: "stage2",
@@ -282,6 +304,8 @@ export const ganPageStage = definePage({
     samples1: "generate",
     samples2: "generate",
     perceptualNets: "featurenet",
+    seedStage2: "stage2",
+    seedEvals: "evaluate",
   },
   async build(ctx) {
     const i = ctx.inputs as Record<string, Artifact | Artifact[]>;
@@ -304,6 +328,9 @@ export const ganPageStage = definePage({
       samples: { stage1: grid(i.samples1 as Artifact), stage2: grid(i.samples2 as Artifact) },
       stage2: i.stage2 as Artifact[],
       perceptualNets: i.perceptualNets as Artifact[],
+      seedRuns: i.seedEvals
+        ? await collectRuns(i.seedEvals as Artifact[], i.seedStage2 as Artifact[], names)
+        : [],
       dataset: ctx.params.dataset,
       pipeline: ctx.id,
     });

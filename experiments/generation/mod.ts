@@ -41,7 +41,7 @@ export const PAPER_DIT = {
 };
 
 /** Fig. 5 at CPU scale: DiT-S, 1500 steps, 2000 samples per guidance scale, DDIM 25 steps. */
-const DEFAULT_DIT = { size: "S", steps: 1500, batchSize: 128, lr: 1e-3, checkpointEvery: 100 };
+export const DEFAULT_DIT = { size: "S", steps: 1500, batchSize: 128, lr: 1e-3, checkpointEvery: 100 };
 
 /** The generation experiment. */
 export const generation = defineExperiment<GenerationSizes>({

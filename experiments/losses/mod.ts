@@ -15,6 +15,15 @@ export interface LossesSizes extends PerceptualSizes {
   weights: number[];
 }
 
+/**
+ * The stage-1 model stage 2 starts from (the paper's: L2 + 1.0 LPIPS): this experiment's L2 tokenizer
+ * with the perceptual term at weight 1, and its evaluation. The loss sweep must include that cell.
+ */
+export const PERCEPTUAL_STAGE1 = {
+  tokenizer: "tokenizer-loss[recon=l2,w=1]",
+  evaluation: "evaluate-loss[recon=l2,w=1]",
+} as const;
+
 /** The loss trade-off experiment. */
 export const losses = defineExperiment<LossesSizes>({
   id: "losses",

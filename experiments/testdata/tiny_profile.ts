@@ -30,6 +30,8 @@ export const SIZES = {
   losses: { recon: ["l2", "l1"], weights: [0, 1], twoAfc: 20, perceptual: { steps: 5 } },
   gan: {
     runs: ["nogan", "default"],
+    dit: { steps: 4, batchSize: 16, lr: 0.01 },
+    seeds: [1],
     recipe: { evalSamples: 16 },
     perceptual: { steps: 5 },
     twoAfc: 20,

@@ -1,0 +1,58 @@
+import { assert, assertEquals } from "../testing/asserts.ts";
+import { buildGraph } from "../engine/mod.ts";
+import { STAGE_KINDS } from "../stages/mod.ts";
+import { atBudget, budgetStudy } from "./budget.ts";
+import { STUDIES } from "./study.ts";
+import { budgetOf } from "../experiments/budget/ids.ts";
+
+Deno.test("atBudget: training steps scaled, ids suffixed and references rewritten, instruments shared", () => {
+  const stages = atBudget([
+    { id: "data", kind: "dataset", params: {} },
+    { id: "featurenet", kind: "featurenet", params: { steps: 100 }, inputs: { data: "data" } },
+    { id: "tok", kind: "tokenizer", matrix: { c: [1, 2] }, params: { steps: 800 }, inputs: { data: "data" } },
+    {
+      id: "s2",
+      kind: "stage2",
+      params: { steps: 800, evalEvery: 100 },
+      inputs: { tokenizer: "tok[c=1]", features: "featurenet" },
+    },
+    {
+      id: "ev",
+      kind: "evaluate",
+      matrix: { c: [1, 2] },
+      params: { samples: 9 },
+      inputs: { tokenizer: "tok[c=${c}]" },
+    },
+    { id: "page-x", kind: "page-x", inputs: { evals: "ev[*]", more: ["s2", "data"] } },
+  ], 2);
+  const by = Object.fromEntries(stages.map((s) => [s.id, s]));
+  assertEquals(Object.keys(by), ["data", "featurenet", "tok@2x", "s2@2x", "ev@2x", "page-x@2x"]);
+  assertEquals(by["featurenet"].params, { steps: 100 }); // the measuring network is never retrained
+  assertEquals(by["tok@2x"].params, { steps: 1600 });
+  assertEquals(by["s2@2x"].params, { steps: 1600, evalEvery: 200 });
+  assertEquals(by["s2@2x"].inputs, { tokenizer: "tok@2x[c=1]", features: "featurenet" });
+  assertEquals(by["ev@2x"].params, { samples: 9 }); // evaluations keep their size
+  assertEquals(by["ev@2x"].inputs, { tokenizer: "tok@2x[c=${c}]" });
+  assertEquals(by["page-x@2x"].inputs, { evals: "ev@2x[*]", more: ["s2@2x", "data"] });
+  assertEquals([budgetOf("tok@2x[c=1]"), budgetOf("page-x@4x"), budgetOf("tok[c=1]")], [2, 4, 1]);
+});
+
+Deno.test("the budget study: the study's own stages at 1x, each budget's page into the budget page", () => {
+  const spec = budgetStudy({
+    name: "b",
+    doc: "",
+    base: STUDIES.study,
+    experiments: ["gan"],
+    budgets: [1, 2],
+  });
+  const g = buildGraph(spec, STAGE_KINDS);
+  const ids = g.nodes.map((n) => n.id);
+  // 1x is the study itself (same ids, so the same keys and cache), 2x its copy.
+  assert(ids.includes("stage2-default") && ids.includes("stage2-default@2x"));
+  assertEquals(ids.filter((id) => id.startsWith("featurenet")), ["featurenet"]);
+  const page = spec.stages.find((s) => s.id === "page-budget")!;
+  assertEquals(page.inputs, { pages: ["page-gan", "page-gan@2x"] });
+  const steps = (id: string) => Number(g.nodes.find((n) => n.id === id)!.params.steps);
+  assertEquals(steps("stage2-default@2x"), 2 * steps("stage2-default"));
+  assertEquals(steps("dit-stage2-base@2x"), 2 * steps("dit-stage2-base"));
+});
