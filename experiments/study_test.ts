@@ -133,13 +133,17 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   assertEquals(verdicts.e_sweep.seedSpread.length, 4); // the fixed point and its replica
   assertEquals(verdicts.generation.seedSpread.length, 4); // gFID and gIS at two guidance scales
   assertEquals(verdicts.sizes.verdicts.length, 8); // two claims per metric (Figs. 6-7)
-  assertEquals(verdicts.losses.verdicts.map((v: { pair: string }) => v.pair), [
-    "rFID vs rSSIM",
-    "rFID vs rPSNR",
-    "rIS vs rSSIM",
-    "rIS vs rPSNR",
-  ]);
-  assertEquals(verdicts.losses.perceptualEffects.length, 2); // L1 and L2, each 0 -> 1
+  // Fig. 10: the trade-off of each pair with and without the stage-2 point, and the perceptual term per pixel loss.
+  const lossClaims = claimIds(verdicts.losses);
+  for (const pair of ["rFID-rSSIM", "rFID-rPSNR", "rIS-rSSIM", "rIS-rPSNR"]) {
+    for (const v of ["with-stage2", "stage1"]) {
+      assert(lossClaims.includes(`fig10/${pair}/${v}`), `${pair} ${v}`);
+    }
+  }
+  for (const c of ["l1/rFID", "l1/rSSIM", "l2/rFID", "l2/rSSIM"]) {
+    assert(lossClaims.includes(`fig10/perceptual/${c}`), c);
+  }
+  assertEquals(verdicts.losses.perceptualDeltas.length, 2); // L1 and L2, each 0 -> 1
   // Fig. 5: the parabola's shape and an interior vertex, per metric and guidance scale; the DiT seed in the noise.
   assertEquals(
     claimIds(verdicts.generation),

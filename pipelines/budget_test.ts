@@ -1,5 +1,7 @@
 import { assert, assertEquals } from "../testing/asserts.ts";
-import { buildGraph } from "../engine/mod.ts";
+import { buildGraph, Cache, planGraph, ProgressView, runPlan } from "../engine/mod.ts";
+import { STAGE_KINDS as TINY_KINDS } from "../experiments/testdata/registry.ts";
+import { SIZES, TINY } from "../experiments/testdata/tiny_profile.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
 import { atBudget, budgetStudy } from "./budget.ts";
 import { STUDIES } from "./study.ts";
@@ -55,4 +57,50 @@ Deno.test("the budget study: the study's own stages at 1x, each budget's page in
   const steps = (id: string) => Number(g.nodes.find((n) => n.id === id)!.params.steps);
   assertEquals(steps("stage2-default@2x"), 2 * steps("stage2-default"));
   assertEquals(steps("dit-stage2-base@2x"), 2 * steps("dit-stage2-base"));
+});
+
+Deno.test("the budget study of the tiny E sweep at 1x and 2x: the budget page follows every claim", async () => {
+  const cache = new Cache(await Deno.makeTempDir());
+  const spec = budgetStudy({
+    name: "tiny-budget",
+    doc: "",
+    base: { name: "tiny", doc: "", profile: TINY, sizes: SIZES },
+    experiments: ["e-sweep"],
+    budgets: [1, 2],
+  });
+  const registry = new URL("../experiments/testdata/registry.ts", import.meta.url).href;
+  const graph = buildGraph(spec, TINY_KINDS);
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, TINY_KINDS, cache), {
+    pipeline: spec.name,
+    cache,
+    registry,
+    jobs: 2,
+    view: new ProgressView((x) => log.push(x), false, 0),
+  });
+  assert(summary.ok, log.join(""));
+  const plan = await planGraph(graph, TINY_KINDS, cache);
+  const page = plan.byId.get("page-budget")!.lookup;
+  assert(page.state === "hit");
+  const rec = JSON.parse(await Deno.readTextFile(page.artifact.path("page.json")));
+  // Every Fig. 2 claim of the page at both budgets, each with a trend and a reading.
+  const ts = rec.verdicts.trajectories as {
+    id: string;
+    points: { budget: number }[];
+    trend: string;
+    reading: string;
+  }[];
+  assertEquals(rec.verdicts.budgets, [1, 2]);
+  assert(
+    ts.length >= 8 && ts.every((t) => t.points.map((p) => p.budget).join() === "1,2"),
+    JSON.stringify(ts),
+  );
+  assert(ts.every((t) => ["toward the paper", "away from the paper", "flat"].includes(t.trend) && t.reading));
+  // The 2x tokenizers trained twice as long; the feature network is the 1x one.
+  const steps = (id: string) => Number(graph.nodes.find((n) => n.id === id)!.params.steps);
+  assertEquals(steps("tokenizer@2x[p=8,c=1]"), 2 * steps("tokenizer[p=8,c=1]"));
+  const report = plan.byId.get("report")!.lookup;
+  assert(report.state === "hit");
+  const files = report.artifact.manifest.files.map((f) => f.path);
+  assert(files.includes("budget.html") && files.includes("e_sweep.html"), files.join());
 });

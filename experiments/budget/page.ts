@@ -16,7 +16,7 @@ import { budgetOf } from "./ids.ts";
 
 const num = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(3)) : "-");
 
-/** A chart of the signed effects of some claims against the budget (one colour per claim). */
+/** The signed effects of some claims against the budget, one panel per claim. */
 function budgetChart(title: string, ts: Trajectory[]): Spec {
   const values = ts.flatMap((t) =>
     t.points.map((p) => ({
@@ -43,27 +43,32 @@ function budgetChart(title: string, ts: Trajectory[]): Spec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
-    width: 420,
-    height: 240,
     data: { values },
-    layer: [
-      { mark: { type: "rule", strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } },
-      {
-        mark: { type: "errorbar" },
-        encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
-      },
-      {
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y,
-          color,
-          tooltip: [{ field: "claim" }, { field: "budget" }, { field: "toward", format: ".4g" }, {
-            field: "verdict",
-          }],
+    // One panel per claim, each with its own y scale (a claim's interval can be far wider than another's).
+    facet: { field: "claim", type: "nominal", title: null, header: { labelLimit: 300, labelFontSize: 10 } },
+    columns: 3,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      width: 220,
+      height: 140,
+      layer: [
+        { mark: { type: "rule", strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } },
+        {
+          mark: { type: "errorbar" },
+          encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
         },
-      },
-    ],
+        {
+          mark: { type: "line", point: true },
+          encoding: {
+            x,
+            y,
+            tooltip: [{ field: "claim" }, { field: "budget" }, { field: "toward", format: ".4g" }, {
+              field: "verdict",
+            }],
+          },
+        },
+      ],
+    },
   };
 }
 
@@ -128,13 +133,13 @@ export function budgetPage(
 and DiT (learning-rate schedules stretch with them); the data, the feature networks that measure, the perceptual network and
 the evaluations stay the same, so a claim's effect moves only with training. A disagreement that moves toward the paper with
 more steps is under-training; one that stays put or moves away persists at our scale.</p>
-<h2>Claims over the budget</h2><p>${esc(summaryList)}</p>${verdictTable}
+<h2>Claims over the budget</h2><p>Readings: ${esc(summaryList)}.</p>${verdictTable}
 <h2>Disagreements against the budget</h2>${chartDivs(Object.keys(charts))}
 <p>Pipeline ${esc(o.pipeline)}.</p>`;
   return {
     file: "budget.html",
     nav: "Training budget",
-    title: "claims against the training budget (1x, 2x, 4x steps)",
+    title: `claims against the training steps (${budgets.map((b) => `${b}x`).join(", ")})`,
     body,
     charts,
     summary: `<a href="budget.html">Training budget</a>: ${all.length} claims at ${

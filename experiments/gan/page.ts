@@ -91,7 +91,9 @@ export async function ganPage(o: {
           : "no stage-2 seed replicas in this study: training noise not in the interval",
       ],
       gen: [
-        `generated samples (paired bootstrap, ${R(o.gen1)} replicates; the same DiT and latents)`,
+        `generated samples (paired bootstrap, ${
+          o.gen1.boot.gFID?.length ?? 0
+        } replicates; the same DiT and latents)`,
         "decoder training noise not in the interval (one stage-2 decoder decodes the samples)",
       ],
     },
