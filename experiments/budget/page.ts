@@ -35,11 +35,6 @@ function budgetChart(title: string, ts: Trajectory[]): Spec {
     title: "training steps (x the study's)",
   };
   const y = { field: "toward", type: "quantitative", title: "effect toward the paper (0: none)" };
-  const color = {
-    field: "claim",
-    type: "nominal",
-    legend: { orient: "bottom", columns: 1, labelLimit: 480 },
-  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
