@@ -28,10 +28,12 @@ function budgetChart(title: string, ts: Trajectory[]): Spec {
       verdict: p.verdict,
     }))
   );
+  const budgets = [...new Set(values.map((v) => v.budget))].sort((a, b) => a - b);
   const x = {
     field: "budget",
     type: "quantitative",
     scale: { type: "log", base: 2 },
+    axis: { values: budgets },
     title: "training steps (x the study's)",
   };
   const y = { field: "toward", type: "quantitative", title: "effect toward the paper (0: none)" };
