@@ -52,7 +52,7 @@ function budgetChart(title: string, ts: Trajectory[]): Spec {
         { mark: { type: "rule", strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } },
         {
           mark: { type: "errorbar" },
-          encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
+          encoding: { x, y: { field: "lo", type: "quantitative", title: y.title }, y2: { field: "hi" } },
         },
         {
           mark: { type: "line", point: true },
