@@ -54,12 +54,13 @@ export function commonReplicates(points: Replicated[]): number {
 export function effectInterval<P extends Replicated>(
   points: P[],
   effect: (pts: P[]) => number,
-  seedNoise?: SeedNoise,
+  seedNoise?: SeedNoise | ((i: number) => SeedNoise | undefined),
 ): Interval {
+  const noiseOf = typeof seedNoise === "function" ? seedNoise : () => seedNoise;
   return replicateInterval(
     effect(points),
     commonReplicates(points),
-    (b) => effect(points.map((p, i) => ({ ...p, value: withSeedNoise(p.boot![b], seedNoise, b, i) }))),
+    (b) => effect(points.map((p, i) => ({ ...p, value: withSeedNoise(p.boot![b], noiseOf(i), b, i) }))),
   );
 }
 

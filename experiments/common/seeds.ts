@@ -66,6 +66,45 @@ export function seedNoiseOf(spread: SeedSpread[] | undefined, metric: string): S
   return { sd: relative ? s.sd / Math.abs(s.mean) : s.sd, relative, seeds: s.values.length };
 }
 
+/** A metric's spread over seeds measured at one configuration of a sweep. */
+export interface SpreadAt {
+  E: number;
+  /** The metric's values over seeds at this configuration (the pipeline's seed 0 first). */
+  values: number[];
+}
+
+/**
+ * The seed noise of a metric as a function of E, from spreads measured at several points of a sweep:
+ * log sd (relative for FID/FVD and IS) fitted as a line in log2 E, weighted by each point's degrees of
+ * freedom (n - 1); the spread's own uncertainty uses the pooled degrees of freedom less the slope's.
+ * With one point the spread is that point's, the same at every E. Undefined without two seeds anywhere.
+ */
+export function spreadAcrossE(
+  points: SpreadAt[],
+  metric: string,
+): { at: (E: number) => SeedNoise; dof: number; points: { E: number; sd: number; n: number }[] } | undefined {
+  const relative = /F[IV]D|IS/.test(metric);
+  const measured = points.filter((p) => p.values.filter(Number.isFinite).length >= 2).map((p) => {
+    const xs = p.values.filter(Number.isFinite), n = xs.length;
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    return { E: p.E, sd: relative ? sd / Math.abs(mean) : sd, n };
+  }).filter((p) => p.sd > 0 && Number.isFinite(p.sd));
+  if (!measured.length) return undefined;
+  const w = measured.map((p) => p.n - 1), sw = w.reduce((a, b) => a + b, 0);
+  const x = measured.map((p) => Math.log2(p.E)), y = measured.map((p) => Math.log(p.sd));
+  const mx = w.reduce((s, wi, i) => s + wi * x[i], 0) / sw,
+    my = w.reduce((s, wi, i) => s + wi * y[i], 0) / sw;
+  const sxx = w.reduce((s, wi, i) => s + wi * (x[i] - mx) ** 2, 0);
+  const slope = sxx > 0 ? w.reduce((s, wi, i) => s + wi * (x[i] - mx) * (y[i] - my), 0) / sxx : 0;
+  const dof = Math.max(1, sw - (sxx > 0 ? 1 : 0));
+  return {
+    at: (E) => ({ sd: Math.exp(my + slope * (Math.log2(E) - mx)), relative, seeds: dof + 1 }),
+    dof,
+    points: measured,
+  };
+}
+
 /**
  * The joint seed noise of two metrics: their covariance over the seeds that measured both (log units
  * for FID/FVD and IS), as a Cholesky factor; undefined with fewer than two such seeds.

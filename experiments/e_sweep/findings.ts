@@ -83,7 +83,7 @@ export function fig2Tests(
   metric: string,
   ours: SweepPt[],
   paper: SweepPt[],
-  o: { noise?: SeedNoise; sources: string[] },
+  o: { noise?: SeedNoise | ((i: number) => SeedNoise | undefined); sources: string[] },
 ): ClaimTest[] {
   if (ours.length < 3) return [];
   const [direction, strength, equalE] = fig2Claims(metric);

@@ -12,8 +12,9 @@ import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { fig2Tests } from "./findings.ts";
-import { METRICS, type Run } from "../common/runs.ts";
-import { seedNoiseOf, type SeedSpread, seedTable } from "../common/seeds.ts";
+import { collectRuns, METRICS, type Run } from "../common/runs.ts";
+import type { Artifact } from "../../engine/mod.ts";
+import { type SeedSpread, seedTable, spreadAcrossE, type SpreadAt } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
 import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 
@@ -24,10 +25,31 @@ const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> =
   rIS: "i1k_rIS",
 };
 
+/**
+ * Where the sweep's seed spread of `metric` was measured: the fixed point (its replicas' spread, seed 0
+ * first) and each spread configuration (the sweep's own seed-0 run of it, then its replicas).
+ */
+export function spreadPoints(
+  runs: Run[],
+  metric: string,
+  fixed: { spread: SeedSpread[]; E: number } | undefined,
+  spreadRuns: Run[],
+): SpreadAt[] {
+  const out: SpreadAt[] = [];
+  const f = fixed?.spread.find((x) => x.metric === metric);
+  if (f && fixed) out.push({ E: fixed.E, values: f.values.map((v) => v.value) });
+  for (const E of [...new Set(spreadRuns.map((r) => r.E))]) {
+    const reps = spreadRuns.filter((r) => r.E === E);
+    const main = runs.find((r) => r.E === E && r.p === reps[0].p && r.c === reps[0].c);
+    out.push({ E, values: [...(main ? [main] : []), ...reps].map((r) => r.metrics[metric]) });
+  }
+  return out;
+}
+
 /** Builds the E-sweep page from its runs. */
 export async function eSweepPage(
   runs: Run[],
-  o: { dataset: string; pipeline: string },
+  o: { dataset: string; pipeline: string; spreadRuns?: Run[] },
   seeds?: { spread: SeedSpread[]; caption: string; E: number },
 ): Promise<Page> {
   const paper = fig2();
@@ -44,8 +66,19 @@ export async function eSweepPage(
     }));
     if (!ours.length) continue;
     const paperPts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: Number(r[PAPER_KEY[metric]]) }));
-    const noise = seedNoiseOf(seeds?.spread, metric);
-    tests.push(...fig2Tests(metric, ours, paperPts, { noise, sources: noiseSources(ours, noise) }));
+    const model = spreadAcrossE(spreadPoints(runs, metric, seeds, o.spreadRuns ?? []), metric);
+    const noise = model ? (i: number) => model.at(ours[i].E) : undefined;
+    const sources = [
+      ...noiseSources(ours),
+      ...(model
+        ? [
+          `tokenizer training seed (spread measured at E = ${
+            model.points.map((p) => `${p.E} (${p.n} seeds)`).join(", ")
+          }, log sd fitted linear in log E; its own uncertainty drawn with ${model.dof} degrees of freedom)`,
+        ]
+        : []),
+    ];
+    tests.push(...fig2Tests(metric, ours, paperPts, { noise, sources }));
     const points: SweepPoint[] = [
       ...runs.map((r) => ({
         source: "ours" as const,
@@ -161,9 +194,14 @@ export const eSweepPageStage = definePage({
     "the E-sweep page (Fig. 2): rFID/rIS/rPSNR/rSSIM against log E beside the paper's, verdicts with intervals",
   version: 1,
   module: import.meta.url,
-  ...SWEEP_PAGE_INPUTS,
+  inputs: [...SWEEP_PAGE_INPUTS.inputs, "spreadEvals[]?", "spreadTokenizers[]?"],
+  inputKinds: { ...SWEEP_PAGE_INPUTS.inputKinds, spreadEvals: "evaluate", spreadTokenizers: "tokenizer" },
   async build(ctx) {
     const { runs, seeds } = await readSweep(ctx.inputs);
-    return eSweepPage(runs, { dataset: ctx.params.dataset, pipeline: ctx.id }, seeds);
+    const list = (k: string) => ctx.inputs[k] as Artifact[] | undefined;
+    const spreadRuns = list("spreadEvals")?.length
+      ? await collectRuns(list("spreadEvals")!, list("spreadTokenizers")!)
+      : [];
+    return eSweepPage(runs, { dataset: ctx.params.dataset, pipeline: ctx.id, spreadRuns }, seeds);
   },
 });
