@@ -42,8 +42,9 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
   const { graph, report } = await run(spec, cache);
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
-  // E sweep, sizes, losses, a seed replica, Table 4's; video: 4 tubelets, 2 on frames, 1 other clip length, 2 long.
-  assertEquals(kinds("tokenizer"), 4 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
+  // E sweep (and a replica at a second sweep point), sizes, losses, a seed replica, Table 4's; video: 4 tubelets,
+  // 2 on frames, 1 other clip length, 2 long.
+  assertEquals(kinds("tokenizer"), 4 + 1 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
   // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row, stage 2's.
   assertEquals(kinds("dit"), 4 + 1 + 3 + 3 + 1);
   // Stage 2: the no-GAN and default runs, and each again with the replica seed.
@@ -128,8 +129,14 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
       assert(v.noise.some((n: string) => /bootstrap/.test(n)) && v.paper.how, JSON.stringify(v));
     }
   }
-  // The fixed point's seed replica puts the tokenizer seed into the sweep's intervals.
-  assert(verdicts.e_sweep.verdicts.every((v: { noise: string[] }) => v.noise.some((n) => /seed/.test(n))));
+  // The seed replicas at the fixed point and at a second sweep point put the tokenizer seed, modelled across E,
+  // into the sweep's intervals.
+  assert(
+    verdicts.e_sweep.verdicts.every((v: { noise: string[] }) =>
+      v.noise.some((n) => /measured at E = 16 .*, 64/.test(n))
+    ),
+    JSON.stringify(verdicts.e_sweep.verdicts[0].noise),
+  );
   assertEquals(verdicts.e_sweep.seedSpread.length, 4); // the fixed point and its replica
   assertEquals(verdicts.generation.seedSpread.length, 4); // gFID and gIS at two guidance scales
   assertEquals(verdicts.sizes.verdicts.length, 8); // two claims per metric (Figs. 6-7)

@@ -17,7 +17,7 @@ export const TINY: StudyProfile = {
 
 /** Each experiment's sizes, tiny. */
 export const SIZES = {
-  "e-sweep": { patches: [8, 16], channels: [1, 4], spread: { p: 8, channels: [1], seeds: [1] } },
+  "e-sweep": { patches: [8, 16], channels: [1, 4], spread: { p: 8, channels: [4], seeds: [1] } },
   generation: {
     patches: [8, 16],
     channels: [1, 4],
