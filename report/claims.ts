@@ -26,7 +26,7 @@ export const FAMILY_ALPHA = 0.05;
 export const CLAIM_RULE =
   `Each claim is a test of an effect against a threshold. flat in the paper: the paper's own 95 % interval (a pairs bootstrap of its decoded points) includes the threshold, so it is not counted. reproduced / opposite: our effect differs from the threshold on the paper's side / the other side at a Holm-adjusted p below ${FAMILY_ALPHA} over the page's tested claims (the chance that any decisive verdict on the page is wrong is at most ${
     FAMILY_ALPHA * 100
-  } %). inconclusive: otherwise. Our intervals are 95 % bias-corrected bootstrap intervals; p-values agree with them.`;
+  } %). inconclusive: otherwise. Our intervals are 95 % bias-corrected bootstrap intervals; p-values agree with them (beyond the replicates' resolution, a normal tail extrapolates the share of replicates past the threshold).`;
 
 /** One of the paper's findings, with the test that checks it. */
 export interface Claim {

@@ -120,3 +120,16 @@ Deno.test("normal CDF and quantile: known values and round trips", () => {
   }
   assertEquals([normalQuantile(0), normalQuantile(1)], [-Infinity, Infinity]);
 });
+
+Deno.test("p-values beyond the replicates' resolution are extrapolated, not stuck at 1/R", () => {
+  const r = mulberry32(11);
+  const reps = Array.from({ length: 200 }, () => 5 + normalDraw(r));
+  const i = replicateInterval(5, reps.length, (b) => reps[b]);
+  // 5 sd from the centre: no replicate lies there; a normal tail gives about 6e-7, far below 1/200.
+  const far = pValue(i, 0);
+  assert(far > 0 && far < 1e-5, `${far}`);
+  // 2.5 sd: a few replicates at most, read as at most 3/200.
+  assert(pValue(i, 2.5) <= 2 * 3 / 200 + 1e-12, `${pValue(i, 2.5)}`);
+  // Inside the bulk the replicates decide, and the interval and p agree.
+  assert(Math.abs(pValue(i, 4) - 2 * reps.filter((x) => x < 4).length / 200) < 0.05, `${pValue(i, 4)}`);
+});

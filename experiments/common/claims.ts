@@ -37,7 +37,7 @@ export function claimTable(judged: JudgedClaim[], caption: string): string {
       verdictCell(j.verdict),
       j.claim.rule,
       formatInterval(j.ours),
-      j.pHolm === 0 ? `<${num(1 / j.ours.replicates)}` : fmtP(j.pHolm),
+      fmtP(j.pHolm),
       paperCell(j),
       j.noise.join("; "),
     ]),
