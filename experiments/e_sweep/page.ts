@@ -117,7 +117,7 @@ export async function eSweepPage(
     judged,
     `Fig. 2's claims, per metric (rFID fitted in log10, as the paper's R² imply). ${CLAIM_RULE}${
       floors.length
-        ? ` rFID noise floor (real against real images on the same network): ${metricCell(floors[0])}.`
+        ? ` rFID noise floor (real against real images on the same network): ${floors[0].toPrecision(3)}.`
         : ""
     }`,
   );

@@ -12,7 +12,7 @@ import { optimumVerdict, type RowOptimum } from "../../report/fit.ts";
 import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
 import { esc, inlinePng, table } from "../../report/html.ts";
 import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
-import { chartDivs, curvesOf, metricCell, type Page, provenance } from "../common/page.ts";
+import { chartDivs, curvesOf, type Page, provenance } from "../common/page.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { fig5Tests } from "./findings.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
@@ -132,7 +132,7 @@ export async function generationPage(
     judged,
     `Fig. 5's claims per metric and guidance scale (gFID fitted in log10). ${CLAIM_RULE}${
       floor !== undefined
-        ? ` gFID noise floor (real against real images, same network and count): ${metricCell(floor)}.`
+        ? ` gFID noise floor (real against real images, same network and count): ${floor.toPrecision(3)}.`
         : ""
     }`,
   );
