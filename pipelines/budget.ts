@@ -104,6 +104,11 @@ export const BUDGET_STUDIES: Readonly<Record<string, BudgetOptions>> = {
       "the study at 1x, 2x and 4x the training steps (1x shared with the study's cache) and a page following each claim across the budgets; restrict with --experiments (all of it: about 7x the study's training)",
     base: STUDIES.study,
   },
+  "budget-smoke": {
+    name: "budget-smoke",
+    doc: "the smoke study at 1x, 2x and 4x its training steps and the budget page (minutes: a first look)",
+    base: STUDIES.smoke,
+  },
 };
 
 /** Budget study `name` restricted to some experiments. */
