@@ -69,32 +69,9 @@ function budgetChart(title: string, ts: Trajectory[]): Spec {
   };
 }
 
-/** Builds the budget page from the study's pages at each budget (`pages`: budget -> page file -> claims). */
-export function budgetPage(
-  pages: Map<number, Map<string, ClaimRecordLike[]>>,
-  o: { pipeline: string },
-): Page {
-  const budgets = [...pages.keys()].sort((a, b) => a - b);
-  const files = [...new Set([...pages.values()].flatMap((m) => [...m.keys()]))].sort();
-  const charts: Record<string, Spec> = {};
-  const all: (Trajectory & { page: string })[] = [];
-  for (const file of files) {
-    const byBudget = new Map(budgets.map((b) => [b, pages.get(b)?.get(file) ?? []]));
-    const ts = trajectories(byBudget).map((t) => ({ ...t, page: file }));
-    all.push(...ts);
-    const disagreements = ts.filter((t) => ["opposite", "inconclusive"].includes(t.points[0]?.verdict));
-    if (disagreements.some((t) => t.points.length > 1)) {
-      charts[`chart_budget_${file.replace(/\W/g, "_")}`] = budgetChart(
-        `${file}: claims not reproduced at ${budgets[0]}x`,
-        disagreements,
-      );
-    }
-  }
-  // Disagreements at the first budget first, then the rest.
-  const first = (t: Trajectory) => t.points.find((p) => p.budget === budgets[0])?.verdict ?? "-";
-  const rank = (t: Trajectory) => (["opposite", "inconclusive"].includes(first(t)) ? 0 : 1);
-  all.sort((a, b) => rank(a) - rank(b) || a.page.localeCompare(b.page));
-  const verdictTable = table(
+/** Every claim's verdict and signed effect at each budget, its trend and reading, as a table. */
+function budgetTable(all: (Trajectory & { page: string })[], budgets: number[]): string {
+  return table(
     [
       "page",
       "claim",
@@ -120,6 +97,34 @@ export function budgetPage(
     ]),
     "Each claim's effect signed toward the paper (positive: on the paper's side of its threshold) at each budget, with its 95 % interval; the trend fits it on log2 budget by weighted least squares (se from each interval's width / 3.92): toward the paper when the slope's interval lies above zero, away when below, flat otherwise.",
   );
+}
+
+/** Builds the budget page from the study's pages at each budget (`pages`: budget -> page file -> claims). */
+export function budgetPage(
+  pages: Map<number, Map<string, ClaimRecordLike[]>>,
+  o: { pipeline: string },
+): Page {
+  const budgets = [...pages.keys()].sort((a, b) => a - b);
+  const files = [...new Set([...pages.values()].flatMap((m) => [...m.keys()]))].sort();
+  const charts: Record<string, Spec> = {};
+  const all: (Trajectory & { page: string })[] = [];
+  for (const file of files) {
+    const byBudget = new Map(budgets.map((b) => [b, pages.get(b)?.get(file) ?? []]));
+    const ts = trajectories(byBudget).map((t) => ({ ...t, page: file }));
+    all.push(...ts);
+    const disagreements = ts.filter((t) => ["opposite", "inconclusive"].includes(t.points[0]?.verdict));
+    if (disagreements.some((t) => t.points.length > 1)) {
+      charts[`chart_budget_${file.replace(/\W/g, "_")}`] = budgetChart(
+        `${file}: claims not reproduced at ${budgets[0]}x`,
+        disagreements,
+      );
+    }
+  }
+  // Disagreements at the first budget first, then the rest.
+  const first = (t: Trajectory) => t.points.find((p) => p.budget === budgets[0])?.verdict ?? "-";
+  const rank = (t: Trajectory) => (["opposite", "inconclusive"].includes(first(t)) ? 0 : 1);
+  all.sort((a, b) => rank(a) - rank(b) || a.page.localeCompare(b.page));
+  const verdictTable = budgetTable(all, budgets);
   const readings = new Map<string, number>();
   for (const t of all) readings.set(t.reading, (readings.get(t.reading) ?? 0) + 1);
   const summaryList = [...readings.entries()].map(([r, n]) => `${n} ${r}`).join("; ");

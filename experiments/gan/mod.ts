@@ -77,6 +77,41 @@ export function stage2Recipe(
   };
 }
 
+/**
+ * Stage 1 against stage 2 in generation: a DiT on the stage-1 model's latents (stage 2 freezes the
+ * encoder, so they are its latents too), its samples decoded by each decoder and scored.
+ */
+function generationStages(
+  s: GanSizes,
+  profile: StudyProfile,
+  o: { base: string; data: string; feats: Record<string, string> },
+): StageDecl[] {
+  const sample = { cfg: 1.5, samples: s.samples, ...s.sampler };
+  const stages: StageDecl[] = [
+    {
+      id: "encode-stage2-base",
+      kind: "encode",
+      params: { split: "train" },
+      inputs: { tokenizer: o.base, data: o.data },
+    },
+    { id: "dit-stage2-base", kind: "dit", params: s.dit, inputs: { latents: "encode-stage2-base" } },
+  ];
+  for (const [id, tokenizer] of [["stage1", o.base], ["stage2", "stage2-default"]]) {
+    stages.push({
+      id: `generate-${id}`,
+      kind: "generate",
+      params: sample,
+      inputs: { dit: "dit-stage2-base", tokenizer },
+    }, {
+      id: `evaluate-gen-${id}`,
+      kind: "evaluate-samples",
+      params: sampleScoreParams(profile, s.samples),
+      inputs: { samples: `generate-${id}`, reference: o.data, ...o.feats },
+    });
+  }
+  return stages;
+}
+
 /** The stage-2 experiment. */
 export const gan = defineExperiment<GanSizes>({
   id: "gan",
@@ -157,32 +192,7 @@ export const gan = defineExperiment<GanSizes>({
         }),
       );
     }
-    // Stage 1 against stage 2 in generation: a DiT on the stage-1 model's latents (stage 2 freezes the
-    // encoder, so they are its latents too), its samples decoded by each decoder.
-    const g = 1.5;
-    const sample = { cfg: g, samples: s.samples, ...s.sampler };
-    stages.push(
-      {
-        id: "encode-stage2-base",
-        kind: "encode",
-        params: { split: "train" },
-        inputs: { tokenizer: base, data: shared.data },
-      },
-      { id: "dit-stage2-base", kind: "dit", params: s.dit, inputs: { latents: "encode-stage2-base" } },
-    );
-    for (const [id, tokenizer] of [["stage1", base], ["stage2", "stage2-default"]]) {
-      stages.push({
-        id: `generate-${id}`,
-        kind: "generate",
-        params: sample,
-        inputs: { dit: "dit-stage2-base", tokenizer },
-      }, {
-        id: `evaluate-gen-${id}`,
-        kind: "evaluate-samples",
-        params: sampleScoreParams(profile, s.samples),
-        inputs: { samples: `generate-${id}`, reference: shared.data, ...feats },
-      });
-    }
+    stages.push(...generationStages(s, profile, { base, data: shared.data, feats }));
     return {
       stages,
       page: {
