@@ -5,7 +5,7 @@ import { SIZES, TINY } from "../experiments/testdata/tiny_profile.ts";
 import { STAGE_KINDS } from "../stages/mod.ts";
 import { atBudget, budgetStudy } from "./budget.ts";
 import { STUDIES } from "./study.ts";
-import { budgetOf } from "../experiments/budget/ids.ts";
+import { budgetOf, withoutBudget } from "../experiments/budget/ids.ts";
 
 Deno.test("atBudget: training steps scaled, ids suffixed and references rewritten, instruments shared", () => {
   const stages = atBudget([
@@ -37,6 +37,11 @@ Deno.test("atBudget: training steps scaled, ids suffixed and references rewritte
   assertEquals(by["ev@2x"].inputs, { tokenizer: "tok@2x[c=${c}]" });
   assertEquals(by["page-x@2x"].inputs, { evals: "ev@2x[*]", more: ["s2@2x", "data"] });
   assertEquals([budgetOf("tok@2x[c=1]"), budgetOf("page-x@4x"), budgetOf("tok[c=1]")], [2, 4, 1]);
+  // Pages that read run names from stage ids see the study's id at every budget.
+  assertEquals([withoutBudget("stage2-default@2x"), withoutBudget("tok@4x[c=1]")], [
+    "stage2-default",
+    "tok[c=1]",
+  ]);
 });
 
 Deno.test("the budget study: the study's own stages at 1x, each budget's page into the budget page", () => {

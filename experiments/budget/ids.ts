@@ -18,3 +18,8 @@ export function budgetOf(stageId: string): number {
   const m = /@(\d+(?:\.\d+)?)x(?:\[|$)/.exec(stageId);
   return m ? Number(m[1]) : 1;
 }
+
+/** Stage id `stageId` without its budget suffix (the id the study gives the same stage at 1x). */
+export function withoutBudget(stageId: string): string {
+  return stageId.replace(/@\d+(?:\.\d+)?x(?=\[|$)/, "");
+}

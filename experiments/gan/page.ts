@@ -16,12 +16,16 @@ import { curveChart, seriesChart, type SeriesPoint, type Spec } from "../../repo
 import { chartDivs, metricCell, type Page, provenance } from "../common/page.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
 import { seedDiffNoise, stage2Tests } from "./findings.ts";
+import { withoutBudget } from "../budget/ids.ts";
 import { collectRuns, evaluationMetrics, type Run } from "../common/runs.ts";
 import { definePage } from "../common/stage.ts";
 import { FIG18_RUNS } from "./mod.ts";
 import { perceptualJudgements } from "../common/perceptual_page.ts";
 
 const RECON = ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const;
+
+/** The Fig. 18 run a stage-2 stage id names ("stage2-default", "stage2-default@2x" -> "default"). */
+const runOf = (stageId: string) => withoutBudget(stageId).replace(/^stage2-/, "");
 
 /** The last point of one of the paper's Fig. 18 curves. */
 function paperFinal(label: string, metric: string): number {
@@ -52,7 +56,7 @@ export async function ganPage(o: {
   dataset: string;
   pipeline: string;
 }): Promise<Page> {
-  const byRun = new Map(o.runs.map((r) => [r.id.replace(/^stage2-/, ""), r]));
+  const byRun = new Map(o.runs.map((r) => [runOf(r.id), r]));
   const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
   const nogan = byRun.get("nogan"), def = byRun.get("default");
   const { lossTradeoff } = await import("../../paper/mod.ts");
@@ -68,7 +72,7 @@ export async function ganPage(o: {
     { nogan, gan: def },
     ...replicaSeeds.map((seed) => {
       const at = (run: string) =>
-        o.seedRuns!.find((r) => seedOf(r) === seed && r.id.startsWith(`stage2-${run}-seed`));
+        o.seedRuns!.find((r) => seedOf(r) === seed && withoutBudget(r.id).startsWith(`stage2-${run}-seed`));
       return { nogan: at("nogan"), gan: at("default") };
     }),
   ];
@@ -120,7 +124,7 @@ export async function ganPage(o: {
       if (!t.getChild(m)) continue;
       const steps = t.getChild("step")!.toArray() as Int32Array, v = t.getChild(m)!.toArray() as Float64Array;
       const total = Number(a.manifest.params.steps);
-      const run = a.manifest.stageId.replace(/^stage2-/, "");
+      const run = runOf(a.manifest.stageId);
       steps.forEach((s, i) =>
         pts.push({ source: "ours", series: label(run), x: s / total, value: v[i], label: run })
       );
@@ -149,7 +153,7 @@ export async function ganPage(o: {
     const c = t.getChild("critic");
     if (!c) continue;
     const steps = t.getChild("step")!.toArray() as Int32Array, v = c.toArray() as Float32Array;
-    const run = a.manifest.stageId.replace(/^stage2-/, "");
+    const run = runOf(a.manifest.stageId);
     for (let i = 0; i < steps.length; i += Math.max(1, Math.floor(steps.length / 200))) {
       if (Number.isFinite(v[i])) game.push({ run: label(run), step: steps[i], loss: v[i] });
     }
@@ -175,7 +179,7 @@ export async function ganPage(o: {
       "paper rPSNR",
     ],
     [o.base, ...o.runs].map((r) => {
-      const run = r.id.replace(/^stage2-/, "");
+      const run = runOf(r.id);
       const paperLabel = r.stage === 2 ? label(run) : "";
       return [
         r.stage === 2 ? `${run}: ${label(run)}` : `${r.id} (stage 1)`,
@@ -212,7 +216,7 @@ export async function ganPage(o: {
       const png = a.manifest.files.some((f) => f.path === "recon.png")
         ? Deno.readFileSync(a.path("recon.png"))
         : undefined;
-      const run = a.manifest.stageId.replace(/^stage2-/, "");
+      const run = runOf(a.manifest.stageId);
       return png
         ? `<figure><figcaption>${
           esc(label(run))
@@ -315,9 +319,7 @@ export const ganPageStage = definePage({
     const runs = await collectRuns(i.evals as Artifact[], i.stage2 as Artifact[], names);
     const [base] = await collectRuns([i.baseEval as Artifact], [i.base as Artifact], names);
     const order = FIG18_RUNS.map((r) => r.run);
-    runs.sort((a, b) =>
-      order.indexOf(a.id.replace(/^stage2-/, "")) - order.indexOf(b.id.replace(/^stage2-/, ""))
-    );
+    runs.sort((a, b) => order.indexOf(runOf(a.id)) - order.indexOf(runOf(b.id)));
     const gen1 = await evaluationMetrics(i.genStage1 as Artifact, ["gFID", "gIS"]);
     const gen2 = await evaluationMetrics(i.genStage2 as Artifact, ["gFID", "gIS"]);
     const grid = (a: Artifact) =>
