@@ -153,15 +153,16 @@ export function judgeClaims(tests: ClaimTest[], alpha = FAMILY_ALPHA): JudgedCla
 /** One sentence for a verdict. */
 function reasonOf(t: ClaimTest, verdict: ClaimVerdict, pHolm: number): string {
   const tau = t.claim.threshold ?? 0;
-  const paper = `the paper's ${fmt(t.paper.estimate)}${
-    t.paper.ci ? ` [${fmt(t.paper.ci[0])}, ${fmt(t.paper.ci[1])}]` : ""
+  const paper = `the paper's ${fmtNum(t.paper.estimate)}${
+    t.paper.ci ? ` [${fmtNum(t.paper.ci[0])}, ${fmtNum(t.paper.ci[1])}]` : ""
   }`;
-  if (verdict === "flat in the paper") return `${paper} does not separate from ${fmt(tau)}: not counted`;
-  if (!t.ours.replicates) return `ours ${fmt(t.ours.estimate)} has no interval (no replicates)`;
-  return `ours ${formatInterval(t.ours)} against ${fmt(tau)} (Holm p ${fmtP(pHolm)}), ${paper}`;
+  if (verdict === "flat in the paper") return `${paper} does not separate from ${fmtNum(tau)}: not counted`;
+  if (!t.ours.replicates) return `ours ${fmtNum(t.ours.estimate)} has no interval (no replicates)`;
+  return `ours ${formatInterval(t.ours)} against ${fmtNum(tau)} (Holm p ${fmtP(pHolm)}), ${paper}`;
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? +x.toPrecision(3) + "" : "-");
+/** A number to 3 significant digits for tables and reasons ("-" when not finite). */
+export const fmtNum = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(3)) : "-");
 
 /** A p-value for tables: "0.003", "<0.005" at the replicates' resolution, "-" when absent. */
 export function fmtP(p: number): string {

@@ -29,6 +29,29 @@ export function fitLine(x: number[], y: number[]): LineFit {
   return { slope, intercept: my - slope * mx, r2, n };
 }
 
+/** Mean and sample standard deviation (n - 1) of two or more values. */
+export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean, sd: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) };
+}
+
+/**
+ * Weighted least squares of y on x: the weighted means, the weighted sum of squares of x about its mean,
+ * and the slope (NaN when x does not vary under the weights).
+ */
+export function weightedLine(
+  x: readonly number[],
+  y: readonly number[],
+  w: readonly number[],
+): { mx: number; my: number; sxx: number; slope: number } {
+  const sw = w.reduce((a, b) => a + b, 0);
+  const mx = w.reduce((s, wi, i) => s + wi * x[i], 0) / sw,
+    my = w.reduce((s, wi, i) => s + wi * y[i], 0) / sw;
+  const sxx = w.reduce((s, wi, i) => s + wi * (x[i] - mx) ** 2, 0);
+  const sxy = w.reduce((s, wi, i) => s + wi * (x[i] - mx) * (y[i] - my), 0);
+  return { mx, my, sxx, slope: sxx > 0 ? sxy / sxx : NaN };
+}
+
 /**
  * How a metric is put on the fit's axes: FID/FVD (reconstruction or generation) in log10, as the
  * paper's printed R^2 values imply; the others as they are.

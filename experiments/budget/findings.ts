@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { weightedLine } from "../../report/fit.ts";
 
 /** One claim's record as a page stores it (`claimRecord`). */
 export interface ClaimRecordLike {
@@ -71,14 +72,9 @@ export function budgetPoint(budget: number, r: ClaimRecordLike): BudgetPoint | u
 /** Weighted least-squares slope of y on x with standard errors `se` (NaN when it cannot be fitted). */
 export function weightedSlope(x: number[], y: number[], se: number[]): { slope: number; se: number } {
   const w = se.map((s) => (s > 0 && Number.isFinite(s) ? 1 / (s * s) : 0));
-  const sw = w.reduce((a, b) => a + b, 0);
-  if (!(sw > 0) || w.filter((v) => v > 0).length < 2) return { slope: NaN, se: NaN };
-  const mx = w.reduce((s, wi, i) => s + wi * x[i], 0) / sw,
-    my = w.reduce((s, wi, i) => s + wi * y[i], 0) / sw;
-  const sxx = w.reduce((s, wi, i) => s + wi * (x[i] - mx) ** 2, 0);
-  if (!(sxx > 0)) return { slope: NaN, se: NaN };
-  const sxy = w.reduce((s, wi, i) => s + wi * (x[i] - mx) * (y[i] - my), 0);
-  return { slope: sxy / sxx, se: Math.sqrt(1 / sxx) };
+  if (w.filter((v) => v > 0).length < 2) return { slope: NaN, se: NaN };
+  const fit = weightedLine(x, y, w);
+  return fit.sxx > 0 ? { slope: fit.slope, se: Math.sqrt(1 / fit.sxx) } : { slope: NaN, se: NaN };
 }
 
 /** The trajectory of one claim over its budget points. */

@@ -6,15 +6,13 @@
  * @module
  */
 import type { Artifact } from "../../engine/mod.ts";
-import { claimRecordsIn } from "../../report/claims.ts";
+import { claimRecordsIn, fmtNum } from "../../report/claims.ts";
 import { esc, table } from "../../report/html.ts";
 import type { Spec } from "../../report/specs.ts";
 import { chartDivs, type Page, verdictCell } from "../common/page.ts";
 import { definePage, PAGE_FILE } from "../common/stage.ts";
 import { type ClaimRecordLike, trajectories, type Trajectory } from "./findings.ts";
 import { budgetOf } from "./ids.ts";
-
-const num = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(3)) : "-");
 
 /** The signed effects of some claims against the budget, one panel per claim. */
 function budgetChart(title: string, ts: Trajectory[]): Spec {
@@ -89,9 +87,9 @@ function budgetTable(all: (Trajectory & { page: string })[], budgets: number[]):
         const p = t.points.find((x) => x.budget === b);
         return p ? verdictCell(p.verdict) : "-";
       }),
-      t.points.map((p) => `${p.budget}x: ${num(p.toward)} [${num(p.lo)}, ${num(p.hi)}]`).join("; "),
+      t.points.map((p) => `${p.budget}x: ${fmtNum(p.toward)} [${fmtNum(p.lo)}, ${fmtNum(p.hi)}]`).join("; "),
       Number.isFinite(t.slope)
-        ? `${t.trend}: ${num(t.slope)} [${num(t.slopeCi[0])}, ${num(t.slopeCi[1])}]`
+        ? `${t.trend}: ${fmtNum(t.slope)} [${fmtNum(t.slopeCi[0])}, ${fmtNum(t.slopeCi[1])}]`
         : t.trend,
       t.reading,
     ]),

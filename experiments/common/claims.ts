@@ -5,17 +5,15 @@
  *
  * @module
  */
-import { fmtP, type JudgedClaim, tally } from "../../report/claims.ts";
+import { fmtNum, fmtP, type JudgedClaim, tally } from "../../report/claims.ts";
 import { formatInterval, type SeedNoise } from "../../report/interval.ts";
 import { table } from "../../report/html.ts";
 import { verdictCell } from "./page.ts";
 
-const num = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(3)) : "-");
-
 /** The paper's effect as a cell: "0.95 [0.89, 0.98]" or a single value. */
 export function paperCell(j: JudgedClaim): string {
   const ci = j.paper.ci;
-  return ci ? `${num(j.paper.estimate)} [${num(ci[0])}, ${num(ci[1])}]` : num(j.paper.estimate);
+  return ci ? `${fmtNum(j.paper.estimate)} [${fmtNum(ci[0])}, ${fmtNum(ci[1])}]` : fmtNum(j.paper.estimate);
 }
 
 /** A page's claims as a table. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { table } from "../../report/html.ts";
+import { meanSd, weightedLine } from "../../report/fit.ts";
 import type { JointSeedNoise, SeedNoise } from "../../report/interval.ts";
 import { metricCell } from "./page.ts";
 import { collectRuns, METRICS, type Run } from "./runs.ts";
@@ -42,8 +43,7 @@ export function seedSpread(runs: SeedRun[], metrics: readonly string[]): SeedSpr
     }));
     if (values.length < 2) continue;
     const xs = values.map((v) => v.value);
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    const { mean, sd } = meanSd(xs);
     const ci = runs[0]?.ci[metric];
     out.push({
       metric,
@@ -85,19 +85,14 @@ export function spreadAcrossE(
 ): { at: (E: number) => SeedNoise; dof: number; points: { E: number; sd: number; n: number }[] } | undefined {
   const relative = /F[IV]D|IS/.test(metric);
   const measured = points.filter((p) => p.values.filter(Number.isFinite).length >= 2).map((p) => {
-    const xs = p.values.filter(Number.isFinite), n = xs.length;
-    const mean = xs.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-    return { E: p.E, sd: relative ? sd / Math.abs(mean) : sd, n };
+    const xs = p.values.filter(Number.isFinite), { mean, sd } = meanSd(xs);
+    return { E: p.E, sd: relative ? sd / Math.abs(mean) : sd, n: xs.length };
   }).filter((p) => p.sd > 0 && Number.isFinite(p.sd));
   if (!measured.length) return undefined;
   const w = measured.map((p) => p.n - 1), sw = w.reduce((a, b) => a + b, 0);
-  const x = measured.map((p) => Math.log2(p.E)), y = measured.map((p) => Math.log(p.sd));
-  const mx = w.reduce((s, wi, i) => s + wi * x[i], 0) / sw,
-    my = w.reduce((s, wi, i) => s + wi * y[i], 0) / sw;
-  const sxx = w.reduce((s, wi, i) => s + wi * (x[i] - mx) ** 2, 0);
-  const slope = sxx > 0 ? w.reduce((s, wi, i) => s + wi * (x[i] - mx) * (y[i] - my), 0) / sxx : 0;
-  const dof = Math.max(1, sw - (sxx > 0 ? 1 : 0));
+  const fit = weightedLine(measured.map((p) => Math.log2(p.E)), measured.map((p) => Math.log(p.sd)), w);
+  const { mx, my } = fit, slope = fit.sxx > 0 ? fit.slope : 0;
+  const dof = Math.max(1, sw - (fit.sxx > 0 ? 1 : 0));
   return {
     at: (E) => ({ sd: Math.exp(my + slope * (Math.log2(E) - mx)), relative, seeds: dof + 1 }),
     dof,

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Claim, ClaimTest, PaperEffect } from "../../report/claims.ts";
+import { meanSd } from "../../report/fit.ts";
 import { type Interval, replicateInterval, type SeedNoise, withSeedNoise } from "../../report/interval.ts";
 
 /** A run's metrics with their replicates (replicate b of every run draws the same images). */
@@ -38,8 +39,7 @@ export function pairedDelta(a: Measured, b: Measured, m: string): Interval | und
 export function seedDiffNoise(pairs: { a: Measured; b: Measured }[], m: string): SeedNoise | undefined {
   const d = pairs.map((p) => p.b.metrics[m] - p.a.metrics[m]).filter(Number.isFinite);
   if (d.length < 2) return undefined;
-  const mean = d.reduce((s, v) => s + v, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1));
+  const { sd } = meanSd(d);
   return sd > 0 ? { sd, relative: false, seeds: d.length } : undefined;
 }
 
@@ -78,8 +78,7 @@ export function curveDelta(a: [number, number][], b: [number, number][]): PaperE
   if (d.length < 3) {
     return { estimate, how: `Fig. 18 at step ${end} (${d.length} points in the last third: no interval)` };
   }
-  const mean = d.reduce((s, v) => s + v, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1));
+  const { sd } = meanSd(d);
   return {
     estimate,
     ci: [estimate - 1.96 * sd, estimate + 1.96 * sd],

@@ -8,7 +8,7 @@
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { encDecScaling } from "../../paper/mod.ts";
-import { fitLine, transform } from "../../report/fit.ts";
+import { fitLine, meanSd, transform } from "../../report/fit.ts";
 import type { SeedNoise } from "../../report/interval.ts";
 import { CLAIM_RULE, type ClaimTest, type JudgedClaim } from "../../report/claims.ts";
 import { table } from "../../report/html.ts";
@@ -38,8 +38,7 @@ export async function ditSeedNoise(evals: Artifact[]): Promise<Record<string, Se
   for (const m of ["gFID", "gIS"]) {
     const xs = ms.map((x) => x.metrics[m]).filter(Number.isFinite);
     if (xs.length < 2) continue;
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    const { mean, sd } = meanSd(xs);
     if (sd > 0) out[m] = { sd: sd / Math.abs(mean), relative: true, seeds: xs.length };
   }
   return out;
