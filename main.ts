@@ -43,6 +43,8 @@ import { STAGE_KINDS } from "./stages/mod.ts";
 import { probeCompute } from "./compute/probe.ts";
 import { cpuFlags } from "./compute/cpu.ts";
 import { cpus } from "node:os";
+import { compareCommand, historyCommand, KEPT_BESIDE_REPORT, snapshotPublished } from "./history/cli.ts";
+import { newestPipeline } from "./history/resolve.ts";
 
 /** Prints a warning so that it is not missed among progress lines. */
 function loud(text: string): void {
@@ -65,6 +67,11 @@ commands:
   verify [P]      re-hash every artifact in the cache (or those of P); --repair removes corrupt ones
   dag [P]         the stage graph (--format text|mermaid|dot)
   show ID         a stage's manifest, artifact files and Arrow schemas (--pipeline P)
+  history [P]     the snapshots each publish saved in reports/P/history/ (code, machine, verdicts)
+  compare [A] [B] what changed between two builds: verdicts that flipped, metrics that moved beyond the
+                  old build's interval (and which stages they come from), stages whose key changed; a
+                  summary here and reports/P/compare.html. A, B: snapshot ids (or prefixes), git
+                  revisions with a snapshot, or cache folders; default the last two (--pipeline P)
   gc              delete cache entries no pipeline refers to (--dry-run to list them)
   list            pipelines, experiments (with their stage counts) and stage kinds with their params
 
@@ -273,6 +280,21 @@ async function main(): Promise<number> {
     console.log(HELP);
     return command || o.help ? 0 : 2;
   }
+  if (command === "history") {
+    for (const line of await historyCommand(join(ROOT, "reports"), arg ?? o.pipeline)) console.log(line);
+    return 0;
+  }
+  if (command === "compare") {
+    const reportsDir = join(ROOT, "reports");
+    const pipeline = o.pipeline ?? await newestPipeline(reportsDir) ?? DEFAULT_PIPELINE;
+    try {
+      const { lines } = await compareCommand({ reportsDir, pipeline, repo: ROOT }, positionals.slice(1));
+      for (const line of lines) console.log(line);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    return 0;
+  }
   const cache = new Cache(o.data ?? Deno.env.get("VITOK_DATA") ?? join(ROOT, "data"));
   const pipelineName = command === "adopt"
     ? o.pipeline ?? "smoke"
@@ -460,8 +482,10 @@ async function main(): Promise<number> {
         if (item.lookup.state !== "hit") continue;
         const dest = join(ROOT, "reports", graph.name + (reportIds.length > 1 ? `-${id}` : ""));
         await Deno.mkdir(join(ROOT, "reports"), { recursive: true });
-        await publishArtifact(item.lookup.artifact, dest);
+        await publishArtifact(item.lookup.artifact, dest, KEPT_BESIDE_REPORT);
         console.log(`report: ${join(dest, "index.html")}`);
+        const name = dest.slice(join(ROOT, "reports").length + 1);
+        console.log(await snapshotPublished(cache, item.lookup.artifact, name, join(ROOT, "reports"), ROOT));
       }
       return abort.signal.aborted ? 130 : summary.ok ? 0 : 1;
     }
@@ -640,7 +664,7 @@ async function main(): Promise<number> {
     }
     default:
       fail(
-        `unknown command "${command}" (commands: reproduce, report, status, verify, adopt, dag, show, gc, list; --help for more)`,
+        `unknown command "${command}" (commands: reproduce, report, status, history, compare, verify, adopt, dag, show, gc, list; --help for more)`,
       );
   }
 }

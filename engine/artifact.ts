@@ -249,8 +249,9 @@ export async function verifyArtifact(dir: string, key: string, deep = true): Pro
  * folder and a rename so readers never see half a copy. Used to publish reports outside the cache.
  * Every path is checked to stay inside `dest`, every source to be a plain file, and every copy to hash
  * to its manifest's sha256 (what is published is what was verified); on any failure `dest` is untouched.
+ * `keep` names entries of the old `dest` that are carried over (files beside the report, e.g. its history).
  */
-export async function publishArtifact(artifact: Artifact, dest: string): Promise<void> {
+export async function publishArtifact(artifact: Artifact, dest: string, keep: string[] = []): Promise<void> {
   const problem = manifestProblem(artifact.manifest, artifact.key);
   if (problem) {
     throw new CorruptArtifactError(`artifact ${artifact.key.slice(0, 12)}: manifest.json ${problem}`);
@@ -280,6 +281,13 @@ export async function publishArtifact(artifact: Artifact, dest: string): Promise
     join(tmp, "SOURCE.txt"),
     `artifact ${artifact.key} of stage ${artifact.manifest.stageId} (${artifact.manifest.pipeline})\n`,
   );
+  for (const name of keep) {
+    // What lives beside the published files and is not the artifact's (e.g. the report's history).
+    if (artifact.manifest.files.some((f) => f.path === name || f.path.startsWith(`${name}/`))) continue;
+    await Deno.rename(join(dest, name), join(tmp, name)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
   const old = `${dest}.old-${Deno.pid}`;
   await Deno.rename(dest, old).catch(() => {});
   await Deno.rename(tmp, dest);

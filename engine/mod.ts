@@ -45,7 +45,14 @@ export {
   upstreamOf,
 } from "./graph.ts";
 export { Artifact, CorruptArtifactError, type Manifest, publishArtifact, VOLATILE } from "./artifact.ts";
-export { insideDir, isRecord, MAX_JSON_BYTES, relativePathProblem, UntrustedFileError } from "./untrusted.ts";
+export {
+  insideDir,
+  isRecord,
+  MAX_JSON_BYTES,
+  readSharedJson,
+  relativePathProblem,
+  UntrustedFileError,
+} from "./untrusted.ts";
 export {
   type ArrowExpect,
   dataProblem,

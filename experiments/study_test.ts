@@ -14,11 +14,15 @@ import { STAGE_KINDS } from "./testdata/registry.ts";
 import { study } from "../pipelines/study.ts";
 import { EXPERIMENTS } from "./mod.ts";
 import { SIZES, TINY } from "./testdata/tiny_profile.ts";
-import { tiny } from "./testdata/tiny/mod.ts";
+import { tiny, tinyExperiment } from "./testdata/tiny/mod.ts";
+import { saveSnapshot } from "../history/store.ts";
+import { compareCommand } from "../history/cli.ts";
+import type { Artifact } from "../engine/mod.ts";
 
 const REGISTRY = new URL("./testdata/registry.ts", import.meta.url).href;
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../reports/test-artifacts/", import.meta.url).pathname;
+const MACHINE = { cpu: "test", flags: [], cores: 2, os: "linux", deno: "2", precision: "fp32" };
 
 /** Runs a pipeline on a cache; returns the run's outcomes and the report's artifact. */
 async function run(spec: ReturnType<typeof study>, cache: Cache) {
@@ -41,6 +45,7 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const cache = new Cache(await Deno.makeTempDir());
   const spec = study({ name: "tiny", doc: "", profile: TINY, sizes: SIZES });
   const { graph, report } = await run(spec, cache);
+  let withTiny: Artifact | undefined, comparePage: string | undefined;
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
   // E sweep (and a replica at a second sweep point), sizes, losses, a seed replica, Table 4's; video: 4 tubelets,
   // 2 on frames, 1 other clip length, 2 long.
@@ -203,9 +208,60 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
       "video",
       "tiny",
     ]);
-    assert(["reproduced", "inconclusive"].includes(v.tiny.verdicts[0].verdict));
+    assert(["reproduced", "opposite"].includes(v.tiny.verdicts[0].verdict));
     assert((await Deno.readTextFile(rep.path("index.html"))).includes(`href="tiny.html"`));
+    withTiny = rep;
   });
+
+  await t.step(
+    "compare: two builds' snapshots, a flipped verdict, a moved metric, unchanged ones",
+    async () => {
+      const reportsDir = await Deno.makeTempDir();
+      const facts = { reportsDir, code: { commit: "a".repeat(40), dirty: false }, machine: MACHINE };
+      const first = await saveSnapshot(cache, withTiny!, "tiny", facts);
+      assert(first.written);
+      assertEquals(
+        (await saveSnapshot(cache, withTiny!, "tiny", facts)).written,
+        false,
+        "nothing new: no snapshot",
+      );
+      // The tiny experiment evaluating another tokenizer: its interval no longer overlaps the fixed point's.
+      const changed = study({
+        name: "tiny",
+        doc: "",
+        profile: TINY,
+        sizes: SIZES,
+        experiments: [...EXPERIMENTS, tinyExperiment(16, "overlap", "p=8,c=4")],
+      });
+      const { report: rep } = await run(changed, cache);
+      await saveSnapshot(cache, rep, "tiny", { ...facts, now: new Date(Date.now() + 1000) });
+      const { lines, page } = await compareCommand(
+        { reportsDir, pipeline: "tiny", repo: "/nonexistent" },
+        [],
+      );
+      const text = lines.join("\n");
+      const before =
+        JSON.parse(await Deno.readTextFile(withTiny!.path("verdicts.json"))).tiny.verdicts[0].verdict;
+      const after = JSON.parse(await Deno.readTextFile(rep.path("verdicts.json"))).tiny.verdicts[0].verdict;
+      assert(before !== after, `the flip is in the reports: ${before} -> ${after}`);
+      assert(
+        text.includes("verdicts: 1 flipped") && text.includes("FLIPPED tiny / verdicts / intervals overlap"),
+        text,
+      );
+      assert(
+        text.includes(`tokenizer reads tokenizer[p=8,c=4] (was tokenizer[p=16,c=4]): evaluate-tiny`),
+        text,
+      );
+      assert(
+        /moved beyond A's 95 % interval/.test(text) &&
+          /evaluate-tiny rPSNR: .*; from evaluate-tiny/.test(text),
+        text,
+      );
+      const unchanged = Number(/, (\d+) unchanged \(the same stage\)/.exec(text)?.[1]);
+      assert(unchanged > 20, `every other evaluation is the same stage: ${unchanged}`);
+      comparePage = page;
+    },
+  );
 
   await t.step({
     name: "open in Chromium",
@@ -249,6 +305,16 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
           for (const [id, n] of marks) assert(Number(n) > 0, `${file}: chart ${id} has no marks`);
           await Deno.mkdir(ARTIFACTS, { recursive: true });
           await page.screenshot({ path: join(ARTIFACTS, file.replace(".html", ".png")), fullPage: true });
+        }
+        if (comparePage) {
+          // The compare page: the tiny page's chart drawn with both builds.
+          await page.goto(`file://${comparePage}`);
+          await page.waitForFunction(
+            `[...document.querySelectorAll(".chart")].every((c) => c.querySelector("svg"))`,
+          );
+          const n = await page.$$eval(".chart svg .mark-symbol.role-mark path", (els) => els.length);
+          assertEquals(n, 4, "two evaluations in each build");
+          await page.screenshot({ path: join(ARTIFACTS, "compare.png"), fullPage: true });
         }
         assertEquals(errors, []);
       } finally {

@@ -42,6 +42,11 @@ export function raw(html: string): { html: string } {
   return { html };
 }
 
+/** A verdict word, coloured (the page style's `v-<verdict>` classes). */
+export function verdictCell(v: string): { html: string } {
+  return raw(`<span class="v-${v.replace(/ /g, "-")}">${esc(v)}</span>`);
+}
+
 /** An HTML table from rows of cells (numbers to 4 significant digits; text escaped unless {@link raw}). */
 export function table(headers: string[], rows: unknown[][], caption?: string): string {
   const cell = (v: unknown) =>

@@ -6,7 +6,7 @@
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { CURVE_TABLE } from "../../formats/tables.ts";
-import { esc, inlinePng, raw, table } from "../../report/html.ts";
+import { esc, inlinePng, table } from "../../report/html.ts";
 import { curveChart, type Spec } from "../../report/specs.ts";
 import type { Run } from "./runs.ts";
 
@@ -30,10 +30,7 @@ export interface Page {
   metrics?: Record<string, number | string>;
 }
 
-/** A verdict word, coloured. */
-export function verdictCell(v: string): { html: string } {
-  return raw(`<span class="v-${v.replace(/ /g, "-")}">${esc(v)}</span>`);
-}
+export { verdictCell } from "../../report/html.ts";
 
 /** A metric's value with its 95 % interval when measured, e.g. "12.3 [11.8, 12.9]"; "" when absent. */
 export function metricCell(value: number | undefined, ci?: [number, number]): string | number {
