@@ -46,22 +46,28 @@ function verdictSection(c: Comparison): string {
     }</details>`;
 }
 
-function metricTable(rows: MetricRow[], causes: Map<string, string>): string {
+function metricTable(rows: MetricRow[]): string {
   return table(
-    ["stage", "metric", "A [95 % interval]", "B", "change", "from (stages whose code or params changed)"],
+    [
+      "stage",
+      "metric",
+      "A [95 % interval]",
+      "B",
+      "change",
+      "from (stages whose own code, params or inputs changed: see Stages)",
+    ],
     rows.map((m) => [
       m.id,
       m.metric,
       metricValues(m).old,
       metricValues(m).new,
       changeText(m),
-      m.causes.map((id) => `${id} (${causes.get(id) ?? ""})`).join("; "),
+      m.causes.join(", "),
     ]),
   );
 }
 
 function metricSection(c: Comparison): string {
-  const causes = new Map(c.stages.map((s) => [s.id, s.reasons.join("; ")]));
   const moved = byMagnitude(c.metrics.filter((m) => m.status === "moved"));
   const stayed = c.metrics.filter((m) => m.status === "stayed");
   const unchanged = c.metrics.filter((m) => m.status === "unchanged").length;
@@ -69,9 +75,9 @@ function metricSection(c: Comparison): string {
     `it, ${stayed.length} were rebuilt and stayed inside it, ${unchanged} are unchanged (the same stage, the same ` +
     `key). "seed sd": the change in units of the seed spread B measured for that kind of stage and metric ` +
     `(relative for FID, FVD and IS).</p>` +
-    (moved.length ? metricTable(moved, causes) : "") +
+    (moved.length ? metricTable(moved) : "") +
     (stayed.length
-      ? `<details><summary>rebuilt, inside A's interval</summary>${metricTable(stayed, causes)}` +
+      ? `<details><summary>rebuilt, inside A's interval</summary>${metricTable(stayed)}` +
         `</details>`
       : "");
 }

@@ -1,0 +1,51 @@
+/**
+ * `--set ID.PARAM=VALUE`: a param, a sweep axis or a cluster resource of a stage, for one run.
+ *
+ * @module
+ */
+import type { PipelineSpec } from "../engine/mod.ts";
+import { fail } from "./context.ts";
+
+/** The pipeline with every --set applied (one line and exit on a bad one). */
+export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
+  const stages = spec.stages.map((s) => ({ ...s, params: { ...s.params } }));
+  for (const set of sets) {
+    const m = /^([^=]+)\.(\w+)=(.*)$/s.exec(set);
+    if (!m) fail(`--set ${set}: expected ID.PARAM=VALUE, e.g. --set scale.factor=4`);
+    const [, id, name, raw] = m;
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch { /* a plain string */ }
+    if (id.endsWith(".resources")) {
+      // A cluster resource of a stage (or of every stage: "*.resources.cpus=1"); not part of any key.
+      const base = id.slice(0, -".resources".length);
+      const hit = stages.filter((s) => base === "*" || s.id === base);
+      if (!hit.length) fail(`--set ${set}: no stage "${base}" in pipeline "${spec.name}"`);
+      for (const s of hit) s.resources = { ...s.resources, [name]: value as number };
+      continue;
+    }
+    // "*" changes a sweep axis in every stage that sweeps it (so tokenizers and their evaluations stay paired).
+    const targets = id === "*"
+      ? stages.filter((s) => s.matrix && name in s.matrix)
+      : stages.filter((s) => s.id === id);
+    if (!targets.length) {
+      fail(
+        id === "*"
+          ? `--set ${set}: no stage sweeps "${name}"`
+          : `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
+            stages.map((s) => s.id).join(", ")
+          })`,
+      );
+    }
+    for (const stage of targets) {
+      if (stage.matrix && name in stage.matrix) {
+        if (!Array.isArray(value) || !value.length) {
+          fail(`--set ${set}: "${name}" is a sweep of "${stage.id}"; give a JSON list, e.g. [1,2]`);
+        }
+        stage.matrix = { ...stage.matrix, [name]: value };
+      } else stage.params[name] = value;
+    }
+  }
+  return { ...spec, stages };
+}
