@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { Cache, CorruptArtifactError, PipelineError, UntrustedFileError } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES, withExperiments } from "./pipelines/mod.ts";
-import { type Context, fail, loader, parseCli, ROOT } from "./cli/context.ts";
+import { type Context, fail, parseCli, ROOT } from "./cli/context.ts";
+import { loader } from "./cli/set.ts";
 import { HELP } from "./cli/help.ts";
 import { reproduceCommand } from "./cli/reproduce.ts";
 import { statusCommand } from "./cli/status.ts";

@@ -6,7 +6,7 @@
 import sharp from "sharp";
 import { join } from "node:path";
 import { buildGraph, Cache, planGraph, ProgressView, runPlan, type StageDecl } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "vitok-bench-" });
 
@@ -108,7 +108,7 @@ const cache = new Cache(join(tmp, "data"));
 const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
   pipeline: graph.name,
   cache,
-  registry: new URL("../stages/mod.ts", import.meta.url).href,
+  registry: new URL("../pipelines/registry.ts", import.meta.url).href,
   view: new ProgressView(() => {}, false),
 });
 const plan = await planGraph(graph, STAGE_KINDS, cache);

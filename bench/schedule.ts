@@ -19,7 +19,7 @@ import { fullParams } from "../engine/graph.ts";
 import { timeByGroup, unionLength } from "../engine/group_time.ts";
 import { criticalPathFirst } from "../engine/run.ts";
 import type { PlanItem } from "../engine/plan.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { STUDIES, study, withExperiments } from "../pipelines/study.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
 import { type KindCost, sgemmGflops, studyFloor } from "./flops.ts";

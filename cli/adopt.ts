@@ -5,7 +5,7 @@
  * @module
  */
 import { adoptKind } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { type Context, fail, REGISTRY, toolVersions } from "./context.ts";
 
 /** `adopt`. */

@@ -7,16 +7,14 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { buildGraph, type Cache, type Graph, type PipelineSpec } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
-import { parseSet } from "./set.ts";
+import type { Cache, Graph, PipelineSpec } from "../engine/mod.ts";
 
 /** The repository's root folder (main.ts, deno.json, reports/). */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where reports are published. */
 export const REPORTS = join(ROOT, "reports");
 /** The module the stage workers load the stage kinds from. */
-export const REGISTRY = new URL("../stages/mod.ts", import.meta.url).href;
+export const REGISTRY = new URL("../pipelines/registry.ts", import.meta.url).href;
 
 /** Every option the CLI takes (each command reads those it needs). */
 export const OPTIONS = {
@@ -63,11 +61,6 @@ export interface Context {
   base?: PipelineSpec;
   /** The graph of a pipeline with the command line's --set overrides. */
   load(spec: PipelineSpec): Graph;
-}
-
-/** The graph loader of a command line: --set applied, then the stage kinds resolved. */
-export function loader(sets: string[]): (spec: PipelineSpec) => Graph {
-  return (spec) => buildGraph(parseSet(spec, sets), STAGE_KINDS);
 }
 
 /** Prints one line and exits with `code` (2: bad input). */

@@ -4,7 +4,7 @@
  * @module
  */
 import { dagDot, dagMermaid, dagText } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { type Context, fail } from "./context.ts";
 
 /** `dag`. */

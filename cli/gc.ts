@@ -5,7 +5,7 @@
  */
 import { planGraph, unreferencedKeys, unreferencedScratch } from "../engine/mod.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import type { Context } from "./context.ts";
 
 /** `gc`. */

@@ -5,7 +5,7 @@
  */
 import { buildGraph } from "../engine/mod.ts";
 import { EXPERIMENTS, PIPELINES, STUDIES, withExperiments } from "../pipelines/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import type { Context } from "./context.ts";
 
 /** `list`. */

@@ -22,7 +22,7 @@ import {
   submitDag,
   timeByGroup,
 } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { probeCompute } from "../compute/probe.ts";
 import { cpuFlags } from "../compute/cpu.ts";
 import { KEPT_BESIDE_REPORT, snapshotPublished } from "../history/cli.ts";

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { PipelineSpec } from "../engine/mod.ts";
+import { buildGraph, type Graph, type PipelineSpec } from "../engine/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { fail } from "./context.ts";
 
 /** The pipeline with every --set applied (one line and exit on a bad one). */
@@ -48,4 +49,9 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
     }
   }
   return { ...spec, stages };
+}
+
+/** The graph loader of a command line: --set applied, then the stage kinds resolved. */
+export function loader(sets: string[]): (spec: PipelineSpec) => Graph {
+  return (spec) => buildGraph(parseSet(spec, sets), STAGE_KINDS);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { formatDuration, planGraph, referencedKeys, verifyCache } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import type { Context } from "./context.ts";
 
 /** `verify`. */

@@ -1,7 +1,7 @@
 /**
  * The study's experiments, in the order their pages appear. Adding an experiment is a folder beside
  * these (its declaration `mod.ts`, its page stage `page.ts`) and one line here; the stage registry
- * (`stages/mod.ts`) lists each experiment's page stage from this list.
+ * (`pipelines/registry.ts`) lists each experiment's page stage from this list.
  *
  * @module
  */

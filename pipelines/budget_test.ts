@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../testing/asserts.ts";
 import { buildGraph, Cache, planGraph, ProgressView, runPlan } from "../engine/mod.ts";
 import { STAGE_KINDS as TINY_KINDS } from "../experiments/testdata/registry.ts";
 import { SIZES, TINY } from "../experiments/testdata/tiny_profile.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "./registry.ts";
 import { atBudget, budgetStudy } from "./budget.ts";
 import { STUDIES } from "./study.ts";
 import { budgetOf, withoutBudget } from "../experiments/budget/ids.ts";

@@ -1,7 +1,7 @@
 /** Every pipeline validates; the smoke pipeline (the study's DAG at toy size) runs end to end through the CLI. */
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
-import { STAGE_KINDS } from "../stages/mod.ts";
+import { STAGE_KINDS } from "./registry.ts";
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, withExperiments } from "./mod.ts";
 
 Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", () => {

@@ -1,6 +1,6 @@
 /**
- * The stage registry: every stage kind a pipeline may name. Worker processes import this module
- * to find the kind they run, so each kind must be exported here under its `kind` name.
+ * The stage kinds of this folder (data, training, evaluation, report, demo) by name. The experiments' page
+ * kinds join them in the full registry the workers load (pipelines/registry.ts).
  *
  * @module
  */
@@ -16,10 +16,8 @@ import { report } from "./report/mod.ts";
 import { dit } from "./dit/mod.ts";
 import { generate } from "./generate/mod.ts";
 import { stage2 } from "./stage2/mod.ts";
-import { EXPERIMENTS } from "../experiments/mod.ts";
-import { budgetPageStage } from "../experiments/budget/page.ts";
 
-/** Stage kinds by name. */
+/** The stage kinds of stages/ by name. */
 export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
   Object.fromEntries(
     [
@@ -37,8 +35,6 @@ export const STAGE_KINDS: Readonly<Record<string, StageKind>> = Object.freeze(
       generate,
       stage2,
       report,
-      ...EXPERIMENTS.map((e) => e.page),
-      budgetPageStage,
     ].map((
       k,
     ) => [k.kind, k as unknown as StageKind]),

@@ -10,25 +10,7 @@ import { esc, inlinePng, table } from "../../report/html.ts";
 import { curveChart, type Spec } from "../../report/specs.ts";
 import type { Run } from "./runs.ts";
 
-/** One rendered page of the report. */
-export interface Page {
-  /** File name, e.g. "e_sweep.html". */
-  file: string;
-  /** Link text in the navigation. */
-  nav: string;
-  title: string;
-  body: string;
-  /** Chart id -> spec; ids are unique across pages (they name the exported SVGs). */
-  charts: Record<string, Spec>;
-  /** One line for the index: what the page shows and its verdicts. */
-  summary: string;
-  /** Verdict table for the index. */
-  verdictTable: string;
-  /** Machine-readable verdicts (verdicts.json). */
-  verdicts: unknown;
-  /** Summary numbers for the page stage's manifest, e.g. `{ rFID_verdict: "reproduced" }`. */
-  metrics?: Record<string, number | string>;
-}
+export type { Page } from "../../report/page.ts";
 
 export { verdictCell } from "../../report/html.ts";
 

@@ -17,14 +17,15 @@ import {
 } from "../../engine/mod.ts";
 import { specToSvg } from "../../report/svg.ts";
 import type { Page } from "./page.ts";
+import { PAGE_FILE } from "../../report/page.ts";
 
 /** Params every page stage takes. */
 export const PAGE_PARAMS = {
   dataset: param.string("", "what the tokenizers were trained on, for the page text"),
 };
 
-/** The file a page stage writes and the report reads. */
-export const PAGE_FILE = "page.json";
+/** The file a page stage writes and the report reads (report/page.ts). */
+export { PAGE_FILE };
 
 /** A page stage as an experiment declares it. */
 export interface PageStageSpec<S extends ParamSchema> {

@@ -19,7 +19,7 @@ import { seedDiffNoise, stage2Tests } from "./findings.ts";
 import { withoutBudget } from "../budget/ids.ts";
 import { collectRuns, evaluationMetrics, type Run } from "../common/runs.ts";
 import { definePage } from "../common/stage.ts";
-import { FIG18_RUNS } from "./mod.ts";
+import { FIG18_RUNS } from "./runs.ts";
 import { perceptualJudgements } from "../common/perceptual_page.ts";
 
 const RECON = ["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const;

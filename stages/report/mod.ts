@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { type Artifact, defineStage, insideDir, param } from "../../engine/mod.ts";
 import { page, table } from "../../report/html.ts";
 import { chanceLine, pageTally } from "../../report/claims.ts";
-import type { Page } from "../../experiments/common/page.ts";
-import { PAGE_FILE } from "../../experiments/common/stage.ts";
+import { type Page, PAGE_FILE } from "../../report/page.ts";
 
 /** Reads one page stage's record, with a clear error when it is not one. */
 async function readPage(a: Artifact): Promise<Page> {
