@@ -11,8 +11,8 @@ import type { Cache, Graph, PipelineSpec } from "../engine/mod.ts";
 
 /** The repository's root folder (main.ts, deno.json, reports/). */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** Where reports are published. */
-export const REPORTS = join(ROOT, "reports");
+/** Where reports are published (and their history kept): reports/ beside main.ts, or $VITOK_REPORTS. */
+export const REPORTS = Deno.env.get("VITOK_REPORTS") || join(ROOT, "reports");
 /** The module the stage workers load the stage kinds from. */
 export const REGISTRY = new URL("../pipelines/registry.ts", import.meta.url).href;
 

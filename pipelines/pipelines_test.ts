@@ -74,10 +74,12 @@ Deno.test("--experiments: a study of some experiments keeps the keys' stages and
 });
 
 Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", async () => {
-  const data = await Deno.makeTempDir();
+  const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();
   const main = new URL("../main.ts", import.meta.url).pathname;
+  const env = { VITOK_REPORTS: reports }; // the project's own reports/ and their history stay untouched
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--jobs", "2", "--data", data],
+    env,
   }).output();
   const text = new TextDecoder().decode(out.stdout), err = new TextDecoder().decode(out.stderr);
   assertEquals(out.code, 0, err.slice(-2000));
@@ -93,7 +95,9 @@ Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", 
   const n = graph.nodes.length;
   assert(new RegExp(`${unique} ran, 0 fresh, ${n - unique} shared, 0 failed`).test(text), text);
   const report = /report: (\S+index\.html)/.exec(text)?.[1];
-  assert(report, text);
+  assert(report && report.startsWith(reports), text);
+  // Its snapshot, for deno task compare later.
+  assert(new RegExp(`snapshot: ${reports}/smoke/history/\\S+`).test(text), text.slice(-500));
   const index = await Deno.readTextFile(report);
   assert(index.includes("E sweep (Fig. 2): verdicts"), "index page");
   for (const page of ["e_sweep.html", "generation.html", "sizes.html", "losses.html", "tables.html"]) {
@@ -102,6 +106,7 @@ Deno.test("smoke: reproduce runs the whole study DAG and publishes its report", 
   }
   const again = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--data", data],
+    env,
   }).output();
   assert(new TextDecoder().decode(again.stdout).includes(`0 ran, ${n} fresh`));
 });
