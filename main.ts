@@ -9,6 +9,7 @@ import { Cache, CorruptArtifactError, PipelineError, UntrustedFileError } from "
 import { DEFAULT_PIPELINE, PIPELINES, withExperiments } from "./pipelines/mod.ts";
 import { type Context, fail, parseCli, ROOT } from "./cli/context.ts";
 import { loader } from "./cli/set.ts";
+import { applyDatasetFlags } from "./cli/dataset.ts";
 import { HELP } from "./cli/help.ts";
 import { reproduceCommand } from "./cli/reproduce.ts";
 import { statusCommand } from "./cli/status.ts";
@@ -67,6 +68,13 @@ async function main(): Promise<number> {
   }
   if (!base && (spec.pipeline === "needed" || (spec.pipeline === "optional" && arg))) {
     fail(`unknown pipeline "${name}" (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  }
+  if (base && o.dataset?.length) {
+    try {
+      base = await applyDatasetFlags(base, o.dataset);
+    } catch (e) {
+      fail((e as Error).message);
+    }
   }
   if (["report", "reproduce", "adopt", "gc"].includes(command) || o.repair) {
     try {

@@ -31,6 +31,7 @@ export const OPTIONS = {
   format: { type: "string" },
   pipeline: { type: "string" },
   experiments: { type: "string", multiple: true },
+  dataset: { type: "string", multiple: true },
   executor: { type: "string" },
   partition: { type: "string" },
   account: { type: "string" },

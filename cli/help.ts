@@ -47,6 +47,8 @@ options:
                   default 2), or the same in cluster.json ({"executor": "slurm", "slurm": {...}})
   --detach        with --executor slurm: submit the whole DAG as jobs with afterok dependencies and
                   return; 'status' then shows the cache and the jobs' states
+  --dataset S=PATH the study on your data: imagefolder=DIR (train/ and test/ class folders), cifar10=DIR,
+                  idx=DIR, or videofolder=DIR for the video experiment (repeatable: one image, one video)
   --experiments E1,E2   a study with only these experiments (and the stages their pages read); 'list'
                   shows them, e.g. deno task reproduce --experiments e-sweep,sizes
 `;
