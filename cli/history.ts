@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { compareCommand as compare, historyCommand as history } from "../history/cli.ts";
-import { newestPipeline } from "../history/resolve.ts";
+import { compareCommand as compare, historyCommand as history, newestPipeline } from "../history/mod.ts";
 import { DEFAULT_PIPELINE } from "../pipelines/mod.ts";
 import { type Context, fail, REPORTS, ROOT } from "./context.ts";
 

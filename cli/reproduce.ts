@@ -23,9 +23,8 @@ import {
   timeByGroup,
 } from "../engine/mod.ts";
 import { STAGE_KINDS } from "../pipelines/registry.ts";
-import { probeCompute } from "../compute/probe.ts";
-import { cpuFlags } from "../compute/cpu.ts";
-import { KEPT_BESIDE_REPORT, snapshotPublished } from "../history/cli.ts";
+import { cpuFlags, probeCompute } from "../compute/mod.ts";
+import { KEPT_BESIDE_REPORT, snapshotPublished } from "../history/mod.ts";
 import { type ClusterConfig, clusterConfig, slurmOptions } from "./cluster.ts";
 import { type Context, fail, loud, type Options, REGISTRY, REPORTS, ROOT, toolVersions } from "./context.ts";
 

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
-import { scanModule } from "./tokens.ts";
+import { type ReExport, scanModule, type ScannedModule } from "./tokens.ts";
 
 /** JSON with object keys sorted at every level, so equal values always serialise equally. */
 export function canonicalJson(value: unknown): string {
@@ -54,7 +54,9 @@ const SCANNED = /\.[cm]?[jt]sx?$/;
 
 /**
  * The code version of a module and every local module it imports (relative imports, found by
- * TypeScript's parser and followed recursively; npm packages are pinned by the lock file instead).
+ * TypeScript's parser and followed recursively; npm packages are pinned by the lock file instead). A
+ * barrel (a module of `export ... from` only, a folder's `mod.ts`) counts with just the modules that supply
+ * the names imported from it, so importing a folder's public face costs no more rebuilds than a deep import.
  * The hash is over each file's token stream ({@link scanModule}), so comment and format edits keep
  * it; other files (JSON, WGSL, ...) count byte for byte. Files under `exclude` dirs (e.g. the engine
  * itself) are skipped, so engine edits do not invalidate artifacts.
@@ -65,19 +67,58 @@ export async function sourceClosure(moduleUrl: string, exclude: string[] = []): 
   const base = dirname(root);
   const code = new Map<string, string>();
   const files: Record<string, string> = {};
-  const visit = async (path: string) => {
-    if (code.has(path) || exclude.some((d) => path.startsWith(d))) return;
-    const text = await Deno.readTextFile(path);
-    files[path] = sha256Text(text);
-    if (!SCANNED.test(path)) {
-      code.set(path, files[path]);
-      return;
+  const scans = new Map<string, ScannedModule>();
+  // A barrel (a mod.ts of re-exports) is followed only into the modules that supply the names taken from it.
+  const barrelNames = new Map<string, Set<string> | "*">();
+  const visit = async (path: string, names: string[] | "*"): Promise<void> => {
+    if (exclude.some((d) => path.startsWith(d))) return;
+    if (!code.has(path)) {
+      const text = await Deno.readTextFile(path);
+      files[path] = sha256Text(text);
+      if (!SCANNED.test(path)) {
+        code.set(path, files[path]);
+        return;
+      }
+      const scanned = scanModule(text, path);
+      code.set(path, sha256Text(scanned.code)); // a barrel's is replaced below by what was taken from it
+      scans.set(path, scanned);
+      if (!scanned.barrel) {
+        for (const u of scanned.uses) await visit(join(dirname(path), u.spec), u.names);
+        return;
+      }
     }
-    const scanned = scanModule(text, path);
-    code.set(path, sha256Text(scanned.code));
-    for (const spec of scanned.imports) await visit(join(dirname(path), spec));
+    const scanned = scans.get(path);
+    if (scanned?.barrel) await visitBarrel(path, scanned.barrel, names);
   };
-  await visit(root);
+  const visitBarrel = async (path: string, reexports: ReExport[], names: string[] | "*") => {
+    const seen = barrelNames.get(path) ?? new Set<string>();
+    if (seen === "*") return;
+    const fresh = names === "*" ? "*" : names.filter((n) => !seen.has(n));
+    if (fresh !== "*" && !fresh.length) return;
+    barrelNames.set(path, fresh === "*" ? "*" : new Set([...seen, ...fresh]));
+    const taken = followed.get(path) ?? [];
+    for (const re of reexports) {
+      const target = join(dirname(path), re.spec);
+      if (re.names === "*") {
+        taken.push([re.spec, "*"]);
+        await visit(target, fresh);
+      } else {
+        const wanted = Object.entries(re.names).filter(([exported]) =>
+          fresh === "*" || fresh.includes(exported)
+        );
+        for (const w of wanted) taken.push([re.spec, ...w]);
+        if (wanted.length) await visit(target, wanted.map(([, local]) => local));
+      }
+    }
+    followed.set(path, taken);
+  };
+  const followed = new Map<string, string[][]>();
+  await visit(root, "*");
+  // A barrel counts by the re-exports its importers took: adding an export to a mod.ts rebuilds nothing.
+  for (const [path, taken] of followed) {
+    const unique = [...new Set(taken.map((t) => JSON.stringify(t)))].sort();
+    code.set(path, sha256Text(canonicalJson(unique)));
+  }
   const parts = [...code.entries()]
     .map(([p, h]) => [relative(base, p), h])
     .sort((a, b) => a[0] < b[0] ? -1 : 1);

@@ -110,3 +110,38 @@ Deno.test("sourceClosure() follows imports found by the parser, not commented-ou
   assertEquals(await filesUnchanged(v.files), false);
   assertEquals((await sourceClosure(`file://${dir}/a.ts`)).hash, v.hash);
 });
+
+Deno.test("sourceClosure() follows a barrel (a folder's mod.ts) only into the modules of the names taken", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/lib`);
+  await Deno.writeTextFile(`${dir}/lib/x.ts`, "export const x = 1;\n");
+  await Deno.writeTextFile(`${dir}/lib/y.ts`, 'import { z } from "./z.ts";\nexport const y = z;\n');
+  await Deno.writeTextFile(`${dir}/lib/z.ts`, "export const z = 2;\n");
+  await Deno.writeTextFile(`${dir}/lib/w.ts`, "export const w = 3;\n");
+  await Deno.writeTextFile(
+    `${dir}/lib/mod.ts`,
+    'export { x } from "./x.ts";\nexport { y as why } from "./y.ts";\nexport * from "./w.ts";\n',
+  );
+  await Deno.writeTextFile(`${dir}/a.ts`, 'import { x } from "./lib/mod.ts";\nexport const a = x;\n');
+  await Deno.writeTextFile(`${dir}/b.ts`, 'import { why } from "./lib/mod.ts";\nexport const b = why;\n');
+  await Deno.writeTextFile(`${dir}/c.ts`, 'import * as lib from "./lib/mod.ts";\nexport const c = lib;\n');
+  const files = async (m: string) =>
+    Object.keys((await sourceClosure(`file://${dir}/${m}`)).files).map((p) => p.slice(dir.length + 1)).sort();
+  // x from the barrel: x.ts, and w.ts (an export * may supply any name), not y.ts or z.ts.
+  assertEquals(await files("a.ts"), ["a.ts", "lib/mod.ts", "lib/w.ts", "lib/x.ts"]);
+  assertEquals(await files("b.ts"), ["b.ts", "lib/mod.ts", "lib/w.ts", "lib/y.ts", "lib/z.ts"]);
+  assertEquals(await files("c.ts"), ["c.ts", "lib/mod.ts", "lib/w.ts", "lib/x.ts", "lib/y.ts", "lib/z.ts"]);
+  // An edit to a module a.ts does not take leaves its hash alone; one it takes changes it.
+  const before = await sourceClosureHash(`file://${dir}/a.ts`);
+  await Deno.writeTextFile(`${dir}/lib/z.ts`, "export const z = 5;\n");
+  assertEquals(await sourceClosureHash(`file://${dir}/a.ts`), before);
+  // So does a new export in the barrel, unless a.ts takes it.
+  await Deno.writeTextFile(`${dir}/lib/v.ts`, "export const v = 4;\n");
+  await Deno.writeTextFile(
+    `${dir}/lib/mod.ts`,
+    'export { v } from "./v.ts";\n' + await Deno.readTextFile(`${dir}/lib/mod.ts`),
+  );
+  assertEquals(await sourceClosureHash(`file://${dir}/a.ts`), before);
+  await Deno.writeTextFile(`${dir}/lib/x.ts`, "export const x = 7;\n");
+  assertEquals((await sourceClosureHash(`file://${dir}/a.ts`)) === before, false);
+});

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { cpus } from "node:os";
 import type { Artifact, Cache } from "../engine/mod.ts";
-import { cpuFlags } from "../compute/cpu.ts";
+import { cpuFlags } from "../compute/mod.ts";
 import { compareSnapshots, verdictEntries } from "./diff.ts";
 import { comparePage } from "./page.ts";
 import { gitVersion, pipelinesWithHistory, resolvePair } from "./resolve.ts";

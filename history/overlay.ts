@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Spec } from "../report/specs.ts";
+import type { Spec } from "../report/mod.ts";
 
 /** The build field's name in overlaid data. */
 export const BUILD_FIELD = "build";

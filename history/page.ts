@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { esc, page, raw, table, verdictCell } from "../report/html.ts";
-import type { Spec } from "../report/specs.ts";
+import { esc, page, raw, type Spec, table, verdictCell } from "../report/mod.ts";
 import type { Comparison, MetricRow, VerdictRow } from "./diff.ts";
 import { overlayChart, sameChart } from "./overlay.ts";
 import {

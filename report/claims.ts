@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { mulberry32 } from "../datasets/rng.ts";
+import { mulberry32 } from "../datasets/mod.ts";
 import { formatInterval, type Interval, pValue, replicateInterval } from "./interval.ts";
 
 /** A claim's outcome. */

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { quantile } from "../metrics/bootstrap.ts";
-import { mulberry32 } from "../datasets/rng.ts";
+import { quantile } from "../metrics/mod.ts";
+import { mulberry32 } from "../datasets/mod.ts";
 import { chiSquareDraw, normalCdf, normalDraw, normalQuantile } from "./normal.ts";
 
 /** The interval rule, as the pages print it. */

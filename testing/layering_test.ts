@@ -38,6 +38,8 @@ Deno.test("layering: the rules catch what they are for", () => {
   assert(problem("engine/run.ts", "models/vitok.ts")?.includes("engine/ may import nothing of ours"));
   assert(problem("stages/dit/mod.ts", "stages/tokenizer/mod.ts")?.includes("stage kind dit imports"));
   assertEquals(problem("stages/dit/mod.ts", "stages/shared/training.ts"), undefined);
+  assert(problem("experiments/e_sweep/page.ts", "report/fit.ts")?.includes("import report/mod.ts"));
+  assertEquals(problem("experiments/e_sweep/page.ts", "report/mod.ts"), undefined);
   assert(problem("stages/report/mod.ts", "experiments/common/page.ts")?.includes("not experiments/"));
   assert(problem("experiments/gan/page.ts", "bench/flops.ts")?.includes("imports bench/"));
   assert(problem("report/fit.ts", "testing/asserts.ts")?.includes("testing/ outside a test"));

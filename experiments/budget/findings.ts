@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { weightedLine } from "../../report/fit.ts";
+import { weightedLine } from "../../report/mod.ts";
 
 /** One claim's record as a page stores it (`claimRecord`). */
 export interface ClaimRecordLike {

@@ -6,9 +6,7 @@
  * @module
  */
 import type { Artifact } from "../../engine/mod.ts";
-import { claimRecordsIn, fmtNum } from "../../report/claims.ts";
-import { esc, table } from "../../report/html.ts";
-import type { Spec } from "../../report/specs.ts";
+import { claimRecordsIn, esc, fmtNum, type Spec, table } from "../../report/mod.ts";
 import { chartDivs, type Page, verdictCell } from "../common/page.ts";
 import { definePage, PAGE_FILE } from "../common/stage.ts";
 import { type ClaimRecordLike, trajectories, type Trajectory } from "./findings.ts";

@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { fmtNum, fmtP, type JudgedClaim, tally } from "../../report/claims.ts";
-import { formatInterval, type SeedNoise } from "../../report/interval.ts";
-import { table } from "../../report/html.ts";
+import {
+  fmtNum,
+  fmtP,
+  formatInterval,
+  type JudgedClaim,
+  type SeedNoise,
+  table,
+  tally,
+} from "../../report/mod.ts";
 import { verdictCell } from "./page.ts";
 
 /** The paper's effect as a cell: "0.95 [0.89, 0.98]" or a single value. */

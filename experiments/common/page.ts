@@ -5,14 +5,11 @@
  * @module
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
-import { CURVE_TABLE } from "../../formats/tables.ts";
-import { esc, inlinePng, table } from "../../report/html.ts";
-import { curveChart, type Spec } from "../../report/specs.ts";
+import { CURVE_TABLE } from "../../formats/mod.ts";
+import { curveChart, esc, inlinePng, type Spec, table } from "../../report/mod.ts";
 import type { Run } from "./runs.ts";
 
-export type { Page } from "../../report/page.ts";
-
-export { verdictCell } from "../../report/html.ts";
+export { type Page, verdictCell } from "../../report/mod.ts";
 
 /** A metric's value with its 95 % interval when measured, e.g. "12.3 [11.8, 12.9]"; "" when absent. */
 export function metricCell(value: number | undefined, ci?: [number, number]): string | number {

@@ -6,8 +6,8 @@
  * @module
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
-import { LEVELS } from "../../metrics/two_afc.ts";
-import { esc, table } from "../../report/html.ts";
+import { LEVELS } from "../../metrics/mod.ts";
+import { esc, table } from "../../report/mod.ts";
 
 /** One network's (or MSE's) agreement with the severity order. */
 export interface Judgement {

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { table } from "../../report/html.ts";
-import { meanSd, weightedLine } from "../../report/fit.ts";
-import type { JointSeedNoise, SeedNoise } from "../../report/interval.ts";
+import { type JointSeedNoise, meanSd, type SeedNoise, table, weightedLine } from "../../report/mod.ts";
 import { metricCell } from "./page.ts";
 import { collectRuns, METRICS, type Run } from "./runs.ts";
 import type { Artifact } from "../../engine/mod.ts";

@@ -15,9 +15,8 @@ import {
   type StageContext,
   type StageKind,
 } from "../../engine/mod.ts";
-import { specToSvg } from "../../report/svg.ts";
+import { PAGE_FILE, specToSvg } from "../../report/mod.ts";
 import type { Page } from "./page.ts";
-import { PAGE_FILE } from "../../report/page.ts";
 
 /** Params every page stage takes. */
 export const PAGE_PARAMS = {

@@ -11,9 +11,16 @@
  *
  * @module
  */
-import { equalEGap, fitLine, transform } from "../../report/fit.ts";
-import { type Claim, type ClaimTest, paperRefit } from "../../report/claims.ts";
-import { effectInterval, type SeedNoise } from "../../report/interval.ts";
+import {
+  type Claim,
+  type ClaimTest,
+  effectInterval,
+  equalEGap,
+  fitLine,
+  paperRefit,
+  type SeedNoise,
+  transform,
+} from "../../report/mod.ts";
 
 /** R² above which "log E explains the metric" holds (most of its variance). */
 export const STRENGTH_R2 = 0.5;

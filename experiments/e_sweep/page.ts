@@ -6,9 +6,17 @@
  * @module
  */
 import { fig2 } from "../../paper/mod.ts";
-import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
-import { esc, table } from "../../report/html.ts";
-import { type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  claimRecord,
+  type ClaimTest,
+  esc,
+  judgeClaims,
+  type Spec,
+  sweepChart,
+  type SweepPoint,
+  table,
+} from "../../report/mod.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { fig2Tests } from "./findings.ts";

@@ -13,9 +13,16 @@
  *
  * @module
  */
-import type { Claim, ClaimTest, PaperEffect } from "../../report/claims.ts";
-import { meanSd } from "../../report/fit.ts";
-import { type Interval, replicateInterval, type SeedNoise, withSeedNoise } from "../../report/interval.ts";
+import {
+  type Claim,
+  type ClaimTest,
+  type Interval,
+  meanSd,
+  type PaperEffect,
+  replicateInterval,
+  type SeedNoise,
+  withSeedNoise,
+} from "../../report/mod.ts";
 
 /** A run's metrics with their replicates (replicate b of every run draws the same images). */
 export interface Measured {

@@ -6,13 +6,21 @@
  *
  * @module
  */
-import type { Artifact } from "../../engine/mod.ts";
-import { CURVE_TABLE, EVALS_TABLE } from "../../formats/tables.ts";
-import { readArrow } from "../../engine/mod.ts";
+import { type Artifact, readArrow } from "../../engine/mod.ts";
+import { CURVE_TABLE, EVALS_TABLE } from "../../formats/mod.ts";
 import { fig18, stage2Generation } from "../../paper/mod.ts";
-import { CLAIM_RULE, claimRecord, judgeClaims } from "../../report/claims.ts";
-import { esc, inlinePng, table } from "../../report/html.ts";
-import { curveChart, seriesChart, type SeriesPoint, type Spec } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  claimRecord,
+  curveChart,
+  esc,
+  inlinePng,
+  judgeClaims,
+  seriesChart,
+  type SeriesPoint,
+  type Spec,
+  table,
+} from "../../report/mod.ts";
 import { chartDivs, metricCell, type Page, provenance } from "../common/page.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
 import { seedDiffNoise, stage2Tests } from "./findings.ts";

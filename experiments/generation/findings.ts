@@ -13,9 +13,15 @@
  *
  * @module
  */
-import { fitQuadratic, transform } from "../../report/fit.ts";
-import { type Claim, type ClaimTest, paperRefit } from "../../report/claims.ts";
-import { effectInterval, type SeedNoise } from "../../report/interval.ts";
+import {
+  type Claim,
+  type ClaimTest,
+  effectInterval,
+  fitQuadratic,
+  paperRefit,
+  type SeedNoise,
+  transform,
+} from "../../report/mod.ts";
 
 /** One generation point: the tokenizer's E, the metric, its replicates. */
 export interface GenPt {

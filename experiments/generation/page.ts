@@ -8,10 +8,21 @@
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { fig2, fig5 } from "../../paper/mod.ts";
-import { optimumVerdict, type RowOptimum } from "../../report/fit.ts";
-import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
-import { esc, inlinePng, table } from "../../report/html.ts";
-import { type Spec, sweepChart, type SweepPoint, tradeoffChart } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  claimRecord,
+  type ClaimTest,
+  esc,
+  inlinePng,
+  judgeClaims,
+  optimumVerdict,
+  type RowOptimum,
+  type Spec,
+  sweepChart,
+  type SweepPoint,
+  table,
+  tradeoffChart,
+} from "../../report/mod.ts";
 import { chartDivs, curvesOf, type Page, provenance } from "../common/page.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { fig5Tests } from "./findings.ts";

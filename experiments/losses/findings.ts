@@ -11,15 +11,18 @@
  *
  * @module
  */
-import { fitLine, transform } from "../../report/fit.ts";
-import { type Claim, type ClaimTest, paperRefit } from "../../report/claims.ts";
 import {
+  type Claim,
+  type ClaimTest,
+  fitLine,
   type JointSeedNoise,
+  paperRefit,
   replicateInterval,
   type SeedNoise,
+  transform,
   withJointSeedNoise,
   withSeedNoise,
-} from "../../report/interval.ts";
+} from "../../report/mod.ts";
 
 /** A loss run as the tests read it. */
 export interface LossRun {

@@ -6,10 +6,18 @@
  * @module
  */
 import { lossTradeoff } from "../../paper/mod.ts";
-import { fitLine, transform } from "../../report/fit.ts";
-import { CLAIM_RULE, claimRecord, judgeClaims } from "../../report/claims.ts";
-import { esc, table } from "../../report/html.ts";
-import { type Spec, tradeoffChart, type TradeoffPoint } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  claimRecord,
+  esc,
+  fitLine,
+  judgeClaims,
+  type Spec,
+  table,
+  tradeoffChart,
+  type TradeoffPoint,
+  transform,
+} from "../../report/mod.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
 import { PAIRS, perceptualTests, tradeoffTests } from "./findings.ts";

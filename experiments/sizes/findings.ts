@@ -17,9 +17,17 @@
  *
  * @module
  */
-import { fitLine, transform } from "../../report/fit.ts";
-import { type Claim, type ClaimTest, paperRefit } from "../../report/claims.ts";
-import { effectInterval, replicateInterval, type SeedNoise, withSeedNoise } from "../../report/interval.ts";
+import {
+  type Claim,
+  type ClaimTest,
+  effectInterval,
+  fitLine,
+  paperRefit,
+  replicateInterval,
+  type SeedNoise,
+  transform,
+  withSeedNoise,
+} from "../../report/mod.ts";
 
 /** One encoder-decoder pair: tower sizes (parameters) and a metric with its replicates. */
 export interface SizePt {

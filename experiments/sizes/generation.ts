@@ -8,11 +8,19 @@
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { encDecScaling } from "../../paper/mod.ts";
-import { fitLine, meanSd, transform } from "../../report/fit.ts";
-import type { SeedNoise } from "../../report/interval.ts";
-import { CLAIM_RULE, type ClaimTest, type JudgedClaim } from "../../report/claims.ts";
-import { table } from "../../report/html.ts";
-import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  type ClaimTest,
+  fitLine,
+  type JudgedClaim,
+  meanSd,
+  scalingChart,
+  type ScalingPoint,
+  type SeedNoise,
+  type Spec,
+  table,
+  transform,
+} from "../../report/mod.ts";
 import { metricCell } from "../common/page.ts";
 import { claimTable, noiseSources } from "../common/claims.ts";
 import { generationTests } from "./findings.ts";

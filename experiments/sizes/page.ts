@@ -6,10 +6,18 @@
  * @module
  */
 import { encDecScaling } from "../../paper/mod.ts";
-import type { SeedNoise } from "../../report/interval.ts";
-import { CLAIM_RULE, claimRecord, type ClaimTest, judgeClaims } from "../../report/claims.ts";
-import { esc, table } from "../../report/html.ts";
-import { scalingChart, type ScalingPoint, type Spec } from "../../report/specs.ts";
+import {
+  CLAIM_RULE,
+  claimRecord,
+  type ClaimTest,
+  esc,
+  judgeClaims,
+  scalingChart,
+  type ScalingPoint,
+  type SeedNoise,
+  type Spec,
+  table,
+} from "../../report/mod.ts";
 import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { reconTests } from "./findings.ts";

@@ -9,8 +9,8 @@
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { paperTables } from "../../paper/mod.ts";
-import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/vitok.ts";
-import { esc, table } from "../../report/html.ts";
+import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/mod.ts";
+import { esc, table } from "../../report/mod.ts";
 import { metricCell, provenance, verdictCell } from "../common/page.ts";
 import { collectRuns, type Run } from "../common/runs.ts";
 import { collectGenRuns } from "../common/genruns.ts";

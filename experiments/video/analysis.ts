@@ -6,8 +6,14 @@
  *
  * @module
  */
-import { fitLine, transform } from "../../report/fit.ts";
-import { effectInterval, type Interval, mapInterval, replicateInterval } from "../../report/interval.ts";
+import {
+  effectInterval,
+  fitLine,
+  type Interval,
+  mapInterval,
+  replicateInterval,
+  transform,
+} from "../../report/mod.ts";
 
 /** A measured point with its bootstrap replicates. */
 export interface Pt {

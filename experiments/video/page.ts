@@ -6,24 +6,34 @@
  *
  * @module
  */
-import type { Artifact } from "../../engine/mod.ts";
+import { type Artifact, param } from "../../engine/mod.ts";
 import { fig11, fig13, fig2, paperTable } from "../../paper/mod.ts";
-import { fitLine, transform, trendVerdict } from "../../report/fit.ts";
-import { formatInterval, type Interval, mapInterval } from "../../report/interval.ts";
 import {
   type Claim,
   CLAIM_RULE,
   claimRecord,
   type ClaimTest,
+  esc,
+  fitLine,
   fmtP,
+  formatInterval,
+  inlinePng,
+  type Interval,
   judgeClaims,
   type JudgedClaim,
+  mapInterval,
   type PaperEffect,
   paperRefit,
-} from "../../report/claims.ts";
+  seriesChart,
+  type SeriesPoint,
+  type Spec,
+  sweepChart,
+  type SweepPoint,
+  table,
+  transform,
+  trendVerdict,
+} from "../../report/mod.ts";
 import { paperCell, tallyLine } from "../common/claims.ts";
-import { esc, inlinePng, table } from "../../report/html.ts";
-import { seriesChart, type SeriesPoint, type Spec, sweepChart, type SweepPoint } from "../../report/specs.ts";
 import {
   chartDivs,
   curves,
@@ -37,7 +47,6 @@ import {
 import { collectRuns, type Run } from "../common/runs.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
-import { param } from "../../engine/mod.ts";
 import {
   budgetRatios,
   equalETrade,

@@ -1,0 +1,48 @@
+/**
+ * Compute backends: selection, the CPU features, and the BLAS/oneDNN kernels of the wasm backend.
+ * The folder's public face: import from here, not from its files (stage kinds excepted until their
+ * artifacts are re-keyed; see testing/layering.ts).
+ *
+ * @module
+ */
+export { type BackendInfo, type BackendName, BACKENDS, initBackend, initStageBackend } from "./backend.ts";
+export { type Blas, DNNL_MIN_MACS, loadBlas, selfCheck, type Sgemm, type Sgemv } from "./blas.ts";
+export { allCpuFlags, allCpuFlagsOf, cpuFlags, cpuFlagsOf, hasNativeBf16, RELEVANT_FLAGS } from "./cpu.ts";
+export {
+  type AdamWAttrs,
+  adamWRows,
+  emaRows,
+  FUSED_KERNELS,
+  gatedAddRows,
+  gatedAddRowsGrad,
+  headsRows,
+  heapMemory,
+  normRows,
+  normRowsGrad,
+  registerWasmFusedKernels,
+  type RopeRows,
+  softmaxGradRows,
+  swigluRows,
+  swigluRowsGrad,
+} from "./fused.ts";
+export {
+  CONV_KERNELS,
+  type ConvSimd,
+  type Im2ColShape,
+  loadConvSimd,
+  pool2Rows,
+  registerWasmConvKernels,
+} from "./fused_conv.ts";
+export { CONV_WAT } from "./fused_conv_wat.ts";
+export { assembleOnHeap, type FusedSimd, loadFusedSimd } from "./fused_wasm.ts";
+export { FUSED_WAT } from "./fused_wat.ts";
+export { registerReductionGradients } from "./gradients.ts";
+export { loadLapack } from "./lapack.ts";
+export { type ComputeProbe, probeCompute } from "./probe.ts";
+export {
+  internals,
+  registerWasmBlasKernels,
+  takeWasmKernel,
+  type WasmBackendInternals,
+} from "./wasm_blas.ts";
+export { copyBox, registerWasmCopyKernels, tileInto } from "./wasm_copy.ts";
