@@ -19,6 +19,7 @@ import { sampleScoreParams } from "../common/genruns.ts";
 import { perceptualNets, perceptualTerm } from "../common/perceptual.ts";
 import { PERCEPTUAL_STAGE1 } from "../losses/mod.ts";
 import { DEFAULT_DIT, PAPER_DIT } from "../generation/mod.ts";
+import { stage2EvalId, stage2Id } from "./ids.ts";
 
 /** The stage-2 recipe per profile and which variants run. */
 export interface GanSizes {
@@ -81,7 +82,7 @@ function generationStages(
     },
     { id: "dit-stage2-base", kind: "dit", params: s.dit, inputs: { latents: "encode-stage2-base" } },
   ];
-  for (const [id, tokenizer] of [["stage1", o.base], ["stage2", "stage2-default"]]) {
+  for (const [id, tokenizer] of [["stage1", o.base], ["stage2", stage2Id("default")]]) {
     stages.push({
       id: `generate-${id}`,
       kind: "generate",
@@ -155,24 +156,24 @@ export const gan = defineExperiment<GanSizes>({
     });
     for (const r of runs) {
       stages.push({
-        id: `stage2-${r.run}`,
+        id: stage2Id(r.run),
         kind: "stage2",
         params: recipeOf(r),
         inputs: { tokenizer: base, data: shared.data, ...feats, ...perc.inputs },
-      }, evaluation(`evaluate-stage2-${r.run}`, `stage2-${r.run}`));
+      }, evaluation(stage2EvalId(r.run), stage2Id(r.run)));
     }
     // Stage 2's own training noise: the default and no-GAN runs again with other seeds (paired by seed).
     const seeded = runs.filter((r) => r.run === "default" || r.run === "nogan");
     for (const r of s.seeds?.length ? seeded : []) {
       stages.push(
         {
-          id: `stage2-${r.run}-seed`,
+          id: stage2Id(`${r.run}-seed`),
           kind: "stage2",
           matrix: { seed: s.seeds! },
           params: recipeOf(r),
           inputs: { tokenizer: base, data: shared.data, ...feats, ...perc.inputs },
         },
-        evaluation(`evaluate-stage2-${r.run}-seed`, `stage2-${r.run}-seed[seed=\${seed}]`, {
+        evaluation(stage2EvalId(`${r.run}-seed`), `${stage2Id(`${r.run}-seed`)}[seed=\${seed}]`, {
           seed: s.seeds!,
         }),
       );
@@ -182,8 +183,8 @@ export const gan = defineExperiment<GanSizes>({
       stages,
       page: {
         inputs: {
-          stage2: runs.map((r) => `stage2-${r.run}`),
-          evals: runs.map((r) => `evaluate-stage2-${r.run}`),
+          stage2: runs.map((r) => stage2Id(r.run)),
+          evals: runs.map((r) => stage2EvalId(r.run)),
           base,
           baseEval: PERCEPTUAL_STAGE1.evaluation,
           genStage1: "evaluate-gen-stage1",
@@ -193,8 +194,8 @@ export const gan = defineExperiment<GanSizes>({
           perceptualNets: ["perceptual-net", "perceptual-net-mlp"],
           ...(s.seeds?.length && seeded.length
             ? {
-              seedStage2: seeded.map((r) => `stage2-${r.run}-seed[*]`),
-              seedEvals: seeded.map((r) => `evaluate-stage2-${r.run}-seed[*]`),
+              seedStage2: seeded.map((r) => `${stage2Id(`${r.run}-seed`)}[*]`),
+              seedEvals: seeded.map((r) => `${stage2EvalId(`${r.run}-seed`)}[*]`),
             }
             : {}),
         },

@@ -12,6 +12,7 @@ import type { StageDecl } from "../../engine/mod.ts";
 import { generationPageStage } from "./page.ts";
 import { sampleScoreParams } from "../common/genruns.ts";
 import { fig5 } from "../../paper/mod.ts";
+import { evaluateId, tokenizerId } from "../e_sweep/ids.ts";
 
 const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
@@ -98,7 +99,7 @@ export const generation = defineExperiment<GenerationSizes>({
         kind: "generate",
         matrix: guided,
         params: sample,
-        inputs: { dit: "dit[p=${p},c=${c}]", tokenizer: "tokenizer[p=${p},c=${c}]" },
+        inputs: { dit: "dit[p=${p},c=${c}]", tokenizer: tokenizerId("p=${p},c=${c}") },
       },
       {
         id: "evaluate-gen",
@@ -116,8 +117,8 @@ export const generation = defineExperiment<GenerationSizes>({
       genEvals: "evaluate-gen[*]",
       generations: "generate[*]",
       dits: "dit[*]",
-      evals: cells.map((x) => `evaluate[${x}]`),
-      tokenizers: cells.map((x) => `tokenizer[${x}]`),
+      evals: cells.map(evaluateId),
+      tokenizers: cells.map(tokenizerId),
     };
     const { p, c } = profile.fixed;
     if (profile.seeds.length && s.patches.includes(p) && s.channels.includes(c)) {
@@ -135,7 +136,7 @@ export const generation = defineExperiment<GenerationSizes>({
         kind: "generate",
         matrix: seeded,
         params: sample,
-        inputs: { dit: "dit-seed[seed=${seed}]", tokenizer: `tokenizer[${fp}]` },
+        inputs: { dit: "dit-seed[seed=${seed}]", tokenizer: tokenizerId(fp) },
       }, {
         id: "evaluate-gen-seed",
         kind: "evaluate-samples",

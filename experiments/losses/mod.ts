@@ -8,6 +8,7 @@
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { lossesPageStage } from "./page.ts";
 import { perceptualNets, type PerceptualSizes, perceptualTerm } from "../common/perceptual.ts";
+import { stage2EvalId, stage2Id } from "../gan/ids.ts";
 
 /** The losses swept. */
 export interface LossesSizes extends PerceptualSizes {
@@ -80,8 +81,8 @@ export const losses = defineExperiment<LossesSizes>({
           evals: "evaluate-loss[*]",
           tokenizers: "tokenizer-loss[*]",
           // Fig. 10's stage-2 point: the default stage-2 fine-tune (experiments/gan).
-          stage2Evals: "evaluate-stage2-default",
-          stage2: "stage2-default",
+          stage2Evals: stage2EvalId("default"),
+          stage2: stage2Id("default"),
           perceptualNets: ["perceptual-net", "perceptual-net-mlp"],
           ...(shared.seedEvals
             ? { seedEvals: shared.seedEvals, seedTokenizers: shared.seedTokenizers! }

@@ -9,6 +9,7 @@
  */
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import { tablesPageStage } from "./page.ts";
+import { evaluateId, tokenizerId } from "../e_sweep/ids.ts";
 
 /** What the tables read beyond the shared runs. */
 export interface TablesSizes {
@@ -52,8 +53,8 @@ export const tables = defineExperiment<TablesSizes>({
     const gen = `${point},g=${s.cfg}`;
     const stages: ExperimentPlan["stages"] = [];
     const inputs: Record<string, string | string[]> = {
-      evals: [`evaluate[${point}]`],
-      tokenizers: [`tokenizer[${point}]`],
+      evals: [evaluateId(point)],
+      tokenizers: [tokenizerId(point)],
       genEvals: [`evaluate-gen[${gen}]`],
       generations: [`generate[${gen}]`],
       dits: [`dit[${point}]`],
@@ -64,7 +65,7 @@ export const tables = defineExperiment<TablesSizes>({
         kind: "evaluate",
         params: { ...profile.evaluate, split: "val", samples: 5000 },
         inputs: {
-          tokenizer: `tokenizer[${point}]`,
+          tokenizer: tokenizerId(point),
           data: "data-coco",
           ...(shared.features ? { features: shared.features } : {}),
         },
