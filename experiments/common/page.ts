@@ -87,9 +87,14 @@ export function pageTail(o: {
   caption: (r: Run) => string;
   pipeline: string;
 }): string {
-  return `<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${o.ours}</div><div>${o.paper}</div></div>
+  return `${sideBySide(o.ours, o.paper)}
 <h2>Training</h2>${o.curveId ? chartDivs([o.curveId]) : ""}
 <h2>Reconstructions</h2>${grids(o.runs, o.caption)}
 <h2>Provenance</h2>${provenance(o.runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
 <p>Pipeline ${esc(o.pipeline)}.</p>`;
+}
+
+/** Our table beside the paper's, under "Tables". */
+export function sideBySide(ours: string, paper: string): string {
+  return `<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paper}</div></div>`;
 }

@@ -17,7 +17,8 @@ import {
   type SweepPoint,
   table,
 } from "../../report/mod.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { curves, grids, metricCell, type Page, sideBySide } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { fig2Tests } from "./findings.ts";
 import { collectRuns, METRICS, type Run } from "../common/runs.ts";
@@ -54,17 +55,70 @@ export function spreadPoints(
   return out;
 }
 
-/** Builds the E-sweep page from its runs. */
-export async function eSweepPage(
+/** The seed noise model and the noise sources of one metric's claims. */
+function noiseOf(
   runs: Run[],
-  o: { dataset: string; pipeline: string; spreadRuns?: Run[] },
-  seeds?: { spread: SeedSpread[]; caption: string; E: number },
-): Promise<Page> {
+  metric: string,
+  ours: { E: number; boot?: ArrayLike<number> }[],
+  seeds: { spread: SeedSpread[]; E: number } | undefined,
+  spreadRuns: Run[],
+) {
+  const model = spreadAcrossE(spreadPoints(runs, metric, seeds, spreadRuns), metric);
+  const sources = [
+    ...noiseSources(ours),
+    ...(model
+      ? [
+        `tokenizer training seed (spread measured at E = ${
+          model.points.map((p) => `${p.E} (${p.n} seeds)`).join(", ")
+        }, log sd fitted linear in log E; its own uncertainty drawn with ${model.dof} degrees of freedom)`,
+      ]
+      : []),
+  ];
+  return { noise: model ? (i: number) => model.at(ours[i].E) : undefined, sources };
+}
+
+/** One metric's chart: ours and the paper's against E, with intervals, the noise floor and the seed band. */
+function metricChart(
+  metric: string,
+  runs: Run[],
+  o: { floor?: number; network: string; seeds?: { spread: SeedSpread[]; E: number } },
+): Spec {
   const paper = fig2();
-  const charts: Record<string, Spec> = {};
-  const tests: ClaimTest[] = [];
+  const points: SweepPoint[] = [
+    ...runs.map((r) => ({
+      source: "ours" as const,
+      p: r.p,
+      c: r.c,
+      E: r.E,
+      value: r.metrics[metric],
+      lo: r.ci[metric]?.[0],
+      hi: r.ci[metric]?.[1],
+    })),
+    ...paper.rows.map((r) => ({
+      source: "paper" as const,
+      p: r.p,
+      c: r.c,
+      E: r.E,
+      value: Number(r[PAPER_KEY[metric]]),
+    })),
+  ].filter((x) => Number.isFinite(x.value));
+  const s = o.seeds?.spread.find((x) => x.metric === metric);
+  const featureBased = metric === "rFID" || metric === "rIS";
+  return sweepChart(metric, points, {
+    logY: metric === "rFID",
+    floor: metric === "rFID" ? o.floor : undefined,
+    seedBand: s && o.seeds ? { E: o.seeds.E, lo: s.min, hi: s.max } : undefined,
+    ourLabel: featureBased && o.network ? `${metric}@${o.network}` : metric,
+  });
+}
+
+/** Fig. 2's claims over every measured metric, and each metric's chart. */
+function fig2Findings(runs: Run[], spreadRuns: Run[], seeds?: { spread: SeedSpread[]; E: number }) {
   const network = runs[0]?.network ?? "";
-  const floors = runs.map((r) => r.noiseFloor).filter(Number.isFinite);
+  const floor = runs.map((r) => r.noiseFloor).find(Number.isFinite);
+  const paper = fig2();
+  const tests: ClaimTest[] = [];
+  const charts: Record<string, Spec> = {};
   for (const metric of METRICS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[metric])).map((r) => ({
       E: r.E,
@@ -74,61 +128,15 @@ export async function eSweepPage(
     }));
     if (!ours.length) continue;
     const paperPts = paper.rows.map((r) => ({ E: r.E, p: r.p, value: Number(r[PAPER_KEY[metric]]) }));
-    const model = spreadAcrossE(spreadPoints(runs, metric, seeds, o.spreadRuns ?? []), metric);
-    const noise = model ? (i: number) => model.at(ours[i].E) : undefined;
-    const sources = [
-      ...noiseSources(ours),
-      ...(model
-        ? [
-          `tokenizer training seed (spread measured at E = ${
-            model.points.map((p) => `${p.E} (${p.n} seeds)`).join(", ")
-          }, log sd fitted linear in log E; its own uncertainty drawn with ${model.dof} degrees of freedom)`,
-        ]
-        : []),
-    ];
-    tests.push(...fig2Tests(metric, ours, paperPts, { noise, sources }));
-    const points: SweepPoint[] = [
-      ...runs.map((r) => ({
-        source: "ours" as const,
-        p: r.p,
-        c: r.c,
-        E: r.E,
-        value: r.metrics[metric],
-        lo: r.ci[metric]?.[0],
-        hi: r.ci[metric]?.[1],
-      })),
-      ...paper.rows.map((r) => ({
-        source: "paper" as const,
-        p: r.p,
-        c: r.c,
-        E: r.E,
-        value: Number(r[PAPER_KEY[metric]]),
-      })),
-    ].filter((x) => Number.isFinite(x.value));
-    const featureBased = metric === "rFID" || metric === "rIS";
-    charts[`chart_${metric}`] = sweepChart(metric, points, {
-      logY: metric === "rFID",
-      floor: metric === "rFID" ? floors[0] : undefined,
-      seedBand: (() => {
-        const s = seeds?.spread.find((x) => x.metric === metric);
-        return s && seeds ? { E: seeds.E, lo: s.min, hi: s.max } : undefined;
-      })(),
-      ourLabel: featureBased && network ? `${metric}@${network}` : metric,
-    });
+    tests.push(...fig2Tests(metric, ours, paperPts, noiseOf(runs, metric, ours, seeds, spreadRuns)));
+    charts[`chart_${metric}`] = metricChart(metric, runs, { floor, network, seeds });
   }
-  const judged = judgeClaims(tests);
-  const metricCharts = Object.keys(charts);
-  const curve = await curves(runs);
-  if (curve) charts.chart_curves = curve;
+  return { judged: judgeClaims(tests), charts, network, floor };
+}
 
-  const verdictTable = claimTable(
-    judged,
-    `Fig. 2's claims, per metric (rFID fitted in log10, as the paper's R² imply). ${CLAIM_RULE}${
-      floors.length
-        ? ` rFID noise floor (real against real images on the same network): ${floors[0].toPrecision(3)}.`
-        : ""
-    }`,
-  );
+/** Our sweep's table and the paper's Fig. 2 points. */
+function sweepTables(runs: Run[], dataset: string, network: string): [string, string] {
+  const paper = fig2();
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const ours = table(
     ["stage", "p", "c", "L", "E", "values / float", ...shown],
@@ -143,7 +151,7 @@ export async function eSweepPage(
       r.valuesPerSample / r.E,
       ...shown.map((m) => metricCell(r.metrics[m], r.ci[m])),
     ]),
-    `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
+    `Ours: ${runs.length} tokenizers${dataset ? ` on ${dataset}` : ""}; rFID/rIS on ${
       network || "the feature network"
     }`,
   );
@@ -154,32 +162,46 @@ export async function eSweepPage(
     ) => [r.p, r.c, r.L, r.E, r.pixels_per_float, r.i1k_rFID, r.i1k_rIS, r.i1k_rSSIM, r.i1k_rPSNR]),
     `Paper, Fig. 2 (${paper.model}; ImageNet val), decoded from the figure`,
   );
-  const body = `
-<p class="note">Our tokenizers are CPU-sized (same depth/width ratios as the paper's S-B), trained briefly on other data at another
-resolution, and measured with another feature network (${
-    esc(network)
-  }), so absolute values are not comparable with the
-paper's. The page compares trends: the sign and strength of each metric's dependence on E, and whether points that share E
-coincide across patch sizes.</p>
-<h2>Verdicts</h2>${verdictTable}
-${seeds ? seedTable(seeds.spread, seeds.caption + " The grey band in each chart spans it.") : ""}
-<h2>Metrics against E</h2>${chartDivs(metricCharts)}
-${
-    pageTail({
-      ours,
-      paper: paperTable,
-      curveId: curve ? "chart_curves" : undefined,
-      runs,
-      caption: (r) => `${r.id} (E = ${r.E})`,
-      pipeline: o.pipeline,
-    })
-  }`;
-  return {
+  return [ours, paperTable];
+}
+
+/** Builds the E-sweep page from its runs. */
+export async function eSweepPage(
+  runs: Run[],
+  o: { dataset: string; pipeline: string; spreadRuns?: Run[] },
+  seeds?: { spread: SeedSpread[]; caption: string; E: number },
+): Promise<Page> {
+  const { judged, charts, network, floor } = fig2Findings(runs, o.spreadRuns ?? [], seeds);
+  const curve = await curves(runs);
+  const verdictTable = claimTable(
+    judged,
+    `Fig. 2's claims, per metric (rFID fitted in log10, as the paper's R² imply). ${CLAIM_RULE}${
+      floor !== undefined
+        ? ` rFID noise floor (real against real images on the same network): ${floor.toPrecision(3)}.`
+        : ""
+    }`,
+  );
+  return renderPage({
     file: "e_sweep.html",
     nav: "E sweep (Fig. 2)",
     title: "reconstruction vs E (Fig. 2)",
-    body,
-    charts,
+    sections: [
+      `<p class="note">Our tokenizers are CPU-sized (same depth/width ratios as the paper's S-B), trained briefly on other data at another
+resolution, and measured with another feature network (${
+        esc(network)
+      }), so absolute values are not comparable with the
+paper's. The page compares trends: the sign and strength of each metric's dependence on E, and whether points that share E
+coincide across patch sizes.</p>`,
+      `<h2>Verdicts</h2>${verdictTable}`,
+      seeds ? seedTable(seeds.spread, seeds.caption + " The grey band in each chart spans it.") : "",
+      "<h2>Metrics against E</h2>",
+      { charts },
+      sideBySide(...sweepTables(runs, o.dataset, network)),
+      "<h2>Training</h2>",
+      { charts: curve ? { chart_curves: curve } : {} },
+      `<h2>Reconstructions</h2>${grids(runs, (r) => `${r.id} (E = ${r.E})`)}`,
+    ],
+    provenance: { artifacts: runs.flatMap((r) => [r.tokenizer, r.evaluation]), pipeline: o.pipeline },
     summary: `<a href="e_sweep.html">Reconstruction vs E</a> (Fig. 2): ${runs.length} tokenizers; ${
       tallyLine(judged)
     }`,
@@ -189,10 +211,10 @@ ${
       network,
       rule: CLAIM_RULE,
       verdicts: judged.map(claimRecord),
-      ...(floors.length ? { noiseFloor: floors[0] } : {}),
+      ...(floor !== undefined ? { noiseFloor: floor } : {}),
       seedSpread: seeds?.spread ?? [],
     },
-  };
+  });
 }
 
 /** The E-sweep page stage: the sweep's evaluations and tokenizers, and the fixed point's seed replicas. */
