@@ -18,7 +18,8 @@ import {
   type TradeoffPoint,
   transform,
 } from "../../report/mod.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { curves, grids, metricCell, type Page, sideBySide } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
 import { PAIRS, perceptualTests, tradeoffTests } from "./findings.ts";
 import { collectRuns, METRICS, type Run } from "../common/runs.ts";
@@ -133,53 +134,53 @@ export function diagnosis(
   return parts.length ? `<p class="note">${parts.join(" ")}</p>` : "";
 }
 
-/** Builds the loss trade-off page from its runs. */
-export async function lossesPage(
-  runs: Run[],
-  o: {
-    dataset: string;
-    pipeline: string;
-    perceptualNet: string;
-    /** The perceptual networks' two-alternative judgements (HTML, and the records). */
-    judgements?: string;
-    judgementRecords?: Judgement[];
-    seedTable?: string;
-    seedSpread?: SeedSpread[];
-  },
-): Promise<Page> {
+/** What the loss page is built from beside its runs. */
+interface LossPageOptions {
+  dataset: string;
+  pipeline: string;
+  perceptualNet: string;
+  /** The perceptual networks' two-alternative judgements (HTML, and the records). */
+  judgements?: string;
+  judgementRecords?: Judgement[];
+  seedTable?: string;
+  seedSpread?: SeedSpread[];
+}
+
+/** Fig. 10's claims: the trade-off fits and the perceptual term's effects, with their noise sources. */
+function lossClaims(runs: Run[], seedSpread: SeedSpread[] | undefined) {
   const paper = lossTradeoff();
-  // With our stage-2 point the fit compares with all six of the paper's (its printed R² include its GAN point).
-  const hasStage2 = runs.some((r) => r.stage === 2);
-  const network = runs[0]?.network ?? "";
-  const charts: Record<string, Spec> = {};
   const seedSources = (what: string) =>
-    o.seedSpread?.length
+    seedSpread?.length
       ? [
         `${what} (covariance over ${
-          o.seedSpread[0].values.length
+          seedSpread[0].values.length
         } seeds at the fixed point, its own uncertainty drawn)`,
       ]
       : [];
   const R = Math.min(...runs.map((r) => r.boot.rFID?.length ?? 0));
   const imageSource = R ? [`test images (paired bootstrap, ${R} replicates)`] : [];
-  const tests = [
+  return judgeClaims([
     ...tradeoffTests(runs, paper.rows, {
-      joint: (x, y) => jointSeedNoiseOf(o.seedSpread, x, y),
+      joint: (x, y) => jointSeedNoiseOf(seedSpread, x, y),
       sources: [
         ...imageSource,
         ...seedSources("tokenizer training seed, both metrics of a run drawn jointly"),
       ],
     }),
     ...perceptualTests(runs, paper.rows, {
-      noise: (m) => seedNoiseOf(o.seedSpread, m),
+      noise: (m) => seedNoiseOf(seedSpread, m),
       sources: [...imageSource, ...seedSources("tokenizer training seed, each of the two runs drawn apart")],
     }),
-  ];
-  const judged = judgeClaims(tests);
+  ]);
+}
+
+/** The trade-off charts (the FID pairs, the figure's form; IS pairs are in the table). */
+function tradeoffCharts(runs: Run[], network: string): Record<string, Spec> {
+  const paper = lossTradeoff();
+  const charts: Record<string, Spec> = {};
   for (const [x, y] of PAIRS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[x]) && Number.isFinite(r.metrics[y]));
-    if (!ours.length) continue;
-    if (x !== "rFID") continue; // charts for the FID pairs (the figure's form); IS pairs in the table
+    if (!ours.length || x !== "rFID") continue;
     const points: TradeoffPoint[] = [
       ...ours.map((r) => ({ source: "ours" as const, loss: lossLabel(r), x: r.metrics[x], y: r.metrics[y] })),
       ...paper.rows.map((r) => ({ source: "paper" as const, loss: r.loss, x: r[x], y: r[y] })),
@@ -189,30 +190,20 @@ export async function lossesPage(
       ourX: network ? `${x}@${network}` : x,
     });
   }
-  const metricCharts = Object.keys(charts);
-  const curve = await curves(runs, lossLabel);
-  if (curve) charts.chart_losses_curves = curve;
-  const effects = perceptualDeltas(runs);
-  const verdictTable = claimTable(
-    judged,
-    `The trade-off: pixel metric fitted on perceptual metric (rFID in log10) across losses, with our stage-2 point (as the paper's printed R² include its GAN point; refit on all six of its rows) and without it (its five stage-1 rows). The perceptual term: paired differences, weight 0 against the largest, beside the paper's matching rows. ${CLAIM_RULE} ${
-      paperEffect(paper.rows)
-    }`,
-  );
+  return charts;
+}
+
+/** Our losses' table and the paper's Fig. 10 points. */
+function lossTables(runs: Run[], dataset: string, network: string): [string, string] {
+  const paper = lossTradeoff();
   const ours = table(
     ["stage", "loss", "rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"],
-    runs.map((
-      r,
-    ) => [
+    runs.map((r) => [
       r.id,
       lossLabel(r),
-      metricCell(r.metrics.rFID, r.ci.rFID),
-      metricCell(r.metrics.rIS, r.ci.rIS),
-      metricCell(r.metrics.rSSIM, r.ci.rSSIM),
-      metricCell(r.metrics.rPSNR, r.ci.rPSNR),
-      metricCell(r.metrics.rLPIPS, r.ci.rLPIPS),
+      ...(["rFID", "rIS", "rSSIM", "rPSNR", "rLPIPS"] as const).map((m) => metricCell(r.metrics[m], r.ci[m])),
     ]),
-    `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}; rFID/rIS on ${
+    `Ours: ${runs.length} tokenizers${dataset ? ` on ${dataset}` : ""}; rFID/rIS on ${
       network || "the feature network"
     }`,
   );
@@ -221,9 +212,15 @@ export async function lossesPage(
     paper.rows.map((r) => [r.loss, r.rFID, r.rIS, r.rSSIM, r.rPSNR]),
     `Paper, Fig. 10 (${paper.model}; ImageNet val)`,
   );
+  return [ours, paperTable];
+}
+
+/** The page's opening note: what differs between the runs, and what the perceptual term is. */
+function lossNote(runs: Run[], o: LossPageOptions, network: string): string {
   const first = runs[0];
-  const body = `
-<p class="note">The same tokenizer${
+  // With our stage-2 point the fit compares with all six of the paper's (its printed R² include its GAN point).
+  const hasStage2 = runs.some((r) => r.stage === 2);
+  return `<p class="note">The same tokenizer${
     first ? ` (${esc(first.variant)}, c = ${first.c}, E = ${first.E})` : ""
   } trained with
 each loss. Our perceptual term (P) is a feature distance on a second feature network (${
@@ -236,44 +233,48 @@ from its Inception. ${
     hasStage2
       ? "The stage-2 point is the default run of the stage-2 page: the fixed point's L2 tokenizer with its decoder fine-tuned with L2 + perceptual + GAN."
       : "There is no stage-2 point in this study."
-  } rLPIPS is measured with the perceptual network itself, as the field reports it. Absolute values are not comparable with the paper's.</p>
-<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}
-${
-    o.judgements
-      ? `<h2>What the perceptual term responds to</h2>${
-        diagnosis(runs, effects, o.judgementRecords ?? [])
-      }${o.judgements}`
-      : ""
-  }
-<h2>Pixel metrics against perceptual metrics</h2>${chartDivs(metricCharts)}
-${
-    pageTail({
-      ours,
-      paper: paperTable,
-      curveId: curve ? "chart_losses_curves" : undefined,
-      runs,
-      caption: lossLabel,
-      pipeline: o.pipeline,
-    })
-  }`;
-  return {
+  } rLPIPS is measured with the perceptual network itself, as the field reports it. Absolute values are not comparable with the paper's.</p>`;
+}
+
+/** Builds the loss trade-off page from its runs. */
+export async function lossesPage(runs: Run[], o: LossPageOptions): Promise<Page> {
+  const network = runs[0]?.network ?? "";
+  const judged = lossClaims(runs, o.seedSpread);
+  const curve = await curves(runs, lossLabel);
+  const effects = perceptualDeltas(runs);
+  const verdictTable = claimTable(
+    judged,
+    `The trade-off: pixel metric fitted on perceptual metric (rFID in log10) across losses, with our stage-2 point (as the paper's printed R² include its GAN point; refit on all six of its rows) and without it (its five stage-1 rows). The perceptual term: paired differences, weight 0 against the largest, beside the paper's matching rows. ${CLAIM_RULE} ${
+      paperEffect(lossTradeoff().rows)
+    }`,
+  );
+  return renderPage({
     file: "losses.html",
     nav: "Loss trade-off (Fig. 10)",
     title: "reconstruction losses: pixel vs perceptual metrics (Fig. 10)",
-    body,
-    charts,
+    sections: [
+      lossNote(runs, o, network),
+      `<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}`,
+      o.judgements
+        ? `<h2>What the perceptual term responds to</h2>${
+          diagnosis(runs, effects, o.judgementRecords ?? [])
+        }${o.judgements}`
+        : "",
+      "<h2>Pixel metrics against perceptual metrics</h2>",
+      { charts: tradeoffCharts(runs, network) },
+      sideBySide(...lossTables(runs, o.dataset, network)),
+      "<h2>Training</h2>",
+      { charts: curve ? { chart_losses_curves: curve } : {} },
+      `<h2>Reconstructions</h2>${grids(runs, lossLabel)}`,
+    ],
+    provenance: { artifacts: runs.flatMap((r) => [r.tokenizer, r.evaluation]), pipeline: o.pipeline },
     summary: `<a href="losses.html">Loss trade-off</a> (Fig. 10): ${runs.length} tokenizers; ${
       tallyLine(judged)
     }`,
     verdictTable,
     metrics: Object.fromEntries(judged.map((j) => [j.claim.id, j.verdict])),
-    verdicts: {
-      network,
-      rule: CLAIM_RULE,
-      verdicts: judged.map(claimRecord),
-      perceptualDeltas: effects,
-    },
-  };
+    verdicts: { network, rule: CLAIM_RULE, verdicts: judged.map(claimRecord), perceptualDeltas: effects },
+  });
 }
 
 /** The loss page stage: the loss sweep's evaluations and tokenizers, and the fixed point's seed replicas. */

@@ -18,7 +18,8 @@ import {
   type Spec,
   table,
 } from "../../report/mod.ts";
-import { chartDivs, curves, metricCell, type Page, pageTail } from "../common/page.ts";
+import { curves, grids, metricCell, type Page, sideBySide } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { claimTable, noiseSources, tallyLine } from "../common/claims.ts";
 import { reconTests } from "./findings.ts";
 import { METRICS, type Run } from "../common/runs.ts";
@@ -34,23 +35,44 @@ import {
 } from "./generation.ts";
 import type { Artifact } from "../../engine/mod.ts";
 
-/** Builds the encoder/decoder size page from its runs. */
-export async function sizesPage(
-  runs: Run[],
-  o: {
-    dataset: string;
-    pipeline: string;
-    seedTable?: string;
-    seedSpread?: SeedSpread[];
-    gen?: GenPoint[];
-    genSeedNoise?: Record<string, SeedNoise>;
-  },
-): Promise<Page> {
+const model = (r: Run) => `${r.encoder}-${r.decoder}`;
+
+/** One metric against both towers' sizes, ours beside the paper's (each model placed at each tower). */
+function sizeChart(metric: (typeof METRICS)[number], ours: Run[], network: string): Spec {
   const paper = encDecScaling();
-  const network = runs[0]?.network ?? "";
+  const towers = ["encoder", "decoder"] as const;
+  const points: ScalingPoint[] = [
+    ...ours.flatMap((r) =>
+      towers.map((tower) => ({
+        source: "ours" as const,
+        model: model(r),
+        tower,
+        params: tower === "encoder" ? r.encoderParams : r.decoderParams,
+        value: r.metrics[metric],
+      }))
+    ),
+    ...paper.rows.flatMap((r) =>
+      towers.map((tower) => ({
+        source: "paper" as const,
+        model: r.model,
+        tower,
+        params: tower === "encoder" ? r.enc_params_M : r.dec_params_M,
+        value: r[metric],
+      }))
+    ),
+  ];
+  const featureBased = metric === "rFID" || metric === "rIS";
+  return scalingChart(metric, points, {
+    logY: metric === "rFID",
+    ourLabel: featureBased && network ? `${metric}@${network}` : metric,
+  });
+}
+
+/** Figs. 6-7's claims over every measured metric, and each metric's chart. */
+function reconFindings(runs: Run[], seedSpread: SeedSpread[] | undefined, network: string) {
+  const paper = encDecScaling();
   const charts: Record<string, Spec> = {};
   const tests: ClaimTest[] = [];
-  const model = (r: Run) => `${r.encoder}-${r.decoder}`;
   for (const metric of METRICS) {
     const ours = runs.filter((r) => Number.isFinite(r.metrics[metric]));
     if (!ours.length) continue;
@@ -65,61 +87,16 @@ export async function sizesPage(
       value: r.metrics[metric],
       boot: r.boot[metric],
     }));
-    const noise = seedNoiseOf(o.seedSpread, metric);
+    const noise = seedNoiseOf(seedSpread, metric);
     tests.push(...reconTests(metric, pts, paperPts, { noise, sources: noiseSources(pts, noise) }));
-    const points: ScalingPoint[] = [
-      ...ours.flatMap((r) => [
-        {
-          source: "ours" as const,
-          model: model(r),
-          tower: "encoder" as const,
-          params: r.encoderParams,
-          value: r.metrics[metric],
-        },
-        {
-          source: "ours" as const,
-          model: model(r),
-          tower: "decoder" as const,
-          params: r.decoderParams,
-          value: r.metrics[metric],
-        },
-      ]),
-      ...paper.rows.flatMap((r) => [
-        {
-          source: "paper" as const,
-          model: r.model,
-          tower: "encoder" as const,
-          params: r.enc_params_M,
-          value: r[metric],
-        },
-        {
-          source: "paper" as const,
-          model: r.model,
-          tower: "decoder" as const,
-          params: r.dec_params_M,
-          value: r[metric],
-        },
-      ]),
-    ];
-    const featureBased = metric === "rFID" || metric === "rIS";
-    charts[`chart_sizes_${metric}`] = scalingChart(metric, points, {
-      logY: metric === "rFID",
-      ourLabel: featureBased && network ? `${metric}@${network}` : metric,
-    });
+    charts[`chart_sizes_${metric}`] = sizeChart(metric, ours, network);
   }
-  const metricCharts = Object.keys(charts);
-  const genTests = generationClaimTests(o.gen ?? [], o.genSeedNoise);
-  const judged = judgeClaims([...tests, ...genTests]);
-  const reconJudged = judged.slice(0, tests.length), genJudged = judged.slice(tests.length);
-  const gen = generationSection(o.gen ?? [], genJudged, o.genSeedNoise);
-  Object.assign(charts, gen.charts);
-  const curve = await curves(runs, model);
-  if (curve) charts.chart_sizes_curves = curve;
+  return { tests, charts };
+}
 
-  const verdictTable = claimTable(
-    reconJudged,
-    `Each metric (rFID in log10) fitted on log2 tower parameters over all pairs, each tower on its own (as the paper's R²). Holm's correction runs over this page's reconstruction and generation claims together. ${CLAIM_RULE}`,
-  );
+/** Our pairs' table and the paper's Figs. 6-9 points. */
+function sizeTables(runs: Run[], dataset: string, network: string): [string, string] {
+  const paper = encDecScaling();
   const shown = METRICS.filter((m) => runs.some((r) => m in r.metrics));
   const first = runs[0];
   const ours = table(
@@ -133,7 +110,7 @@ export async function sizesPage(
       r.decoderParams,
       ...shown.map((m) => metricCell(r.metrics[m], r.ci[m])),
     ]),
-    `Ours: ${runs.length} tokenizers${o.dataset ? ` on ${o.dataset}` : ""}${
+    `Ours: ${runs.length} tokenizers${dataset ? ` on ${dataset}` : ""}${
       first ? `, p = ${first.p}, c = ${first.c}, E = ${first.E}` : ""
     }; rFID/rIS on ${network || "the feature network"}`,
   );
@@ -142,32 +119,54 @@ export async function sizesPage(
     paper.rows.map((r) => [r.model, r.enc_params_M, r.dec_params_M, r.rFID, r.rIS, r.rSSIM, r.rPSNR]),
     `Paper, Figs. 6-9 (${paper.fixed}; ImageNet val)`,
   );
-  const body = `
-<p class="note">The same tokenizer recipe with the encoder and decoder sizes varied (CPU presets S, B, L keep the paper's
-ratios: B has S's width at twice its depth, L 1.5x B's width at twice its depth). Absolute values are not comparable with
-the paper's (other data, resolution, feature network${
-    network ? `: ${esc(network)}` : ""
-  }); the page compares which
-tower's size explains each metric.</p>
-<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}
-<h2>Metrics against tower size</h2>${chartDivs(metricCharts)}
-${gen.html}${chartDivs(Object.keys(gen.charts))}
-${
-    pageTail({
-      ours,
-      paper: paperTable,
-      curveId: curve ? "chart_sizes_curves" : undefined,
-      runs,
-      caption: model,
-      pipeline: o.pipeline,
-    })
-  }`;
-  return {
+  return [ours, paperTable];
+}
+
+/** Builds the encoder/decoder size page from its runs. */
+export async function sizesPage(
+  runs: Run[],
+  o: {
+    dataset: string;
+    pipeline: string;
+    seedTable?: string;
+    seedSpread?: SeedSpread[];
+    gen?: GenPoint[];
+    genSeedNoise?: Record<string, SeedNoise>;
+  },
+): Promise<Page> {
+  const network = runs[0]?.network ?? "";
+  const { tests, charts } = reconFindings(runs, o.seedSpread, network);
+  const genTests = generationClaimTests(o.gen ?? [], o.genSeedNoise);
+  const judged = judgeClaims([...tests, ...genTests]);
+  const reconJudged = judged.slice(0, tests.length), genJudged = judged.slice(tests.length);
+  const gen = generationSection(o.gen ?? [], genJudged, o.genSeedNoise);
+  const curve = await curves(runs, model);
+  const verdictTable = claimTable(
+    reconJudged,
+    `Each metric (rFID in log10) fitted on log2 tower parameters over all pairs, each tower on its own (as the paper's R²). Holm's correction runs over this page's reconstruction and generation claims together. ${CLAIM_RULE}`,
+  );
+  return renderPage({
     file: "sizes.html",
     nav: "Encoder/decoder size (Figs. 6-9)",
     title: "reconstruction and generation vs encoder and decoder size (Figs. 6-9)",
-    body,
-    charts,
+    sections: [
+      `<p class="note">The same tokenizer recipe with the encoder and decoder sizes varied (CPU presets S, B, L keep the paper's
+ratios: B has S's width at twice its depth, L 1.5x B's width at twice its depth). Absolute values are not comparable with
+the paper's (other data, resolution, feature network${
+        network ? `: ${esc(network)}` : ""
+      }); the page compares which
+tower's size explains each metric.</p>`,
+      `<h2>Verdicts</h2>${verdictTable}${o.seedTable ?? ""}`,
+      "<h2>Metrics against tower size</h2>",
+      { charts },
+      gen.html,
+      { charts: gen.charts },
+      sideBySide(...sizeTables(runs, o.dataset, network)),
+      "<h2>Training</h2>",
+      { charts: curve ? { chart_sizes_curves: curve } : {} },
+      `<h2>Reconstructions</h2>${grids(runs, model)}`,
+    ],
+    provenance: { artifacts: runs.flatMap((r) => [r.tokenizer, r.evaluation]), pipeline: o.pipeline },
     summary: `<a href="sizes.html">Encoder and decoder size</a> (Figs. 6-9): ${runs.length} tokenizers; ${
       tallyLine(judged)
     }`,
@@ -179,7 +178,7 @@ ${
       verdicts: reconJudged.map(claimRecord),
       generation: genJudged.map(claimRecord),
     },
-  };
+  });
 }
 
 /** The size page stage: the size sweep's evaluations and tokenizers, and the fixed point's seed replicas. */
