@@ -8,7 +8,7 @@
  */
 import { type Artifact, readArrow } from "../../engine/mod.ts";
 import { CURVE_TABLE, EVALS_TABLE } from "../../formats/mod.ts";
-import { fig18, stage2Generation } from "../../paper/mod.ts";
+import { fig18, lossTradeoff, stage2Generation } from "../../paper/mod.ts";
 import {
   CLAIM_RULE,
   claimRecord,
@@ -21,7 +21,8 @@ import {
   type Spec,
   table,
 } from "../../report/mod.ts";
-import { chartDivs, metricCell, type Page, provenance } from "../common/page.ts";
+import { metricCell, type Page } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { claimTable, tallyLine } from "../common/claims.ts";
 import { seedDiffNoise, stage2Tests } from "./findings.ts";
 import { withoutBudget } from "../budget/ids.ts";
@@ -40,8 +41,8 @@ function paperFinal(label: string, metric: string): number {
   return fig18().curves[label]?.[metric]?.at(-1)?.[1] ?? NaN;
 }
 
-/** Builds the stage-2 page. */
-export async function ganPage(o: {
+/** What the stage-2 page is built from. */
+export interface GanPageInputs {
   runs: Run[];
   base: Run;
   gen1: {
@@ -63,11 +64,14 @@ export async function ganPage(o: {
   seedRuns?: Run[];
   dataset: string;
   pipeline: string;
-}): Promise<Page> {
+}
+
+const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
+
+/** The paired-difference claims of stage 2 (GAN vs no GAN, stage 2 vs stage 1, generation) with their noise. */
+function ganClaims(o: GanPageInputs) {
   const byRun = new Map(o.runs.map((r) => [runOf(r.id), r]));
-  const label = (run: string) => FIG18_RUNS.find((r) => r.run === run)?.label ?? run;
   const nogan = byRun.get("nogan"), def = byRun.get("default");
-  const { lossTradeoff } = await import("../../paper/mod.ts");
   const rows = lossTradeoff().rows;
   const s1 = rows.find((r) => r.loss === "L2 + 1.0*LPIPS"), s2 = rows.find((r) => /GAN/.test(r.loss));
   const pg = stage2Generation();
@@ -84,7 +88,7 @@ export async function ganPage(o: {
       return { nogan: at("nogan"), gan: at("default") };
     }),
   ];
-  const tests = stage2Tests({
+  return judgeClaims(stage2Tests({
     nogan,
     gan: def,
     base: o.base,
@@ -114,19 +118,16 @@ export async function ganPage(o: {
         seedDiffNoise(seeds.flatMap((x) => (x.nogan && x.gan ? [{ a: x.nogan, b: x.gan }] : [])), m),
       stage2VsBase: (m) => seedDiffNoise(seeds.flatMap((x) => (x.gan ? [{ a: o.base, b: x.gan }] : [])), m),
     },
-  });
-  const judgedClaims = judgeClaims(tests);
-  const verdictTable = claimTable(
-    judgedClaims,
-    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${CLAIM_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${pg.source}).`,
-  );
+  }));
+}
 
-  // Curves over fine-tuning progress (fraction of the run), ours beside the paper's.
+/** Held-out metrics over fine-tuning progress (fraction of the run), ours beside the paper's curves. */
+async function runCharts(stage2: Artifact[]): Promise<Record<string, Spec>> {
   const charts: Record<string, Spec> = {};
   const paperCurves = fig18().curves;
   for (const m of ["rFID", "rSSIM", "rPSNR", "rLPIPS"]) {
     const pts: SeriesPoint[] = [];
-    for (const a of o.stage2) {
+    for (const a of stage2) {
       if (!a.manifest.files.some((f) => f.path === "evals.arrow")) continue;
       const t = await readArrow(a.path("evals.arrow"), EVALS_TABLE);
       if (!t.getChild(m)) continue;
@@ -154,9 +155,13 @@ export async function ganPage(o: {
       } on the EMA decoder, every 1/8 of the run)`,
     });
   }
-  // The adversarial game: the discriminator's hinge loss and its mean logits on real and decoded images.
+  return charts;
+}
+
+/** The adversarial game: the discriminator's hinge loss over each run. */
+async function criticChart(stage2: Artifact[]): Promise<Record<string, Spec>> {
   const game: { run: string; step: number; loss: number }[] = [];
-  for (const a of o.stage2) {
+  for (const a of stage2) {
     const t = await readArrow(a.path("curve.arrow"), CURVE_TABLE);
     const c = t.getChild("critic");
     if (!c) continue;
@@ -166,14 +171,18 @@ export async function ganPage(o: {
       if (Number.isFinite(v[i])) game.push({ run: label(run), step: steps[i], loss: v[i] });
     }
   }
-  if (game.length) {
-    charts.chart_gan_critic = {
+  if (!game.length) return {};
+  return {
+    chart_gan_critic: {
       ...curveChart(game),
       title: "discriminator hinge loss (1 = chance; 0 = it wins outright)",
-    };
-  }
+    },
+  };
+}
 
-  const finals = table(
+/** Full evaluations of the stage-1 tokenizer and each run's EMA decoder, beside Fig. 18's end points. */
+function finalsTable(o: GanPageInputs): string {
+  return table(
     [
       "run",
       "stage",
@@ -202,7 +211,12 @@ export async function ganPage(o: {
       esc(o.base.network)
     }, rLPIPS on the conv perceptual network. Paper: Fig. 18's last point of each curve (S-B/16, ImageNet).`,
   );
-  const gen = table(
+}
+
+/** The same DiT's samples decoded by each decoder, beside Sec. 3.4's numbers. */
+function generationTable(o: GanPageInputs): string {
+  const pg = stage2Generation();
+  return table(
     ["decoder", "gFID", "gIS", "paper gFID", "paper gIS"],
     [["stage 1", o.gen1, pg.stage1], ["stage 2 (default run)", o.gen2, pg.stage2]].map(([name, g, p]) => {
       const m = g as typeof o.gen1, pp = p as typeof pg.stage1;
@@ -218,74 +232,84 @@ export async function ganPage(o: {
       esc(o.gen1.network)
     }.`,
   );
-  const judged = await perceptualJudgements(o.perceptualNets);
-  const images = [
+}
+
+/** Each run's reconstructions and both decoders' samples. */
+function imagesHtml(o: GanPageInputs): string {
+  const figure = (caption: string, png: Uint8Array, alt: string) =>
+    `<figure><figcaption>${caption}</figcaption>${inlinePng(png, alt, 2)}</figure>`;
+  return [
     ...o.stage2.map((a) => {
-      const png = a.manifest.files.some((f) => f.path === "recon.png")
-        ? Deno.readFileSync(a.path("recon.png"))
-        : undefined;
+      if (!a.manifest.files.some((f) => f.path === "recon.png")) return "";
       const run = runOf(a.manifest.stageId);
-      return png
-        ? `<figure><figcaption>${
-          esc(label(run))
-        }: originals, stage-1 and stage-2 reconstructions (rows)</figcaption>${
-          inlinePng(png, run, 2)
-        }</figure>`
-        : "";
+      return figure(
+        `${esc(label(run))}: originals, stage-1 and stage-2 reconstructions (rows)`,
+        Deno.readFileSync(a.path("recon.png")),
+        run,
+      );
     }),
     o.samples.stage1
-      ? `<figure><figcaption>DiT samples decoded by the stage-1 decoder</figcaption>${
-        inlinePng(o.samples.stage1, "stage 1 samples", 2)
-      }</figure>`
+      ? figure("DiT samples decoded by the stage-1 decoder", o.samples.stage1, "stage 1 samples")
       : "",
     o.samples.stage2
-      ? `<figure><figcaption>the same samples decoded by the stage-2 decoder</figcaption>${
-        inlinePng(o.samples.stage2, "stage 2 samples", 2)
-      }</figure>`
+      ? figure("the same samples decoded by the stage-2 decoder", o.samples.stage2, "stage 2 samples")
       : "",
   ].join("");
+}
+
+/** The page's opening note: the stage-2 recipe and what each comparison isolates. */
+function ganNote(o: GanPageInputs): string {
+  const def = o.runs.find((r) => runOf(r.id) === "default");
   const rec = (r?: Run) => r ? String(r.tokenizer.manifest.params.discLr ?? "") : "";
-  const body = `
-<p class="note">Stage 2 fine-tunes the stage-1 model the paper starts from, L2 + perceptual (the loss experiment's ${
+  return `<p class="note">Stage 2 fine-tunes the stage-1 model the paper starts from, L2 + perceptual (the loss experiment's ${
     esc(o.base.variant)
   }, c = ${o.base.c}, E = ${o.base.E}, L2 with the perceptual term at weight 1) on ${
     esc(o.dataset)
   }: the encoder and bottleneck frozen, the decoder trained with L2 + perceptual (the LPIPS-style conv network) + KL + GAN against a PatchGAN discriminator (hinge loss; the decoder's term -D(x̂), ramped in linearly after 5 % of the run over 50 %; the discriminator's LR warmed up over 25 %), and an EMA of the decoder (horizon 10 % of the run, as 0.9999 is of the paper's 100k steps). Our recipe scales the paper's discriminator LR 2e-5 by our LR over the paper's (20x; the default run's is ${
     esc(rec(def))
-  } per 256 images). The no-GAN run is the control: the same losses and steps without the discriminator, so GAN vs no GAN isolates the adversarial term, as Fig. 18 does; stage 2 vs stage 1 also includes the extra decoder steps, as the paper's Fig. 10 row does. For generation, one DiT is trained on the stage-1 model's latents (the frozen encoder's, so stage 2's too) and its samples are decoded by each decoder. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>
-<h2>Verdicts</h2>${verdictTable}
-<h2>Over the run (Fig. 18)</h2>${chartDivs(Object.keys(charts).filter((k) => k !== "chart_gan_critic"))}
-<h2>At the end of the run</h2>${finals}
-<h2>Stage 1 against stage 2 in generation</h2>${gen}
-<h2>The perceptual networks</h2>${judged.html}
-<h2>The adversarial game</h2>${chartDivs(charts.chart_gan_critic ? ["chart_gan_critic"] : [])}
-<h2>Reconstructions and samples</h2>${images}
-<h2>Provenance</h2>${
-    provenance([
-      o.base.tokenizer,
-      o.base.evaluation,
-      ...o.runs.flatMap((r) => [r.tokenizer, r.evaluation]),
-      ...o.perceptualNets,
-    ])
-  }
-<p>Pipeline ${esc(o.pipeline)}.</p>`;
-  return {
+  } per 256 images). The no-GAN run is the control: the same losses and steps without the discriminator, so GAN vs no GAN isolates the adversarial term, as Fig. 18 does; stage 2 vs stage 1 also includes the extra decoder steps, as the paper's Fig. 10 row does. For generation, one DiT is trained on the stage-1 model's latents (the frozen encoder's, so stage 2's too) and its samples are decoded by each decoder. Absolute values are not comparable with the paper's (other data, resolution, networks); the page compares effects.</p>`;
+}
+
+/** Builds the stage-2 page. */
+export async function ganPage(o: GanPageInputs): Promise<Page> {
+  const judgedClaims = ganClaims(o);
+  const verdictTable = claimTable(
+    judgedClaims,
+    `Each effect is a paired difference (the second minus the first, on the same test images or the same DiT samples; replicate b of both draws the same indices). ${CLAIM_RULE} Paper: Fig. 18 at 100k steps (GAN vs no GAN), Fig. 10 (stage 1 with LPIPS vs stage 2), Sec. 3.4's text (${stage2Generation().source}).`,
+  );
+  const judged = await perceptualJudgements(o.perceptualNets);
+  return renderPage({
     file: "gan.html",
     nav: "Stage 2 (Fig. 18)",
     title: "stage 2: the decoder as a generator (Fig. 18, Sec. 3.4)",
-    body,
-    charts,
+    sections: [
+      ganNote(o),
+      `<h2>Verdicts</h2>${verdictTable}`,
+      "<h2>Over the run (Fig. 18)</h2>",
+      { charts: await runCharts(o.stage2) },
+      `<h2>At the end of the run</h2>${finalsTable(o)}`,
+      `<h2>Stage 1 against stage 2 in generation</h2>${generationTable(o)}`,
+      `<h2>The perceptual networks</h2>${judged.html}`,
+      "<h2>The adversarial game</h2>",
+      { charts: await criticChart(o.stage2) },
+      `<h2>Reconstructions and samples</h2>${imagesHtml(o)}`,
+    ],
+    provenance: {
+      artifacts: [
+        o.base.tokenizer,
+        o.base.evaluation,
+        ...o.runs.flatMap((r) => [r.tokenizer, r.evaluation]),
+        ...o.perceptualNets,
+      ],
+      pipeline: o.pipeline,
+    },
     summary: `<a href="gan.html">Stage 2</a> (Fig. 18): ${o.runs.length} fine-tunes; ${
       tallyLine(judgedClaims)
     }`,
     verdictTable,
     metrics: Object.fromEntries(judgedClaims.map((j) => [j.claim.id, j.verdict])),
-    verdicts: {
-      rule: CLAIM_RULE,
-      verdicts: judgedClaims.map(claimRecord),
-      perceptual: judged.records,
-    },
-  };
+    verdicts: { rule: CLAIM_RULE, verdicts: judgedClaims.map(claimRecord), perceptual: judged.records },
+  });
 }
 
 /** The stage-2 page stage. */
