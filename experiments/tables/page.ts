@@ -11,9 +11,10 @@ import type { Artifact } from "../../engine/mod.ts";
 import { paperTables } from "../../paper/mod.ts";
 import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/mod.ts";
 import { esc, table } from "../../report/mod.ts";
-import { metricCell, provenance, verdictCell } from "../common/page.ts";
+import { metricCell, type Page, verdictCell } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { collectRuns, type Run } from "../common/runs.ts";
-import { collectGenRuns } from "../common/genruns.ts";
+import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
 
 /** Within the printed precision: 0.5 % (Table 5's 73.2 for S-B/8x8 counts its tubelet embedding differently). */
@@ -71,6 +72,165 @@ export function sizeChecks(): Check[] {
   return out;
 }
 
+/** The runs behind the tables: the fixed point (and its COCO evaluation), its high-resolution copy, its DiT. */
+interface TableRuns {
+  runs: Run[];
+  coco: Run[];
+  hires: Run[];
+  gen: GenRun[];
+}
+
+/** A row of Tables 3 and 4 (their columns: name, params, GFLOPs, ImageNet rFID/PSNR/SSIM, COCO the same). */
+function reconRow(label: string, r: Run, c?: Run): unknown[] {
+  return [
+    label,
+    metricCell((r.encoderParams + r.decoderParams) / 1e6),
+    "",
+    ...[r, c].flatMap((x) =>
+      ["rFID", "rPSNR", "rSSIM"].map((m) => x ? metricCell(x.metrics[m], x.ci[m]) : "")
+    ),
+  ];
+}
+
+/** Table 1 and Tables 3-5's Params / GFLOPs / tokens, computed, beside the printed values. */
+function sizeSection(checks: Check[]): string {
+  const matches = checks.filter((c) => c.verdict === "matches").length;
+  const sizeTable = table(
+    ["table", "row", "column", "printed", "ours (computed)", "verdict"],
+    checks.map((c) => [c.table, c.row, c.column, c.printed, metricCell(c.ours), verdictCell(c.verdict)]),
+    `Computed from our paper-scale configurations (models/vitok.ts): parameters of the layers the model has, forward multiply-accumulates as fvcore counts them (the paper's "GFLOPs"); "matches" = within 0.5 % of the printed value. ${matches} of ${checks.length} match.`,
+  );
+  const differing = [
+    ...new Set(checks.filter((c) => c.verdict === "differs").map((c) => `${c.table} ${c.row}`)),
+  ];
+  const notes = differing.length
+    ? `<p>Differences: ${
+      esc(differing.join(", "))
+    }. Their tubelets are larger than an image patch (q x p x p x 3 inputs per token), so their (de)embedding layers have more parameters and MACs than the image S-B/16's; the printed values are those of the image model with the same token count.</p>`
+    : "";
+  return `<h2>Model sizes</h2>${sizeTable}${notes}`;
+}
+
+/** Table 3 in its layout: the paper's rows, and ours for the variant our fixed point trains. */
+function table3(t: TableRuns, dataset: string): string {
+  const t3 = paperTables().find((x) => x.table === "Table 3")!;
+  const ours = t.runs.map((r) =>
+    reconRow(
+      `ours: ViTok ${r.variant}, c = ${r.c} (${r.tokenizer.manifest.params.scale} scale, ${dataset})`,
+      r,
+      t.coco.find((x) => x.tokenizer.digest === r.tokenizer.digest),
+    )
+  );
+  return `<h2>Table 3 (256p reconstruction)</h2>${
+    table(
+      t3.columns,
+      [...t3.rows.map((r) => r.map((x) => x as string | number)), ...ours],
+      `${t3.caption} Our rows are measured by this pipeline on its own data and scale (the tower parameters of ours are counted from its weights); absolute values compare only at the paper profile.${
+        t.coco.length
+          ? ""
+          : " No COCO copy was given (VITOK_COCO at the paper profile): its columns stay empty."
+      }`,
+    )
+  }`;
+}
+
+/** Table 4: the same tokenizer at twice the resolution (the paper's 512p), ours beside its rows. */
+function table4(hires: Run[]): string {
+  const t4 = paperTables().find((t) => t.table === "Table 4")!;
+  const side = (r: { tokenizer: Artifact }) => r.tokenizer.manifest.inputs.data?.[0]?.stageId ?? "?";
+  return `<h2>Table 4 (twice the resolution)</h2>${
+    table(
+      t4.columns,
+      [
+        ...t4.rows.map((r) => r.map((x) => x as string | number)),
+        ...hires.map((r) => reconRow(`ours: ViTok ${r.variant}, c = ${r.c}, L = ${r.L} (${side(r)})`, r)),
+      ],
+      `${t4.caption} Our row: the fixed point's tokenizer trained and evaluated at twice our resolution (the same patch, four times the tokens; images resized), with its own feature network at that resolution where the study trains one.`,
+    )
+  }`;
+}
+
+/** Table 6: class-conditional generation; ours is the generation experiment's DiT on the same tokenizer. */
+function table6(gen: GenRun[], dataset: string): string {
+  const t6 = paperTables().find((t) => t.table === "Table 6")!;
+  return `<h2>Table 6 (class-conditional generation)</h2>${
+    table(
+      t6.columns,
+      [
+        ...t6.rows.map((r) => r.map((x) => x as string | number)),
+        ...gen.map((g) => [
+          `ours: ViTok ${g.tokenizer.variant}, c = ${g.tokenizer.c}`,
+          `DiT-${g.dit.manifest.params.size}, ${g.dit.manifest.params.steps} steps, cfg ${g.cfg}`,
+          metricCell(Number(g.dit.manifest.metrics.params ?? NaN) / 1e6),
+          metricCell(g.gFID, g.ci.gFID),
+          metricCell(g.gIS, g.ci.gIS),
+          "",
+          "",
+        ]),
+      ],
+      `${t6.caption} Our row: the generation experiment's DiT on the fixed point's latents (${dataset}); the paper's uses DiT-XL for 4M steps on ImageNet.`,
+    )
+  }`;
+}
+
+/** Builds the tables page. */
+export function tablesPage(t: TableRuns, o: { dataset: string; pipeline: string }): Page {
+  const checks = sizeChecks();
+  const matches = checks.filter((c) => c.verdict === "matches").length;
+  const summary =
+    `<a href="tables.html">Tables</a> (Tables 1, 3-5): ${matches} of ${checks.length} model-size entries match the printed values${
+      t.runs.length ? `; Table 3 with our ${t.runs.map((r) => r.variant).join(", ")}` : ""
+    }`;
+  const verdictTable = table(
+    ["check", "entries", "verdict"],
+    [[
+      "Table 1 and Tables 3-5 Params / GFLOPs / tokens",
+      `${matches} of ${checks.length}`,
+      verdictCell(matches === checks.length ? "matches" : "differs"),
+    ]],
+  );
+  const facts = (r: Run) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci });
+  return renderPage({
+    file: "tables.html",
+    nav: "Tables (1, 3-5)",
+    title: "the paper's tables: model sizes and Table 3",
+    sections: [
+      `<p>What needs no GPU is reproduced exactly on every run; the metric columns of Tables 3-7 need the
+paper profile's runs; Tables 5 and 7 need the video experiments, which this study does not have yet.</p>`,
+      sizeSection(checks),
+      table3(t, o.dataset),
+      table4(t.hires),
+      table6(t.gen, o.dataset),
+    ],
+    provenance: {
+      artifacts: [
+        ...t.runs.flatMap((r) => [r.tokenizer, r.evaluation]),
+        ...t.coco.map((c) => c.evaluation),
+        ...t.hires.flatMap((r) => [r.tokenizer, r.evaluation]),
+        ...t.gen.flatMap((g) => [g.dit, g.generation, g.evaluation]),
+      ],
+      pipeline: o.pipeline,
+    },
+    summary,
+    verdictTable,
+    verdicts: {
+      checks,
+      table3: t.runs.map(facts),
+      table3coco: t.coco.map(facts),
+      table4: t.hires.map((r) => ({ ...facts(r), L: r.L })),
+      table6: t.gen.map((g) => ({
+        variant: g.tokenizer.variant,
+        c: g.tokenizer.c,
+        cfg: g.cfg,
+        gFID: g.gFID,
+        gIS: g.gIS,
+        ci: g.ci,
+      })),
+    },
+    metrics: { sizeChecks: checks.length, sizeMatches: matches },
+  });
+}
+
 /** The tables page stage: model sizes always; Table 3's metric columns when given the fixed point's evaluation. */
 export const tablesPageStage = definePage({
   kind: "page-tables",
@@ -99,140 +259,19 @@ export const tablesPageStage = definePage({
     dits: "dit",
   },
   async build(ctx) {
-    const checks = sizeChecks();
-    const matches = checks.filter((c) => c.verdict === "matches").length;
-    const sizeTable = table(
-      ["table", "row", "column", "printed", "ours (computed)", "verdict"],
-      checks.map((c) => [c.table, c.row, c.column, c.printed, metricCell(c.ours), verdictCell(c.verdict)]),
-      `Computed from our paper-scale configurations (models/vitok.ts): parameters of the layers the model has, forward multiply-accumulates as fvcore counts them (the paper's "GFLOPs"); "matches" = within 0.5 % of the printed value. ${matches} of ${checks.length} match.`,
-    );
-    // Table 3 in its layout: the paper's rows, and ours for the variant our fixed point trains.
-    const t3 = paperTables().find((t) => t.table === "Table 3")!;
     const list = (name: string) => (ctx.inputs[name] as Artifact[] | undefined) ?? [];
     const runsOf = (evals: string, tokenizers: string) =>
       list(evals).length ? collectRuns(list(evals), list(tokenizers)) : Promise.resolve([]);
     const runs = await runsOf("evals", "tokenizers");
-    const coco = await runsOf("cocoEvals", "tokenizers");
-    // A row of Tables 3 and 4 (their columns: name, params, GFLOPs, ImageNet rFID/PSNR/SSIM, COCO the same).
-    const reconRow = (label: string, r: Run, c?: Run) => [
-      label,
-      metricCell((r.encoderParams + r.decoderParams) / 1e6),
-      "",
-      ...[r, c].flatMap((x) =>
-        ["rFID", "rPSNR", "rSSIM"].map((m) => x ? metricCell(x.metrics[m], x.ci[m]) : "")
-      ),
-    ];
-    const ours = runs.map((r) =>
-      reconRow(
-        `ours: ViTok ${r.variant}, c = ${r.c} (${r.tokenizer.manifest.params.scale} scale, ${ctx.params.dataset})`,
-        r,
-        coco.find((x) => x.tokenizer.digest === r.tokenizer.digest),
-      )
-    );
-    const t3Table = table(
-      t3.columns,
-      [...t3.rows.map((r) => r.map((x) => x as string | number)), ...ours],
-      `${t3.caption} Our rows are measured by this pipeline on its own data and scale (the tower parameters of ours are counted from its weights); absolute values compare only at the paper profile.${
-        coco.length
-          ? ""
-          : " No COCO copy was given (VITOK_COCO at the paper profile): its columns stay empty."
-      }`,
-    );
-    // Table 4: the same tokenizer at twice the resolution (the paper's 512p), ours beside its rows.
-    const t4 = paperTables().find((t) => t.table === "Table 4")!;
-    const hires = await runsOf("hiresEvals", "hiresTokenizers");
-    const side = (r: { tokenizer: Artifact }) => r.tokenizer.manifest.inputs.data?.[0]?.stageId ?? "?";
-    const t4Table = table(
-      t4.columns,
-      [
-        ...t4.rows.map((r) => r.map((x) => x as string | number)),
-        ...hires.map((r) => reconRow(`ours: ViTok ${r.variant}, c = ${r.c}, L = ${r.L} (${side(r)})`, r)),
-      ],
-      `${t4.caption} Our row: the fixed point's tokenizer trained and evaluated at twice our resolution (the same patch, four times the tokens; images resized), with its own feature network at that resolution where the study trains one.`,
-    );
-    // Table 6: class-conditional generation; ours is the generation experiment's DiT on the same tokenizer.
-    const t6 = paperTables().find((t) => t.table === "Table 6")!;
     const gen = list("genEvals").length
       ? await collectGenRuns(list("genEvals"), list("generations"), list("dits"), runs)
       : [];
-    const t6Table = table(
-      t6.columns,
-      [
-        ...t6.rows.map((r) => r.map((x) => x as string | number)),
-        ...gen.map((g) => [
-          `ours: ViTok ${g.tokenizer.variant}, c = ${g.tokenizer.c}`,
-          `DiT-${g.dit.manifest.params.size}, ${g.dit.manifest.params.steps} steps, cfg ${g.cfg}`,
-          metricCell(Number(g.dit.manifest.metrics.params ?? NaN) / 1e6),
-          metricCell(g.gFID, g.ci.gFID),
-          metricCell(g.gIS, g.ci.gIS),
-          "",
-          "",
-        ]),
-      ],
-      `${t6.caption} Our row: the generation experiment's DiT on the fixed point's latents (${ctx.params.dataset}); the paper's uses DiT-XL for 4M steps on ImageNet.`,
-    );
-    const summary =
-      `<a href="tables.html">Tables</a> (Tables 1, 3-5): ${matches} of ${checks.length} model-size entries match the printed values${
-        runs.length ? `; Table 3 with our ${runs.map((r) => r.variant).join(", ")}` : ""
-      }`;
-    const differing = [
-      ...new Set(checks.filter((c) => c.verdict === "differs").map((c) => `${c.table} ${c.row}`)),
-    ];
-    const verdictTable = table(
-      ["check", "entries", "verdict"],
-      [[
-        "Table 1 and Tables 3-5 Params / GFLOPs / tokens",
-        `${matches} of ${checks.length}`,
-        verdictCell(matches === checks.length ? "matches" : "differs"),
-      ]],
-    );
-    const notes = differing.length
-      ? `<p>Differences: ${
-        esc(differing.join(", "))
-      }. Their tubelets are larger than an image patch (q x p x p x 3 inputs per token), so their (de)embedding layers have more parameters and MACs than the image S-B/16's; the printed values are those of the image model with the same token count.</p>`
-      : "";
-    const body =
-      `<p>What needs no GPU is reproduced exactly on every run; the metric columns of Tables 3-7 need the
-paper profile's runs; Tables 5 and 7 need the video experiments, which this study does not have yet.</p>
-<h2>Model sizes</h2>${sizeTable}${notes}
-<h2>Table 3 (256p reconstruction)</h2>${t3Table}
-<h2>Table 4 (twice the resolution)</h2>${t4Table}
-<h2>Table 6 (class-conditional generation)</h2>${t6Table}
-${
-        runs.length
-          ? `<h2>Provenance</h2>${
-            provenance([
-              ...runs.flatMap((r) => [r.tokenizer, r.evaluation]),
-              ...coco.map((c) => c.evaluation),
-              ...hires.flatMap((r) => [r.tokenizer, r.evaluation]),
-              ...gen.flatMap((g) => [g.dit, g.generation, g.evaluation]),
-            ])
-          }`
-          : ""
-      }`;
-    return {
-      file: "tables.html",
-      nav: "Tables (1, 3-5)",
-      title: "the paper's tables: model sizes and Table 3",
-      body,
-      charts: {},
-      summary,
-      verdictTable,
-      verdicts: {
-        checks,
-        table3: runs.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
-        table3coco: coco.map((r) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci })),
-        table4: hires.map((r) => ({ variant: r.variant, c: r.c, L: r.L, metrics: r.metrics, ci: r.ci })),
-        table6: gen.map((g) => ({
-          variant: g.tokenizer.variant,
-          c: g.tokenizer.c,
-          cfg: g.cfg,
-          gFID: g.gFID,
-          gIS: g.gIS,
-          ci: g.ci,
-        })),
-      },
-      metrics: { sizeChecks: checks.length, sizeMatches: matches },
+    const t = {
+      runs,
+      coco: await runsOf("cocoEvals", "tokenizers"),
+      hires: await runsOf("hiresEvals", "hiresTokenizers"),
+      gen,
     };
+    return tablesPage(t, { dataset: ctx.params.dataset, pipeline: ctx.id });
   },
 });
