@@ -15,70 +15,28 @@
  *
  * @module
  */
+import {
+  budgetStages,
+  dataStages,
+  type Feats,
+  frameStages,
+  lengthStages,
+  pageInputs,
+  sweepStages,
+  tableStages,
+} from "./stages.ts";
+import type { TubeletPoint, VideoSizes } from "./sizes.ts";
+
+export { pointsMatrix, type TubeletPoint, type VideoSizes } from "./sizes.ts";
 import { defineExperiment, type ExperimentPlan } from "../types.ts";
 import type { StageDecl } from "../../engine/mod.ts";
 import { videoPageStage } from "./page.ts";
 import { fig11 } from "../../paper/mod.ts";
 import { PAPER_DIT } from "../generation/mod.ts";
 
-/** A (p, q) point: spatial patch p, temporal tubelet q. */
-export interface TubeletPoint {
-  p: number;
-  q: number;
-}
-
-/** What the video experiment trains, per profile. */
-export interface VideoSizes {
-  /** The clips (`dataset` params; the label of a one-digit clip is its digit). */
-  data: Record<string, unknown>;
-  /** Single frames from the same source (the image tokenizers' data and the frame feature network's). */
-  frames: Record<string, unknown>;
-  /** `featurenet` params of the video network (rFVD, gFVD) and the frame network (per-frame rFID, gFID). */
-  videoFeaturenet: Record<string, unknown> | null;
-  frameFeaturenet: Record<string, unknown> | null;
-  /** Encoder-decoder sizes, e.g. "S-B", and the channels c every video tokenizer keeps. */
-  model: string;
-  c: number;
-  /** Figs. 11-12: the (p, q) points swept. */
-  sweep: TubeletPoint[];
-  /** Training params of the video tokenizers, and of the image tokenizers on frames (absent: the profile's). */
-  tokenizer: Record<string, unknown>;
-  imageTokenizer?: Record<string, unknown>;
-  /** The image tokenizers on frames: patch sizes x channels, less `exclude`. */
-  image: { p: number[]; c: number[]; exclude?: { p: number; c: number }[] };
-  /**
-   * Does the frame-vs-clip comparison depend on the training budget? One clip and one frame tokenizer
-   * of equal E trained `factor` times longer (null: not run).
-   */
-  budget: { factor: number; clip: TubeletPoint; frame: { p: number; c: number } } | null;
-  /** `evaluate` params of the clips' evaluations, and of the frames' (the same sample count: comparable FIDs). */
-  evaluate: Record<string, unknown>;
-  frameEvaluate: Record<string, unknown>;
-  /** Fig. 13: other clip lengths than the data's, and the (p, q) of the tokenizer trained at each. */
-  lengths: number[];
-  lengthPoint: TubeletPoint;
-  /** Tables 5 and 7: our analogues of the paper's three video tokenizers, in the paper's row order. */
-  tables: (TubeletPoint & { paper: string })[];
-  /** The latent DiT on each table tokenizer, its sampler and sample count. */
-  dit: Record<string, unknown>;
-  sampler: Record<string, unknown>;
-  samples: number;
-}
-
 /** The paper's ten (p, q) points of Fig. 11 (UCF-101 rows), read from its data. */
 export function paperSweep(): TubeletPoint[] {
   return fig11().rows.filter((r) => r.dataset === "ucf101").map((r) => ({ p: r.p, q: r.q }));
-}
-
-/** A list of (p, q) points as a matrix with the missing combinations excluded. */
-export function pointsMatrix(
-  points: readonly TubeletPoint[],
-): { matrix: { p: number[]; q: number[] }; exclude: Record<string, number>[] } {
-  const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
-  const ps = uniq(points.map((x) => x.p)), qs = uniq(points.map((x) => x.q));
-  const exclude = ps.flatMap((p) => qs.map((q) => ({ p, q })))
-    .filter((x) => !points.some((y) => y.p === x.p && y.q === x.q));
-  return { matrix: { p: ps, q: qs }, exclude };
 }
 
 /** The clips as the page names them, e.g. "moving-mnist, 1 digit, 16x32x32". */
@@ -208,197 +166,24 @@ export const video = defineExperiment<VideoSizes>({
   },
   declare(s, { profile }): ExperimentPlan {
     const imageTokenizer = s.imageTokenizer ?? profile.tokenizer;
-    const vfeat: Record<string, string> = s.videoFeaturenet ? { features: "video-featurenet" } : {};
-    const ffeat: Record<string, string> = s.frameFeaturenet ? { frameFeatures: "frame-featurenet" } : {};
-    const { matrix, exclude } = pointsMatrix(s.sweep);
-    const tables = pointsMatrix(s.tables);
-    const lengths = { frames: s.lengths };
+    const f: Feats = {
+      video: s.videoFeaturenet ? { features: "video-featurenet" } : {},
+      frame: s.frameFeaturenet ? { frameFeatures: "frame-featurenet" } : {},
+    };
     const tok = { variant: variant(s.model), codeWidth: s.c, ...s.tokenizer };
     const stages: StageDecl[] = [
-      { id: "video-data", kind: "dataset", params: s.data },
-      { id: "video-frames", kind: "dataset", params: s.frames },
-      { id: "clip-data", kind: "dataset", matrix: lengths, params: { ...s.data, frames: "${frames}" } },
-      ...(s.videoFeaturenet
-        ? [
-          {
-            id: "video-featurenet",
-            kind: "featurenet",
-            params: s.videoFeaturenet,
-            inputs: { data: "video-data" },
-          },
-          {
-            id: "clip-featurenet",
-            kind: "featurenet",
-            matrix: lengths,
-            params: s.videoFeaturenet,
-            inputs: { data: "clip-data[frames=${frames}]" },
-          },
-        ]
-        : []),
-      ...(s.frameFeaturenet
-        ? [{
-          id: "frame-featurenet",
-          kind: "featurenet",
-          params: s.frameFeaturenet,
-          inputs: { data: "video-frames" },
-        }]
-        : []),
-      // Figs. 11-12.
-      {
-        id: "video-tokenizer",
-        kind: "tokenizer",
-        matrix,
-        exclude,
-        params: tok,
-        inputs: { data: "video-data" },
-      },
-      {
-        id: "video-evaluate",
-        kind: "evaluate",
-        matrix,
-        exclude,
-        params: s.evaluate,
-        inputs: { tokenizer: "video-tokenizer[p=${p},q=${q}]", data: "video-data", ...vfeat, ...ffeat },
-      },
-      // Compressibility: image tokenizers on frames, on the frame network (its rFID is per frame already).
-      {
-        id: "frame-tokenizer",
-        kind: "tokenizer",
-        matrix: { p: s.image.p, c: s.image.c },
-        exclude: s.image.exclude ?? [],
-        params: { variant: `${s.model}/\${p}`, codeWidth: "${c}", ...imageTokenizer },
-        inputs: { data: "video-frames" },
-      },
-      {
-        id: "frame-evaluate",
-        kind: "evaluate",
-        matrix: { p: s.image.p, c: s.image.c },
-        exclude: s.image.exclude ?? [],
-        params: s.frameEvaluate,
-        inputs: {
-          tokenizer: "frame-tokenizer[p=${p},c=${c}]",
-          data: "video-frames",
-          ...(s.frameFeaturenet ? { features: "frame-featurenet" } : {}),
-        },
-      },
-      // Fig. 13: the same tokenizer at other clip lengths (its data-length point is the sweep's).
-      {
-        id: "clip-tokenizer",
-        kind: "tokenizer",
-        matrix: lengths,
-        params: { ...tok, variant: `${s.model}/${s.lengthPoint.q}x${s.lengthPoint.p}` },
-        inputs: { data: "clip-data[frames=${frames}]" },
-      },
-      {
-        id: "clip-evaluate",
-        kind: "evaluate",
-        matrix: lengths,
-        params: s.evaluate,
-        inputs: {
-          tokenizer: "clip-tokenizer[frames=${frames}]",
-          data: "clip-data[frames=${frames}]",
-          ...(s.videoFeaturenet ? { features: "clip-featurenet[frames=${frames}]" } : {}),
-          ...ffeat,
-        },
-      },
-      // Table 7: a class-conditional DiT on the latents of each table tokenizer.
-      {
-        id: "video-encode",
-        kind: "encode",
-        ...tables,
-        params: { split: "train" },
-        inputs: { tokenizer: "video-tokenizer[p=${p},q=${q}]", data: "video-data" },
-      },
-      {
-        id: "video-dit",
-        kind: "dit",
-        ...tables,
-        params: s.dit,
-        inputs: { latents: "video-encode[p=${p},q=${q}]" },
-      },
-      {
-        id: "video-generate",
-        kind: "generate",
-        ...tables,
-        params: { samples: s.samples, ...s.sampler },
-        inputs: { dit: "video-dit[p=${p},q=${q}]", tokenizer: "video-tokenizer[p=${p},q=${q}]" },
-      },
-      {
-        id: "video-evaluate-gen",
-        kind: "evaluate-samples",
-        ...tables,
-        params: {
-          sampleSplit: "samples",
-          samples: s.samples,
-          ...Object.fromEntries(
-            ["featureModel", "featureInputSize", "frameFeatureModel", "backend"].filter((k) =>
-              k in s.evaluate
-            )
-              .map((k) => [k, s.evaluate[k]]),
-          ),
-        },
-        inputs: { samples: "video-generate[p=${p},q=${q}]", reference: "video-data", ...vfeat, ...ffeat },
-      },
+      ...dataStages(s),
+      ...sweepStages(s, tok, f),
+      ...frameStages(s, imageTokenizer),
+      ...lengthStages(s, tok, f),
+      ...tableStages(s, f),
+      ...(s.budget ? budgetStages(s, tok, imageTokenizer, f) : []),
     ];
-    if (s.budget) {
-      const { factor, clip, frame } = s.budget;
-      const steps = (t: Record<string, unknown>) => ({ steps: Number(t.steps) * factor });
-      stages.push({
-        id: "video-tokenizer-long",
-        kind: "tokenizer",
-        params: { ...tok, variant: `${s.model}/${clip.q}x${clip.p}`, ...steps(s.tokenizer) },
-        inputs: { data: "video-data" },
-      }, {
-        id: "video-evaluate-long",
-        kind: "evaluate",
-        params: s.evaluate,
-        inputs: { tokenizer: "video-tokenizer-long", data: "video-data", ...vfeat, ...ffeat },
-      }, {
-        id: "frame-tokenizer-long",
-        kind: "tokenizer",
-        params: {
-          variant: `${s.model}/${frame.p}`,
-          codeWidth: frame.c,
-          ...imageTokenizer,
-          ...steps(imageTokenizer),
-        },
-        inputs: { data: "video-frames" },
-      }, {
-        id: "frame-evaluate-long",
-        kind: "evaluate",
-        params: s.frameEvaluate,
-        inputs: {
-          tokenizer: "frame-tokenizer-long",
-          data: "video-frames",
-          ...(s.frameFeaturenet ? { features: "frame-featurenet" } : {}),
-        },
-      });
-    }
-    const length = `p=${s.lengthPoint.p},q=${s.lengthPoint.q}`;
     return {
       stages,
       page: {
         params: { dataset: describe(s.data), rows: s.tables.map((t) => `p=${t.p},q=${t.q}=${t.paper}`) },
-        inputs: {
-          evals: "video-evaluate[*]",
-          tokenizers: "video-tokenizer[*]",
-          frameEvals: "frame-evaluate[*]",
-          frameTokenizers: "frame-tokenizer[*]",
-          lengthEvals: [`video-evaluate[${length}]`, "clip-evaluate[*]"],
-          lengthTokenizers: [`video-tokenizer[${length}]`, "clip-tokenizer[*]"],
-          genEvals: "video-evaluate-gen[*]",
-          generations: "video-generate[*]",
-          dits: "video-dit[*]",
-          ...(s.videoFeaturenet && s.frameFeaturenet
-            ? { featureNets: ["video-featurenet", "frame-featurenet", "clip-featurenet[*]"] }
-            : {}),
-          ...(s.budget
-            ? {
-              longEvals: ["video-evaluate-long", "frame-evaluate-long"],
-              longTokenizers: ["video-tokenizer-long", "frame-tokenizer-long"],
-            }
-            : {}),
-        },
+        inputs: pageInputs(s),
       },
     };
   },
