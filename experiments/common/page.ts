@@ -74,27 +74,12 @@ export function chartDivs(ids: string[]): string {
   return ids.map((k) => `<div class="chart" id="${k}"></div>`).join("");
 }
 
-/**
- * The part every experiment page ends with: our table beside the paper's, training curves, originals
- * over reconstructions, provenance and the pipeline line.
- */
-export function pageTail(o: {
-  ours: string;
-  paper: string;
-  /** Chart id of the training curves, when there are any. */
-  curveId?: string;
-  runs: Run[];
-  caption: (r: Run) => string;
-  pipeline: string;
-}): string {
-  return `${sideBySide(o.ours, o.paper)}
-<h2>Training</h2>${o.curveId ? chartDivs([o.curveId]) : ""}
-<h2>Reconstructions</h2>${grids(o.runs, o.caption)}
-<h2>Provenance</h2>${provenance(o.runs.flatMap((r) => [r.tokenizer, r.evaluation]))}
-<p>Pipeline ${esc(o.pipeline)}.</p>`;
+/** Two tables side by side (wrapping on a narrow page). */
+export function besideEach(left: string, right: string): string {
+  return `<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${left}</div><div>${right}</div></div>`;
 }
 
 /** Our table beside the paper's, under "Tables". */
 export function sideBySide(ours: string, paper: string): string {
-  return `<h2>Tables</h2><div style="display:flex;gap:24px;flex-wrap:wrap"><div>${ours}</div><div>${paper}</div></div>`;
+  return `<h2>Tables</h2>${besideEach(ours, paper)}`;
 }

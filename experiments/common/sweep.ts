@@ -5,6 +5,7 @@
  * @module
  */
 import type { Artifact } from "../../engine/mod.ts";
+import type { SweepPoint } from "../../report/mod.ts";
 import { collectRuns, type Run } from "./runs.ts";
 import { type FixedPointSeeds, fixedPointSeeds } from "./seeds.ts";
 
@@ -27,4 +28,24 @@ export async function readSweep(
   const list = (name: string) => inputs[name] as Artifact[] | undefined;
   const runs = await collectRuns(list("evals")!, list("tokenizers")!, names);
   return { runs, seeds: await fixedPointSeeds(runs, list("seedEvals"), list("seedTokenizers")) };
+}
+
+/**
+ * A sweep's runs as our chart points of one metric, each with its 95 % interval; `c` is the second axis the
+ * chart colours within a patch size (channels for images, the tubelet depth q for clips).
+ */
+export function ourSweepPoints(
+  runs: Run[],
+  metric: string,
+  c: (r: Run) => number = (r) => r.c,
+): SweepPoint[] {
+  return runs.map((r) => ({
+    source: "ours" as const,
+    p: r.p,
+    c: c(r),
+    E: r.E,
+    value: r.metrics[metric],
+    lo: r.ci[metric]?.[0],
+    hi: r.ci[metric]?.[1],
+  }));
 }

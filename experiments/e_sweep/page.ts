@@ -25,7 +25,7 @@ import { collectRuns, METRICS, type Run } from "../common/runs.ts";
 import type { Artifact } from "../../engine/mod.ts";
 import { type SeedSpread, seedTable, spreadAcrossE, type SpreadAt } from "../common/seeds.ts";
 import { definePage } from "../common/stage.ts";
-import { readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
+import { ourSweepPoints, readSweep, SWEEP_PAGE_INPUTS } from "../common/sweep.ts";
 
 const PAPER_KEY: Record<string, keyof ReturnType<typeof fig2>["rows"][number]> = {
   rFID: "i1k_rFID",
@@ -85,15 +85,7 @@ function metricChart(
 ): Spec {
   const paper = fig2();
   const points: SweepPoint[] = [
-    ...runs.map((r) => ({
-      source: "ours" as const,
-      p: r.p,
-      c: r.c,
-      E: r.E,
-      value: r.metrics[metric],
-      lo: r.ci[metric]?.[0],
-      hi: r.ci[metric]?.[1],
-    })),
+    ...ourSweepPoints(runs, metric),
     ...paper.rows.map((r) => ({
       source: "paper" as const,
       p: r.p,

@@ -6,7 +6,7 @@
  */
 import { fig13, paperTable } from "../../paper/mod.ts";
 import { fitLine, seriesChart, table, transform } from "../../report/mod.ts";
-import { metricCell } from "../common/page.ts";
+import { besideEach, metricCell } from "../common/page.ts";
 import { higherIsBetter, logSlope, type Pt } from "./analysis.ts";
 import {
   name,
@@ -144,8 +144,7 @@ export function tables57(x: VideoContext, tableRuns: TableRun[]): string {
     }`,
   );
   const t7paper = table(t7.columns, t7.rows as (string | number)[][], `Paper, Table 7: ${t7.caption}`);
-  return `<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${t5ours}</div><div>${t5paper}</div></div>
-<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${t7ours}</div><div>${t7paper}</div></div>`;
+  return `${besideEach(t5ours, t5paper)}\n${besideEach(t7ours, t7paper)}`;
 }
 
 /** Table 5/7's trend of one metric: its slope per doubling of the token count, a claim on the page's rows. */

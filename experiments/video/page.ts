@@ -20,7 +20,7 @@ import {
   table,
 } from "../../report/mod.ts";
 import { paperCell, tallyLine } from "../common/claims.ts";
-import { curves, curvesOf, grids, type Page, verdictCell } from "../common/page.ts";
+import { besideEach, curves, curvesOf, grids, type Page, verdictCell } from "../common/page.ts";
 import { renderPage } from "../common/render.ts";
 import { collectRuns } from "../common/runs.ts";
 import { collectGenRuns } from "../common/genruns.ts";
@@ -244,8 +244,6 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
   judgeClaims(rows.map((r) => r.test)).forEach((j, i) => (rows[i].judged = j));
   const verdictTable = verdictTableOf(rows);
   const t = runTablesOf(x);
-  const side = (l: string, r: string) =>
-    `<div style="display:flex;gap:24px;flex-wrap:wrap"><div>${l}</div><div>${r}</div></div>`;
   return renderPage({
     file: "video.html",
     nav: "Video (Figs. 11-13)",
@@ -260,9 +258,9 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       budget.table ? `<h3>Training budget</h3>${budget.table}` : "",
       "<h2>Fig. 13: clip length</h2>",
       { charts: pick(x.charts, "chart_length_") },
-      side(t.lengthTable, t.f13Table),
+      besideEach(t.lengthTable, t.f13Table),
       `<h2>Tables 5 and 7</h2>\n${t57}`,
-      `<h2>Tables</h2>${side(t.sweepTable, t.paperSweep)}${t.frameTable}`,
+      `<h2>Tables</h2>${besideEach(t.sweepTable, t.paperSweep)}${t.frameTable}`,
       "<h2>Training</h2>",
       {
         charts: {

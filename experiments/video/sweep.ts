@@ -6,6 +6,7 @@
  */
 import { paperRefit, type Spec, sweepChart, type SweepPoint, trendVerdict } from "../../report/mod.ts";
 import { equalETrade, logSlope } from "./analysis.ts";
+import { ourSweepPoints } from "../common/sweep.ts";
 import {
   paperSlope,
   pts,
@@ -99,15 +100,7 @@ function equalE(x: VideoContext, metric: VideoMetric): Trade {
 function videoSweepChart(x: VideoContext, metric: VideoMetric): Spec {
   const { inp, ucf, label } = x;
   const points: SweepPoint[] = [
-    ...inp.sweep.map((r) => ({
-      source: "ours" as const,
-      p: r.p,
-      c: r.q,
-      E: r.E,
-      value: r.metrics[metric],
-      lo: r.ci[metric]?.[0],
-      hi: r.ci[metric]?.[1],
-    })),
+    ...ourSweepPoints(inp.sweep, metric, (r) => r.q),
     ...ucf.map((r) => ({ source: "paper" as const, p: r.p, c: r.q, E: r.E, value: r[metric] })),
   ].filter((x) => Number.isFinite(x.value));
   return sweepChart(metric, points, {
