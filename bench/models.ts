@@ -46,7 +46,7 @@ export interface BenchModel {
   /** Path of the PyTorch script that builds the identical model. */
   torchScript: string;
   /** A training step closure on this backend. */
-  build(batch: number): { step: (i: number) => void; dispose: () => void };
+  build(batch: number): { step: (i: number) => Promise<void>; dispose: () => void };
 }
 
 /** Every model the bench runs, tokenizers first. */
@@ -86,20 +86,20 @@ export function benchStep(
   cfg: ViTokConfig,
   batch: number,
   onOptimizer: (ms: number) => void = () => {},
-): { model: ViTok; step: (i: number) => void } {
+): { model: ViTok; step: (i: number) => Promise<void> } {
   const model = new ViTok(cfg, 0);
   const vars = model.variables();
   const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
   const x = tf.randomUniform([batch * model.L, model.patchDim], -1, 1, "float32", 1) as tf.Tensor2D;
-  const step = (i: number) => {
+  const step = async (i: number) => {
     const { value, grads } = tf.variableGrads(() => {
       const noise = tf.randomNormal([batch * model.L, cfg.codeWidth], 0, 1, "float32", i) as tf.Tensor2D;
       return model.losses(x, batch, noise, { klWeight: 1e-3, recon: "l2" }).total;
     }, [...vars.values()]);
     const t = performance.now();
-    opt.apply(grads, 1e-4);
+    await opt.apply(grads, 1e-4);
     onOptimizer(performance.now() - t);
-    value.dataSync();
+    await value.data();
     tf.dispose([value, ...Object.values(grads)]);
   };
   return { model, step };
@@ -112,21 +112,21 @@ export function benchStep(
 export function ditBenchStep(
   cfg: DiTConfig,
   batch: number,
-): { step: (i: number) => void; dispose: () => void } {
+): { step: (i: number) => Promise<void>; dispose: () => void } {
   const model = new DiT(cfg, 0);
   const vars = model.variables();
   const ema = new Map([...vars].map(([k, v]) => [k, tf.variable(v.clone(), false)]));
   const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 });
   const ab = alphaBars(cfg);
   const x0 = tf.randomNormal([batch * model.L, cfg.channels], 0, 1, "float32", 1) as tf.Tensor2D;
-  const step = (i: number) => {
+  const step = async (i: number) => {
     const t = Int32Array.from({ length: batch }, (_, b) => (b * 7919 + i * 104729) % cfg.timesteps);
     const y = Int32Array.from({ length: batch }, (_, b) => (b + i) % (cfg.classes + 1));
     const eps = tf.randomNormal([batch * model.L, cfg.channels], 0, 1, "float32", i) as tf.Tensor2D;
     const { value, grads } = tf.variableGrads(() => model.loss(x0, t, eps, y, ab), [...vars.values()]);
-    opt.apply(grads, 1e-4);
+    await opt.apply(grads, 1e-4);
     updateEma(ema, vars, 0.999);
-    value.dataSync();
+    await value.data();
     tf.dispose([eps, value, ...Object.values(grads)]);
   };
   const dispose = () => {
@@ -180,11 +180,11 @@ export async function stage2BenchStep(
   const step = async (i: number) => {
     const { loss, inputs, critic } = await task.step(i);
     const g = tf.variableGrads(() => loss().total, [...task.vars.values()]);
-    opt.apply(g.grads, 1e-4);
+    await opt.apply(g.grads, 1e-4);
     const c = tf.variableGrads(() => critic!().total, [...task.criticVars!.values()]);
-    criticOpt.apply(c.grads, 1e-4);
-    g.value.dataSync();
-    c.value.dataSync();
+    await criticOpt.apply(c.grads, 1e-4);
+    await g.value.data();
+    await c.value.data();
     tf.dispose([g.value, c.value, ...Object.values(g.grads), ...Object.values(c.grads), ...inputs]);
   };
   const dispose = async () => {

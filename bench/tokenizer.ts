@@ -35,11 +35,11 @@ async function measure(backend: BackendName, name: string, steps: number, batch:
   const info = await initBackend(backend);
   const m = MODELS.get(name)!;
   const { step } = m.build(batch);
-  step(0); // warm-up (kernel setup, heap growth)
+  await step(0); // warm-up (kernel setup, heap growth)
   const times: number[] = [];
   for (let i = 1; i <= steps; i++) {
     const t0 = performance.now();
-    step(i);
+    await step(i);
     times.push(performance.now() - t0);
   }
   const ms = times.sort((a, b) => a - b)[Math.floor(steps / 2)]; // median: robust to a shared machine's noise

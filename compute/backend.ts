@@ -1,7 +1,7 @@
 /**
  * Chooses the TensorFlow.js compute backend once per process: `wasm-blas` (default on CPU: the
- * wasm backend with OpenBLAS matmul kernels), `wasm`, `cpu`, `webgpu` (only on a hardware
- * adapter) or `tensorflow` (@tensorflow/tfjs-node[-gpu], optional: its install downloads
+ * wasm backend with OpenBLAS matmul kernels), `wasm`, `cpu`, `webgpu` (under `auto` only on a hardware
+ * adapter; named, also on a software one such as Mesa's lavapipe) or `tensorflow` (@tensorflow/tfjs-node[-gpu], optional: its install downloads
  * libtensorflow, so it is never a dependency; a GPU user installs it). `auto` tries them fastest
  * first. What was chosen, and why others were not, is returned for the manifest.
  *
@@ -18,6 +18,8 @@ import { registerWasmConvKernels } from "./fused_conv.ts";
 import { registerReductionGradients } from "./gradients.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
 import { registerWasmCopyKernels } from "./wasm_copy.ts";
+import { describeAdapter, probeAdapter } from "./webgpu.ts";
+import { guardWebgpu } from "./webgpu_guard.ts";
 
 /** Backend names a user can ask for. */
 export const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm-blas", "wasm", "cpu"] as const;
@@ -31,6 +33,8 @@ export interface BackendInfo {
   detail: string;
   /** One line per backend that was tried and could not be used. */
   skipped: string[];
+  /** The largest tensor the backend can hold, in bytes, where the device sets one (webgpu). */
+  maxTensorBytes?: number;
 }
 
 let chosen: BackendInfo | undefined;
@@ -61,31 +65,29 @@ async function tryTensorflow(): Promise<string> {
   throw new Error("@tensorflow/tfjs-node(-gpu) is not installed (see README: GPU backends)");
 }
 
-async function tryWebgpu(): Promise<string> {
-  type AdapterInfo = {
-    vendor?: string;
-    architecture?: string;
-    description?: string;
-    device?: string;
-    isFallbackAdapter?: boolean;
-  };
-  const gpu = (navigator as unknown as {
-    gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null> };
-  }).gpu;
-  if (!gpu) throw new Error("no navigator.gpu in this Deno");
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error("no WebGPU adapter");
-  const info = adapter.info ?? {};
-  const name = [info.description, info.vendor, info.architecture].filter(Boolean).join(" ");
-  if (
-    adapter.isFallbackAdapter || info.isFallbackAdapter ||
-    /llvmpipe|swiftshader|lavapipe|software/i.test(name)
-  ) {
-    throw new Error(`WebGPU adapter "${name}" is a software renderer (slower than wasm-blas)`);
+/**
+ * Starts tfjs's webgpu backend. Under `auto` a software adapter (Mesa's lavapipe, SwiftShader) is refused:
+ * it is a CPU, slower than wasm-blas. Named explicitly it runs there, with a one-line warning. The
+ * backend's silent failures are made loud or right (`webgpu_guard.ts`).
+ */
+async function tryWebgpu(
+  forced: boolean,
+  log: (line: string) => void,
+): Promise<{ detail: string; maxTensorBytes: number }> {
+  const adapter = await probeAdapter();
+  if (typeof adapter === "string") throw new Error(adapter);
+  if (adapter.software && !forced) {
+    throw new Error(`WebGPU adapter "${adapter.name}" is a software renderer (slower than wasm-blas)`);
   }
-  await import(["npm:@tensorflow/tfjs-backend-webgpu", tf.version.tfjs].join("@"));
+  if (adapter.software) {
+    log(
+      `warning: webgpu runs on "${adapter.name}", a software renderer on the CPU: correct but slower than wasm-blas`,
+    );
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
   if (!await tf.setBackend("webgpu")) throw new Error("tfjs-backend-webgpu failed to initialise");
-  return `adapter ${name || "unknown"}`;
+  guardWebgpu(adapter);
+  return { detail: describeAdapter(adapter), maxTensorBytes: adapter.maxBindingBytes };
 }
 
 async function setWasm(): Promise<void> {
@@ -140,19 +142,7 @@ export async function initBackend(
   const skipped: string[] = [];
   for (const b of order) {
     try {
-      let detail = "";
-      if (b === "tensorflow") detail = await tryTensorflow();
-      else if (b === "webgpu") detail = await tryWebgpu();
-      else if (b === "wasm-blas") detail = await tryWasmBlas();
-      else if (b === "wasm") {
-        await setWasm();
-        detail = "stock kernels (SIMD, 1 thread)";
-      } else {
-        if (!await tf.setBackend("cpu")) throw new Error("cpu backend failed");
-        detail = "stock JS kernels";
-      }
-      await tf.ready();
-      chosen = { backend: b, tfjs: tf.version.tfjs, detail, skipped };
+      chosen = { ...await useBackend(b, log, name === b), skipped };
       return chosen;
     } catch (e) {
       const why = `${b}: ${(e as Error).message}`;
@@ -165,4 +155,39 @@ export async function initBackend(
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join("; ")}`);
+}
+
+const started = new Map<string, Omit<BackendInfo, "skipped">>();
+
+/**
+ * Starts backend `b` (once) and makes it the active one, without fixing the process's choice: for checks
+ * and benchmarks that compare backends in one process (`wasm` and `wasm-blas` exclude each other: the
+ * latter replaces the former's kernels). `forced`: the user named it (webgpu then runs on a software
+ * adapter too, with a warning).
+ */
+export async function useBackend(
+  b: Exclude<BackendName, "auto">,
+  log: (line: string) => void = () => {},
+  forced = true,
+): Promise<Omit<BackendInfo, "skipped">> {
+  const known = started.get(b);
+  if (known) {
+    if (!await tf.setBackend(b === "wasm-blas" ? "wasm" : b)) throw new Error(`${b} failed to switch back`);
+    return known;
+  }
+  let detail = "", maxTensorBytes: number | undefined;
+  if (b === "tensorflow") detail = await tryTensorflow();
+  else if (b === "webgpu") ({ detail, maxTensorBytes } = await tryWebgpu(forced, log));
+  else if (b === "wasm-blas") detail = await tryWasmBlas();
+  else if (b === "wasm") {
+    await setWasm();
+    detail = "stock kernels (SIMD, 1 thread)";
+  } else {
+    if (!await tf.setBackend("cpu")) throw new Error("cpu backend failed");
+    detail = "stock JS kernels";
+  }
+  await tf.ready();
+  const info = { backend: b, tfjs: tf.version.tfjs, detail, ...(maxTensorBytes ? { maxTensorBytes } : {}) };
+  started.set(b, info);
+  return info;
 }

@@ -4,7 +4,9 @@
  * full-size product: for each LayerNorm's two means (tf.moments) on [4096, 128] that is a 2 MB fill and
  * upload, a full Multiply and a full RealDiv, about 1.8 ms. Here dy (divided by the reduced size for Mean,
  * while it is still small) is broadcast to x's shape: one copy (0.3 ms with the wasm Tile kernel of
- * compute/wasm_copy.ts). The same numbers bit for bit: dy * 1 / n is dy / n.
+ * compute/wasm_copy.ts). The same numbers bit for bit: dy * 1 / n is dy / n. Gradients are global, not
+ * per backend: on any other backend the stock formula runs (webgpu's Tile, which broadcastTo uses, reads
+ * rank-5 inputs back synchronously, which Deno's WebGPU cannot).
  *
  * @module
  */
@@ -18,6 +20,11 @@ function expandedDy(dy: tf.Tensor, x: tf.Tensor, axis: unknown): tf.Tensor {
   return d.dtype === "float32" ? d : tf.cast(d, "float32");
 }
 
+/** dy spread over x's shape: a Tile on wasm (the fast copy), stock tfjs's multiply by ones elsewhere. */
+function spread(d: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.getBackend() === "wasm" ? tf.broadcastTo(d, x.shape) : tf.mul(d, tf.ones(x.shape, "float32"));
+}
+
 /** Registers the broadcast gradients of Sum and Mean (global; the wasm-blas backend does, after its Tile). */
 export function registerReductionGradients(): void {
   tf.registerGradient({
@@ -25,7 +32,7 @@ export function registerReductionGradients(): void {
     inputsToSave: ["x"],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved;
-      return { x: () => tf.broadcastTo(expandedDy(dy as tf.Tensor, x, attrs.axis), x.shape) };
+      return { x: () => spread(expandedDy(dy as tf.Tensor, x, attrs.axis), x) };
     },
   });
   tf.registerGradient({
@@ -35,6 +42,9 @@ export function registerReductionGradients(): void {
       const [x] = saved;
       const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
       const reduced = axes.reduce((n, a) => n * x.shape[a], 1);
+      if (tf.getBackend() !== "wasm") {
+        return { x: () => tf.div(spread(expandedDy(dy as tf.Tensor, x, axes), x), reduced) };
+      }
       return { x: () => tf.broadcastTo(tf.div(expandedDy(dy as tf.Tensor, x, axes), reduced), x.shape) };
     },
   });

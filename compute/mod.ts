@@ -5,7 +5,23 @@
  *
  * @module
  */
-export { type BackendInfo, type BackendName, BACKENDS, initBackend, initStageBackend } from "./backend.ts";
+export {
+  type BackendInfo,
+  type BackendName,
+  BACKENDS,
+  initBackend,
+  initStageBackend,
+  useBackend,
+} from "./backend.ts";
+export {
+  adapterFacts,
+  describeAdapter,
+  ensureRuntimeDir,
+  formatBytes,
+  type GpuAdapterFacts,
+  probeAdapter,
+  tooLargeError,
+} from "./webgpu.ts";
 export { type Blas, DNNL_MIN_MACS, loadBlas, selfCheck, type Sgemm, type Sgemv } from "./blas.ts";
 export { allCpuFlags, allCpuFlagsOf, cpuFlags, cpuFlagsOf, hasNativeBf16, RELEVANT_FLAGS } from "./cpu.ts";
 export {

@@ -22,9 +22,10 @@ export async function saveGroups<C>(
   curve: C[],
   meta: Record<string, number> = {},
 ): Promise<void> {
-  const tensors = Object.entries(groups).flatMap(([g, vars]) =>
-    stateDict(vars).map((t) => ({ ...t, name: `${g}/${t.name}` }))
-  );
+  const tensors = [];
+  for (const [g, vars] of Object.entries(groups)) {
+    for (const t of await stateDict(vars)) tensors.push({ ...t, name: `${g}/${t.name}` });
+  }
   const table = tensorsToTable(tensors, {
     step: String(step),
     curve: JSON.stringify(curve),

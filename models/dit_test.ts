@@ -82,7 +82,7 @@ Deno.test("DiT: gradients match finite differences", () => {
   model.dispose();
 });
 
-Deno.test("DiT + DDIM: a tiny model learns two class-conditional latents, and guidance selects the class", () => {
+Deno.test("DiT + DDIM: a tiny model learns two class-conditional latents, and guidance selects the class", async () => {
   const model = new DiT(tiny(), 7);
   const ab = alphaBars(model.config);
   const opt = new AdamW(model.variables(), {
@@ -113,7 +113,7 @@ Deno.test("DiT + DDIM: a tiny model learns two class-conditional latents, and gu
     const { value, grads } = tf.variableGrads(() => model.loss(x0, t, eps, yIn, ab), [
       ...model.variables().values(),
     ]);
-    opt.apply(grads, cosineLr(step, steps, 3e-3, 1e-4, 0.03));
+    await opt.apply(grads, cosineLr(step, steps, 3e-3, 1e-4, 0.03));
     tf.dispose([x0, eps, value, ...Object.values(grads)]);
   }
   const before = tf.memory().numTensors;

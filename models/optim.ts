@@ -48,7 +48,7 @@ export class AdamW {
   }
 
   /** Applies one update from gradients keyed by variable name (as tf.variableGrads returns them); returns the norm before clipping. */
-  apply(grads: Record<string, tf.Tensor>, lr: number): number {
+  async apply(grads: Record<string, tf.Tensor>, lr: number): Promise<number> {
     const { beta1: b1, beta2: b2, eps, weightDecay: wd, clipNorm } = this.cfg;
     this.step++;
     const fusedSquares = hasKernel(FUSED_KERNELS.sumSquares);
@@ -56,7 +56,9 @@ export class AdamW {
       fusedSquares && g.dtype === "float32"
         ? tf.engine().runKernel(FUSED_KERNELS.sumSquares, { x: g }) as tf.Scalar
         : tf.sum(tf.square(g));
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map(squares))).dataSync()[0]);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map(squares))));
+    const norm = (await normT.data())[0];
+    normT.dispose();
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
     const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
     if (hasKernel(ADAMW_KERNEL)) {

@@ -27,7 +27,7 @@ async function threeSteps(backend: string): Promise<number[][]> {
       [vars.get("w")!.name]: tf.tensor2d([[1 + s, -2], [0.5, 3 * s]]),
       [vars.get("b")!.name]: tf.tensor1d([-1, 0.5 * s]),
     };
-    opt.apply(grads, 0.01);
+    await opt.apply(grads, 0.01);
     tf.dispose(Object.values(grads));
   }
   const out = [

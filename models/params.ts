@@ -13,9 +13,13 @@ export interface NamedArray {
   values: Float32Array;
 }
 
-/** Reads every variable's values (synchronously downloads them). */
-export function stateDict(vars: Map<string, tf.Variable>): NamedArray[] {
-  return [...vars].map(([name, v]) => ({ name, shape: [...v.shape], values: v.dataSync() as Float32Array }));
+/** Reads every variable's values (downloads them; asynchronous, as a GPU backend needs). */
+export async function stateDict(vars: Map<string, tf.Variable>): Promise<NamedArray[]> {
+  const out: NamedArray[] = [];
+  for (const [name, v] of vars) {
+    out.push({ name, shape: [...v.shape], values: await v.data() as Float32Array });
+  }
+  return out;
 }
 
 /** Assigns stored values to variables; every variable must be present with the same shape. */

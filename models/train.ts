@@ -103,6 +103,11 @@ export interface TrainTask {
   end?(): Promise<void>;
 }
 
+/** The value of a scalar tensor, read asynchronously (a GPU backend has no synchronous read). */
+async function scalarOf(t: tf.Tensor): Promise<number> {
+  return (await t.data())[0];
+}
+
 /** Trains until `o.steps`, resuming from the scratch checkpoint if there is one; the caller disposes `ema`. */
 export async function runTraining(
   task: TrainTask,
@@ -169,8 +174,9 @@ export async function runTraining(
         parts = Object.fromEntries(Object.entries(l.parts ?? {}).map(([k, t]) => [k, tf.keep(t)])); // logged after the tidy
         return l.total;
       }, [...vars.values()]);
-      const loss = value.dataSync()[0];
-      const logged = Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]]));
+      const loss = await scalarOf(value);
+      const logged: Record<string, number> = {};
+      for (const [k, t] of Object.entries(parts)) logged[k] = await scalarOf(t);
       tf.dispose([value, ...Object.values(parts)]);
       if (!Number.isFinite(loss)) {
         tf.dispose([...inputs, ...Object.values(grads)]);
@@ -179,7 +185,7 @@ export async function runTraining(
         );
       }
       const lr = cosineLr(step, o.steps, o.peakLr, o.minLr, o.warmup);
-      const gradNorm = opt.apply(grads, lr);
+      const gradNorm = await opt.apply(grads, lr);
       tf.dispose(Object.values(grads));
       if (ema) {
         const d = Math.min(o.ema!, (1 + step) / (10 + step));
@@ -192,8 +198,8 @@ export async function runTraining(
           cparts = Object.fromEntries(Object.entries(l.parts ?? {}).map(([k, t]) => [k, tf.keep(t)]));
           return l.total;
         }, [...task.criticVars!.values()]);
-        const closs = c.value.dataSync()[0];
-        for (const [k, t] of Object.entries(cparts)) logged[k] = t.dataSync()[0];
+        const closs = await scalarOf(c.value);
+        for (const [k, t] of Object.entries(cparts)) logged[k] = await scalarOf(t);
         tf.dispose([c.value, ...Object.values(cparts)]);
         if (!Number.isFinite(closs)) {
           tf.dispose([...inputs, ...Object.values(c.grads)]);
@@ -203,7 +209,7 @@ export async function runTraining(
         }
         logged.critic = closs;
         logged.criticLr = criticLr(step, o.critic!);
-        criticOpt.apply(c.grads, logged.criticLr);
+        await criticOpt.apply(c.grads, logged.criticLr);
         tf.dispose(Object.values(c.grads));
       }
       tf.dispose(inputs);

@@ -143,7 +143,7 @@ Deno.test("gradients match finite differences on a tiny model", () => {
   model.dispose();
 });
 
-Deno.test("a tiny model overfits a small batch", () => {
+Deno.test("a tiny model overfits a small batch", async () => {
   const model = new ViTok(tiny({ codeWidth: 16 }), 7); // E = 256 floats for 64 pixels: room to memorise
   const B = 4;
   const x = tf.randomUniform([B * model.L, model.patchDim], -1, 1, "float32", 9) as tf.Tensor2D;
@@ -161,7 +161,7 @@ Deno.test("a tiny model overfits a small batch", () => {
       const noise = tf.randomNormal([B * model.L, 16], 0, 1, "float32", step) as tf.Tensor2D;
       return model.losses(x, B, noise, { klWeight: 1e-4, recon: "l2" }).recon;
     }, [...model.variables().values()]);
-    opt.apply(grads, cosineLr(step, 200, 3e-3, 1e-4, 0.03));
+    await opt.apply(grads, cosineLr(step, 200, 3e-3, 1e-4, 0.03));
     last = value.dataSync()[0];
     if (step === 0) first = last;
     tf.dispose([value, ...Object.values(grads)]);

@@ -4,8 +4,10 @@
 #
 #   ensure_deps.sh run    OpenBLAS and oneDNN (the fast wasm-blas backend's matrix products)
 #   ensure_deps.sh test   those, plus ffmpeg (videofolder), Chromium (report browser checks),
-#                         Debian's dataset-fashion-mnist (the idx reader's real-data test) and
-#                         slurm-wlm + munge (the Slurm executor's tests start a one-node cluster)
+#                         Debian's dataset-fashion-mnist (the idx reader's real-data test),
+#                         slurm-wlm + munge (the Slurm executor's tests start a one-node cluster) and
+#                         mesa-vulkan-drivers (lavapipe: a Vulkan adapter on the CPU, so the webgpu
+#                         backend's tests run without a GPU)
 #
 # A held apt/dpkg lock (another install, unattended-upgrades) is waited for, up to 10 minutes,
 # not given up on. Never fails the command that calls it: what is still missing is said loudly here,
@@ -20,6 +22,7 @@ if [ "$profile" = "test" ]; then
   [ -d /usr/share/datasets/fashion-mnist ] || pkgs+=(dataset-fashion-mnist)
   command -v slurmctld >/dev/null || pkgs+=(slurm-wlm)
   command -v munged >/dev/null || pkgs+=(munge)
+  compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null || pkgs+=(mesa-vulkan-drivers)
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

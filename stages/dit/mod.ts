@@ -136,7 +136,7 @@ export const dit = defineStage({
         variant,
         weights: `EMA ${p.ema}`,
       };
-      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(ema), meta));
+      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(await stateDict(ema), meta));
       for (const v of ema.values()) v.dispose();
       await writeArrow(
         join(ctx.outDir, "curve.arrow"),

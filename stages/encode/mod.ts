@@ -67,7 +67,7 @@ export const encode = defineStage({
           model.patchDim,
         ]);
         const mean = tf.tidy(() => model.encode(tokens, m).mean);
-        latents.set(mean.dataSync() as Float32Array, n * width);
+        latents.set(await mean.data() as Float32Array, n * width);
         labels.set(b.labels.subarray(0, m), n);
         tf.dispose([tokens, mean]);
         n += m;

@@ -80,14 +80,14 @@ export class FrameFeatures {
   }
 
   /** Embeds frame t of each of `m` clips [m, T, H, W, C] (values in [-1, 1]). */
-  add(pixels: Float32Array, m: number): void {
+  async add(pixels: Float32Array, m: number): Promise<void> {
     const { t: T } = this.clips, size = this.#frameSize;
     for (let t = 0; t < T; t++) {
       const frames = new Float32Array(m * size); // [m, H, W, C]
       for (let i = 0; i < m; i++) {
         frames.set(pixels.subarray((i * T + t) * size, (i * T + t + 1) * size), i * size);
       }
-      this.#perFrame[t].push(this.net.embed(frames, m, this.#frame).features);
+      this.#perFrame[t].push((await this.net.embed(frames, m, this.#frame)).features);
     }
     this.n += m;
   }

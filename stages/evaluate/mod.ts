@@ -145,7 +145,7 @@ export const evaluate = defineStage({
       ) {
         if (n >= total) {
           const m = Math.min(b.shape[0], floorTotal - floorN);
-          featsFloor.push(embedder.embed(b.pixels.subarray(0, m * size), m, layout).features);
+          featsFloor.push((await embedder.embed(b.pixels.subarray(0, m * size), m, layout)).features);
           floorN += m;
           ctx.progress({ step: total + floorN, total: total + floorTotal, unit: "sample" });
           if (floorN >= floorTotal) break;
@@ -155,7 +155,7 @@ export const evaluate = defineStage({
         const orig = b.pixels.subarray(0, m * size);
         const tokens = tf.tensor2d(patchify(orig, m, config), [m * model.L, model.patchDim]);
         const out = model.reconstruct(tokens, m);
-        const rec = unpatchify(out.dataSync() as Float32Array, m, config).map((v) =>
+        const rec = unpatchify(await out.data() as Float32Array, m, config).map((v) =>
           Math.min(1, Math.max(-1, v))
         );
         tf.dispose([tokens, out]);
@@ -163,13 +163,13 @@ export const evaluate = defineStage({
         psnr.push(...psnrPerSample(a01, r01, size));
         ssim.push(...ssimPerSample(a01, r01, m, layout));
         labels.push(...b.labels.subarray(0, m));
-        if (percNet) lpips.push(...lpipsPerSample(percNet, orig, rec, m));
-        const ea = embedder.embed(orig, m, layout), eb = embedder.embed(rec, m, layout);
+        if (percNet) lpips.push(...await lpipsPerSample(percNet, orig, rec, m));
+        const ea = await embedder.embed(orig, m, layout), eb = await embedder.embed(rec, m, layout);
         featsA.push(ea.features);
         featsB.push(eb.features);
         if (eb.probs) probsB.push(eb.probs);
-        framesA?.add(orig, m);
-        framesB?.add(rec, m);
+        await framesA?.add(orig, m);
+        await framesB?.add(rec, m);
         if (!grid) grid = gridOf(a01, r01, Math.min(8, m), layout);
         n += m;
         ctx.progress({ step: n, total: total + floorTotal, unit: "sample" }); // the engine adds rate and ETA

@@ -158,7 +158,7 @@ Deno.test("graphModelEmbedder() loads a TF.js graph model from a folder (as conv
   await writeLinearGraphModel(dir, D, F, W);
   const e = await graphModelEmbedder(dir, 0);
   const x = Float32Array.from({ length: 2 * D }, (_, i) => i / 10);
-  const { features } = e.embed(x, 2, { t: 1, h: 2, w: 2, c: 3 });
+  const { features } = await e.embed(x, 2, { t: 1, h: 2, w: 2, c: 3 });
   const want = tf.matMul(tf.tensor2d(x, [2, D]), tf.tensor2d(W, [D, F])).dataSync();
   assertEquals([...features].map((v) => +v.toFixed(4)), [...want].map((v) => +v.toFixed(4)));
   assertEquals(e.dim, F);

@@ -44,9 +44,9 @@ async function embedSplit(
   ) {
     const m = Math.min(b.shape[0], want - n);
     const size = b.pixels.length / b.shape[0];
-    const out = e.embed(b.pixels.subarray(0, m * size), m, file.layout);
+    const out = await e.embed(b.pixels.subarray(0, m * size), m, file.layout);
     const mine = Math.max(0, Math.min(m, limit - n)); // of the first `limit`: per-frame features too
-    if (frames && mine) frames.add(b.pixels.subarray(0, mine * size), mine);
+    if (frames && mine) await frames.add(b.pixels.subarray(0, mine * size), mine);
     const dim = out.features.length / m, k = out.probs ? out.probs.length / m : 0;
     for (let i = 0; i < m; i++) {
       const row = out.features.subarray(i * dim, (i + 1) * dim);

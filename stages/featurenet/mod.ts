@@ -123,9 +123,9 @@ export const featurenet = defineStage({
         const tokens = net.input(b.pixels, B);
         const labels = tf.tensor1d(b.labels, "int32");
         const { value, grads } = tf.variableGrads(() => net.loss(tokens, B, labels), [...vars.values()]);
-        const loss = value.dataSync()[0];
+        const loss = (await value.data())[0];
         if (!Number.isFinite(loss)) throw new Error(`non-finite loss at step ${step}: lower the lr`);
-        opt.apply(grads, cosineLr(step, p.steps, p.lr, p.lr / 20, 0.03));
+        await opt.apply(grads, cosineLr(step, p.steps, p.lr, p.lr / 20, 0.03));
         tf.dispose([tokens, labels, value, ...Object.values(grads)]);
         step++;
         ctx.progress({
@@ -143,7 +143,7 @@ export const featurenet = defineStage({
         const B = b.shape[0];
         const tokens = net.input(b.pixels, B);
         const pred = tf.tidy(() => tf.argMax(net.apply(tokens, B).logits, -1));
-        const pv = pred.dataSync();
+        const pv = await pred.data();
         for (let i = 0; i < B; i++) if (pv[i] === b.labels[i]) correct++;
         seen += B;
         tf.dispose([tokens, pred]);
@@ -166,7 +166,7 @@ export const featurenet = defineStage({
       await test.close();
       await writeArrow(
         join(ctx.outDir, "weights.arrow"),
-        tensorsToTable(stateDict(vars), { config: JSON.stringify(config), accuracy: String(accuracy) }),
+        tensorsToTable(await stateDict(vars), { config: JSON.stringify(config), accuracy: String(accuracy) }),
       );
       return {
         metrics: { testAccuracy: accuracy, testSamples: seen, features: p.features, classes, ...judged },
@@ -223,8 +223,8 @@ async function twoAfcCheck(
     }
     const [ir, ia, ib] = [ref, xa, xb].map((x) => net.input(x, m));
     const [da, db] = tf.tidy(() => [net.distance(ir, ia, m), net.distance(ir, ib, m)]);
-    netA.set(da.dataSync() as Float32Array, s);
-    netB.set(db.dataSync() as Float32Array, s);
+    netA.set(await da.data() as Float32Array, s);
+    netB.set(await db.data() as Float32Array, s);
     mseA.set(msePerSample(ref, xa, m), s);
     mseB.set(msePerSample(ref, xb, m), s);
     tf.dispose([ir, ia, ib, da, db]);

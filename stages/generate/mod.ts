@@ -106,7 +106,7 @@ export const generate = defineStage({
         ) as tf.Tensor2D;
         const z = ddimSample(model, noise, y, { steps: p.steps, cfg: p.cfg });
         const tokens = tf.tidy(() => tok.decode(tf.add(tf.mul(z, stdT), muT) as tf.Tensor2D, B));
-        const px = unpatchify(tokens.dataSync() as Float32Array, B, tc);
+        const px = unpatchify(await tokens.data() as Float32Array, B, tc);
         tf.dispose([noise, z, tokens]);
         for (let b = 0; b < B; b++) {
           const u8 = Uint8Array.from(

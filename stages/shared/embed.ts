@@ -24,7 +24,11 @@ export interface Embedder {
   /** Identifier that goes into every metric name, e.g. `featnet-1a2b3c4d`. */
   id: string;
   dim: number;
-  embed(pixels: Float32Array, n: number, layout: Layout): { features: Float32Array; probs?: Float32Array };
+  embed(
+    pixels: Float32Array,
+    n: number,
+    layout: Layout,
+  ): Promise<{ features: Float32Array; probs?: Float32Array }>;
   dispose(): void;
 }
 
@@ -34,13 +38,13 @@ export function featureNetEmbedder(weights: arrow.Table, digest: string): Embedd
   return {
     id: `featnet-${digest.slice(0, 8)}`,
     dim: net.config.features,
-    embed(pixels, n) {
+    async embed(pixels, n) {
       const x = net.input(pixels, n);
       const [f, p] = tf.tidy(() => {
         const { features, logits } = net.apply(x, n);
         return [features, tf.softmax(logits)];
       });
-      const out = { features: f.dataSync() as Float32Array, probs: p.dataSync() as Float32Array };
+      const out = { features: await f.data() as Float32Array, probs: await p.data() as Float32Array };
       tf.dispose([x, f, p]);
       return out;
     },
@@ -66,8 +70,8 @@ export async function graphModelEmbedder(dir: string, inputSize: number): Promis
     get dim() {
       return dim;
     },
-    embed(pixels, n, l) {
-      return tf.tidy(() => {
+    async embed(pixels, n, l) {
+      const f = tf.tidy(() => {
         let x: tf.Tensor = tf.tensor(pixels, [n, l.t, l.h, l.w, l.c]);
         if (l.c === 1 && rank >= 4) x = tf.tile(x, [1, 1, 1, 1, 3]); // grey -> RGB for ImageNet networks
         const ch = x.shape[4]!;
@@ -89,29 +93,31 @@ export async function graphModelEmbedder(dir: string, inputSize: number): Promis
           ]);
           x = frames.reshape([n, l.t, inputSize, inputSize, ch]);
         }
-        const f = run(x).reshape([n, -1]);
-        dim = f.shape[1]!;
-        return { features: f.dataSync() as Float32Array };
+        return run(x).reshape([n, -1]);
       });
+      dim = f.shape[1]!;
+      const features = await f.data() as Float32Array;
+      f.dispose();
+      return { features };
     },
     dispose: () => model.dispose(),
   };
 }
 
 /** rLPIPS per sample: the perceptual network's distance of two sample sets in [-1, 1], in batches of 250. */
-export function lpipsPerSample(
+export async function lpipsPerSample(
   net: PerceptualDistance,
   a: Float32Array,
   b: Float32Array,
   n: number,
-): Float32Array {
+): Promise<Float32Array> {
   const out = new Float32Array(n), size = a.length / n, B = 250;
   for (let s = 0; s < n; s += B) {
     const m = Math.min(B, n - s);
     const xa = net.input(a.subarray(s * size, (s + m) * size), m),
       xb = net.input(b.subarray(s * size, (s + m) * size), m);
     const d = tf.tidy(() => net.distance(xa, xb, m));
-    out.set(d.dataSync() as Float32Array, s);
+    out.set(await d.data() as Float32Array, s);
     tf.dispose([xa, xb, d]);
   }
   return out;

@@ -174,9 +174,9 @@ export const stage2 = defineStage({
     const train = await SampleFile.open(data.path("train.arrow"));
     const held = await heldOut(data, p.evalSamples);
     const la = loadLapack();
-    const realFeatures = embedder && embedder.embed(held.pixels, held.n, held.layout).features;
+    const realFeatures = embedder && (await embedder.embed(held.pixels, held.n, held.layout)).features;
     const realGauss = embedder && fitGaussian(realFeatures!, held.n, embedder.dim, la);
-    const stage1Grid = reconstruct(model, held.pixels.subarray(0, 8 * held.size), 8);
+    const stage1Grid = await reconstruct(model, held.pixels.subarray(0, 8 * held.size), 8);
     const perceptual = percNet
       ? (pred: tf.Tensor2D, target: tf.Tensor2D) => {
         const B = pred.shape[0] / model.L;
@@ -219,8 +219,8 @@ export const stage2 = defineStage({
         ganRamp: Math.round(p.ganRamp * p.steps),
         trainAll: p.train === "all",
         evaluate: (step, ema) =>
-          Promise.resolve(withWeights(task.vars, ema, () => {
-            const r = heldOutMetrics(model, held, embedder, realGauss, percNet, la);
+          withWeights(task.vars, ema, async () => {
+            const r = await heldOutMetrics(model, held, embedder, realGauss, percNet, la);
             ctx.log(
               `step ${step}: held-out ${
                 Object.entries(r).map(([k, v]) =>
@@ -229,7 +229,7 @@ export const stage2 = defineStage({
               }`,
             );
             return r;
-          })),
+          }),
         health: stage2Health({ judgeFrom: Math.round(p.discWarmup * p.steps), patience: p.divergePatience }),
       });
       const { curve, ema } = await runTraining(task, o, {
@@ -252,11 +252,14 @@ export const stage2 = defineStage({
         base: tokArt.digest,
         trained: p.train,
       };
-      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(model.variables()), meta));
+      await writeArrow(
+        join(ctx.outDir, "weights.arrow"),
+        tensorsToTable(await stateDict(model.variables()), meta),
+      );
       if (disc) {
         await writeArrow(
           join(ctx.outDir, "discriminator.arrow"),
-          tensorsToTable(stateDict(disc.variables()), { config: JSON.stringify(disc.config) }),
+          tensorsToTable(await stateDict(disc.variables()), { config: JSON.stringify(disc.config) }),
         );
       }
       const cols = [
@@ -289,7 +292,7 @@ export const stage2 = defineStage({
         }),
       );
       await writeTiming(ctx.outDir, curve);
-      const stage2Grid = reconstruct(model, held.pixels.subarray(0, 8 * held.size), 8);
+      const stage2Grid = await reconstruct(model, held.pixels.subarray(0, 8 * held.size), 8);
       await writeGrid(join(ctx.outDir, "recon.png"), [
         held.pixels.subarray(0, 8 * held.size),
         stage1Grid,
@@ -337,7 +340,7 @@ async function heldOut(data: Artifact, n: number) {
 }
 
 /** Posterior-mode reconstructions of `n` images (pixels in [-1, 1], clipped). */
-function reconstruct(model: ViTok, pixels: Float32Array, n: number): Float32Array {
+async function reconstruct(model: ViTok, pixels: Float32Array, n: number): Promise<Float32Array> {
   const out = new Float32Array(pixels.length), size = pixels.length / n;
   const B = inferenceBatch(model.L, 100);
   for (let s = 0; s < n; s += B) {
@@ -348,7 +351,7 @@ function reconstruct(model: ViTok, pixels: Float32Array, n: number): Float32Arra
     ]);
     const rec = model.reconstruct(tokens, m);
     out.set(
-      unpatchify(rec.dataSync() as Float32Array, m, model.config).map((v) => Math.min(1, Math.max(-1, v))),
+      unpatchify(await rec.data() as Float32Array, m, model.config).map((v) => Math.min(1, Math.max(-1, v))),
       s * size,
     );
     tf.dispose([tokens, rec]);
@@ -357,16 +360,16 @@ function reconstruct(model: ViTok, pixels: Float32Array, n: number): Float32Arra
 }
 
 /** Runs `f` with the EMA values in `vars` (when given), then restores the trained values. */
-function withWeights<T>(
+async function withWeights<T>(
   vars: Map<string, tf.Variable>,
   ema: Map<string, tf.Variable> | undefined,
-  f: () => T,
-): T {
-  if (!ema) return f();
+  f: () => Promise<T>,
+): Promise<T> {
+  if (!ema) return await f();
   const saved = [...vars].map(([k, v]) => [k, tf.clone(v)] as const);
   for (const [k, v] of vars) v.assign(ema.get(k)!);
   try {
-    return f();
+    return await f();
   } finally {
     for (const [k, t] of saved) {
       vars.get(k)!.assign(t);
@@ -376,15 +379,15 @@ function withWeights<T>(
 }
 
 /** rFID (with the FID network), rPSNR, rSSIM and rLPIPS (with the perceptual network) of the held-out images. */
-function heldOutMetrics(
+async function heldOutMetrics(
   model: ViTok,
   held: Awaited<ReturnType<typeof heldOut>>,
   embedder: ReturnType<typeof featureNetEmbedder> | undefined,
   realGauss: ReturnType<typeof fitGaussian> | undefined,
   percNet: PerceptualDistance | undefined,
   la: ReturnType<typeof loadLapack>,
-): Record<string, number> {
-  const rec = reconstruct(model, held.pixels, held.n);
+): Promise<Record<string, number>> {
+  const rec = await reconstruct(model, held.pixels, held.n);
   const a01 = held.pixels01, r01 = rec.map((v) => (v + 1) / 2);
   const mean = (xs: ArrayLike<number>) => {
     let t = 0;
@@ -396,10 +399,10 @@ function heldOutMetrics(
     rSSIM: mean(ssimPerSample(a01, r01, held.n, held.layout)),
   };
   if (embedder && realGauss) {
-    const f = embedder.embed(rec, held.n, held.layout).features;
+    const f = (await embedder.embed(rec, held.n, held.layout)).features;
     out.rFID = frechetDistance(realGauss, fitGaussian(f, held.n, embedder.dim, la), la);
   }
-  if (percNet) out.rLPIPS = mean(lpipsPerSample(percNet, held.pixels, rec, held.n));
+  if (percNet) out.rLPIPS = mean(await lpipsPerSample(percNet, held.pixels, rec, held.n));
   return out;
 }
 

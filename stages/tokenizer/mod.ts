@@ -201,7 +201,10 @@ export const tokenizer = defineStage({
         perceptual: perceptualName,
         steps: String(p.steps),
       };
-      await writeArrow(join(ctx.outDir, "weights.arrow"), tensorsToTable(stateDict(model.variables()), meta));
+      await writeArrow(
+        join(ctx.outDir, "weights.arrow"),
+        tensorsToTable(await stateDict(model.variables()), meta),
+      );
       await writeArrow(
         join(ctx.outDir, "curve.arrow"),
         arrow.tableFromArrays({
@@ -253,7 +256,7 @@ async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: strin
     const m = b.shape[0];
     const tokens = tf.tensor2d(patchify(b.pixels, m, model.config), [m * model.L, model.patchDim]);
     const out = model.reconstruct(tokens, m);
-    rec.push(unpatchify(out.dataSync() as Float32Array, m, model.config));
+    rec.push(unpatchify(await out.data() as Float32Array, m, model.config));
     orig.push(b.pixels);
     tf.dispose([tokens, out]);
     seen += m;
