@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { loadBlas, probeAdapter, useBackend } from "../compute/mod.ts";
-import { type CaseComparison, compareBackends, difference, fallbacks } from "./numerics.ts";
+import { type CaseComparison, compareBackends, difference, fallbacks, tolerance } from "./numerics.ts";
 
 // The webgpu tests run wherever WebGPU finds an adapter: a GPU, or Mesa's lavapipe on the CPU (Debian's
 // mesa-vulkan-drivers, which the README's test command installs). Elsewhere they are skipped, with the reason.
@@ -13,12 +13,6 @@ try {
   loadBlas();
 } catch (e) {
   noBlas = (e as Error).message;
-}
-
-/** Float32 tolerance by output kind: forward values and losses, gradients, weights after one AdamW step. */
-function tolerance(output: string): number {
-  const name = output.split(" ").at(-1)!;
-  return name.startsWith("step:") ? 5e-4 : name.startsWith("grad") ? 2e-4 : 1e-4;
 }
 
 /** Asserts every output of every case within its tolerance, finite, and produced by both backends. */

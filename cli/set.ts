@@ -26,14 +26,18 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
       for (const s of hit) s.resources = { ...s.resources, [name]: value as number };
       continue;
     }
-    // "*" changes a sweep axis in every stage that sweeps it (so tokenizers and their evaluations stay paired).
-    const targets = id === "*"
-      ? stages.filter((s) => s.matrix && name in s.matrix)
-      : stages.filter((s) => s.id === id);
+    // "*" changes a sweep axis in every stage that sweeps it (so tokenizers and their evaluations stay
+    // paired); a name no stage sweeps is a param of every stage whose kind takes it ("*.backend").
+    const sweeping = stages.filter((s) => s.matrix && name in s.matrix);
+    const targets = id !== "*"
+      ? stages.filter((s) => s.id === id)
+      : sweeping.length
+      ? sweeping
+      : stages.filter((s) => name in (STAGE_KINDS[s.kind]?.params ?? {}));
     if (!targets.length) {
       fail(
         id === "*"
-          ? `--set ${set}: no stage sweeps "${name}"`
+          ? `--set ${set}: no stage sweeps or takes "${name}"`
           : `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
             stages.map((s) => s.id).join(", ")
           })`,
