@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
-import { loadBlas, probeAdapter, useBackend } from "../compute/mod.ts";
+import { loadBlas, probeAdapter, tensorflowBinding, useBackend } from "../compute/mod.ts";
 import { type CaseComparison, compareBackends, difference, fallbacks, tolerance } from "./numerics.ts";
 
 // The webgpu tests run wherever WebGPU finds an adapter: a GPU, or Mesa's lavapipe on the CPU (Debian's
@@ -8,6 +8,13 @@ import { type CaseComparison, compareBackends, difference, fallbacks, tolerance 
 const adapter = await probeAdapter();
 const noGpu = typeof adapter === "string" ? adapter : undefined;
 const onGpu = typeof adapter === "string" ? `skipped: ${adapter}` : adapter.name;
+// The tensorflow backend (tfjs-node-gpu / tfjs-node) runs where the user installed it (docs/performance.md).
+let noTensorflow: string | undefined;
+try {
+  tensorflowBinding();
+} catch (e) {
+  noTensorflow = (e as Error).message;
+}
 let noBlas: string | undefined;
 try {
   loadBlas();
@@ -112,5 +119,15 @@ Deno.test({
     await assertRejects(async () => await y.data(), "webgpu: a shader failed");
     assertEquals((await y.data())[0], 2, "the error is reported once, later reads work");
     y.dispose();
+  },
+});
+
+Deno.test({
+  name: `tensorflow (tfjs-node${
+    noTensorflow ? `; skipped: ${noTensorflow}` : ""
+  }) agrees with cpu on every model`,
+  ignore: Boolean(noTensorflow),
+  fn: async () => {
+    assertAgree(await compareBackends("cpu", "tensorflow"));
   },
 });

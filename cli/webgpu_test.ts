@@ -37,7 +37,8 @@ async function run(args: string[], env: Record<string, string>, stopAt?: string)
 }
 
 Deno.test({
-  name: `webgpu (${on}): the smoke tokenizer -> evaluate chain runs through the pipeline, resumes, records the adapter`,
+  name:
+    `webgpu (${on}): the smoke tokenizer -> evaluate chain runs through the pipeline, resumes, records the adapter`,
   ignore: typeof adapter === "string",
   fn: async () => {
     const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();

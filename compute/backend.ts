@@ -52,17 +52,38 @@ function hasGpuDevice(): boolean {
   return Deno.build.os === "darwin"; // Metal
 }
 
-async function tryTensorflow(): Promise<string> {
-  // Optional dependency: resolved from the user's own install, never from deno.json.
-  // Specifiers are built at run time so Deno does not fetch these optional packages ahead of time.
-  const spec = ["-node-gpu", "-node"].map((v) => `npm:@tensorflow/tfjs${v}@${tf.version.tfjs}`);
-  for (const s of spec) {
+/**
+ * Where `@tensorflow/tfjs-node-gpu` or `-node` is installed with its native binding (the binding comes
+ * from libtensorflow, which the package's install script downloads), or why it is not: checked on disk, so
+ * probing never fetches the package.
+ */
+export function tensorflowBinding(
+  root = new URL("../node_modules/.deno/", import.meta.url).pathname,
+): string {
+  for (const flavour of ["tfjs-node-gpu", "tfjs-node"]) {
+    const lib = `${
+      root.replace(/\/$/, "")
+    }/@tensorflow+${flavour}@${tf.version.tfjs}/node_modules/@tensorflow/${flavour}/lib`;
     try {
-      await import(s);
-      if (await tf.setBackend("tensorflow")) return s;
-    } catch { /* next */ }
+      for (const e of Deno.readDirSync(lib)) {
+        const binding = `${lib}/${e.name}/tfjs_binding.node`;
+        if (e.name.startsWith("napi-v") && Deno.statSync(binding).isFile) return `${flavour}: ${binding}`;
+      }
+    } catch { /* not installed */ }
   }
-  throw new Error("@tensorflow/tfjs-node(-gpu) is not installed (see README: GPU backends)");
+  throw new Error(
+    `@tensorflow/tfjs-node(-gpu)@${tf.version.tfjs} is not installed with its native binding (docs/performance.md: GPU backends)`,
+  );
+}
+
+async function tryTensorflow(): Promise<string> {
+  const found = tensorflowBinding(); // throws, with the fix, when absent: never fetches the optional package
+  const flavour = found.split(":")[0];
+  // Optional dependency: resolved from the user's own install, never from deno.json; the specifier is
+  // built at run time so Deno does not fetch it ahead of time.
+  await import(`npm:@tensorflow/${flavour}@${tf.version.tfjs}`);
+  if (!await tf.setBackend("tensorflow")) throw new Error(`${flavour} installed but failed to initialise`);
+  return found;
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   BACKENDS,
   initBackend,
   initStageBackend,
+  tensorflowBinding,
   useBackend,
 } from "./backend.ts";
 export {

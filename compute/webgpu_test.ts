@@ -1,4 +1,6 @@
-import { assert, assertEquals } from "../testing/asserts.ts";
+import { version as tfVersion } from "@tensorflow/tfjs";
+import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { tensorflowBinding } from "./backend.ts";
 import { adapterFacts, describeAdapter, ensureRuntimeDir, formatBytes, tooLargeError } from "./webgpu.ts";
 import { chunkedAddN } from "./webgpu_guard.ts";
 import type * as tf from "@tensorflow/tfjs";
@@ -86,4 +88,16 @@ Deno.test("chunkedAddN(): at most `max` inputs per sum, every partial freed once
     assertEquals(freed.length, made.length - 1, "every partial sum freed, the result kept");
     assert(!freed.includes(out));
   }
+});
+
+Deno.test("tensorflowBinding(): found only with its native binding on disk; otherwise one line with the fix", async () => {
+  const root = await Deno.makeTempDir();
+  const lib = `${root}/@tensorflow+tfjs-node-gpu@${tfVersion.tfjs}/node_modules/@tensorflow/tfjs-node-gpu/lib`;
+  const e = assertThrows(() => tensorflowBinding(root));
+  assert(e.message.includes("is not installed with its native binding (docs/performance.md"), e.message);
+  await Deno.mkdir(`${lib}/napi-v8`, { recursive: true });
+  assertThrows(() => tensorflowBinding(root), "is not installed"); // the package alone, without libtensorflow's binding
+  await Deno.writeFile(`${lib}/napi-v8/tfjs_binding.node`, new Uint8Array(1));
+  assertEquals(tensorflowBinding(root), `tfjs-node-gpu: ${lib}/napi-v8/tfjs_binding.node`);
+  await Deno.remove(root, { recursive: true });
 });

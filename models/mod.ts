@@ -66,6 +66,7 @@ export {
   CPU_SIZES,
   forwardMacs,
   inferenceBatch,
+  largestTensorPerSample,
   PAPER_SIZES,
   parseVariant,
   tokenGrid,

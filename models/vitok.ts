@@ -312,9 +312,28 @@ export function towerMacs(s: ViTSize, L: number, c: Pick<ViTokConfig, "mlpRatio"
  * Samples per inference forward pass for sequences of L tokens: at most `want`, and few enough that the
  * attention scores of a block (B x heads x L x L) stay near those of 64 images of 256 tokens, which keeps the
  * wasm heap (at most 4 GB, and fragmented after a training run) clear of its limit at 512-token clips.
+ * With `fit` (the per-sample floats of {@link largestTensorPerSample} and a GPU adapter's largest tensor in
+ * bytes), also few enough that no tensor exceeds the adapter's limit.
  */
-export function inferenceBatch(L: number, want: number): number {
-  return Math.max(1, Math.min(want, Math.floor(2 ** 22 / (L * L))));
+export function inferenceBatch(
+  L: number,
+  want: number,
+  fit?: { perSample: number; maxTensorBytes?: number },
+): number {
+  const byHeap = Math.max(1, Math.min(want, Math.floor(2 ** 22 / (L * L))));
+  if (!fit?.maxTensorBytes) return byHeap;
+  return Math.max(1, Math.min(byHeap, Math.floor(fit.maxTensorBytes / (4 * fit.perSample))));
+}
+
+/**
+ * Floats of the largest single tensor one sample makes in a forward pass: a block's attention scores
+ * (heads x L x L), its SwiGLU hidden layer (L x hidden) or the pixel tokens (L x patchDim). A GPU adapter
+ * caps the bytes of one tensor, so inference batches are sized by it ({@link inferenceBatch}).
+ */
+export function largestTensorPerSample(c: ViTokConfig): number {
+  const { L, patchDim } = tokenGrid(c);
+  const tower = (s: ViTSize) => Math.max(s.heads * L * L, L * Math.floor(s.width * c.mlpRatio), L * s.width);
+  return Math.max(tower(c.encoder), tower(c.decoder), L * patchDim);
 }
 
 /** Parameter count of a config (same layers as {@link ViTok}). */

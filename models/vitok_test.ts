@@ -10,6 +10,8 @@ import {
   checkConfig,
   countParams,
   forwardMacs,
+  inferenceBatch,
+  largestTensorPerSample,
   parseVariant,
   ViTok,
   type ViTokConfig,
@@ -247,5 +249,25 @@ Deno.test("block-causal ViTok: the first chunk's latents ignore later frames; bi
   assertEquals(
     checkConfig({ ...base, attention: { type: "block-causal", chunk: 3 } })?.includes("chunk"),
     true,
+  );
+});
+
+Deno.test("inferenceBatch(): a GPU adapter's largest tensor caps the batch by the largest per-sample tensor", () => {
+  const c = vitokConfig("S-B/8", { frames: 1, size: 32, channels: 1 }, 16); // L = 16
+  const per = largestTensorPerSample(c);
+  const L = 16;
+  const hidden = Math.floor(c.decoder.width * c.mlpRatio);
+  assertEquals(
+    per,
+    Math.max(c.decoder.heads * L * L, L * hidden, c.encoder.heads * L * L, L * c.encoder.width),
+  );
+  assertEquals(inferenceBatch(16, 100), 100, "no adapter: the wasm heap's rule only");
+  assertEquals(inferenceBatch(16, 100, { perSample: per }), 100);
+  assertEquals(inferenceBatch(16, 100, { perSample: per, maxTensorBytes: 10 * 4 * per }), 10);
+  assertEquals(inferenceBatch(16, 100, { perSample: per, maxTensorBytes: 1 }), 1, "never below one sample");
+  assertEquals(
+    inferenceBatch(1024, 100, { perSample: per, maxTensorBytes: 2 ** 40 }),
+    4,
+    "the heap rule still holds",
   );
 });

@@ -29,7 +29,7 @@ import { loadLapack } from "../../compute/lapack.ts";
 import { encodePng, sampleGrid } from "../../datasets/png.ts";
 import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
 import { vitokFromWeights } from "../../formats/vitok.ts";
-import { inferenceBatch } from "../../models/vitok.ts";
+import { inferenceBatch, largestTensorPerSample } from "../../models/vitok.ts";
 import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
 import { inceptionScore } from "../../metrics/inception_score.ts";
 import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../metrics/bootstrap.ts";
@@ -109,7 +109,7 @@ export const evaluate = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    await initStageBackend(p.backend as BackendName, ctx);
+    const backend = await initStageBackend(p.backend as BackendName, ctx);
     const tokArt = ctx.inputs.tokenizer as Artifact;
     const weights = await tokArt.readTable("weights.arrow", WEIGHTS_TABLE);
     const model = vitokFromWeights(weights);
@@ -141,7 +141,13 @@ export const evaluate = defineStage({
     let grid: Uint8Array | undefined;
     try {
       for await (
-        const b of inFileOrder(file, inferenceBatch(model.L, p.batchSize))
+        const b of inFileOrder(
+          file,
+          inferenceBatch(model.L, p.batchSize, {
+            perSample: largestTensorPerSample(config),
+            maxTensorBytes: backend.maxTensorBytes,
+          }),
+        )
       ) {
         if (n >= total) {
           const m = Math.min(b.shape[0], floorTotal - floorN);

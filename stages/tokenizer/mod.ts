@@ -26,6 +26,7 @@ import {
   countParams,
   forwardMacs,
   inferenceBatch,
+  largestTensorPerSample,
   parseVariant,
   ViTok,
   vitokConfig,
@@ -218,7 +219,13 @@ export const tokenizer = defineStage({
       );
       // Wall-clock times never repeat: they live under volatile/, outside the artifact's content digest.
       await writeTiming(ctx.outDir, curve);
-      const psnr = await evaluate(model, data, p.evalSamples, join(ctx.outDir, "recon.png"));
+      const psnr = await evaluate(
+        model,
+        data,
+        p.evalSamples,
+        join(ctx.outDir, "recon.png"),
+        backend.maxTensorBytes,
+      );
       const imagesPerSec = (curve.length ? p.steps - (curve[0].step - 1) : 0) * p.batchSize / trainSeconds;
       // A training step costs about 3 forward passes (forward + backward); 2 FLOPs per MAC.
       ctx.setInfo({ imagesPerSec, gflopsAchieved: (imagesPerSec * 3 * 2 * macs) / 1e9 });
@@ -243,11 +250,20 @@ export const tokenizer = defineStage({
 });
 
 /** PSNR of posterior-mode reconstructions on test samples, and a grid of originals over reconstructions. */
-async function evaluate(model: ViTok, data: Artifact, n: number, gridPath: string): Promise<number> {
+async function evaluate(
+  model: ViTok,
+  data: Artifact,
+  n: number,
+  gridPath: string,
+  maxTensorBytes?: number,
+): Promise<number> {
   const test = await SampleFile.open(data.path("test.arrow"));
   const { t, h, w, c } = test.layout;
   const size = t * h * w * c;
-  const B = inferenceBatch(model.L, Math.min(64, n, test.numRows));
+  const B = inferenceBatch(model.L, Math.min(64, n, test.numRows), {
+    perSample: largestTensorPerSample(model.config),
+    maxTensorBytes,
+  });
   const orig: Float32Array[] = [], rec: Float32Array[] = [];
   let seen = 0;
   for await (
