@@ -92,7 +92,8 @@ Deno.test("chunkedAddN(): at most `max` inputs per sum, every partial freed once
 
 Deno.test("tensorflowBinding(): found only with its native binding on disk; otherwise one line with the fix", async () => {
   const root = await Deno.makeTempDir();
-  const lib = `${root}/@tensorflow+tfjs-node-gpu@${tfVersion.tfjs}/node_modules/@tensorflow/tfjs-node-gpu/lib`;
+  const lib =
+    `${root}/@tensorflow+tfjs-node-gpu@${tfVersion.tfjs}/node_modules/@tensorflow/tfjs-node-gpu/lib`;
   const e = assertThrows(() => tensorflowBinding(root));
   assert(e.message.includes("is not installed with its native binding (docs/performance.md"), e.message);
   await Deno.mkdir(`${lib}/napi-v8`, { recursive: true });

@@ -7,7 +7,8 @@
  */
 import type { Artifact } from "../../engine/mod.ts";
 import { claimRecordsIn, esc, fmtNum, type Spec, table } from "../../report/mod.ts";
-import { chartDivs, type Page, verdictCell } from "../common/page.ts";
+import { type Page, verdictCell } from "../common/page.ts";
+import { renderPage } from "../common/render.ts";
 import { definePage, PAGE_FILE } from "../common/stage.ts";
 import { type ClaimRecordLike, trajectories, type Trajectory } from "./findings.ts";
 import { budgetOf } from "./ids.ts";
@@ -98,7 +99,7 @@ function budgetTable(all: (Trajectory & { page: string })[], budgets: number[]):
 /** Builds the budget page from the study's pages at each budget (`pages`: budget -> page file -> claims). */
 export function budgetPage(
   pages: Map<number, Map<string, ClaimRecordLike[]>>,
-  o: { pipeline: string },
+  o: { pipeline: string; artifacts: Artifact[] },
 ): Page {
   const budgets = [...pages.keys()].sort((a, b) => a - b);
   const files = [...new Set([...pages.values()].flatMap((m) => [...m.keys()]))].sort();
@@ -124,7 +125,7 @@ export function budgetPage(
   const readings = new Map<string, number>();
   for (const t of all) readings.set(t.reading, (readings.get(t.reading) ?? 0) + 1);
   const summaryList = [...readings.entries()].map(([r, n]) => `${n} ${r}`).join("; ");
-  const body = `
+  const intro = `
 <p class="note">The study rebuilt with ${
     budgets.map((b) => `${b}x`).join(", ")
   } the training steps of every tokenizer, stage-2 fine-tune
@@ -132,14 +133,13 @@ and DiT (learning-rate schedules stretch with them); the data, the feature netwo
 the evaluations stay the same, so a claim's effect moves only with training. A disagreement that moves toward the paper with
 more steps is under-training; one that stays put or moves away persists at our scale.</p>
 <h2>Claims over the budget</h2><p>Readings: ${esc(summaryList)}.</p>${verdictTable}
-<h2>Disagreements against the budget</h2>${chartDivs(Object.keys(charts))}
-<p>Pipeline ${esc(o.pipeline)}.</p>`;
-  return {
+<h2>Disagreements against the budget</h2>`;
+  return renderPage({
+    sections: [intro, { charts }],
+    provenance: { artifacts: o.artifacts, pipeline: o.pipeline },
     file: "budget.html",
     nav: "Training budget",
     title: `claims against the training steps (${budgets.map((b) => `${b}x`).join(", ")})`,
-    body,
-    charts,
     summary: `<a href="budget.html">Training budget</a>: ${all.length} claims at ${
       budgets.map((b) => `${b}x`).join(", ")
     }; ${esc(summaryList)}`,
@@ -159,7 +159,7 @@ more steps is under-training; one that stays put or moves away persists at our s
       })),
     },
     metrics: Object.fromEntries([...readings.entries()]),
-  };
+  });
 }
 
 /** Reads the page stages of every budget: budget (from the stage id) -> page file -> claim records. */
@@ -192,6 +192,7 @@ export const budgetPageStage = definePage({
   inputs: ["pages[]"],
   inputKinds: { pages: "page-*" },
   async build(ctx) {
-    return budgetPage(await readBudgetPages(ctx.inputs.pages as Artifact[]), { pipeline: ctx.id });
+    const artifacts = ctx.inputs.pages as Artifact[];
+    return budgetPage(await readBudgetPages(artifacts), { pipeline: ctx.id, artifacts });
   },
 });
