@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LinAlg } from "../metrics/linalg.ts";
+import type { LinAlg } from "./linalg.ts";
 
 const CANDIDATES = [
   "libopenblas.so.0",

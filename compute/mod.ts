@@ -1,7 +1,6 @@
 /**
  * Compute backends: selection, the CPU features, and the BLAS/oneDNN kernels of the wasm backend.
- * The folder's public face: import from here, not from its files (stage kinds excepted until their
- * artifacts are re-keyed; see testing/layering.ts).
+ * The folder's public face: import from here, not from its files (testing/layering.ts checks it).
  *
  * @module
  */
@@ -55,6 +54,7 @@ export { assembleOnHeap, type FusedSimd, loadFusedSimd } from "./fused_wasm.ts";
 export { FUSED_WAT } from "./fused_wat.ts";
 export { registerReductionGradients } from "./gradients.ts";
 export { loadLapack } from "./lapack.ts";
+export type { LinAlg, SymmetricEigen } from "./linalg.ts";
 export { type ComputeProbe, probeCompute } from "./probe.ts";
 export {
   internals,

@@ -1,7 +1,6 @@
 /**
  * Dataset sources, the Arrow sample files and their readers, PNG grids.
- * The folder's public face: import from here, not from its files (stage kinds excepted until their
- * artifacts are re-keyed; see testing/layering.ts).
+ * The folder's public face: import from here, not from its files (testing/layering.ts checks it).
  *
  * @module
  */
@@ -19,3 +18,9 @@ export {
   resizeFrames,
 } from "./transform.ts";
 export { DatasetWriter, type Layout } from "./writer.ts";
+export { cifar10 } from "./sources/cifar10.ts";
+export { idx, parseIdx } from "./sources/idx.ts";
+export { imageFolder } from "./sources/imagefolder.ts";
+export { movingMnist, type MovingMnistOptions, renderClip } from "./sources/moving_mnist.ts";
+export { fashionMnist, mnist } from "./sources/packaged.ts";
+export { videoFolder, type VideoOptions } from "./sources/videofolder.ts";

@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import type { FileHandle } from "node:fs/promises";
 import type { Layout } from "./writer.ts";
 import { mulberry32 } from "./rng.ts";
-import { oneLine, openCheckedArrow } from "../engine/arrow.ts";
+import { oneLine, openCheckedArrow } from "../engine/mod.ts";
 
 /** A split file opened for random access by record batch. */
 export class SampleFile {

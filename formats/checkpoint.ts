@@ -8,9 +8,9 @@
 import * as arrow from "apache-arrow";
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { loadStateDict, stateDict } from "../models/params.ts";
+import { type CheckpointStore, type CurvePoint, loadStateDict, stateDict } from "../models/mod.ts";
 import { tableToTensors, TENSOR_TABLE, tensorsToTable } from "./tensors.ts";
-import { oneLine, readArrow } from "../engine/arrow.ts";
+import { oneLine, readArrow } from "../engine/mod.ts";
 
 const FILE = "checkpoint.arrow";
 
@@ -68,4 +68,13 @@ export async function loadGroups<C>(
   } catch (e) {
     throw new Error(`${path} is not a usable checkpoint (${oneLine(e)}); remove it to restart the stage`);
   }
+}
+
+/** The checkpoint store of a training run whose scratch folder is `dir` (one Arrow file, replaced atomically). */
+export function checkpointStore(dir: string): CheckpointStore {
+  return {
+    where: dir,
+    load: (groups) => loadGroups<CurvePoint>(dir, groups),
+    save: (groups, step, curve, meta) => saveGroups(dir, groups, step, curve, meta),
+  };
 }

@@ -1,8 +1,13 @@
 /** A trained feature network from its `weights.arrow` table (config in the metadata): patch-MLP or conv. */
 import type * as arrow from "apache-arrow";
-import { ConvFeatureNet, type ConvNetConfig } from "../models/convnet.ts";
-import { type FeatureExtractor, FeatureNet, type FeatureNetConfig } from "../models/featurenet.ts";
-import { loadStateDict } from "../models/params.ts";
+import {
+  ConvFeatureNet,
+  type ConvNetConfig,
+  type FeatureExtractor,
+  FeatureNet,
+  type FeatureNetConfig,
+  loadStateDict,
+} from "../models/mod.ts";
 import { tableToTensors } from "./tensors.ts";
 
 /** Any feature network's config; `arch` absent is the patch-MLP network. */

@@ -1,7 +1,6 @@
 /** A trained ViTok from its `weights.arrow` table (the config lives in the table's metadata). */
 import type * as arrow from "apache-arrow";
-import { loadStateDict } from "../models/params.ts";
-import { ViTok, type ViTokConfig } from "../models/vitok.ts";
+import { loadStateDict, ViTok, type ViTokConfig } from "../models/mod.ts";
 import { tableToTensors } from "./tensors.ts";
 
 /** Builds the model the tokenizer stage saved and loads its weights; the caller disposes it. */

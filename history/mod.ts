@@ -1,7 +1,6 @@
 /**
  * Report snapshots and the comparison of two builds.
- * The folder's public face: import from here, not from its files (stage kinds excepted until their
- * artifacts are re-keyed; see testing/layering.ts).
+ * The folder's public face: import from here, not from its files (testing/layering.ts checks it).
  *
  * @module
  */

@@ -10,7 +10,7 @@
 import { fitGaussian, frechetDistance } from "./frechet.ts";
 import { inceptionScore } from "./inception_score.ts";
 import type { LinAlg } from "./linalg.ts";
-import { mulberry32 as rng } from "../datasets/rng.ts";
+import { mulberry32 as rng } from "../datasets/mod.ts";
 
 /** Replicate `b`'s resample of 0..n-1 (with replacement); `stream` separates independent sets. */
 export function resampleIndices(n: number, b: number, stream = 0): Int32Array {

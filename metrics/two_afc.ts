@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mulberry32 } from "../datasets/rng.ts";
+import { mulberry32 } from "../datasets/mod.ts";
 
 /** The distortion kinds. */
 export const DISTORTIONS = ["blur", "noise", "shift", "contrast", "blocks"] as const;

@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { CONV_KERNELS } from "../compute/fused_conv.ts";
+import { CONV_KERNELS } from "../compute/mod.ts";
 import { hasKernel } from "./fused.ts";
 import type { InitRng } from "./init.ts";
 import { Linear } from "./layers.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_KERNELS } from "../compute/fused.ts";
+import { FUSED_KERNELS } from "../compute/mod.ts";
 import { applyRope, type RopeTables } from "./rope.ts";
 
 /** Does the active backend register kernel `name`? (The fused ops and the optimizer fall back without it.) */

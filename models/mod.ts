@@ -1,7 +1,6 @@
 /**
  * The TF.js models (ViTok, DiT, feature networks, PatchGAN), their layers, losses and training loop.
- * The folder's public face: import from here, not from its files (stage kinds excepted until their
- * artifacts are re-keyed; see testing/layering.ts).
+ * The folder's public face: import from here, not from its files (testing/layering.ts checks it).
  *
  * @module
  */
@@ -50,6 +49,7 @@ export { leakyRelu, PatchGan, type PatchGanConfig, patchGanMacs } from "./patchg
 export { applyRope, axisDims, disposeRope, ropeAngles, type RopeTables, ropeTables } from "./rope.ts";
 export { SEED_SALT, stepSeed } from "./seeds.ts";
 export {
+  type CheckpointStore,
   criticLr,
   type CriticOptions,
   type CurvePoint,
@@ -58,6 +58,7 @@ export {
   type TrainHooks,
   type TrainOptions,
   type TrainTask,
+  type VariableGroups,
 } from "./train.ts";
 export {
   blockCausalMask,

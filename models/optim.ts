@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_KERNELS } from "../compute/fused.ts";
+import { FUSED_KERNELS } from "../compute/mod.ts";
 import { hasKernel } from "./fused.ts";
 
 /**

@@ -13,7 +13,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, cosineLr, updateEma } from "./optim.ts";
-import { loadGroups, saveGroups } from "../formats/checkpoint.ts";
 
 /** Optimizer, schedule, EMA and checkpoint settings of a run. */
 export interface TrainOptions {
@@ -54,9 +53,31 @@ export function criticLr(step: number, c: CriticOptions): number {
   return c.warmupSteps > 0 ? (c.peakLr * Math.min(step + 1, c.warmupSteps)) / c.warmupSteps : c.peakLr;
 }
 
-/** Hooks into the stage: progress, log lines, interruption, and where checkpoints live. */
+/** Named groups of variables saved together (the model, its EMA, the optimizer's moments, a critic's). */
+export type VariableGroups = Record<string, Map<string, tf.Variable>>;
+
+/**
+ * Where a run's checkpoint is saved and restored from. The stage supplies it (formats/checkpoint.ts writes
+ * one Arrow file in the stage's scratch folder), so training code does no file I/O of its own.
+ */
+export interface CheckpointStore {
+  /** Where the checkpoint lives, for messages. */
+  where: string;
+  /** Restores every group; the step, curve and meta saved with them, or undefined when there is none. */
+  load(
+    groups: VariableGroups,
+  ): Promise<{ step: number; curve: CurvePoint[]; meta: Record<string, number> } | undefined>;
+  save(
+    groups: VariableGroups,
+    step: number,
+    curve: CurvePoint[],
+    meta: Record<string, number>,
+  ): Promise<void>;
+}
+
+/** Hooks into the stage: progress, log lines, interruption, and the checkpoint store. */
 export interface TrainHooks {
-  scratchDir: string;
+  checkpoints: CheckpointStore;
   signal: AbortSignal;
   log(line: string): void;
   progress(step: number, values: Record<string, number>): void;
@@ -144,7 +165,7 @@ export async function runTraining(
       : {}),
   };
   try {
-    const resumed = await loadGroups<CurvePoint>(hooks.scratchDir, groups);
+    const resumed = await hooks.checkpoints.load(groups);
     let step = resumed?.step ?? 0;
     if (resumed) {
       const want = { seed: o.seed, ...task.position(step) };
@@ -152,7 +173,7 @@ export async function runTraining(
       const off = Object.entries(want).find(([k, v]) => k in got && Number(got[k]) !== v);
       if (off) {
         throw new Error(
-          `the checkpoint in ${hooks.scratchDir} has ${off[0]} ${got[off[0]]}, this run ${
+          `the checkpoint in ${hooks.checkpoints.where} has ${off[0]} ${got[off[0]]}, this run ${
             off[1]
           } at step ${step}: delete that folder to start over`,
         );
@@ -222,13 +243,13 @@ export async function runTraining(
       const unhealthy = task.health?.(curve);
       if (unhealthy) {
         throw new Error(
-          `${unhealthy}; training stopped at step ${step}, the last good checkpoint (step ${lastSaved}) is kept in ${hooks.scratchDir}`,
+          `${unhealthy}; training stopped at step ${step}, the last good checkpoint (step ${lastSaved}) is kept in ${hooks.checkpoints.where}`,
         );
       }
       const rate = ((step - startStep) * o.batchSize) / ((performance.now() - t0) / 1000);
       hooks.progress(step, { loss, [task.rateUnit]: rate });
       if (step % o.checkpointEvery === 0 && step < o.steps) {
-        await saveGroups(hooks.scratchDir, groups, step, curve, { seed: o.seed, ...task.position(step) });
+        await hooks.checkpoints.save(groups, step, curve, { seed: o.seed, ...task.position(step) });
         lastSaved = step;
       }
     }

@@ -3,6 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { runTraining, type TrainOptions, type TrainTask } from "./train.ts";
 import { stepSeed } from "./seeds.ts";
+import { checkpointStore } from "../formats/mod.ts";
+
+await tf.setBackend("cpu"); // the formats face loads the models, whose fused kernels register the wasm backend
 
 /** A least-squares task with per-step seeded noise in its targets and data read in "epochs" of 4 steps. */
 function task(): TrainTask & { starts: number[] } {
@@ -48,7 +51,7 @@ const options: TrainOptions = {
 const hooks = (scratchDir: string, stopAt?: number) => {
   const abort = new AbortController();
   return {
-    scratchDir,
+    checkpoints: checkpointStore(scratchDir),
     signal: abort.signal,
     log: () => {},
     progress: (step: number) => step === stopAt && abort.abort(),

@@ -1,7 +1,6 @@
 /**
  * Fits, claims and verdicts, intervals, Vega-Lite specs and self-contained HTML for the report.
- * The folder's public face: import from here, not from its files (stage kinds excepted until their
- * artifacts are re-keyed; see testing/layering.ts).
+ * The folder's public face: import from here, not from its files (testing/layering.ts checks it).
  *
  * @module
  */

@@ -3,31 +3,14 @@ import { cycles, edgeProblem, importEdges, importsOf } from "./layering.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/**
- * Edges that break the layering today, each kept until the stages whose code hash it changes are adopted
- * (`main.ts adopt KIND`) after the study build in progress: moving them re-keys every tokenizer, DiT and
- * evaluation artifact. Each must still exist (the list cannot rot), and nothing may join it.
- */
-const PENDING = new Map([
-  ["compute/lapack.ts -> metrics/linalg.ts", "LAPACK-backed kernels reach a metric's helper"],
-  ["datasets/reader.ts -> engine/arrow.ts", "the sample reader uses the engine's Arrow reader"],
-  ["models/train.ts -> formats/checkpoint.ts", "the training loop writes its checkpoints itself"],
-]);
-
 Deno.test("layering: every import follows the folder rules; no cycles", async () => {
   const edges = await importEdges(ROOT);
   assert(edges.length > 500, `read ${edges.length} import edges`);
   const broken = edges.map((e) => [`${e.from} -> ${e.to}`, edgeProblem(e)]).filter(([, p]) => p);
-  const fresh = broken.filter(([edge]) => !PENDING.has(edge!));
   assertEquals(
-    fresh.map(([e, p]) => `${e}: ${p}`),
+    broken.map(([e, p]) => `${e}: ${p}`),
     [],
     "imports that break the layering (testing/layering.ts)",
-  );
-  assertEquals(
-    broken.map(([e]) => e).sort(),
-    [...PENDING.keys()].sort(),
-    "a pending exception was fixed: drop it",
   );
   assertEquals(cycles(edges), [], "import cycles");
 });

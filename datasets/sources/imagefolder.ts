@@ -5,7 +5,6 @@
  *
  * @module
  */
-import sharp from "sharp";
 import { join } from "node:path";
 import { type Sample, type SampleSource, SourceError } from "../samples.ts";
 import { requireDir, seededShuffle } from "./files.ts";
@@ -20,8 +19,16 @@ async function dirs(path: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * sharp, loaded on first use: it is a native addon, and the datasets face (which every training stage
+ * imports for the sample reader) should not need it unless an image folder is read.
+ */
+let sharpModule: { default: typeof import("sharp") } | undefined;
+
 /** Decodes one image file to size x size RGB (or grey when channels = 1). */
 export async function decodeImage(file: string, size: number, channels: 1 | 3): Promise<Uint8Array> {
+  sharpModule ??= (await import("sharp")) as unknown as { default: typeof import("sharp") };
+  const sharp = sharpModule.default;
   let img = sharp(file, { failOn: "error" }).rotate().resize(size, size, {
     fit: "cover",
     position: "centre",

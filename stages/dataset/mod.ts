@@ -8,17 +8,22 @@
 import { NATIVE_SIZE } from "../shared/sources.ts";
 import { join } from "node:path";
 import { defineStage, param } from "../../engine/mod.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { SampleFile } from "../../datasets/reader.ts";
-import type { SampleSource } from "../../datasets/samples.ts";
-import { type Fit, preprocess } from "../../datasets/transform.ts";
-import { DatasetWriter } from "../../datasets/writer.ts";
-import { fashionMnist, mnist } from "../../datasets/sources/packaged.ts";
-import { idx } from "../../datasets/sources/idx.ts";
-import { cifar10 } from "../../datasets/sources/cifar10.ts";
-import { imageFolder } from "../../datasets/sources/imagefolder.ts";
-import { movingMnist } from "../../datasets/sources/moving_mnist.ts";
-import { videoFolder } from "../../datasets/sources/videofolder.ts";
+import {
+  cifar10,
+  DatasetWriter,
+  encodePng,
+  fashionMnist,
+  type Fit,
+  idx,
+  imageFolder,
+  mnist,
+  movingMnist,
+  preprocess,
+  SampleFile,
+  sampleGrid,
+  type SampleSource,
+  videoFolder,
+} from "../../datasets/mod.ts";
 
 const SOURCES = [
   "fashion-mnist",

@@ -6,7 +6,7 @@
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { mulberry32 } from "../../datasets/rng.ts";
+import { mulberry32 } from "../../datasets/mod.ts";
 
 /** Seeded uniform random numbers in [0, 1). */
 export const numbers = defineStage({

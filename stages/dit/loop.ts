@@ -6,10 +6,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32, shuffled } from "../../datasets/rng.ts";
-import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
-import { alphaBars, type DiT } from "../../models/dit.ts";
-import type { TrainTask } from "../../models/train.ts";
+import { mulberry32, shuffled } from "../../datasets/mod.ts";
+import { alphaBars, type DiT, SEED_SALT, stepSeed, type TrainTask } from "../../models/mod.ts";
 
 /** Latents in memory: n samples of L x c floats (normalised) and labels (-1: none). */
 export interface LatentSet {

@@ -8,18 +8,14 @@
  * @module
  */
 import { costNote, ditFlops, findUpstream, tokenizerConfig } from "../shared/costs.ts";
-import { LATENTS_TABLE } from "../../formats/tables.ts";
+import { LATENTS_TABLE, tensorsToTable, writeTiming } from "../../formats/mod.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
-import { writeTiming } from "../../formats/timing.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend } from "../../compute/backend.ts";
-import { tensorsToTable } from "../../formats/tensors.ts";
-import { countDiTParams, DiT, DIT_SIZES, ditConfig } from "../../models/dit.ts";
-import { stateDict } from "../../models/params.ts";
+import { type BackendName, initStageBackend } from "../../compute/mod.ts";
+import { countDiTParams, DiT, DIT_SIZES, ditConfig, runTraining, stateDict } from "../../models/mod.ts";
 import { ditTask, type LatentSet } from "./loop.ts";
-import { runTraining } from "../../models/train.ts";
-import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
+import { tailMean, trainHooks, trainingParams, trainOptions } from "../shared/training.ts";
 
 const params = {
   size: param.enum(
@@ -120,12 +116,7 @@ export const dit = defineStage({
         seed: ctx.seed,
         labelDropout: p.labelDropout,
       });
-      const trained = await runTraining(task, trainOptions(p, ctx.seed, p.ema), {
-        scratchDir: ctx.scratchDir,
-        signal: ctx.signal,
-        log: ctx.log,
-        progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
-      });
+      const trained = await runTraining(task, trainOptions(p, ctx.seed, p.ema), trainHooks(ctx, p.steps));
       const { curve } = trained, ema = trained.ema!;
       const seconds = (performance.now() - t0) / 1000;
       const meta = {

@@ -7,15 +7,13 @@
  * @module
  */
 import * as arrow from "apache-arrow";
-import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
+import { vitokFromWeights, WEIGHTS_TABLE } from "../../formats/mod.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { vitokFromWeights } from "../../formats/vitok.ts";
-import { patchify } from "../../models/patch.ts";
-import { tokenGrid } from "../../models/vitok.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/mod.ts";
+import { inFileOrder, SampleFile } from "../../datasets/mod.ts";
+import { patchify, tokenGrid } from "../../models/mod.ts";
 
 /** Encodes a dataset split with a trained tokenizer. */
 export const encode = defineStage({

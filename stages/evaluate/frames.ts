@@ -7,11 +7,9 @@
  * @module
  */
 import type * as arrow from "apache-arrow";
-import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
+import { WEIGHTS_TABLE } from "../../formats/mod.ts";
 import type { Artifact } from "../../engine/mod.ts";
-import type { LinAlg } from "../../metrics/linalg.ts";
-import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
-import { frechetReplicates } from "../../metrics/bootstrap.ts";
+import { fitGaussian, frechetDistance, frechetReplicates, type LinAlg } from "../../metrics/mod.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder, type Layout } from "../shared/embed.ts";
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 import { isVideoSource } from "../shared/sources.ts";
-import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
+import { vitokFromWeights, WEIGHTS_TABLE } from "../../formats/mod.ts";
 import {
   costNote,
   evaluatedSamples,
@@ -24,18 +24,19 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { loadLapack } from "../../compute/lapack.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { vitokFromWeights } from "../../formats/vitok.ts";
-import { inferenceBatch, largestTensorPerSample } from "../../models/vitok.ts";
-import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
-import { inceptionScore } from "../../metrics/inception_score.ts";
-import { frechetReplicates, inceptionReplicates, meanReplicates } from "../../metrics/bootstrap.ts";
-import { psnrPerSample } from "../../metrics/psnr.ts";
-import { ssimPerSample } from "../../metrics/ssim.ts";
-import { patchify, unpatchify } from "../../models/patch.ts";
+import { type BackendName, BACKENDS, initStageBackend, loadLapack } from "../../compute/mod.ts";
+import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
+import { inferenceBatch, largestTensorPerSample, patchify, unpatchify } from "../../models/mod.ts";
+import {
+  fitGaussian,
+  frechetDistance,
+  frechetReplicates,
+  inceptionReplicates,
+  inceptionScore,
+  meanReplicates,
+  psnrPerSample,
+  ssimPerSample,
+} from "../../metrics/mod.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder, lpipsPerSample } from "../shared/embed.ts";
 import { perceptualFor } from "../shared/perceptual.ts";
 import { concatRows, frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";

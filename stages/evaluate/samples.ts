@@ -11,18 +11,20 @@
  * @module
  */
 import { costNote, evaluatedSamples, INCEPTION_MACS } from "../shared/costs.ts";
-import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
+import { WEIGHTS_TABLE } from "../../formats/mod.ts";
 import { isVideoSource } from "../shared/sources.ts";
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { loadLapack } from "../../compute/lapack.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
-import { inceptionScore } from "../../metrics/inception_score.ts";
-import { frechetReplicates, inceptionReplicates } from "../../metrics/bootstrap.ts";
+import { type BackendName, BACKENDS, initStageBackend, loadLapack } from "../../compute/mod.ts";
+import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
+import {
+  fitGaussian,
+  frechetDistance,
+  frechetReplicates,
+  inceptionReplicates,
+  inceptionScore,
+} from "../../metrics/mod.ts";
 import { type Embedder, featureNetEmbedder, graphModelEmbedder } from "../shared/embed.ts";
 import { frameEmbedderFor, FrameFeatures, perFrameFid } from "./frames.ts";
 import { summariseUncertainty } from "./uncertainty.ts";

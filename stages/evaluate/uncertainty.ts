@@ -8,9 +8,7 @@
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { writeArrow } from "../../engine/mod.ts";
-import type { LinAlg } from "../../metrics/linalg.ts";
-import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
-import { centredInterval } from "../../metrics/bootstrap.ts";
+import { centredInterval, fitGaussian, frechetDistance, type LinAlg } from "../../metrics/mod.ts";
 
 /** Fewer real images than this per set give no noise floor. */
 const MIN_FLOOR_SAMPLES = 10;

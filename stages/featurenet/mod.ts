@@ -8,19 +8,21 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { inFileOrder, miniBatches, SampleFile } from "../../datasets/reader.ts";
-import { tensorsToTable } from "../../formats/tensors.ts";
-import type { FeatureNetConfig } from "../../models/featurenet.ts";
-import type { ConvNetConfig } from "../../models/convnet.ts";
-import { buildFeatureNet } from "../../formats/featurenet.ts";
-import type { FeatureExtractor } from "../../models/featurenet.ts";
-import { distort, makeTrials, msePerSample, scoreTrials } from "../../metrics/two_afc.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/mod.ts";
+import { inFileOrder, miniBatches, SampleFile } from "../../datasets/mod.ts";
+import { buildFeatureNet, tensorsToTable } from "../../formats/mod.ts";
+import {
+  AdamW,
+  type ConvNetConfig,
+  cosineLr,
+  type FeatureExtractor,
+  type FeatureNetConfig,
+  stateDict,
+} from "../../models/mod.ts";
+import { distort, makeTrials, msePerSample, scoreTrials } from "../../metrics/mod.ts";
 import * as arrow from "apache-arrow";
 import { isVideoSource } from "../shared/sources.ts";
 import { convNetConfig, convNetFlops, costNote } from "../shared/costs.ts";
-import { AdamW, cosineLr } from "../../models/optim.ts";
-import { stateDict } from "../../models/params.ts";
 
 /** Trains a classifier whose penultimate layer is the feature space of our FID/FVD. */
 export const featurenet = defineStage({

@@ -10,14 +10,10 @@ import { costNote, ditFlops, tokenizerConfig, tokenizerFlops } from "../shared/c
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param } from "../../engine/mod.ts";
-import { type BackendName, BACKENDS, initStageBackend } from "../../compute/backend.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { DatasetWriter } from "../../datasets/writer.ts";
-import { tableToTensors, WEIGHTS_TABLE } from "../../formats/tensors.ts";
-import { vitokFromWeights } from "../../formats/vitok.ts";
-import { ddimSample, DiT, type DiTConfig } from "../../models/dit.ts";
-import { loadStateDict } from "../../models/params.ts";
-import { unpatchify } from "../../models/patch.ts";
+import { type BackendName, BACKENDS, initStageBackend } from "../../compute/mod.ts";
+import { DatasetWriter, encodePng, sampleGrid } from "../../datasets/mod.ts";
+import { tableToTensors, vitokFromWeights, WEIGHTS_TABLE } from "../../formats/mod.ts";
+import { ddimSample, DiT, type DiTConfig, loadStateDict, unpatchify } from "../../models/mod.ts";
 
 /**
  * The seed of the initial noise of the batch starting at sample `done`: never 0, since TF.js treats a

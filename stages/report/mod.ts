@@ -9,9 +9,7 @@
  */
 import { join } from "node:path";
 import { type Artifact, defineStage, insideDir, param } from "../../engine/mod.ts";
-import { page, table } from "../../report/html.ts";
-import { chanceLine, pageTally } from "../../report/claims.ts";
-import { type Page, PAGE_FILE } from "../../report/page.ts";
+import { chanceLine, type Page, page, PAGE_FILE, pageTally, table } from "../../report/mod.ts";
 
 /** Reads one page stage's record, with a clear error when it is not one. */
 async function readPage(a: Artifact): Promise<Page> {

@@ -7,9 +7,17 @@
  * @module
  */
 import type { Upstream } from "../../engine/mod.ts";
-import { forwardMacs, tokenGrid, type ViTokConfig, vitokConfig } from "../../models/vitok.ts";
-import { DIT_SIZES, ditConfig, ditForwardMacs } from "../../models/dit.ts";
-import { type ConvNetConfig, convNetMacs } from "../../models/convnet.ts";
+import {
+  type ConvNetConfig,
+  convNetMacs,
+  DIT_SIZES,
+  ditConfig,
+  ditForwardMacs,
+  forwardMacs,
+  tokenGrid,
+  type ViTokConfig,
+  vitokConfig,
+} from "../../models/mod.ts";
 import { datasetShape } from "./sources.ts";
 
 /** Inception-v3 forward MACs at 299x299 (the paper's FID/IS network). */

@@ -7,8 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { featureNetFromWeights } from "../../formats/featurenet.ts";
-import type { PerceptualDistance } from "../../models/featurenet.ts";
+import { featureNetFromWeights } from "../../formats/mod.ts";
+import type { PerceptualDistance } from "../../models/mod.ts";
 import type * as arrow from "apache-arrow";
 
 /** Sample shape: frames, height, width, channels. */

@@ -17,11 +17,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { WEIGHTS_TABLE } from "../../formats/tensors.ts";
+import { featureNetFromWeights, WEIGHTS_TABLE } from "../../formats/mod.ts";
 import type { Artifact } from "../../engine/mod.ts";
-import { featureNetFromWeights } from "../../formats/featurenet.ts";
-import type { PerceptualDistance } from "../../models/featurenet.ts";
-import { type PatchSpec, tokensToImages } from "../../models/patch.ts";
+import { type PatchSpec, type PerceptualDistance, tokensToImages } from "../../models/mod.ts";
 import { readGraphModel } from "./embed.ts";
 
 /** A perceptual distance and the id that names it in metrics and logs. */

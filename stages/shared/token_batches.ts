@@ -6,10 +6,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { miniBatches, type SampleFile } from "../../datasets/reader.ts";
-import { patchify } from "../../models/patch.ts";
-import { SEED_SALT, stepSeed } from "../../models/seeds.ts";
-import type { ViTok } from "../../models/vitok.ts";
+import { miniBatches, type SampleFile } from "../../datasets/mod.ts";
+import { patchify, SEED_SALT, stepSeed, type ViTok } from "../../models/mod.ts";
 
 /** Step-addressed batches of tokens [B*L, patchDim] and noise [B*L, c] for `model`. */
 export interface TokenBatches {

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { param, type ParamsOf } from "../../engine/mod.ts";
-import { BACKENDS } from "../../compute/backend.ts";
-import type { TrainOptions } from "../../models/train.ts";
+import { BACKENDS } from "../../compute/mod.ts";
+import { param, type ParamsOf, type StageContext } from "../../engine/mod.ts";
+import type { TrainHooks, TrainOptions } from "../../models/mod.ts";
+import { checkpointStore } from "../../formats/mod.ts";
 
 /** Defaults a training stage chooses, with the text that says where they come from. */
 export interface TrainingDefaults {
@@ -69,6 +70,16 @@ export function trainOptions(p: TrainingParams, seed: number, ema?: number): Tra
     ema,
     checkpointEvery: p.checkpointEvery,
     seed,
+  };
+}
+
+/** The scaffold's hooks for a stage: its scratch folder's checkpoint, its signal, log and progress over `steps`. */
+export function trainHooks(ctx: StageContext<unknown>, steps: number): TrainHooks {
+  return {
+    checkpoints: checkpointStore(ctx.scratchDir),
+    signal: ctx.signal,
+    log: ctx.log,
+    progress: (step, values) => ctx.progress({ step, total: steps, values }),
   };
 }
 

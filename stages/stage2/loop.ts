@@ -10,11 +10,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { SampleFile } from "../../datasets/reader.ts";
-import { tokensToImages } from "../../models/patch.ts";
-import type { PatchGan } from "../../models/patchgan.ts";
-import type { ViTok } from "../../models/vitok.ts";
-import type { CurvePoint, TrainTask } from "../../models/train.ts";
+import type { SampleFile } from "../../datasets/mod.ts";
+import {
+  type CurvePoint,
+  type PatchGan,
+  tokensToImages,
+  type TrainTask,
+  type ViTok,
+} from "../../models/mod.ts";
 import { tokenBatches } from "../shared/token_batches.ts";
 
 /** The stage-2 loss and schedule settings. */

@@ -16,27 +16,27 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend } from "../../compute/backend.ts";
-import { loadLapack } from "../../compute/lapack.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tensorsToTable, WEIGHTS_TABLE } from "../../formats/tensors.ts";
-import { writeTiming } from "../../formats/timing.ts";
-import { vitokFromWeights } from "../../formats/vitok.ts";
-import { fitGaussian, frechetDistance } from "../../metrics/frechet.ts";
-import { psnrPerSample } from "../../metrics/psnr.ts";
-import { ssimPerSample } from "../../metrics/ssim.ts";
-import type { PerceptualDistance } from "../../models/featurenet.ts";
+import { type BackendName, initStageBackend, loadLapack } from "../../compute/mod.ts";
+import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
+import { tensorsToTable, vitokFromWeights, WEIGHTS_TABLE, writeTiming } from "../../formats/mod.ts";
+import { fitGaussian, frechetDistance, psnrPerSample, ssimPerSample } from "../../metrics/mod.ts";
+import {
+  countParams,
+  inferenceBatch,
+  PatchGan,
+  patchGanMacs,
+  patchify,
+  type PerceptualDistance,
+  runTraining,
+  stateDict,
+  unpatchify,
+  type ViTok,
+} from "../../models/mod.ts";
 import { perceptualFor } from "../shared/perceptual.ts";
-import { stateDict } from "../../models/params.ts";
-import { patchify, unpatchify } from "../../models/patch.ts";
-import { PatchGan, patchGanMacs } from "../../models/patchgan.ts";
-import { runTraining } from "../../models/train.ts";
-import { countParams, inferenceBatch, type ViTok } from "../../models/vitok.ts";
 import { convNetConfig, convNetFlops, costNote, tokenizerConfig, tokenizerFlops } from "../shared/costs.ts";
 import { featureNetEmbedder, lpipsPerSample } from "../shared/embed.ts";
 import { isVideoSource } from "../shared/sources.ts";
-import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
+import { tailMean, trainHooks, trainingParams, trainOptions } from "../shared/training.ts";
 import { stage2Health, stage2Task } from "./loop.ts";
 
 const params = {
@@ -232,12 +232,7 @@ export const stage2 = defineStage({
           }),
         health: stage2Health({ judgeFrom: Math.round(p.discWarmup * p.steps), patience: p.divergePatience }),
       });
-      const { curve, ema } = await runTraining(task, o, {
-        scratchDir: ctx.scratchDir,
-        signal: ctx.signal,
-        log: ctx.log,
-        progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
-      });
+      const { curve, ema } = await runTraining(task, o, trainHooks(ctx, p.steps));
       emaOut = ema;
       await train.close();
       // The output holds the EMA of the trained weights (the paper evaluates its EMA model).

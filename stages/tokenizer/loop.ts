@@ -7,9 +7,8 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { SampleFile } from "../../datasets/reader.ts";
-import type { ViTok } from "../../models/vitok.ts";
-import type { TrainTask } from "../../models/train.ts";
+import type { SampleFile } from "../../datasets/mod.ts";
+import type { TrainTask, ViTok } from "../../models/mod.ts";
 import { tokenBatches } from "../shared/token_batches.ts";
 
 /** The tokenizer's loss settings. */

@@ -11,16 +11,12 @@ import { datasetShape, isVideoSource } from "../shared/sources.ts";
 import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { writeTiming } from "../../formats/timing.ts";
+import { tensorsToTable, writeTiming } from "../../formats/mod.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend } from "../../compute/backend.ts";
-import { encodePng, sampleGrid } from "../../datasets/png.ts";
-import { inFileOrder, SampleFile } from "../../datasets/reader.ts";
-import { tensorsToTable } from "../../formats/tensors.ts";
+import { type BackendName, initStageBackend } from "../../compute/mod.ts";
+import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
 import { type NamedPerceptual, perceptualFor } from "../shared/perceptual.ts";
-import { meanPsnr } from "../../metrics/psnr.ts";
-import { stateDict } from "../../models/params.ts";
-import { patchify, unpatchify } from "../../models/patch.ts";
+import { meanPsnr } from "../../metrics/mod.ts";
 import {
   checkConfig,
   countParams,
@@ -28,12 +24,15 @@ import {
   inferenceBatch,
   largestTensorPerSample,
   parseVariant,
+  patchify,
+  runTraining,
+  stateDict,
+  unpatchify,
   ViTok,
   vitokConfig,
-} from "../../models/vitok.ts";
+} from "../../models/mod.ts";
 import { tokenizerTask } from "./loop.ts";
-import { runTraining } from "../../models/train.ts";
-import { tailMean, trainingParams, trainOptions } from "../shared/training.ts";
+import { tailMean, trainHooks, trainingParams, trainOptions } from "../shared/training.ts";
 
 const params = {
   variant: param.string(
@@ -187,12 +186,7 @@ export const tokenizer = defineStage({
         perceptualWeight: p.perceptualWeight,
         perceptual,
       });
-      const { curve } = await runTraining(task, trainOptions(p, ctx.seed), {
-        scratchDir: ctx.scratchDir,
-        signal: ctx.signal,
-        log: ctx.log,
-        progress: (step, values) => ctx.progress({ step, total: p.steps, values }),
-      });
+      const { curve } = await runTraining(task, trainOptions(p, ctx.seed), trainHooks(ctx, p.steps));
       await train.close();
       const trainSeconds = (performance.now() - t0) / 1000;
       const meta = {
