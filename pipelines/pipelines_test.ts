@@ -2,6 +2,7 @@
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
 import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
 import { STAGE_KINDS } from "./registry.ts";
+import { parseSet } from "../cli/set.ts";
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, withExperiments } from "./mod.ts";
 
 Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", () => {
@@ -75,6 +76,9 @@ Deno.test("--experiments: a study of some experiments keeps the keys' stages and
 
 // The whole study DAG runs at tiny sizes in experiments/study_test.ts through the engine; here the CLI runs one
 // experiment of the smoke study end to end (plan, run, time by experiment, publish, snapshot, rerun).
+/** A third of the smoke profile's training steps: the CLI test checks the run and the report, not the verdicts. */
+const FEWER_STEPS = ["--set", "*.steps=10"];
+
 Deno.test("smoke: reproduce --experiments e-sweep runs through the CLI and publishes its report", async () => {
   const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();
   const main = new URL("../main.ts", import.meta.url).pathname;
@@ -89,6 +93,7 @@ Deno.test("smoke: reproduce --experiments e-sweep runs through the CLI and publi
       "smoke",
       "--experiments",
       "e-sweep",
+      ...FEWER_STEPS,
       "--jobs",
       "2",
       "--data",
@@ -104,7 +109,7 @@ Deno.test("smoke: reproduce --experiments e-sweep runs through the CLI and publi
   }
   assert(/\n {2}total +wall /.test(text), text.slice(-1500));
   // Stages with equal keys are built once.
-  const graph = buildGraph(withExperiments("smoke", ["e-sweep"]), STAGE_KINDS);
+  const graph = buildGraph(parseSet(withExperiments("smoke", ["e-sweep"]), [FEWER_STEPS[1]]), STAGE_KINDS);
   const plan = await planGraph(graph, STAGE_KINDS, new Cache(data)); // every key is known once all is built
   const unique = new Set([...plan.byId.values()].map((i) => i.key)).size;
   const n = graph.nodes.length;
@@ -121,7 +126,8 @@ Deno.test("smoke: reproduce --experiments e-sweep runs through the CLI and publi
     assert((await Deno.stat(report.replace("index.html", page))).isFile, page);
   }
   const again = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--experiments", "e-sweep", "--data", data],
+    args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--experiments", "e-sweep", ...FEWER_STEPS]
+      .concat(["--data", data]),
     env,
   }).output();
   assert(new TextDecoder().decode(again.stdout).includes(`0 ran, ${n} fresh`));
