@@ -12,7 +12,7 @@
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { type BackendName, cpuFlags, probeAdapter, useBackend } from "../compute/mod.ts";
+import { type BackendName, cpuFlags, formatBytes, probeAdapter, useBackend } from "../compute/mod.ts";
 import { type BenchModel, benchModels } from "./models.ts";
 import { compareBackends, fallbacks, tolerance } from "./numerics.ts";
 
@@ -123,8 +123,8 @@ if (import.meta.main) {
   }
   console.log(
     `adapter: ${adapter.name} (vendor ${adapter.vendor || "?"}); largest tensor ${
-      (adapter.maxBindingBytes / 2 ** 20).toFixed(0)
-    } MiB, largest buffer ${(adapter.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
+      formatBytes(adapter.maxBindingBytes)
+    }, largest buffer ${formatBytes(adapter.maxBufferBytes)}`,
   );
   if (adapter.software) {
     console.log(
