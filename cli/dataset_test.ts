@@ -1,7 +1,10 @@
 import sharp from "sharp";
 import { join } from "node:path";
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
+import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
+import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { PIPELINES, withExperiments } from "../pipelines/mod.ts";
+import { parseSet } from "./set.ts";
 import { parseDatasetFlag, withDataset } from "../pipelines/dataset.ts";
 import { datasetFolderProblem } from "./dataset.ts";
 
@@ -86,42 +89,69 @@ Deno.test("--dataset: a folder's layout is checked before anything runs", async 
   assert(err.startsWith(`error: --dataset imagefolder=${root}: ${root} has no test/ folder`), err);
 });
 
-Deno.test("--dataset imagefolder: the smoke study's E sweep trains and reports on a generated folder", async () => {
+/** A third of the smoke profile's training steps: the test checks the run, the data's way and the report, not the verdicts. */
+const FEWER_STEPS = ["--set", "*.steps=10"];
+
+/** Runs main.ts with `args`; returns its exit code, stdout and stderr. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", "--quiet", MAIN, ...args], env })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, text: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}
+
+// The whole study DAG runs at tiny sizes in experiments/study_test.ts through the engine; here the CLI runs one
+// experiment of the smoke study end to end on a user's image folder: plan, run, time by experiment, publish,
+// snapshot, rerun.
+Deno.test("smoke: reproduce --experiments e-sweep --dataset imagefolder runs through the CLI and publishes its report", async () => {
   const root = await imageFolder();
   const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();
-  const out = await new Deno.Command(Deno.execPath(), {
-    // A third of the smoke steps: this test is about the data's way through the study, not the verdicts.
-    args: ["run", "-A", "--quiet", MAIN, "reproduce", "smoke", "--experiments", "e-sweep", "--dataset"]
-      .concat([`imagefolder=${root}`, "--set", "*.steps=10", "--jobs", "2", "--data", data]),
-    env: { VITOK_REPORTS: reports },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout), err = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, (text + err).slice(-3000));
-  const page = await Deno.readTextFile(join(reports, "smoke", "e_sweep.html"));
-  assert(page.includes(`imagefolder ${root.split("/").at(-1)} 32x32`), "the page names the data");
+  const env = { VITOK_REPORTS: reports }; // the project's own reports/ and their history stay untouched
+  const args = ["smoke", "--experiments", "e-sweep", "--dataset", `imagefolder=${root}`, ...FEWER_STEPS];
+  const { code, text, err } = await cli(["reproduce", ...args, "--jobs", "2", "--data", data], env);
+  assertEquals(code, 0, (text + err).slice(-3000));
+  // The run's time per experiment: the experiment and the shared stages, then the total.
+  for (const e of ["e-sweep", "shared"]) {
+    assert(new RegExp(`\n  ${e} +\\d+ stages  wall `).test(text), `${e} in\n${text.slice(-1500)}`);
+  }
+  assert(/\n {2}total +wall /.test(text), text.slice(-1500));
+  // Stages with equal keys are built once.
   const spec = withDataset(withExperiments("smoke", ["e-sweep"]), [{ source: "imagefolder", path: root }]);
   assert(spec.doc.includes(root));
+  const graph = buildGraph(parseSet(spec, [FEWER_STEPS[1]]), STAGE_KINDS);
+  const plan = await planGraph(graph, STAGE_KINDS, new Cache(data)); // every key is known once all is built
+  const unique = new Set([...plan.byId.values()].map((i) => i.key)).size;
+  const n = graph.nodes.length;
+  const shared = n - unique ? `${n - unique} shared, ` : "";
+  assert(text.includes(`${unique} ran, 0 fresh, ${shared}0 failed`), text);
+  // The report, published outside the cache, and its snapshot for deno task compare later.
+  const report = /report: (\S+index\.html)/.exec(text)?.[1];
+  assert(report && report.startsWith(reports), text);
+  assert(new RegExp(`snapshot: ${reports}/smoke/history/\\S+`).test(text), text.slice(-500));
+  const index = await Deno.readTextFile(report);
+  assert(index.includes("E sweep (Fig. 2): verdicts"), "index page");
+  assert(index.includes(`href="e_sweep.html"`), "index links e_sweep.html");
+  const page = await Deno.readTextFile(join(reports, "smoke", "e_sweep.html"));
+  assert(page.includes(`imagefolder ${root.split("/").at(-1)} 32x32`), "the page names the data");
   // The dataset artifact: the folder's 4 classes in RGB at the profile's 32x32.
-  const show = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      MAIN,
-      "show",
-      "data",
-      "--pipeline",
-      "smoke",
-      "--dataset",
-      `imagefolder=${root}`,
-    ]
-      .concat(["--data", data]),
-  }).output();
-  const manifest = new TextDecoder().decode(show.stdout);
+  const show = await cli([
+    "show",
+    "data",
+    "--pipeline",
+    "smoke",
+    "--dataset",
+    `imagefolder=${root}`,
+    "--data",
+    data,
+  ]);
+  const manifest = show.text;
   assert(manifest.includes('"source":"imagefolder"') && manifest.includes(root), manifest.slice(0, 2000));
   assert(
     manifest.includes('"rows_test":64,"rows_train":128') && manifest.includes('"shape":"[1,32,32,3]"'),
     manifest,
   );
   assert(manifest.includes('meta classes = ["class0","class1","class2","class3"]'), manifest);
+  // A rerun builds nothing.
+  const again = await cli(["reproduce", ...args, "--data", data], env);
+  assert(again.text.includes(`0 ran, ${n} fresh`), again.text.slice(-1500));
 });

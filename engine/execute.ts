@@ -123,6 +123,7 @@ function jobOf(state: RunState, item: PlanItem, lock: Lock, outDir: string, scra
   return {
     registry: state.opts.registry,
     kind: node.kind,
+    module: item.module,
     codeHash: item.codeHash,
     codeFiles: item.codeFiles,
     id: node.id,

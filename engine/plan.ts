@@ -35,6 +35,8 @@ export interface PlanItem {
   codeHash: string;
   /** Files of the kind's code closure with their byte hashes (the worker's cheap re-check). */
   codeFiles: Record<string, string>;
+  /** URL of the module that defines the kind (a worker imports just it). */
+  module: string;
   kindVersion: number;
   lookup: Lookup;
   record?: RunRecord;
@@ -193,6 +195,7 @@ export async function planGraph(
       pending,
       codeHash,
       codeFiles,
+      module: kind.module,
       kindVersion: kind.version,
       lookup: pending ? { state: "miss" as const } : await cache.lookup(key, { deep: selection.verify }),
       record: await cache.loadRecord(graph.name, node.id),

@@ -9,6 +9,11 @@
 export interface Job {
   registry: string;
   kind: string;
+  /**
+   * URL of the module that defines the kind: the worker imports just it (not the whole registry, whose
+   * every stage kind and page would load in each process); the registry when the module does not export it.
+   */
+  module?: string;
   /** The kind's code hash when the run was planned (part of the key the artifact is stored under). */
   codeHash: string;
   /** The files of that code closure with their byte hashes: if all are unchanged, so is the code. */

@@ -366,3 +366,22 @@ Deno.test("criticalPathFirst(): the longest remaining chain starts first; ties k
   assertEquals(order, ["a", "b", "c", "e", "d"]);
   assertEquals(criticalPathFirst([item("x", 3), item("y", 3)]).map((i) => i.node.id), ["x", "y"]);
 });
+
+Deno.test("a worker imports only its stage's module, not the registry, when the module exports the kind", async () => {
+  const data = await Deno.makeTempDir();
+  // A registry that cannot be imported: the workers must never need it.
+  const registry = join(data, "registry.ts");
+  await Deno.writeTextFile(registry, 'throw new Error("the registry was imported");\n');
+  const graph = buildGraph(spec(BASE.slice(0, 2)), STAGE_KINDS);
+  const cache = new Cache(data);
+  const log: string[] = [];
+  const summary = await runPlan(await planGraph(graph, STAGE_KINDS, cache), {
+    pipeline: "t",
+    cache,
+    registry: `file://${registry}`,
+    config: new URL("../deno.json", import.meta.url).pathname,
+    view: new ProgressView((t) => log.push(t), false, 0),
+  });
+  assert(summary.ok, log.join(""));
+  assertEquals(ran(summary), ["aff[factor=2]", "aff[factor=3]", "src"]);
+});

@@ -2,7 +2,7 @@
  * Runs one stage in its own process, so a crash, an out-of-memory or a kill touches only that
  * stage, and memory a stage grabbed (e.g. a wasm heap, which never shrinks) is returned when it ends.
  *
- * The parent ({@link ./run.ts}) passes a job file; this process imports the stage registry, runs
+ * The parent ({@link ./run.ts}) passes a job file; this process imports the stage's module, runs
  * the stage, and talks back on stdout: lines starting with RS (\x1e) carry JSON events (progress,
  * info, result, error); every other line is the stage's log. It stops when the build lock its parent
  * holds is lost (taken over, removed, or its lease expired: the holder died or froze), and, on the
@@ -42,6 +42,9 @@ async function readJob(path: string): Promise<Job> {
   for (const f of ["registry", "kind", "codeHash", "id", "outDir", "scratchDir"]) {
     if (typeof j[f] !== "string") throw bad(`has no string "${f}"`);
   }
+  if (j.module !== undefined && typeof j.module !== "string") {
+    throw bad('has a "module" that is not a string');
+  }
   if (!Number.isSafeInteger(j.parentPid) || typeof j.seed !== "number" || !isRecord(j.params)) {
     throw bad("has no parentPid, seed or params");
   }
@@ -51,6 +54,26 @@ async function readJob(path: string): Promise<Job> {
     throw bad("has no inputs of {dir, key}");
   }
   return j as unknown as Job;
+}
+
+/** Whether `x` is the stage kind named `name` defined in `module`. */
+function isKind(x: unknown, name: string, module: string): x is StageKind {
+  return isRecord(x) && x.kind === name && x.module === module && typeof x.run === "function";
+}
+
+/**
+ * The job's stage kind: from the module that defines it when that module exports it (a process then
+ * loads one stage's code, not every kind and page of the registry), else from the registry.
+ */
+async function loadKind(job: Job): Promise<StageKind> {
+  if (job.module) {
+    const found = Object.values(await import(job.module)).find((x) => isKind(x, job.kind, job.module!));
+    if (found) return found as StageKind;
+  }
+  const registry = await import(job.registry);
+  const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
+  if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);
+  return kind;
 }
 
 async function main(jobPath: string): Promise<void> {
@@ -63,9 +86,7 @@ async function main(jobPath: string): Promise<void> {
     ...(env("CUDA_VISIBLE_DEVICES") !== undefined ? { cudaVisibleDevices: env("CUDA_VISIBLE_DEVICES") } : {}),
   };
   if (Object.keys(placed).length) emit({ type: "info", info: placed });
-  const registry = await import(job.registry);
-  const kind: StageKind | undefined = registry.STAGE_KINDS?.[job.kind];
-  if (!kind) throw new Error(`stage kind "${job.kind}" is not exported by ${job.registry}`);
+  const kind = await loadKind(job);
   // The artifact is stored under the key planned from this hash: code edited since would be mislabelled.
   const untouched = job.codeFiles && Object.keys(job.codeFiles).length && await filesUnchanged(job.codeFiles);
   if (job.codeHash && !untouched && (await stageCodeHash(kind.module)) !== job.codeHash) {

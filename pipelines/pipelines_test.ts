@@ -1,8 +1,10 @@
-/** Every pipeline validates; one experiment of the smoke study runs end to end through the CLI. */
+/**
+ * Every pipeline validates. The whole study DAG runs at tiny sizes in experiments/study_test.ts; one experiment
+ * of the smoke study runs end to end through the CLI in cli/dataset_test.ts.
+ */
 import { assert, assertEquals, assertThrows } from "../testing/asserts.ts";
-import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
+import { buildGraph } from "../engine/mod.ts";
 import { STAGE_KINDS } from "./registry.ts";
-import { parseSet } from "../cli/set.ts";
 import { DEFAULT_PIPELINE, EXPERIMENTS, PIPELINES, withExperiments } from "./mod.ts";
 
 Deno.test("every pipeline builds: kinds, params, inputs and the DAG are valid", () => {
@@ -72,63 +74,4 @@ Deno.test("--experiments: a study of some experiments keeps the keys' stages and
   assert(gen.every((id) => all.has(id)), "a subset names the full study's stages");
   assertThrows(() => withExperiments("smoke", ["bogus"]), 'unknown experiment "bogus"');
   assertThrows(() => withExperiments("demo", ["sizes"]), "works on a study");
-});
-
-// The whole study DAG runs at tiny sizes in experiments/study_test.ts through the engine; here the CLI runs one
-// experiment of the smoke study end to end (plan, run, time by experiment, publish, snapshot, rerun).
-/** A third of the smoke profile's training steps: the CLI test checks the run and the report, not the verdicts. */
-const FEWER_STEPS = ["--set", "*.steps=10"];
-
-Deno.test("smoke: reproduce --experiments e-sweep runs through the CLI and publishes its report", async () => {
-  const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();
-  const main = new URL("../main.ts", import.meta.url).pathname;
-  const env = { VITOK_REPORTS: reports }; // the project's own reports/ and their history stay untouched
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      main,
-      "reproduce",
-      "smoke",
-      "--experiments",
-      "e-sweep",
-      ...FEWER_STEPS,
-      "--jobs",
-      "2",
-      "--data",
-      data,
-    ],
-    env,
-  }).output();
-  const text = new TextDecoder().decode(out.stdout), err = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, err.slice(-2000));
-  // The run's time per experiment: the experiment and the shared stages, then the total.
-  for (const e of ["e-sweep", "shared"]) {
-    assert(new RegExp(`\n  ${e} +\\d+ stages  wall `).test(text), `${e} in\n${text.slice(-1500)}`);
-  }
-  assert(/\n {2}total +wall /.test(text), text.slice(-1500));
-  // Stages with equal keys are built once.
-  const graph = buildGraph(parseSet(withExperiments("smoke", ["e-sweep"]), [FEWER_STEPS[1]]), STAGE_KINDS);
-  const plan = await planGraph(graph, STAGE_KINDS, new Cache(data)); // every key is known once all is built
-  const unique = new Set([...plan.byId.values()].map((i) => i.key)).size;
-  const n = graph.nodes.length;
-  const shared = n - unique ? `${n - unique} shared, ` : "";
-  assert(text.includes(`${unique} ran, 0 fresh, ${shared}0 failed`), text);
-  const report = /report: (\S+index\.html)/.exec(text)?.[1];
-  assert(report && report.startsWith(reports), text);
-  // Its snapshot, for deno task compare later.
-  assert(new RegExp(`snapshot: ${reports}/smoke/history/\\S+`).test(text), text.slice(-500));
-  const index = await Deno.readTextFile(report);
-  assert(index.includes("E sweep (Fig. 2): verdicts"), "index page");
-  for (const page of ["e_sweep.html"]) {
-    assert(index.includes(`href="${page}"`), `index links ${page}`);
-    assert((await Deno.stat(report.replace("index.html", page))).isFile, page);
-  }
-  const again = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", main, "reproduce", "smoke", "--experiments", "e-sweep", ...FEWER_STEPS]
-      .concat(["--data", data]),
-    env,
-  }).output();
-  assert(new TextDecoder().decode(again.stdout).includes(`0 ran, ${n} fresh`));
 });

@@ -124,12 +124,13 @@ export function lengthStages(s: VideoSizes, tok: Record<string, unknown>, f: Fea
   ];
 }
 
+/** The evaluate params the generated clips are scored with too (feature models, backend, bootstrap replicates). */
+const SCORED_WITH = ["featureModel", "featureInputSize", "frameFeatureModel", "backend", "bootstrap"];
+
 /** Table 7: a class-conditional DiT on the latents of each table tokenizer, sampled and scored. */
 export function tableStages(s: VideoSizes, f: Feats): StageDecl[] {
   const tables = pointsMatrix(s.tables);
-  const scored = ["featureModel", "featureInputSize", "frameFeatureModel", "backend"].filter((k) =>
-    k in s.evaluate
-  );
+  const scored = SCORED_WITH.filter((k) => k in s.evaluate);
   return [
     {
       id: "video-encode",
