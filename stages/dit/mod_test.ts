@@ -33,6 +33,11 @@ const stages = (over: Record<string, unknown> = {}): StageDecl[] => [
   },
 ];
 const spec = (s: StageDecl[]) => ({ name: "dit", doc: "", seed: 3, stages: s });
+/**
+ * One cache for the tests below: they share the data, tokenizers and latents (content-addressed, so each test
+ * still builds what it needs when run alone) and differ in the DiT or the sampling.
+ */
+const SHARED = await Deno.makeTempDir();
 
 async function run(data: string, s: StageDecl[]) {
   const graph = buildGraph(spec(s), STAGE_KINDS);
@@ -48,7 +53,7 @@ async function run(data: string, s: StageDecl[]) {
 }
 
 Deno.test("dit + generate: train on latents, EMA weights with the normalisation, samples in the dataset layout", async () => {
-  const { summary, plan, log } = await run(await Deno.makeTempDir(), stages());
+  const { summary, plan, log } = await run(SHARED, stages());
   assert(summary.ok, log);
   const dit = plan.byId.get("dit")!.lookup, gen = plan.byId.get("gen")!.lookup;
   assert(dit.state === "hit" && gen.state === "hit");
@@ -76,7 +81,7 @@ Deno.test("dit + generate: train on latents, EMA weights with the normalisation,
 });
 
 Deno.test("generate: the same seed gives the same samples, seed 0 included", async () => {
-  const data = await Deno.makeTempDir();
+  const data = SHARED;
   const s = stages().map((x) => (x.id === "gen" ? { ...x, seed: 0 } : x));
   await run(data, s);
   const graph = buildGraph(spec(s), STAGE_KINDS);
@@ -108,7 +113,7 @@ Deno.test("dit: a killed run resumes from its checkpoint to the same EMA weights
 });
 
 Deno.test("dit: a diverging run stops with a clear error and keeps its checkpoint", async () => {
-  const data = await Deno.makeTempDir();
+  const data = SHARED;
   const { summary, plan } = await run(
     data,
     stages({ lr: 1e14, clipNorm: 0, warmup: 0, steps: 60, checkpointEvery: 1 }).slice(0, 4),
@@ -125,7 +130,7 @@ Deno.test("dit: a diverging run stops with a clear error and keeps its checkpoin
 Deno.test("generate: refuses a tokenizer other than the one whose latents the DiT learned", async () => {
   const s = stages();
   s[4] = { ...s[4], inputs: { dit: "dit", tokenizer: "tok[s=2]" } };
-  const { summary } = await run(await Deno.makeTempDir(), s);
+  const { summary } = await run(SHARED, s);
   const out = summary.outcomes.find((o) => o.id === "gen")!;
   assertEquals(out.status, "failed");
   assert(/was trained on the latents of another tokenizer than "tok\[s=2\]"/.test(out.error!), out.error);
