@@ -194,6 +194,17 @@ export class SlurmExecutor implements Executor {
     return id;
   }
 
+  /** Job `id`'s state once Slurm has moved it out of the running states (polling up to `seconds`). */
+  async #settledState(id: string, seconds = 10): Promise<string | undefined> {
+    const until = Date.now() + seconds * 1000;
+    do {
+      await this.#poll();
+      const st = this.#states.get(id);
+      if (st && !ALIVE.has(st)) return st;
+    } while (Date.now() < until);
+    return this.#states.get(id);
+  }
+
   /** One squeue query for every job of the run; then the next tick. */
   #poll(): Promise<void> {
     if (this.#polling) return this.#tick;
@@ -242,9 +253,9 @@ export class SlurmExecutor implements Executor {
             const code = await readExitCode(exitFile);
             if (typeof code === "string") return { success: false, code: null, reason: code };
             if (code !== 0 && !cancelled) {
-              // The worker stopped on SIGTERM: say who sent it, if Slurm knows (scancel, time limit).
-              await this.#poll();
-              const st = this.#states.get(id);
+              // The worker stopped on SIGTERM: say who sent it, if Slurm knows (scancel, time limit). The exit
+              // file can come before the queue shows the job's end: wait for Slurm to settle its state.
+              const st = await this.#settledState(id);
               if (st === "CANCELLED") return { success: false, code, reason: cancelledOutside(id) };
               if (st === "TIMEOUT") return { success: false, code, reason: timedOut(id, l) };
             }
