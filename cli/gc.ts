@@ -11,9 +11,9 @@ import type { Context } from "./context.ts";
 /** `gc`. */
 export async function gcCommand(ctx: Context): Promise<number> {
   const { o, cache, load } = ctx;
-  const plans = [];
+  const plans = [], code = new Map(); // every kind's code hashed once for all pipelines
   for (const spec of Object.values(PIPELINES)) {
-    plans.push(await planGraph(load(spec), STAGE_KINDS, cache));
+    plans.push(await planGraph(load(spec), STAGE_KINDS, cache, {}, code));
   }
   const dry = o["dry-run"];
   const orphans = dry ? [] : await cache.cleanOrphans();

@@ -170,8 +170,9 @@ export async function planGraph(
   kinds: Readonly<Record<string, StageKind>>,
   cache: Cache,
   selection: Selection = {},
+  /** Kind -> its code version, shared by plans made together (gc plans every pipeline): hashed once. */
+  code: Map<string, CodeVersion> = new Map(),
 ): Promise<Plan> {
-  const code = new Map<string, CodeVersion>();
   /** Node id -> content digest of its cached artifact, for nodes that are fresh. */
   const digests = new Map<string, string>();
   const items: PlanItem[] = [];
