@@ -133,3 +133,18 @@ Deno.test("p-values beyond the replicates' resolution are extrapolated, not stuc
   // Inside the bulk the replicates decide, and the interval and p agree.
   assert(Math.abs(pValue(i, 4) - 2 * reps.filter((x) => x < 4).length / 200) < 0.05, `${pValue(i, 4)}`);
 });
+
+Deno.test("p-values: a skewed, bounded effect whose interval holds the threshold is never called significant", () => {
+  // An interior-optimum margin: most replicates near the cap 0.5, a long tail to -1 (the vertex left the sweep)
+  // with only 2 of 200 below 0, and the estimate below the replicates' median. The bias-corrected interval then
+  // reaches into that tail: 0 is inside it, so p must not drop below 0.05 through the tail's extrapolation.
+  const r = mulberry32(5);
+  const reps = Array.from(
+    { length: 200 },
+    (_, b) =>
+      b < 2 ? -0.8 + 0.1 * b : b < 12 ? 0.05 + 0.02 * (b - 2) : 0.5 - 0.25 * Math.abs(normalDraw(r)) * 0.3,
+  );
+  const i = replicateInterval(0.3, reps.length, (b) => reps[b]);
+  assert(i.ci[0] < 0 && i.ci[1] > 0, JSON.stringify(i.ci));
+  assert(pValue(i, 0) >= 0.05, `p ${pValue(i, 0)} with the interval ${JSON.stringify(i.ci)}`);
+});
