@@ -14,15 +14,15 @@
  *        [--peak GFLOPS]
  */
 import { parseArgs } from "node:util";
-import { buildGraph, Cache, planGraph, upstreamOf } from "../engine/mod.ts";
-import { fullParams } from "../engine/graph.ts";
+import { buildGraph, Cache, planGraph } from "../engine/mod.ts";
 import { timeByGroup, unionLength } from "../engine/group_time.ts";
 import { criticalPathFirst } from "../engine/run.ts";
 import type { PlanItem } from "../engine/plan.ts";
 import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { STUDIES, study, withExperiments } from "../pipelines/study.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
-import { type KindCost, sgemmGflops, studyFloor } from "./flops.ts";
+import { type KindCost, stageFlops, studyFloor } from "../engine/floor.ts";
+import { sgemmGflops } from "../compute/peak.ts";
 import { loadBlas } from "../compute/blas.ts";
 
 const { values } = parseArgs({
@@ -135,13 +135,12 @@ const byKind = new Map<string, KindCost>();
 for (const i of items) {
   if (seen.has(i.key)) continue;
   seen.add(i.key);
-  const kind = STAGE_KINDS[i.node.kind];
-  const c = kind.cost?.(fullParams(STAGE_KINDS, i.node) as never, upstreamOf(graph, i.node.id, STAGE_KINDS));
+  const flops = stageFlops(graph, STAGE_KINDS, i.node.id);
   const k = byKind.get(i.node.kind) ?? { kind: i.node.kind, stages: 0, seconds: 0, flops: 0, counted: 0 };
   k.stages++;
   k.seconds += i.record!.durationMs / 1000;
-  if (c) {
-    k.flops += c.flops;
+  if (flops !== undefined) {
+    k.flops += flops;
     k.counted += i.record!.durationMs / 1000;
   }
   byKind.set(i.node.kind, k);

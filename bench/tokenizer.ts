@@ -24,7 +24,7 @@ import { cpus } from "node:os";
 import { type BenchRow, bestReference, writeBenchReport } from "./page.ts";
 import { cpuFlags, hasNativeBf16 } from "../compute/cpu.ts";
 import { loadBlas } from "../compute/blas.ts";
-import { sgemmGflops } from "./flops.ts";
+import { sgemmGflops } from "../compute/peak.ts";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { type BenchModel, benchModels } from "./models.ts";

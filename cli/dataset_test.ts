@@ -115,6 +115,12 @@ Deno.test("smoke: reproduce --experiments e-sweep --dataset imagefolder runs thr
     assert(new RegExp(`\n  ${e} +\\d+ stages  wall `).test(text), `${e} in\n${text.slice(-1500)}`);
   }
   assert(/\n {2}total +wall /.test(text), text.slice(-1500));
+  // Beside it, the FLOP floor: the counted FLOPs at the measured peak of a worker.
+  assert(
+    /floor +\S+ \(\d+\.\d\dx; sgemm peak \d+\.\d GFLOP\/s per worker, 2 workers\)/.test(text),
+    text.slice(-1500),
+  );
+  assert(/\n {2}e-sweep +\d+ stages  wall +\S+  stage +\S+  floor +\S+\n/.test(text), text.slice(-1500));
   // Stages with equal keys are built once.
   const spec = withDataset(withExperiments("smoke", ["e-sweep"]), [{ source: "imagefolder", path: root }]);
   assert(spec.doc.includes(root));

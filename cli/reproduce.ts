@@ -26,6 +26,7 @@ import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { cpuFlags, probeCompute } from "../compute/mod.ts";
 import { KEPT_BESIDE_REPORT, snapshotPublished } from "../history/mod.ts";
 import { type ClusterConfig, clusterConfig, slurmOptions } from "./cluster.ts";
+import { type RunFloor, runFloor, workerPeak } from "./floor.ts";
 import { type Context, fail, loud, type Options, REGISTRY, REPORTS, ROOT, toolVersions } from "./context.ts";
 
 /** `reproduce` and `report`. */
@@ -86,7 +87,11 @@ export async function reproduceCommand(ctx: Context): Promise<number> {
     executor,
   }).finally(() => executor?.close());
   Deno.removeSignalListener("SIGINT", onInt);
-  printOutcome(summary, graph, compute, t0);
+  // The floor needs the workers' peak, measured here: on a cluster the stages ran elsewhere.
+  const ran = summary.outcomes.some((x) => x.status === "ran");
+  const peak = !executor && ran && graph.groupOf.size ? await workerPeak(jobs) : undefined;
+  const floor = peak ? runFloor(summary, graph, STAGE_KINDS, peak, jobs) : undefined;
+  printOutcome(summary, graph, compute, t0, floor);
   await publishReports(graph, reportIds, cache);
   return abort.signal.aborted ? 130 : summary.ok ? 0 : 1;
 }
@@ -144,12 +149,17 @@ async function detach(o: Options, graph: Graph, plan: Plan, cluster: ClusterConf
   return 0;
 }
 
-/** What ran, on which backends, the time by experiment, and each failure with its log. */
+/** How the summary's floor column is computed. */
+const FLOOR_TEXT =
+  "the counted FLOPs of its stages at one worker's measured sgemm peak, the rest at its time, over the workers";
+
+/** What ran, on which backends, the time by experiment (with its FLOP floor), and each failure with its log. */
 function printOutcome(
   summary: RunSummary,
   graph: Graph,
   compute: { summary: string; warning?: string },
   t0: number,
+  floor?: RunFloor,
 ): void {
   const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
   const unchanged = by("ran").filter((x) => x.unchanged).length;
@@ -174,15 +184,30 @@ function printOutcome(
   );
   if (graph.groupOf.size && by("ran").length + by("failed").length) {
     // Experiments overlap in time (their stages interleave), so their wall times need not add up.
-    console.log("time by experiment (wall: while any of its stages ran; stage: summed stage time):");
+    console.log(
+      `time by experiment (wall: while any of its stages ran; stage: summed stage time${
+        floor ? `; floor: ${FLOOR_TEXT}` : ""
+      }):`,
+    );
+    const atFloor = (s: number | undefined) =>
+      s === undefined ? "" : `  floor ${formatDuration(s).padStart(7)}`;
     for (const g of timeByGroup(summary.outcomes, graph.groupOf)) {
       console.log(
         `  ${g.group.padEnd(12)} ${String(g.stages).padStart(4)} stages  wall ${
           formatDuration(g.wallMs / 1000).padStart(7)
-        }  stage ${formatDuration(g.stageMs / 1000).padStart(7)}`,
+        }  stage ${formatDuration(g.stageMs / 1000).padStart(7)}${atFloor(floor?.groups.get(g.group))}`,
       );
     }
-    console.log(`  ${"total".padEnd(12)} ${" ".repeat(11)} wall ${wall.padStart(7)}`);
+    const ratio = floor && floor.seconds > 0
+      ? ` (${((performance.now() - t0) / 1000 / floor.seconds).toFixed(2)}x; sgemm peak ${
+        floor.peak.toFixed(1)
+      } GFLOP/s per worker, ${floor.jobs} workers)`
+      : "";
+    console.log(
+      `  ${"total".padEnd(12)} ${" ".repeat(11)} wall ${wall.padStart(7)}${" ".repeat(15)}${
+        atFloor(floor?.seconds)
+      }${ratio}`,
+    );
   }
   const slow = [...used.keys()].filter((b) => b === "wasm" || b === "cpu");
   if (compute.warning) loud(compute.warning);

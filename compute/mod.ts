@@ -56,6 +56,7 @@ export { registerReductionGradients } from "./gradients.ts";
 export { loadLapack } from "./lapack.ts";
 export type { LinAlg, SymmetricEigen } from "./linalg.ts";
 export { type ComputeProbe, probeCompute } from "./probe.ts";
+export { sgemmGflops } from "./peak.ts";
 export {
   internals,
   registerWasmBlasKernels,

@@ -66,7 +66,14 @@ export {
 } from "./arrow.ts";
 export { Cache, type RunRecord } from "./cache.ts";
 export { formatPlan, type Plan, planGraph, type PlanItem, type Selection } from "./plan.ts";
-export { machineInfo, type RunOptions, runPlan, type RunSummary, type StageOutcome } from "./run.ts";
+export {
+  machineInfo,
+  type RunOptions,
+  runPlan,
+  type RunSummary,
+  type StageOutcome,
+  workerThreadEnv,
+} from "./run.ts";
 export { DEFAULT_RESOURCES, type Executor, LocalExecutor, type Resources } from "./executor.ts";
 export {
   DETACHED_FILE,
@@ -81,6 +88,7 @@ export {
 export { formatDuration, ProgressView } from "./progress.ts";
 export { type GroupTime, timeByGroup } from "./group_time.ts";
 export { formatCosts } from "./cost.ts";
+export { type KindCost, type KindFloor, stageFlops, type StudyFloor, studyFloor } from "./floor.ts";
 export { verifyCache, type VerifyResult } from "./verify.ts";
 export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";
 export {

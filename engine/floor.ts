@@ -1,23 +1,26 @@
 /**
- * The FLOP floor of a built pipeline: per stage kind, the analytic FLOPs of its cost model against the time
- * its stages took, and how long the whole run would take if every counted FLOP ran at the machine's sgemm
- * peak on every worker (stages without a cost model keep their recorded time). A wall-time goal below that
- * floor cannot be met by faster kernels alone (issue #16). `bench/schedule.ts` prints it.
+ * The FLOP floor of a run: per group of stages (a stage kind, an experiment), the analytic FLOPs of their
+ * kinds' cost models against the time they took, and how long they would take if every counted FLOP ran at
+ * the machine's sgemm peak on every worker (stages without a cost model keep their recorded time). A
+ * wall-time goal below that floor cannot be met by faster kernels alone. `reproduce` prints it per
+ * experiment; `bench/schedule.ts` per kind. Plain arithmetic: the peak is measured by the caller.
  *
  * @module
  */
-import type { Blas } from "../compute/blas.ts";
+import { fullParams, type Graph, upstreamOf } from "./graph.ts";
+import type { StageKind } from "./types.ts";
 
-/** GFLOP/s of an n^3 sgemm through `blas` (our FFI path), after `warmup` untimed calls: the bench's matmul peak. */
-export function sgemmGflops(blas: Blas, n = 1024, reps = 30, warmup = 5): number {
-  const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
-  for (let i = 0; i < warmup; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); // threads, caches
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) blas.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-  return (reps * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+/** Analytic FLOPs of stage `id` from its kind's cost model; undefined when the kind has none. */
+export function stageFlops(
+  graph: Graph,
+  kinds: Readonly<Record<string, StageKind>>,
+  id: string,
+): number | undefined {
+  const n = graph.byId.get(id)!;
+  return kinds[n.kind].cost?.(fullParams(kinds, n) as never, upstreamOf(graph, id, kinds))?.flops;
 }
 
-/** One stage kind's recorded work: stage count, recorded seconds, counted FLOPs and the seconds of the counted stages. */
+/** One group's recorded work (a stage kind, an experiment): stage count, recorded seconds, counted FLOPs and the seconds of the counted stages. */
 export interface KindCost {
   kind: string;
   stages: number;
@@ -29,7 +32,7 @@ export interface KindCost {
   counted: number;
 }
 
-/** A kind's rate and floor: GFLOP/s per worker reached, its share of the peak, its seconds at the peak. */
+/** A group's rate and floor: GFLOP/s per worker reached, its share of the peak, its seconds at the peak. */
 export interface KindFloor extends KindCost {
   gflops: number;
   ofPeak: number;

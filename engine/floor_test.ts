@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
-import { studyFloor } from "./flops.ts";
+import { studyFloor } from "./floor.ts";
 
 Deno.test("studyFloor: counted FLOPs at the peak, uncounted time as recorded, over the workers", () => {
   const f = studyFloor(
