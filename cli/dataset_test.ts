@@ -120,7 +120,10 @@ Deno.test("smoke: reproduce --experiments e-sweep --dataset imagefolder runs thr
     /floor +\S+ \(\d+\.\d\dx; sgemm peak \d+\.\d GFLOP\/s per worker, 2 workers\)/.test(text),
     text.slice(-1500),
   );
-  assert(/\n {2}e-sweep +\d+ stages  wall +\S+  stage +\S+  floor +\S+\n/.test(text), text.slice(-1500));
+  assert(
+    /\n {2}e-sweep +\d+ stages {2}wall +\S+ {2}stage +\S+ {2}floor +\S+\n/.test(text),
+    text.slice(-1500),
+  );
   // Stages with equal keys are built once.
   const spec = withDataset(withExperiments("smoke", ["e-sweep"]), [{ source: "imagefolder", path: root }]);
   assert(spec.doc.includes(root));
