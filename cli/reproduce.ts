@@ -89,9 +89,11 @@ export async function reproduceCommand(ctx: Context): Promise<number> {
   Deno.removeSignalListener("SIGINT", onInt);
   // The floor needs the workers' peak, measured here: on a cluster the stages ran elsewhere.
   const ran = summary.outcomes.some((x) => x.status === "ran");
+  // The run's wall time stops here: the peak measurement below is not part of the run.
+  const wallSeconds = (performance.now() - t0) / 1000;
   const peak = !executor && ran && graph.groupOf.size ? await workerPeak(jobs) : undefined;
   const floor = peak ? runFloor(summary, graph, STAGE_KINDS, peak, jobs) : undefined;
-  printOutcome(summary, graph, compute, t0, floor);
+  printOutcome(summary, graph, compute, wallSeconds, floor);
   await publishReports(graph, reportIds, cache);
   return abort.signal.aborted ? 130 : summary.ok ? 0 : 1;
 }
@@ -158,7 +160,7 @@ function printOutcome(
   summary: RunSummary,
   graph: Graph,
   compute: { summary: string; warning?: string },
-  t0: number,
+  wallSeconds: number,
   floor?: RunFloor,
 ): void {
   const by = (s: string) => summary.outcomes.filter((x) => x.status === s);
@@ -171,7 +173,7 @@ function printOutcome(
     if (b) used.set(String(b), (used.get(String(b)) ?? 0) + 1);
   }
   const usedText = [...used].map(([b, n]) => `${b} x${n}`).join(", ");
-  const wall = formatDuration((performance.now() - t0) / 1000);
+  const wall = formatDuration(wallSeconds);
   console.log(
     `${by("ran").length} ran${unchanged ? ` (${unchanged} rebuilt unchanged)` : ""}, ${
       by("fresh").length
@@ -199,7 +201,7 @@ function printOutcome(
       );
     }
     const ratio = floor && floor.seconds > 0
-      ? ` (${((performance.now() - t0) / 1000 / floor.seconds).toFixed(2)}x; sgemm peak ${
+      ? ` (${(wallSeconds / floor.seconds).toFixed(2)}x; sgemm peak ${
         floor.peak.toFixed(1)
       } GFLOP/s per worker, ${floor.jobs} workers)`
       : "";
