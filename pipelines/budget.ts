@@ -9,6 +9,10 @@
 import { definePipeline, type PipelineSpec, type StageDecl } from "../engine/mod.ts";
 import { budgetId } from "../experiments/budget/ids.ts";
 import { reportStage, STUDIES, type StudyOptions, studyParts } from "./study.ts";
+import { EXPERIMENTS } from "../experiments/mod.ts";
+import type { SizesSizes } from "../experiments/sizes/mod.ts";
+import type { VideoSizes } from "../experiments/video/mod.ts";
+import type { GanSizes } from "../experiments/gan/mod.ts";
 
 /** Stage kinds whose `steps` the budget multiplies. */
 const TRAINING_KINDS = new Set(["tokenizer", "stage2", "dit"]);
@@ -62,6 +66,33 @@ export function atBudget(stages: StageDecl[], m: number): StageDecl[] {
   });
 }
 
+/** How an experiment's sizes are narrowed to the parts the budget rebuilds, and what that leaves out. */
+export interface SizesTrim {
+  // deno-lint-ignore no-explicit-any
+  trim: (sizes: any) => unknown;
+  leftOut: string;
+}
+
+/**
+ * The parts of the study whose claims the budget follows: every part that holds a claim the default
+ * build found opposite or inconclusive (docs/claims.md lists them). Left out, because no claim of theirs
+ * disagreed (each is reproduced, flat in the paper or not judged): the sizes experiment's DiTs (Figs.
+ * 8-9 carry no claim), video's clip lengths (Fig. 13) and Table 7's DiTs (all flat in the paper) and its
+ * own longer-training check (the budget axis replaces it), and stage 2's other Fig. 18 curves (curves,
+ * not claims). They are about a third of each budget's training; `budget-full` keeps them.
+ */
+export const DISAGREEING_PARTS: Readonly<Record<string, SizesTrim>> = {
+  sizes: { trim: (s: SizesSizes): SizesSizes => ({ pairs: s.pairs }), leftOut: "the DiTs of Figs. 8-9" },
+  video: {
+    trim: (s: VideoSizes): VideoSizes => ({ ...s, lengths: [], tables: [], budget: null }),
+    leftOut: "video's clip lengths (Fig. 13), Table 7's DiTs and its longer-training check",
+  },
+  gan: {
+    trim: (s: GanSizes): GanSizes => ({ ...s, runs: s.runs.filter((r) => r === "default" || r === "nogan") }),
+    leftOut: "stage 2's discriminator-LR, GAN-weight and full fine-tune runs (Fig. 18's other curves)",
+  },
+};
+
 /** Options of {@link budgetStudy}. */
 export interface BudgetOptions {
   name: string;
@@ -70,12 +101,32 @@ export interface BudgetOptions {
   budgets?: readonly number[];
   /** Experiments to rebuild (default: the base study's). */
   experiments?: readonly string[];
+  /** Per experiment, the parts rebuilt at every budget (1x included, so every budget shows the same claims). */
+  trims?: Readonly<Record<string, SizesTrim>>;
+}
+
+/** The base study's sizes with `trims` applied to the experiments they name. */
+function trimmedSizes(o: BudgetOptions): Record<string, unknown> | undefined {
+  if (!o.trims) return o.base.sizes;
+  const profile = o.base.profile.name;
+  const sizes: Record<string, unknown> = { ...o.base.sizes };
+  for (const [id, trim] of Object.entries(o.trims)) {
+    const e = EXPERIMENTS.find((x) => x.id === id);
+    const base = sizes[id] ?? e?.sizes[profile];
+    if (base !== undefined) sizes[id] = trim.trim(base);
+  }
+  return sizes;
 }
 
 /** The budget study: the base study at each budget, the budget page, and a report with the 1x pages. */
 export function budgetStudy(o: BudgetOptions): PipelineSpec {
   const budgets = o.budgets ?? BUDGETS;
-  const parts = studyParts({ ...o.base, ...(o.experiments ? { experiments: o.experiments } : {}) });
+  const sizes = trimmedSizes(o);
+  const parts = studyParts({
+    ...o.base,
+    ...(sizes ? { sizes } : {}),
+    ...(o.experiments ? { experiments: o.experiments } : {}),
+  });
   const stages: StageDecl[] = [];
   const allPages: string[] = [];
   const groups: Record<string, string[]> = {};
@@ -87,7 +138,9 @@ export function budgetStudy(o: BudgetOptions): PipelineSpec {
     }
     allPages.push(...parts.pages.map((p) => budgetId(p, m)));
   }
-  stages.push({ id: "page-budget", kind: "page-budget", params: {}, inputs: { pages: allPages } });
+  const leftOut = Object.entries(o.trims ?? {}).filter(([id]) => parts.pages.includes(`page-${id}`))
+    .map(([, t]) => t.leftOut);
+  stages.push({ id: "page-budget", kind: "page-budget", params: { leftOut }, inputs: { pages: allPages } });
   stages.push(reportStage({ ...o.base, title: `${o.base.title ?? "ViTok reproduction"}: training budget` }, [
     "page-budget",
     ...parts.pages,
@@ -101,13 +154,22 @@ export const BUDGET_STUDIES: Readonly<Record<string, BudgetOptions>> = {
   budget: {
     name: "budget",
     doc:
-      "the study at 1x, 2x and 4x the training steps (1x shared with the study's cache) and a page following each claim across the budgets; restrict with --experiments (all of it: about 7x the study's training)",
+      "the parts of the study behind its disagreeing claims at 1x, 2x and 4x the training steps (1x shared with the study's cache) and a page following each claim across the budgets; restrict with --experiments (all of it: about 5x the study's training)",
+    base: STUDIES.study,
+    trims: DISAGREEING_PARTS,
+  },
+  "budget-full": {
+    name: "budget-full",
+    doc:
+      "every part of the study at 1x, 2x and 4x the training steps and the budget page (about 7x the study's training)",
     base: STUDIES.study,
   },
   "budget-smoke": {
     name: "budget-smoke",
-    doc: "the smoke study at 1x, 2x and 4x its training steps and the budget page (minutes: a first look)",
+    doc:
+      "the smoke study's parts that the budget study rebuilds, at 1x, 2x and 4x its training steps, and the budget page (minutes: a first look)",
     base: STUDIES.smoke,
+    trims: DISAGREEING_PARTS,
   },
 };
 

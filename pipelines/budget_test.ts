@@ -3,7 +3,7 @@ import { buildGraph, Cache, planGraph, ProgressView, runPlan } from "../engine/m
 import { STAGE_KINDS as TINY_KINDS } from "../experiments/testdata/registry.ts";
 import { SIZES, TINY } from "../experiments/testdata/tiny_profile.ts";
 import { STAGE_KINDS } from "./registry.ts";
-import { atBudget, budgetStudy } from "./budget.ts";
+import { atBudget, budgetStudy, budgetWithExperiments, DISAGREEING_PARTS } from "./budget.ts";
 import { STUDIES } from "./study.ts";
 import { budgetOf, withoutBudget } from "../experiments/budget/ids.ts";
 
@@ -108,4 +108,38 @@ Deno.test("the budget study of the tiny E sweep at 1x and 2x: the budget page fo
   assert(report.state === "hit");
   const files = report.artifact.manifest.files.map((f) => f.path);
   assert(files.includes("budget.html") && files.includes("e_sweep.html"), files.join());
+});
+
+Deno.test("the budget study rebuilds only the parts behind disagreeing claims; budget-full keeps them all", () => {
+  const nodes = (name: string) =>
+    buildGraph(budgetWithExperiments(name, ["sizes", "video", "gan"]), STAGE_KINDS).nodes;
+  const trimmedNodes = nodes("budget"), fullNodes = nodes("budget-full");
+  const trimmed = trimmedNodes.map((n) => n.id), full = fullNodes.map((n) => n.id);
+  const left = full.filter((id) => !trimmed.includes(id));
+  assertEquals(trimmed.filter((id) => !full.includes(id)), []); // the same stages, fewer of them
+  // Every stage but the pages has the same params and inputs in both: its key, and what is built, is shared.
+  for (const n of trimmedNodes.filter((x) => !x.kind.startsWith("page") && x.kind !== "report")) {
+    const f = fullNodes.find((x) => x.id === n.id)!;
+    assertEquals([n.params, n.inputs], [f.params, f.inputs], n.id);
+  }
+  for (const m of ["", "@2x", "@4x"]) {
+    // Figs. 8-9's DiTs, Fig. 13's clip lengths, Table 7's DiTs, video's own long runs, Fig. 18's other curves.
+    for (const part of ["dit-size", "clip-tokenizer", "video-dit", "video-tokenizer-long", "stage2-lr0.5"]) {
+      assert(left.some((id) => id.startsWith(`${part}${m}`)), `${part}${m} left out`);
+    }
+    // What the disagreeing claims compare stays: the size pairs, the clip and frame sweeps, stage 2 with and without GAN.
+    for (
+      const kept of ["tokenizer-size", "video-tokenizer", "frame-tokenizer", "stage2-default", "stage2-nogan"]
+    ) {
+      assert(trimmed.some((id) => id.startsWith(`${kept}${m}`)), `${kept}${m} kept`);
+    }
+  }
+  assert(trimmed.length < 0.7 * full.length, `${trimmed.length} of ${full.length} stages`);
+  // The budget page names what was left out, and only for the experiments built.
+  const leftOut = (name: string, ex: string[]) =>
+    buildGraph(budgetWithExperiments(name, ex), STAGE_KINDS).nodes.find((n) => n.id === "page-budget")!.params
+      .leftOut;
+  assertEquals((leftOut("budget", ["sizes", "video", "gan"]) as string[]).length, 3);
+  assertEquals(leftOut("budget", ["losses", "gan"]), [DISAGREEING_PARTS.gan.leftOut]);
+  assertEquals(leftOut("budget-full", ["gan"]), []);
 });

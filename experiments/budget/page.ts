@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Artifact } from "../../engine/mod.ts";
+import { type Artifact, param } from "../../engine/mod.ts";
 import { claimRecordsIn, esc, fmtNum, type Spec, table } from "../../report/mod.ts";
 import { type Page, verdictCell } from "../common/page.ts";
 import { renderPage } from "../common/render.ts";
@@ -99,7 +99,7 @@ function budgetTable(all: (Trajectory & { page: string })[], budgets: number[]):
 /** Builds the budget page from the study's pages at each budget (`pages`: budget -> page file -> claims). */
 export function budgetPage(
   pages: Map<number, Map<string, ClaimRecordLike[]>>,
-  o: { pipeline: string; artifacts: Artifact[] },
+  o: { pipeline: string; artifacts: Artifact[]; leftOut?: string[] },
 ): Page {
   const budgets = [...pages.keys()].sort((a, b) => a - b);
   const files = [...new Set([...pages.values()].flatMap((m) => [...m.keys()]))].sort();
@@ -131,7 +131,13 @@ export function budgetPage(
   } the training steps of every tokenizer, stage-2 fine-tune
 and DiT (learning-rate schedules stretch with them); the data, the feature networks that measure, the perceptual network and
 the evaluations stay the same, so a claim's effect moves only with training. A disagreement that moves toward the paper with
-more steps is under-training; one that stays put or moves away persists at our scale.</p>
+more steps is under-training; one that stays put or moves away persists at our scale.</p>${
+    o.leftOut?.length
+      ? `\n<p>Not rebuilt (none of their claims disagreed with the paper in the default study's build; <code>budget-full</code> rebuilds them): ${
+        esc(o.leftOut.join("; "))
+      }.</p>`
+      : ""
+  }
 <h2>Claims over the budget</h2><p>Readings: ${esc(summaryList)}.</p>${verdictTable}
 <h2>Disagreements against the budget</h2>`;
   return renderPage({
@@ -189,10 +195,14 @@ export const budgetPageStage = definePage({
   doc: "the training-budget page: each claim's effect at 1x, 2x, 4x the training steps, with a trend verdict",
   version: 1,
   module: import.meta.url,
+  params: {
+    leftOut: param.strings([], "the study's parts the budget does not rebuild, as the page names them"),
+  },
   inputs: ["pages[]"],
   inputKinds: { pages: "page-*" },
   async build(ctx) {
     const artifacts = ctx.inputs.pages as Artifact[];
-    return budgetPage(await readBudgetPages(artifacts), { pipeline: ctx.id, artifacts });
+    const leftOut = ctx.params.leftOut as string[];
+    return budgetPage(await readBudgetPages(artifacts), { pipeline: ctx.id, artifacts, leftOut });
   },
 });

@@ -17,10 +17,13 @@ export interface Feats {
 /** The clips, the single frames and the other clip lengths, and the feature networks trained on them. */
 export function dataStages(s: VideoSizes): StageDecl[] {
   const lengths = { frames: s.lengths };
+  const clips = s.lengths.length > 0;
   return [
     { id: "video-data", kind: "dataset", params: s.data },
     { id: "video-frames", kind: "dataset", params: s.frames },
-    { id: "clip-data", kind: "dataset", matrix: lengths, params: { ...s.data, frames: "${frames}" } },
+    ...(clips
+      ? [{ id: "clip-data", kind: "dataset", matrix: lengths, params: { ...s.data, frames: "${frames}" } }]
+      : []),
     ...(s.videoFeaturenet
       ? [
         {
@@ -29,13 +32,15 @@ export function dataStages(s: VideoSizes): StageDecl[] {
           params: s.videoFeaturenet,
           inputs: { data: "video-data" },
         },
-        {
-          id: "clip-featurenet",
-          kind: "featurenet",
-          matrix: lengths,
-          params: s.videoFeaturenet,
-          inputs: { data: "clip-data[frames=${frames}]" },
-        },
+        ...(clips
+          ? [{
+            id: "clip-featurenet",
+            kind: "featurenet",
+            matrix: lengths,
+            params: s.videoFeaturenet,
+            inputs: { data: "clip-data[frames=${frames}]" },
+          }]
+          : []),
       ]
       : []),
     ...(s.frameFeaturenet
@@ -98,8 +103,9 @@ export function frameStages(s: VideoSizes, imageTokenizer: Record<string, unknow
   ];
 }
 
-/** Fig. 13: the same tokenizer at other clip lengths (its data-length point is the sweep's). */
+/** Fig. 13: the same tokenizer at other clip lengths (its data-length point is the sweep's); none without lengths. */
 export function lengthStages(s: VideoSizes, tok: Record<string, unknown>, f: Feats): StageDecl[] {
+  if (!s.lengths.length) return [];
   const lengths = { frames: s.lengths };
   return [
     {
@@ -127,8 +133,9 @@ export function lengthStages(s: VideoSizes, tok: Record<string, unknown>, f: Fea
 /** The evaluate params the generated clips are scored with too (feature models, backend, bootstrap replicates). */
 const SCORED_WITH = ["featureModel", "featureInputSize", "frameFeatureModel", "backend", "bootstrap"];
 
-/** Table 7: a class-conditional DiT on the latents of each table tokenizer, sampled and scored. */
+/** Table 7: a class-conditional DiT on the latents of each table tokenizer, sampled and scored (none without tables). */
 export function tableStages(s: VideoSizes, f: Feats): StageDecl[] {
+  if (!s.tables.length) return [];
   const tables = pointsMatrix(s.tables);
   const scored = SCORED_WITH.filter((k) => k in s.evaluate);
   return [
@@ -216,13 +223,19 @@ export function pageInputs(s: VideoSizes): Record<string, string | string[]> {
     tokenizers: "video-tokenizer[*]",
     frameEvals: "frame-evaluate[*]",
     frameTokenizers: "frame-tokenizer[*]",
-    lengthEvals: [`video-evaluate[${length}]`, "clip-evaluate[*]"],
-    lengthTokenizers: [`video-tokenizer[${length}]`, "clip-tokenizer[*]"],
-    genEvals: "video-evaluate-gen[*]",
-    generations: "video-generate[*]",
-    dits: "video-dit[*]",
+    lengthEvals: [`video-evaluate[${length}]`, ...(s.lengths.length ? ["clip-evaluate[*]"] : [])],
+    lengthTokenizers: [`video-tokenizer[${length}]`, ...(s.lengths.length ? ["clip-tokenizer[*]"] : [])],
+    ...(s.tables.length
+      ? { genEvals: "video-evaluate-gen[*]", generations: "video-generate[*]", dits: "video-dit[*]" }
+      : {}),
     ...(s.videoFeaturenet && s.frameFeaturenet
-      ? { featureNets: ["video-featurenet", "frame-featurenet", "clip-featurenet[*]"] }
+      ? {
+        featureNets: [
+          "video-featurenet",
+          "frame-featurenet",
+          ...(s.lengths.length ? ["clip-featurenet[*]"] : []),
+        ],
+      }
       : {}),
     ...(s.budget
       ? {
