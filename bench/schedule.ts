@@ -8,7 +8,9 @@
  * below that floor needs fewer FLOPs, not faster kernels). Stage times are the recorded ones, so the figures
  * describe the machine that built the cache; the real wall time adds process start-up and the workers'
  * contention. The peak is measured here (1024^3 sgemm, one thread, as each of the runner's workers gets)
- * unless `--peak` gives it: pass it when other work shares the machine.
+ * unless `--peak` gives it: pass it when other work shares the machine. Last, per kind, where the recorded
+ * time went (bench/time_split.ts): the runner's share, worker start-up, the stage outside and inside its
+ * training loop (steps, held-out evaluations, checkpoint writes).
  *
  * Usage: deno run -A bench/schedule.ts [--pipeline study] [--experiments video] [--data DIR] [--jobs 2]
  *        [--peak GFLOPS]
@@ -24,6 +26,7 @@ import { PIPELINES } from "../pipelines/mod.ts";
 import { type KindCost, stageFlops, studyFloor } from "../engine/floor.ts";
 import { sgemmGflops } from "../compute/peak.ts";
 import { loadBlas } from "../compute/blas.ts";
+import { timeSplit } from "./time_split.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -172,6 +175,36 @@ console.log(
   `floor on ${jobs} workers (counted FLOPs at peak, the rest at its recorded time): ${min(floor.seconds)}; ` +
     `recorded stage time / jobs: ${min(total / jobs)}`,
 );
+
+// Where each kind's recorded time went (manifests of builds that record it; older ones count in "stages" only).
+const splits = timeSplit(
+  [...new Map(items.map((i) => [i.key, i])).values()].map((i) => ({
+    kind: i.node.kind,
+    seconds: i.record!.durationMs / 1000,
+    info: i.lookup.state === "hit" ? (i.lookup.artifact.manifest.info ?? {}) : {},
+  })),
+);
+console.log(
+  `\nwhere the time went, minutes (of the stages whose manifest records it: "split"): runner (spawn, commit, digest), ` +
+    `worker start-up, the stage outside its training loop (inputs, model, final evaluation, writing), and inside it`,
+);
+console.log(
+  `${"kind".padEnd(16)} ${
+    ["stages", "split", "total", "runner", "start", "outside", "load", "steps", "evaluate", "ckpt"].map((h) =>
+      h.padStart(8)
+    ).join(" ")
+  }`,
+);
+for (const k of splits) {
+  const m = (x: number) => (x / 60).toFixed(1).padStart(8);
+  console.log(
+    `${k.kind.padEnd(16)} ${String(k.stages).padStart(8)} ${String(k.split).padStart(8)} ${m(k.seconds)} ${
+      k.split
+        ? [k.runner, k.start, k.outsideTraining, k.load, k.steps, k.evaluate, k.checkpoint].map(m).join(" ")
+        : ""
+    }`,
+  );
+}
 
 /** GFLOP/s of one 1024^3 sgemm on one thread through our FFI path (what each runner worker gets). */
 function measurePeak(): number {

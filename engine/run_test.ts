@@ -384,4 +384,9 @@ Deno.test("a worker imports only its stage's module, not the registry, when the 
   });
   assert(summary.ok, log.join(""));
   assertEquals(ran(summary), ["aff[factor=2]", "aff[factor=3]", "src"]);
+  // Each manifest records the worker's start-up and stage time, within the runner's recorded time.
+  for (const o of summary.outcomes) {
+    const w = o.info?.workerSeconds as { start: number; run: number };
+    assert(w.start > 0 && w.run >= 0 && w.start + w.run <= o.durationMs! / 1000 + 0.01, JSON.stringify(o));
+  }
 });

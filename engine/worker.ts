@@ -141,6 +141,8 @@ async function main(jobPath: string): Promise<void> {
     },
     setInfo: (info) => emit({ type: "info", info }),
   };
+  // Where this process's time went: start-up (the runtime, the kind's code, the input manifests) and the stage.
+  const ran = performance.now();
   let result;
   try {
     result = await kind.run(ctx as never);
@@ -148,6 +150,11 @@ async function main(jobPath: string): Promise<void> {
     throw lost ? new Error(lost) : e;
   }
   if (lost) throw new Error(lost);
+  const seconds = (ms: number) => Math.round(ms) / 1000;
+  emit({
+    type: "info",
+    info: { workerSeconds: { start: seconds(ran), run: seconds(performance.now() - ran) } },
+  });
   emit({ type: "result", metrics: result?.metrics ?? {} });
 }
 

@@ -81,6 +81,20 @@ export interface TrainHooks {
   signal: AbortSignal;
   log(line: string): void;
   progress(step: number, values: Record<string, number>): void;
+  /** Receives where this run's time went when it ends (for the manifest; `bench/schedule.ts` sums it). */
+  timing?(seconds: TrainSeconds): void;
+}
+
+/**
+ * Where a training run's wall time went, in seconds: restoring the checkpoint and positioning the data
+ * (`load`), the optimisation steps with their data and health checks (`steps`), the held-out evaluations
+ * inside the loop (`evaluate`) and the checkpoint writes (`checkpoint`).
+ */
+export interface TrainSeconds {
+  load: number;
+  steps: number;
+  evaluate: number;
+  checkpoint: number;
 }
 
 /** A step's loss: the total that is differentiated, and named parts that are logged. */
@@ -164,6 +178,8 @@ export async function runTraining(
       ? { critic: task.criticVars!, "critic.adam.m": criticOpt.m, "critic.adam.v": criticOpt.v }
       : {}),
   };
+  const spent: TrainSeconds = { load: 0, steps: 0, evaluate: 0, checkpoint: 0 };
+  const tLoad = performance.now();
   try {
     const resumed = await hooks.checkpoints.load(groups);
     let step = resumed?.step ?? 0;
@@ -185,6 +201,7 @@ export async function runTraining(
     const curve = resumed?.curve ?? [];
     await task.start(step);
     const t0 = performance.now(), startStep = step, elapsed0 = curve.at(-1)?.seconds ?? 0;
+    spent.load = (t0 - tLoad) / 1000;
     let lastSaved = step;
     while (step < o.steps) {
       if (hooks.signal.aborted) throw new Error("interrupted");
@@ -237,7 +254,9 @@ export async function runTraining(
       step++;
       const seconds = elapsed0 + (performance.now() - t0) / 1000;
       if (task.evaluate && o.evalEvery && (step % o.evalEvery === 0 || step === o.steps)) {
+        const te = performance.now();
         Object.assign(logged, await task.evaluate(step, ema));
+        spent.evaluate += (performance.now() - te) / 1000;
       }
       curve.push({ step, loss, ...logged, lr, gradNorm, seconds });
       const unhealthy = task.health?.(curve);
@@ -249,10 +268,14 @@ export async function runTraining(
       const rate = ((step - startStep) * o.batchSize) / ((performance.now() - t0) / 1000);
       hooks.progress(step, { loss, [task.rateUnit]: rate });
       if (step % o.checkpointEvery === 0 && step < o.steps) {
+        const tc = performance.now();
         await hooks.checkpoints.save(groups, step, curve, { seed: o.seed, ...task.position(step) });
+        spent.checkpoint += (performance.now() - tc) / 1000;
         lastSaved = step;
       }
     }
+    spent.steps = (performance.now() - t0) / 1000 - spent.evaluate - spent.checkpoint;
+    hooks.timing?.(spent);
     return { curve, ema };
   } catch (e) {
     for (const v of ema?.values() ?? []) v.dispose();

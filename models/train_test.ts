@@ -85,3 +85,19 @@ Deno.test("runTraining(): a checkpoint written with another seed is refused with
     "has seed 7, this run 8",
   );
 });
+
+Deno.test("runTraining(): reports where its time went (steps, held-out evaluations, checkpoint writes)", async () => {
+  const t = task();
+  t.evaluate = async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    return { heldOut: 1 };
+  };
+  const times: Record<string, number>[] = [];
+  const h = { ...hooks(await Deno.makeTempDir()), timing: (s: object) => times.push({ ...s } as never) };
+  await runTraining(t, { ...options, evalEvery: 5 }, h);
+  assertEquals(times.length, 1);
+  const [s] = times;
+  assertEquals(Object.keys(s).sort(), ["checkpoint", "evaluate", "load", "steps"]);
+  assert(s.evaluate >= 0.055 && s.evaluate < 1, `two evaluations of 30 ms: ${s.evaluate} s`);
+  assert(s.checkpoint > 0 && s.steps > 0 && s.load >= 0, JSON.stringify(s));
+});

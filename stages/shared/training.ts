@@ -80,7 +80,13 @@ export function trainHooks(ctx: StageContext<unknown>, steps: number): TrainHook
     signal: ctx.signal,
     log: ctx.log,
     progress: (step, values) => ctx.progress({ step, total: steps, values }),
+    timing: (seconds) => ctx.setInfo({ trainSeconds: roundedSeconds(seconds) }),
   };
+}
+
+/** Seconds to the millisecond (a manifest's info is read by people too). */
+function roundedSeconds(s: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
 }
 
 /** Mean of a curve's last `n` values of one field (the stage's summary loss). */
