@@ -76,6 +76,33 @@ async function loadKind(job: Job): Promise<StageKind> {
   return kind;
 }
 
+/** The context a stage runs with in this process: its job's params and inputs, logs and events on stdout. */
+function stageContext(
+  job: Job,
+  kind: StageKind,
+  inputs: Record<string, Artifact | Artifact[]>,
+  signal: AbortSignal,
+): StageContext<Record<string, unknown>> {
+  let lastProgress = 0;
+  return {
+    id: job.id,
+    params: Object.freeze(withDefaults(kind.params, job.params)),
+    seed: job.seed,
+    inputs,
+    outDir: job.outDir,
+    scratchDir: job.scratchDir,
+    signal,
+    log: (message) => Deno.stdout.writeSync(enc.encode(message + "\n")),
+    progress: (p: Progress) => {
+      const t = performance.now();
+      if (t - lastProgress < 250 && p.step < p.total) return;
+      lastProgress = t;
+      emit({ type: "progress", progress: p });
+    },
+    setInfo: (info) => emit({ type: "info", info }),
+  };
+}
+
 async function main(jobPath: string): Promise<void> {
   const job = await readJob(jobPath);
   exitWhenParentGone(job);
@@ -123,24 +150,7 @@ async function main(jobPath: string): Promise<void> {
       });
     } catch { /* signals unsupported on this OS */ }
   }
-  let lastProgress = 0;
-  const ctx: StageContext<Record<string, unknown>> = {
-    id: job.id,
-    params: Object.freeze(withDefaults(kind.params, job.params)),
-    seed: job.seed,
-    inputs,
-    outDir: job.outDir,
-    scratchDir: job.scratchDir,
-    signal: abort.signal,
-    log: (message) => Deno.stdout.writeSync(enc.encode(message + "\n")),
-    progress: (p: Progress) => {
-      const t = performance.now();
-      if (t - lastProgress < 250 && p.step < p.total) return;
-      lastProgress = t;
-      emit({ type: "progress", progress: p });
-    },
-    setInfo: (info) => emit({ type: "info", info }),
-  };
+  const ctx = stageContext(job, kind, inputs, abort.signal);
   // Where this process's time went: start-up (the runtime, the kind's code, the input manifests) and the stage.
   const ran = performance.now();
   let result;
