@@ -93,6 +93,16 @@ export const DISAGREEING_PARTS: Readonly<Record<string, SizesTrim>> = {
   },
 };
 
+/** The experiments whose pages held an opposite or inconclusive claim in the default build (all but the tables). */
+export const DISAGREEING_EXPERIMENTS: readonly string[] = [
+  "e-sweep",
+  "generation",
+  "sizes",
+  "gan",
+  "losses",
+  "video",
+];
+
 /** Options of {@link budgetStudy}. */
 export interface BudgetOptions {
   name: string;
@@ -156,6 +166,7 @@ export const BUDGET_STUDIES: Readonly<Record<string, BudgetOptions>> = {
     doc:
       "the parts of the study behind its disagreeing claims at 1x, 2x and 4x the training steps (1x shared with the study's cache) and a page following each claim across the budgets; restrict with --experiments (all of it: about 5x the study's training)",
     base: STUDIES.study,
+    experiments: DISAGREEING_EXPERIMENTS,
     trims: DISAGREEING_PARTS,
   },
   "budget-full": {
@@ -169,6 +180,7 @@ export const BUDGET_STUDIES: Readonly<Record<string, BudgetOptions>> = {
     doc:
       "the smoke study's parts that the budget study rebuilds, at 1x, 2x and 4x its training steps, and the budget page (minutes: a first look)",
     base: STUDIES.smoke,
+    experiments: DISAGREEING_EXPERIMENTS,
     trims: DISAGREEING_PARTS,
   },
 };

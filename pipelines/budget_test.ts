@@ -3,7 +3,7 @@ import { buildGraph, Cache, planGraph, ProgressView, runPlan } from "../engine/m
 import { STAGE_KINDS as TINY_KINDS } from "../experiments/testdata/registry.ts";
 import { SIZES, TINY } from "../experiments/testdata/tiny_profile.ts";
 import { STAGE_KINDS } from "./registry.ts";
-import { atBudget, budgetStudy, budgetWithExperiments, DISAGREEING_PARTS } from "./budget.ts";
+import { atBudget, BUDGET_STUDIES, budgetStudy, budgetWithExperiments, DISAGREEING_PARTS } from "./budget.ts";
 import { STUDIES } from "./study.ts";
 import { budgetOf, withoutBudget } from "../experiments/budget/ids.ts";
 
@@ -142,4 +142,9 @@ Deno.test("the budget study rebuilds only the parts behind disagreeing claims; b
   assertEquals((leftOut("budget", ["sizes", "video", "gan"]) as string[]).length, 3);
   assertEquals(leftOut("budget", ["losses", "gan"]), [DISAGREEING_PARTS.gan.leftOut]);
   assertEquals(leftOut("budget-full", ["gan"]), []);
+  // The tables page held no disagreeing claim: the whole budget study leaves it out, budget-full keeps it.
+  const pages = (name: string) =>
+    buildGraph(budgetStudy(BUDGET_STUDIES[name]), STAGE_KINDS).nodes.map((n) => n.id);
+  assert(!pages("budget").some((id) => id.startsWith("page-tables")));
+  assert(pages("budget-full").includes("page-tables@4x"));
 });
