@@ -109,21 +109,29 @@ export function trajectory(points: BudgetPoint[], about: ClaimRecordLike): Traje
     trend,
     slope: fit.slope,
     slopeCi: ci,
-    reading: readingOf(pts[0].verdict, pts.at(-1)!.verdict, trend),
+    reading: readingOf(pts[0].verdict, pts.at(-1)!, trend),
   };
 }
 
-/** What a trajectory says about the first budget's verdict. */
-function readingOf(first: string, last: string, trend: Trend): string {
+/**
+ * What a trajectory says about the first budget's verdict. A flat one that ends with its whole interval
+ * on one side says which: on the paper's side but not decisive (the page's multiple-test correction
+ * keeps it inconclusive: too little power, not a disagreement), or on the other side.
+ */
+function readingOf(first: string, last: BudgetPoint, trend: Trend): string {
   if (first === "flat in the paper") return "flat in the paper: not counted at any budget";
   if (first === "reproduced") {
     return trend === "away from the paper"
       ? "reproduced, but weakening with more training"
       : "reproduced, and holds";
   }
-  if (last === "reproduced") return "under-training: reproduced with more steps";
+  if (last.verdict === "reproduced") return "under-training: reproduced with more steps";
   if (trend === "toward the paper") return "under-training likely: moving toward the paper, not there yet";
   if (trend === "away from the paper") return "persists: moving away from the paper with more steps";
+  if (last.lo > 0) {
+    return "persists: no movement; on the paper's side but not decisive after the page's correction";
+  }
+  if (last.hi < 0) return "persists: no movement; on the other side of the paper";
   return "persists: no movement with more steps";
 }
 

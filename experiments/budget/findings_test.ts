@@ -46,4 +46,12 @@ Deno.test("budget trajectories: under-training, persisting and reproduced claims
   assertEquals(t.d.trend, "away from the paper");
   assert(t.d.points.every((p) => p.toward < 0));
   assertEquals(trajectories(new Map([[1, [rec("e", "opposite", 1, 0.1)]]]))[0].trend, "one budget only");
+  // Flat, ending with the whole interval on one side: which side it is.
+  const flat = (estimate: number) =>
+    trajectories(new Map([1, 2, 4].map((b) => [b, [rec("f", "inconclusive", estimate, 0.1)]])))[0];
+  assertEquals(
+    flat(0.3).reading,
+    "persists: no movement; on the paper's side but not decisive after the page's correction",
+  );
+  assertEquals(flat(-0.3).reading, "persists: no movement; on the other side of the paper");
 });
