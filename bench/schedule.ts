@@ -23,7 +23,7 @@ import type { PlanItem } from "../engine/plan.ts";
 import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { STUDIES, study, withExperiments } from "../pipelines/study.ts";
 import { PIPELINES } from "../pipelines/mod.ts";
-import { type KindCost, stageFlops, studyFloor } from "../engine/floor.ts";
+import { addStageCost, type KindCost, stageFlops, studyFloor } from "../engine/floor.ts";
 import { sgemmGflops } from "../compute/peak.ts";
 import { loadBlas } from "../compute/blas.ts";
 import { timeSplit } from "./time_split.ts";
@@ -134,19 +134,10 @@ console.log(
 
 // Per kind: counted FLOPs against recorded time. A key built once but declared under two ids counts once.
 const seen = new Set<string>();
+const built = items.filter((i) => !seen.has(i.key) && seen.add(i.key));
 const byKind = new Map<string, KindCost>();
-for (const i of items) {
-  if (seen.has(i.key)) continue;
-  seen.add(i.key);
-  const flops = stageFlops(graph, STAGE_KINDS, i.node.id);
-  const k = byKind.get(i.node.kind) ?? { kind: i.node.kind, stages: 0, seconds: 0, flops: 0, counted: 0 };
-  k.stages++;
-  k.seconds += i.record!.durationMs / 1000;
-  if (flops !== undefined) {
-    k.flops += flops;
-    k.counted += i.record!.durationMs / 1000;
-  }
-  byKind.set(i.node.kind, k);
+for (const i of built) {
+  addStageCost(byKind, i.node.kind, i.record!.durationMs / 1000, stageFlops(graph, STAGE_KINDS, i.node.id));
 }
 const peak = values.peak ? Number(values.peak) : measurePeak();
 if (!(peak > 0)) throw new Error(`--peak must be a positive GFLOP/s figure, got "${values.peak}"`);
@@ -178,7 +169,7 @@ console.log(
 
 // Where each kind's recorded time went (manifests of builds that record it; older ones count in "stages" only).
 const splits = timeSplit(
-  [...new Map(items.map((i) => [i.key, i])).values()].map((i) => ({
+  built.map((i) => ({
     kind: i.node.kind,
     seconds: i.record!.durationMs / 1000,
     info: i.lookup.state === "hit" ? (i.lookup.artifact.manifest.info ?? {}) : {},

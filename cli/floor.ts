@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import {
+  addStageCost,
   type Graph,
   type KindCost,
   type RunSummary,
@@ -57,16 +58,12 @@ export function runFloor(
   const costs = new Map<string, KindCost>();
   for (const o of summary.outcomes) {
     if (o.status !== "ran" || o.durationMs === undefined) continue;
-    const group = graph.groupOf.get(o.id) ?? "other";
-    const c = costs.get(group) ?? { kind: group, stages: 0, seconds: 0, flops: 0, counted: 0 };
-    const seconds = o.durationMs / 1000, flops = stageFlops(graph, kinds, o.id);
-    c.stages++;
-    c.seconds += seconds;
-    if (flops !== undefined) {
-      c.flops += flops;
-      c.counted += seconds;
-    }
-    costs.set(group, c);
+    addStageCost(
+      costs,
+      graph.groupOf.get(o.id) ?? "other",
+      o.durationMs / 1000,
+      stageFlops(graph, kinds, o.id),
+    );
   }
   const floor = studyFloor([...costs.values()], peak, jobs);
   return {

@@ -32,6 +32,23 @@ export interface KindCost {
   counted: number;
 }
 
+/** Adds one built stage (its recorded seconds, its counted FLOPs if its kind has a cost model) to `group`'s cost. */
+export function addStageCost(
+  costs: Map<string, KindCost>,
+  group: string,
+  seconds: number,
+  flops: number | undefined,
+): void {
+  const c = costs.get(group) ?? { kind: group, stages: 0, seconds: 0, flops: 0, counted: 0 };
+  c.stages++;
+  c.seconds += seconds;
+  if (flops !== undefined) {
+    c.flops += flops;
+    c.counted += seconds;
+  }
+  costs.set(group, c);
+}
+
 /** A group's rate and floor: GFLOP/s per worker reached, its share of the peak, its seconds at the peak. */
 export interface KindFloor extends KindCost {
   gflops: number;

@@ -88,7 +88,14 @@ export {
 export { formatDuration, ProgressView } from "./progress.ts";
 export { type GroupTime, timeByGroup } from "./group_time.ts";
 export { formatCosts } from "./cost.ts";
-export { type KindCost, type KindFloor, stageFlops, type StudyFloor, studyFloor } from "./floor.ts";
+export {
+  addStageCost,
+  type KindCost,
+  type KindFloor,
+  stageFlops,
+  type StudyFloor,
+  studyFloor,
+} from "./floor.ts";
 export { verifyCache, type VerifyResult } from "./verify.ts";
 export { type AdoptCheck, adoptKind, type AdoptReport, firstDifference } from "./adopt.ts";
 export {
