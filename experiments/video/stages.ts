@@ -218,13 +218,14 @@ export function budgetStages(
 /** What the video page reads. */
 export function pageInputs(s: VideoSizes): Record<string, string | string[]> {
   const length = `p=${s.lengthPoint.p},q=${s.lengthPoint.q}`;
+  const clips = (ref: string) => (s.lengths.length ? [ref] : []); // the other clip lengths' stages, if any
   return {
     evals: "video-evaluate[*]",
     tokenizers: "video-tokenizer[*]",
     frameEvals: "frame-evaluate[*]",
     frameTokenizers: "frame-tokenizer[*]",
-    lengthEvals: [`video-evaluate[${length}]`, ...(s.lengths.length ? ["clip-evaluate[*]"] : [])],
-    lengthTokenizers: [`video-tokenizer[${length}]`, ...(s.lengths.length ? ["clip-tokenizer[*]"] : [])],
+    lengthEvals: [`video-evaluate[${length}]`, ...clips("clip-evaluate[*]")],
+    lengthTokenizers: [`video-tokenizer[${length}]`, ...clips("clip-tokenizer[*]")],
     ...(s.tables.length
       ? { genEvals: "video-evaluate-gen[*]", generations: "video-generate[*]", dits: "video-dit[*]" }
       : {}),
@@ -233,7 +234,7 @@ export function pageInputs(s: VideoSizes): Record<string, string | string[]> {
         featureNets: [
           "video-featurenet",
           "frame-featurenet",
-          ...(s.lengths.length ? ["clip-featurenet[*]"] : []),
+          ...clips("clip-featurenet[*]"),
         ],
       }
       : {}),
