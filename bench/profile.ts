@@ -4,6 +4,10 @@
  * the costliest calls) plus the time outside kernels (autodiff tape, JS glue). Used to pick and check
  * speed-ups (issue #7); `deno task bench` gives the end-to-end figures.
  *
+ * Then, for the tokenizers and DiTs, the step against its FLOP floor: each matrix-product shape timed again alone
+ * (bench/gap.ts), so the gap splits into the products' loss at their shapes, their loss inside the step, the
+ * other kernels and the time outside kernels.
+ *
  * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...|stage2] [--steps N] [--batch N] [--backend wasm-blas]
  *   (stage2: the gan experiment's step, decoder and discriminator, with its perceptual and PatchGAN networks)
  *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
@@ -14,7 +18,12 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
 import { BENCH_MODELS, benchModels, benchStep, stage2BenchStep } from "./models.ts";
-import { type ViTokConfig, vitokConfig } from "../models/vitok.ts";
+import { forwardMacs, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
+import { formatGap, gemmLabel, gemmOf, type GemmShape, stepGap, timeGemmAlone } from "./gap.ts";
+import { loadBlas } from "../compute/blas.ts";
+import { FUSED_KERNELS } from "../compute/mod.ts";
+import { sgemmGflops } from "../compute/peak.ts";
+import { cpuFlags } from "../compute/cpu.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -41,6 +50,19 @@ const make: (() => ViTokConfig) | undefined = values.variant
   : BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined;
 const info = await initBackend(values.backend as BackendName);
 
+// The step's matrix products by sgemm shape, for the split against the FLOP floor (bench/gap.ts).
+const gemms = new Map<string, { shape: GemmShape; calls: number; ms: number }>();
+function recordGemm(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }, ms: number) {
+  const { a, b, x, w } = args.inputs as Record<string, tf.TensorInfo>; // the linear kernel's are x, w
+  const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+  const shape = gemmOf((a ?? x).shape, (b ?? w).shape, transposeA ?? false, transposeB ?? false);
+  if (!shape) return;
+  const g = gemms.get(gemmLabel(shape)) ?? { shape, calls: 0, ms: 0 };
+  g.calls++;
+  g.ms += ms;
+  gemms.set(gemmLabel(shape), g);
+}
+
 type Stat = { ms: number; calls: number; shapes: Map<string, { ms: number; calls: number }> };
 const stats = new Map<string, Stat>();
 let timing = false;
@@ -65,6 +87,7 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
       sh.calls++;
       s.shapes.set(key, sh);
       stats.set(k.kernelName, s);
+      if (["BatchMatMul", "_FusedMatMul", FUSED_KERNELS.linear].includes(k.kernelName)) recordGemm(args, ms);
       return out;
     },
   });
@@ -102,4 +125,36 @@ for (const [name, s] of rows) {
     }` +
       ` ${(s.calls / steps).toFixed(0).padStart(11)}  ${top}`,
   );
+}
+
+// The step against its FLOP floor (issue #33): each product shape timed again alone through the same BLAS.
+const macs = make ? forwardMacs(make()) : chosen?.macs;
+if (!macs) console.log("\n(no analytic FLOPs for this step: no split against the floor)");
+else if (!info.backend.startsWith("wasm-blas")) console.log(`\n(${info.backend}: the split needs wasm-blas)`);
+else {
+  const blas = loadBlas();
+  const peak0 = sgemmGflops(blas);
+  const records = [...gemms.values()].map((g) => ({
+    shape: g.shape,
+    callsPerStep: g.calls / steps,
+    inStepMs: g.ms / steps,
+    aloneMs: timeGemmAlone(blas.sgemm, g.shape) * g.calls / steps,
+  }));
+  const peakGflops = (peak0 + sgemmGflops(blas)) / 2;
+  const gemmMs = records.reduce((a, r) => a + r.inStepMs, 0);
+  const measure = {
+    stepMs: total,
+    flops: 3 * 2 * macs * batch,
+    peakGflops,
+    gemms: records,
+    otherKernelsMs: inKernels - gemmMs,
+    outsideMs: total - inKernels,
+  };
+  console.log(
+    `\nagainst the FLOP floor (CPU flags ${cpuFlags().join(" ")}; sgemm peak ${
+      peak0.toFixed(1)
+    } before the shapes, ` +
+      `${(2 * peakGflops - peak0).toFixed(1)} after; threads as this process has them):`,
+  );
+  for (const line of formatGap(measure, stepGap(measure))) console.log(line);
 }

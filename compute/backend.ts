@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
 import { registerWasmFusedKernels } from "./fused.ts";
 import { registerWasmConvKernels } from "./fused_conv.ts";
-import { registerReductionGradients } from "./gradients.ts";
+import { registerLinearGradient, registerReductionGradients } from "./gradients.ts";
 import { registerWasmBlasKernels } from "./wasm_blas.ts";
 import { registerWasmCopyKernels } from "./wasm_copy.ts";
 import { describeAdapter, probeAdapter } from "./webgpu.ts";
@@ -126,6 +126,7 @@ async function tryWasmBlas(): Promise<string> {
     registerWasmBlasKernels(blas);
     registerWasmCopyKernels();
     registerReductionGradients(); // their broadcast needs the fast Tile above
+    registerLinearGradient();
     await registerWasmFusedKernels();
     await registerWasmConvKernels();
     blasRegistered =

@@ -15,10 +15,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadFusedSimd } from "./fused_wasm.ts";
-import { internals } from "./wasm_blas.ts";
+import { internals, LINEAR_KERNEL } from "./wasm_blas.ts";
 
 /** Kernel names, shared with `models/fused.ts`. */
 export const FUSED_KERNELS = Object.freeze({
+  linear: LINEAR_KERNEL, // compute/wasm_blas.ts: x W + b on 2D tensors, gradient in compute/gradients.ts
   norm: "VitokNorm",
   normGrad: "VitokNormGrad",
   swiglu: "VitokSwiGLU",

@@ -6,11 +6,12 @@
  * while it is still small) is broadcast to x's shape: one copy (0.3 ms with the wasm Tile kernel of
  * compute/wasm_copy.ts). The same numbers bit for bit: dy * 1 / n is dy / n. Gradients are global, not
  * per backend: on any other backend the stock formula runs (webgpu's Tile, which broadcastTo uses, reads
- * rank-5 inputs back synchronously, which Deno's WebGPU cannot).
+ * rank-5 inputs back synchronously, which Deno's WebGPU cannot). Also the gradient of the linear kernel.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { LINEAR_KERNEL } from "./wasm_blas.ts";
 
 /** dy reshaped to x's rank with the reduced axes kept as 1. */
 function expandedDy(dy: tf.Tensor, x: tf.Tensor, axis: unknown): tf.Tensor {
@@ -46,6 +47,29 @@ export function registerReductionGradients(): void {
         return { x: () => tf.div(spread(expandedDy(dy as tf.Tensor, x, axes), x), reduced) };
       }
       return { x: () => tf.broadcastTo(tf.div(expandedDy(dy as tf.Tensor, x, axes), reduced), x.shape) };
+    },
+  });
+}
+
+/**
+ * The gradient of the wasm-blas linear kernel (compute/wasm_blas.ts): dx = dy W^T, dW = x^T dy, db = the
+ * column sums of dy, each one kernel on 2D tensors and run only for the inputs the loss needs (a frozen
+ * network's weights, a first layer's input). The same sgemm and sgemv calls as tfjs's matMul gradient.
+ */
+export function registerLinearGradient(): void {
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>) =>
+    tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+  tf.registerGradient({
+    kernelName: LINEAR_KERNEL,
+    inputsToSave: ["x", "w"],
+    gradFunc: (dy, saved) => {
+      const [x, w] = saved;
+      const d = dy as tf.Tensor;
+      return {
+        x: () => run("BatchMatMul", { a: d, b: w }, { transposeA: false, transposeB: true }),
+        w: () => run("BatchMatMul", { a: x, b: d }, { transposeA: true, transposeB: false }),
+        b: () => run("Sum", { x: d }, { axis: [0], keepDims: false }),
+      };
     },
   });
 }

@@ -253,6 +253,15 @@ function sumByGemv(
   return out;
 }
 
+/**
+ * A linear layer's product x [N, in] W [in, out] (+ b [out]) as one kernel on 2D tensors: the same sgemm call
+ * as `_FusedMatMul` makes (the bias copied into C first), without the rank-3 reshapes around it that
+ * `tf.fused.matMul` and its gradient add (about ten kernel dispatches per layer and step). Its gradient
+ * (compute/gradients.ts) is one `BatchMatMul` or `Sum` per input the loss needs, the same calls as the stock
+ * gradient makes, so results are bit for bit the same.
+ */
+export const LINEAR_KERNEL = "VitokLinear";
+
 /** Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. */
 export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv: Sgemv }): void {
   const backend = internals(tf.findBackend("wasm"));
@@ -300,6 +309,22 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       }
       for (let i = 0; i < total; i++) heap[c + i] += heap[bo];
       return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: LINEAR_KERNEL,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b?: tf.TensorInfo };
+      if (
+        x.shape.length !== 2 || w.shape.length !== 2 ||
+        (b && (b.shape.length !== 1 || b.shape[0] !== w.shape[1]))
+      ) {
+        throw new Error(
+          `linear: x [${x.shape}], W [${w.shape}], b [${b?.shape ?? ""}] are not [N, in], [in, out], [out]`,
+        );
+      }
+      return batchMatMul(backend, sgemm, x, w, false, false, b);
     },
   });
   let onesCache = new Float32Array(0);

@@ -40,6 +40,19 @@ function checkGroups(x: tf.Tensor2D, o: NormOptions): void {
   }
 }
 
+/**
+ * A linear layer: x [N, in] W [in, out] (+ b [out]) -> [N, out]. One kernel on 2D tensors where the backend
+ * has it (wasm-blas; its gradient runs only for the inputs the loss needs), else tfjs's fused matMul, whose
+ * reshapes to rank 3 and back cost about ten kernel dispatches per layer and step: most of a small
+ * model's time outside kernels. Both make the same products.
+ */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor): tf.Tensor2D {
+  if (x.dtype !== "float32" || w.dtype !== "float32" || !hasKernel(FUSED_KERNELS.linear)) {
+    return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+  }
+  return tf.engine().runKernel(FUSED_KERNELS.linear, b ? { x, w, b } : { x, w }) as tf.Tensor2D;
+}
+
 /** The unfused formula: tfjs ops, autodiff gradient. x [N, C]. */
 export function normalizeReference(x: tf.Tensor2D, o: NormOptions = {}): tf.Tensor2D {
   checkGroups(x, o);

@@ -4,6 +4,7 @@ import { initBackend } from "../compute/backend.ts";
 import {
   gatedResidual,
   gatedResidualReference,
+  linear,
   mergeHeads,
   normalize,
   normalizeReference,
@@ -208,4 +209,29 @@ Deno.test("softmax(): the backend's forward, and a fused gradient equal to tfjs'
     const names = await kernelsOf(() => tf.grads((t: tf.Tensor) => tf.sum(tf.mul(softmax(t), t)))([x]));
     assert(names.includes("VitokSoftmaxGrad"), `fused kernel not run: ${names}`);
   }
+});
+
+Deno.test("linear(): one kernel each way, bit for bit tfjs's fused matMul and its gradients", async () => {
+  const x = tf.randomNormal([53, 24], 0, 1, "float32", 11) as tf.Tensor2D;
+  const w = tf.randomNormal([24, 19], 0, 0.3, "float32", 12) as tf.Tensor2D;
+  const b = tf.randomNormal([19], 0, 0.3, "float32", 13);
+  const stock = (xi: tf.Tensor, wi: tf.Tensor, bi?: tf.Tensor) =>
+    tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi });
+  const ours = (xi: tf.Tensor, wi: tf.Tensor, bi?: tf.Tensor) =>
+    linear(xi as tf.Tensor2D, wi as tf.Tensor2D, bi);
+  for (const inputs of [[x, w, b], [x, w]]) {
+    const a = valueAndGrads(ours, inputs, 14), s = valueAndGrads(stock, inputs, 14);
+    assertEquals(a.y.dataSync(), s.y.dataSync());
+    a.grads.forEach((g, i) => assertEquals(g.dataSync(), s.grads[i].dataSync(), `gradient ${i}`));
+  }
+  assertEquals(await kernelsOf(() => linear(x, w, b)), ["VitokLinear"]);
+  // Only the gradients the loss needs run: a first layer's input (data) gets none.
+  const wv = tf.variable(w), bv = tf.variable(b);
+  const ran = await kernelsOf(() => {
+    const { grads } = tf.variableGrads(() => tf.sum(linear(x, wv, bv)), [wv, bv]);
+    return Object.values(grads);
+  });
+  assertEquals(ran.filter((k) => k === "BatchMatMul").length, 1, `kernels: ${ran}`);
+  assert(ran.includes("VitokLinear") && ran.includes("Sum"), `kernels: ${ran}`);
+  tf.dispose([wv, bv]);
 });

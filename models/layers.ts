@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { filled, type InitRng, xavier } from "./init.ts";
-import { mergeHeads, normalize, softmax, splitHeads, swiglu } from "./fused.ts";
+import { linear, mergeHeads, normalize, softmax, splitHeads, swiglu } from "./fused.ts";
 import type { RopeTables } from "./rope.ts";
 
 /** y = x W (+ b). x [N, in] -> [N, out]. */
@@ -20,8 +20,7 @@ export class Linear {
     if (bias) this.b = filled(rng, fanOut, 0, `${name}.b`);
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    // x W + b as one fused product [N, out] (wasm-blas starts C as the bias rows; the gradient is tfjs's)
-    return tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b }) as tf.Tensor2D;
+    return linear(x, this.w as tf.Tensor2D, this.b); // [N, out]
   }
 }
 
