@@ -53,9 +53,11 @@ const info = await initBackend(values.backend as BackendName);
 // The step's matrix products by sgemm shape, for the split against the FLOP floor (bench/gap.ts).
 const gemms = new Map<string, { shape: GemmShape; calls: number; ms: number }>();
 function recordGemm(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }, ms: number) {
-  const { a, b, x, w } = args.inputs as Record<string, tf.TensorInfo>; // the linear kernel's are x, w
+  const inputs = args.inputs as Record<string, tf.TensorInfo>;
+  // The linear kernel's operands are x and w (its b is the bias); the matmul kernels' are a and b.
+  const [a, b] = inputs.w ? [inputs.x, inputs.w] : [inputs.a, inputs.b];
   const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-  const shape = gemmOf((a ?? x).shape, (b ?? w).shape, transposeA ?? false, transposeB ?? false);
+  const shape = gemmOf(a.shape, b.shape, transposeA ?? false, transposeB ?? false);
   if (!shape) return;
   const g = gemms.get(gemmLabel(shape)) ?? { shape, calls: 0, ms: 0 };
   g.calls++;
