@@ -77,15 +77,14 @@ export interface SizesTrim {
  * The parts of the study whose claims the budget follows: every part that holds a claim the default
  * build found opposite or inconclusive (docs/claims.md lists them). Left out, because no claim of theirs
  * disagreed (each is reproduced, flat in the paper or not judged): the sizes experiment's DiTs (Figs.
- * 8-9 carry no claim), video's clip lengths (Fig. 13) and Table 7's DiTs (all flat in the paper) and its
- * own longer-training check (the budget axis replaces it), and stage 2's other Fig. 18 curves (curves,
- * not claims). They are about a third of each budget's training; `budget-full` keeps them.
+ * 8-9 carry no claim), video's clip lengths (Fig. 13) and Table 7's DiTs (all flat in the paper), and stage
+ * 2's other Fig. 18 curves (curves, not claims). They are about a third of each budget's training; `budget-full` keeps them.
  */
 export const DISAGREEING_PARTS: Readonly<Record<string, SizesTrim>> = {
   sizes: { trim: (s: SizesSizes): SizesSizes => ({ pairs: s.pairs }), leftOut: "the DiTs of Figs. 8-9" },
   video: {
-    trim: (s: VideoSizes): VideoSizes => ({ ...s, lengths: [], tables: [], budget: null }),
-    leftOut: "video's clip lengths (Fig. 13), Table 7's DiTs and its longer-training check",
+    trim: (s: VideoSizes): VideoSizes => ({ ...s, lengths: [], tables: [] }),
+    leftOut: "video's clip lengths (Fig. 13) and Table 7's DiTs",
   },
   gan: {
     trim: (s: GanSizes): GanSizes => ({ ...s, runs: s.runs.filter((r) => r === "default" || r === "nogan") }),

@@ -123,8 +123,8 @@ Deno.test("the budget study rebuilds only the parts behind disagreeing claims; b
     assertEquals([n.params, n.inputs], [f.params, f.inputs], n.id);
   }
   for (const m of ["", "@2x", "@4x"]) {
-    // Figs. 8-9's DiTs, Fig. 13's clip lengths, Table 7's DiTs, video's own long runs, Fig. 18's other curves.
-    for (const part of ["dit-size", "clip-tokenizer", "video-dit", "video-tokenizer-long", "stage2-lr0.5"]) {
+    // Figs. 8-9's DiTs, Fig. 13's clip lengths, Table 7's DiTs, Fig. 18's other curves.
+    for (const part of ["dit-size", "clip-tokenizer", "video-dit", "stage2-lr0.5"]) {
       assert(left.some((id) => id.startsWith(`${part}${m}`)), `${part}${m} left out`);
     }
     // What the disagreeing claims compare stays: the size pairs, the clip and frame sweeps, stage 2 with and without GAN.

@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "../../testing/asserts.ts";
-import { budgetRatios, equalETrade, eRatio, logSlope, trainingGain, untransform } from "./analysis.ts";
+import { equalETrade, eRatio, logSlope, untransform } from "./analysis.ts";
 
 // rFID = 100 / E^0.5 for frames; a clip needs 4x the E of a frame for the same rFID.
 const rfid = (E: number) => 100 / Math.sqrt(E);
@@ -57,19 +57,4 @@ Deno.test("logSlope: FIDs fitted log-log, intervals from replicates", () => {
   assertAlmostEquals(slope.estimate, -0.5 * Math.log10(2), 1e-12); // log10 rFID per doubling of E
   assertAlmostEquals(r2.estimate, 1, 1e-12);
   assert(slope.ci[0] < slope.estimate && slope.estimate < slope.ci[1]);
-});
-
-Deno.test("budgetRatios: the clip's ratio after short and long runs; trainingGain signed so better is positive", () => {
-  const frames = [8, 32, 128].map((E) => ({ x: E, value: rfid(E) }));
-  // The clip at E = 128 matches a frame of E = 8 (ratio 16) after the short run; after 4x the steps the clip
-  // improves to a frame of E = 32 while frames themselves improve by a factor 2 in E.
-  const clip = { short: { x: 128, value: rfid(8) }, long: { x: 128, value: rfid(64) } };
-  const frame = { short: { x: 128, value: rfid(128) }, long: { x: 128, value: rfid(256) } };
-  const r = budgetRatios("rFID", frames, clip, frame);
-  assertAlmostEquals(r.short.estimate, 16, 1e-9);
-  assertAlmostEquals(r.long.estimate, 4, 1e-9); // 128 / (64 / 2): the frame curve moved by its own gain
-  const g = trainingGain("rFID", clip.short, clip.long);
-  assertAlmostEquals(g.estimate, Math.log10(rfid(8)) - Math.log10(rfid(64)), 1e-12);
-  assert(g.estimate > 0);
-  assert(trainingGain("rPSNR", { x: 1, value: 20 }, { x: 1, value: 22 }).estimate > 0);
 });

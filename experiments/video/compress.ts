@@ -1,23 +1,14 @@
 /**
- * The video page's compressibility analysis: the E a clip needs over a frame at matched quality, its charts,
- * and the training-budget check of that comparison.
+ * The video page's compressibility analysis: the E a clip needs over a frame at matched quality, and its
+ * charts. (Whether it depends on the training budget: `deno task reproduce budget`.)
  *
  * @module
  */
 import { fig2 } from "../../paper/mod.ts";
-import { formatInterval, mapInterval, seriesChart, type SeriesPoint, table } from "../../report/mod.ts";
-import { metricCell } from "../common/page.ts";
+import { mapInterval, seriesChart, type SeriesPoint } from "../../report/mod.ts";
 import { type Run } from "../common/runs.ts";
-import { budgetRatios, eRatio, type Pt, trainingGain, untransform } from "./analysis.ts";
-import {
-  fmtRatio,
-  name,
-  pts,
-  type Ratio,
-  VIDEO_NOISE,
-  type VideoContext,
-  type VideoInputs,
-} from "./shared.ts";
+import { eRatio, untransform } from "./analysis.ts";
+import { name, pts, type Ratio, VIDEO_NOISE, type VideoContext } from "./shared.ts";
 
 /** How much E a clip needs over a frame for the same `metric` (the compressibility claim), if both were fitted. */
 function compressRatio(x: VideoContext, metric: string): Ratio | undefined {
@@ -138,62 +129,4 @@ export function compressFindings(x: VideoContext): Record<string, Ratio> {
     compressCharts(x, metric);
   }
   return ratios;
-}
-
-/** The training budget: the same comparison after longer runs of one clip and one frame tokenizer. */
-export function budgetFindings(inp: VideoInputs): { table: string; budget: Record<string, unknown>[] } {
-  const steps = (r: Run) => Number(r.tokenizer.manifest.params.steps);
-  const longClip = inp.long.find((r) => r.frames > 1), longFrame = inp.long.find((r) => r.frames === 1);
-  const shortClip = longClip && inp.sweep.find((r) => r.variant === longClip.variant && r.c === longClip.c);
-  const shortFrame = longFrame &&
-    inp.frames.find((r) => r.variant === longFrame.variant && r.c === longFrame.c);
-  const budgetRows: (string | number)[][] = [];
-  const budget: Record<string, unknown>[] = [];
-  if (longClip && longFrame && shortClip && shortFrame) {
-    for (const metric of ["rFID", "rSSIM", "rPSNR"]) {
-      const pt = (r: Run): Pt => ({ x: r.E, value: r.metrics[metric], boot: r.boot[metric] });
-      const gc = trainingGain(metric, pt(shortClip), pt(longClip));
-      const gf = trainingGain(metric, pt(shortFrame), pt(longFrame));
-      const br = budgetRatios(metric, pts(inp.frames, metric, (r) => r.E), {
-        short: pt(shortClip),
-        long: pt(longClip),
-      }, { short: pt(shortFrame), long: pt(longFrame) });
-      budgetRows.push([
-        metric,
-        `${metricCell(shortClip.metrics[metric], shortClip.ci[metric])} -> ${
-          metricCell(longClip.metrics[metric], longClip.ci[metric])
-        }`,
-        formatInterval(gc),
-        `${metricCell(shortFrame.metrics[metric], shortFrame.ci[metric])} -> ${
-          metricCell(longFrame.metrics[metric], longFrame.ci[metric])
-        }`,
-        formatInterval(gf),
-        fmtRatio(br.short),
-        fmtRatio(br.long),
-      ]);
-      budget.push({ metric, clipGain: gc, frameGain: gf, ratioShort: br.short, ratioLong: br.long });
-    }
-  }
-  const budgetTable = budgetRows.length
-    ? table(
-      [
-        "metric",
-        `${shortClip!.variant} clip, ${steps(shortClip!)} -> ${steps(longClip!)} steps`,
-        "clip gain [95 % CI]",
-        `${shortFrame!.variant} c ${shortFrame!.c} frames, ${steps(shortFrame!)} -> ${
-          steps(longFrame!)
-        } steps`,
-        "frame gain [95 % CI]",
-        `E ratio at E = ${shortClip!.E}, short runs`,
-        "after the long runs",
-      ],
-      budgetRows,
-      `Does the comparison depend on how long the tokenizers train? One clip tokenizer and one frame tokenizer of equal E (${
-        shortClip!.E
-      }), trained ${
-        steps(longClip!) / steps(shortClip!)
-      }x longer. Gains are in the fitted units (log10 for rFID), positive = better. The ratio is this clip tokenizer's E over the E the frame sweep's fit needs for its value; after the long runs the frame fit is moved by the frame tokenizer's own gain.`,
-    )
-    : "";
-  return { table: budgetTable, budget };
 }

@@ -16,7 +16,6 @@
  * @module
  */
 import {
-  budgetStages,
   dataStages,
   type Feats,
   frameStages,
@@ -64,7 +63,6 @@ const DEFAULT: VideoSizes = {
   imageTokenizer: { steps: 600, batchSize: 64, lr: 2e-3, checkpointEvery: 100 },
   // p = 4 at c = 8 (E = 512, rFID near 1) lies far outside the clips' range; it is left out.
   image: { p: [4, 8, 16], c: [2, 8], exclude: [{ p: 4, c: 8 }] },
-  budget: { factor: 4, clip: { p: 8, q: 4 }, frame: { p: 8, c: 8 } },
   evaluate: { samples: 500, batchSize: 50 },
   frameEvaluate: { samples: 500, batchSize: 50 },
   lengths: [8, 32],
@@ -98,7 +96,6 @@ export const video = defineExperiment<VideoSizes>({
       tokenizer: { steps: 10, batchSize: 8, lr: 2e-3, checkpointEvery: 100 },
       imageTokenizer: { steps: 10, batchSize: 32, lr: 2e-3, checkpointEvery: 100 },
       image: { p: [8, 16], c: [2] },
-      budget: { factor: 2, clip: { p: 8, q: 4 }, frame: { p: 8, c: 2 } },
       evaluate: { samples: 24, batchSize: 12, bootstrap: 20 },
       frameEvaluate: { samples: 24, batchSize: 12, bootstrap: 20 },
       lengths: [4],
@@ -142,7 +139,6 @@ export const video = defineExperiment<VideoSizes>({
       },
       // imageTokenizer absent: the profile's image recipe (100k steps at batch 1024).
       image: { p: [8, 16, 32], c: [16] },
-      budget: null,
       evaluate: {
         samples: 10_000,
         batchSize: 32,
@@ -177,7 +173,6 @@ export const video = defineExperiment<VideoSizes>({
       ...frameStages(s, imageTokenizer),
       ...lengthStages(s, tok, f),
       ...tableStages(s, f),
-      ...(s.budget ? budgetStages(s, tok, imageTokenizer, f) : []),
     ];
     return {
       stages,

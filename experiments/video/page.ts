@@ -41,7 +41,7 @@ import {
   type VideoInputs,
 } from "./shared.ts";
 import { sweepFindings } from "./sweep.ts";
-import { budgetFindings, compressFindings } from "./compress.ts";
+import { compressFindings } from "./compress.ts";
 import { lengthFindings, tableRunsOf, tables57, tokenTrends } from "./lengths.ts";
 
 export { VIDEO_METRICS, type VideoInputs } from "./shared.ts";
@@ -233,7 +233,6 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
   const x = videoContext(inp, o);
   const { fits, trades } = sweepFindings(x);
   const ratios = compressFindings(x);
-  const budget = budgetFindings(inp);
   lengthFindings(x);
   const tableRuns = tableRunsOf(inp);
   const t57 = tables57(x, tableRuns);
@@ -255,7 +254,6 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
       { charts: pick(x.charts, "chart_video_r") },
       `<h2>Video against images: the E a clip needs</h2>${ratioTableOf(ratios, x.T)}`,
       { charts: pick(x.charts, "chart_compress_", "chart_ppf_") },
-      budget.table ? `<h3>Training budget</h3>${budget.table}` : "",
       "<h2>Fig. 13: clip length</h2>",
       { charts: pick(x.charts, "chart_length_") },
       besideEach(t.lengthTable, t.f13Table),
@@ -277,7 +275,6 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
         ...inp.frames.flatMap((r) => [r.tokenizer, r.evaluation]),
         ...inp.lengths.filter((r) => !inp.sweep.includes(r)).flatMap((r) => [r.tokenizer, r.evaluation]),
         ...inp.gens.flatMap((g) => [g.dit, g.generation, g.evaluation]),
-        ...inp.long.flatMap((r) => [r.tokenizer, r.evaluation]),
       ],
       pipeline: o.pipeline,
     },
@@ -293,7 +290,6 @@ export async function videoPage(inp: VideoInputs, o: { dataset: string; pipeline
     },
     verdicts: {
       networks: { frame: x.frameNet, video: x.videoNet },
-      budget: budget.budget,
       rule: CLAIM_RULE,
       verdicts: rows.map((r) => ({
         ...claimRecord(r.judged!),
@@ -318,7 +314,6 @@ export async function readVideoInputs(
   const lengths = (await collectRuns(list("lengthEvals"), list("lengthTokenizers"), READ))
     .map((r) => sweep.find((s) => s.evaluation.digest === r.evaluation.digest) ?? r)
     .sort((a, b) => a.frames - b.frames);
-  const long = await collectRuns(list("longEvals"), list("longTokenizers"), READ);
   const gens = list("genEvals").length
     ? await collectGenRuns(list("genEvals"), list("generations"), list("dits"), sweep)
     : [];
@@ -326,7 +321,7 @@ export async function readVideoInputs(
     const i = s.lastIndexOf("=");
     return [s.slice(0, i), s.slice(i + 1)];
   }));
-  return { sweep, frames, lengths, gens, rows, long, featureNets: list("featureNets") };
+  return { sweep, frames, lengths, gens, rows, featureNets: list("featureNets") };
 }
 
 /** The video page stage. */
@@ -349,8 +344,6 @@ export const videoPageStage = definePage({
     "genEvals[]?",
     "generations[]?",
     "dits[]?",
-    "longEvals[]?",
-    "longTokenizers[]?",
     "featureNets[]?",
   ],
   inputKinds: {
@@ -363,8 +356,6 @@ export const videoPageStage = definePage({
     genEvals: "evaluate-samples",
     generations: "generate",
     dits: "dit",
-    longEvals: "evaluate",
-    longTokenizers: "tokenizer",
     featureNets: "featurenet",
   },
   async build(ctx) {

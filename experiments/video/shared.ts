@@ -109,8 +109,6 @@ export interface VideoInputs {
   gens: GenRun[];
   /** The embedded feature networks (their held-out accuracy goes on the page). */
   featureNets: Artifact[];
-  /** The budget check: one clip and one frame tokenizer trained longer (empty: not run). */
-  long: Run[];
   /** "p=8,q=4" -> the paper's row name, e.g. "ViTok S-B/4x8". */
   rows: Record<string, string>;
 }

@@ -29,11 +29,6 @@ export interface VideoSizes {
   imageTokenizer?: Record<string, unknown>;
   /** The image tokenizers on frames: patch sizes x channels, less `exclude`. */
   image: { p: number[]; c: number[]; exclude?: { p: number; c: number }[] };
-  /**
-   * Does the frame-vs-clip comparison depend on the training budget? One clip and one frame tokenizer
-   * of equal E trained `factor` times longer (null: not run).
-   */
-  budget: { factor: number; clip: TubeletPoint; frame: { p: number; c: number } } | null;
   /** `evaluate` params of the clips' evaluations, and of the frames' (the same sample count: comparable FIDs). */
   evaluate: Record<string, unknown>;
   frameEvaluate: Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The video experiment's stages, one function per part of the study: the data and feature networks, the
- * Figs. 11-12 sweep, the frame tokenizers, the clip lengths of Fig. 13, Table 7's DiTs, the budget check,
- * and what the page reads.
+ * Figs. 11-12 sweep, the frame tokenizers, the clip lengths of Fig. 13, Table 7's DiTs, and what the page
+ * reads.
  *
  * @module
  */
@@ -174,47 +174,6 @@ export function tableStages(s: VideoSizes, f: Feats): StageDecl[] {
   ];
 }
 
-/** The budget check: one clip and one frame tokenizer trained `factor` times longer, and their evaluations. */
-export function budgetStages(
-  s: VideoSizes,
-  tok: Record<string, unknown>,
-  imageTokenizer: Record<string, unknown>,
-  f: Feats,
-): StageDecl[] {
-  const { factor, clip, frame } = s.budget!;
-  const steps = (t: Record<string, unknown>) => ({ steps: Number(t.steps) * factor });
-  return [{
-    id: "video-tokenizer-long",
-    kind: "tokenizer",
-    params: { ...tok, variant: `${s.model}/${clip.q}x${clip.p}`, ...steps(s.tokenizer) },
-    inputs: { data: "video-data" },
-  }, {
-    id: "video-evaluate-long",
-    kind: "evaluate",
-    params: s.evaluate,
-    inputs: { tokenizer: "video-tokenizer-long", data: "video-data", ...f.video, ...f.frame },
-  }, {
-    id: "frame-tokenizer-long",
-    kind: "tokenizer",
-    params: {
-      variant: `${s.model}/${frame.p}`,
-      codeWidth: frame.c,
-      ...imageTokenizer,
-      ...steps(imageTokenizer),
-    },
-    inputs: { data: "video-frames" },
-  }, {
-    id: "frame-evaluate-long",
-    kind: "evaluate",
-    params: s.frameEvaluate,
-    inputs: {
-      tokenizer: "frame-tokenizer-long",
-      data: "video-frames",
-      ...(s.frameFeaturenet ? { features: "frame-featurenet" } : {}),
-    },
-  }];
-}
-
 /** What the video page reads. */
 export function pageInputs(s: VideoSizes): Record<string, string | string[]> {
   const length = `p=${s.lengthPoint.p},q=${s.lengthPoint.q}`;
@@ -236,12 +195,6 @@ export function pageInputs(s: VideoSizes): Record<string, string | string[]> {
           "frame-featurenet",
           ...clips("clip-featurenet[*]"),
         ],
-      }
-      : {}),
-    ...(s.budget
-      ? {
-        longEvals: ["video-evaluate-long", "frame-evaluate-long"],
-        longTokenizers: ["video-tokenizer-long", "frame-tokenizer-long"],
       }
       : {}),
   };
