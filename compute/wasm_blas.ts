@@ -262,6 +262,26 @@ function sumByGemv(
  */
 export const LINEAR_KERNEL = "VitokLinear";
 
+/** The linear kernel ({@link LINEAR_KERNEL}) on the wasm backend: one tall sgemm with the bias copied into C first. */
+function registerLinearKernel(backend: WasmBackendInternals, sgemm: Sgemm): void {
+  tf.registerKernel({
+    kernelName: LINEAR_KERNEL,
+    backendName: "wasm",
+    kernelFunc: ({ inputs }) => {
+      const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b?: tf.TensorInfo };
+      if (
+        x.shape.length !== 2 || w.shape.length !== 2 ||
+        (b && (b.shape.length !== 1 || b.shape[0] !== w.shape[1]))
+      ) {
+        throw new Error(
+          `linear: x [${x.shape}], W [${w.shape}], b [${b?.shape ?? ""}] are not [N, in], [in, out], [out]`,
+        );
+      }
+      return batchMatMul(backend, sgemm, x, w, false, false, b);
+    },
+  });
+}
+
 /** Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. */
 export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv: Sgemv }): void {
   const backend = internals(tf.findBackend("wasm"));
@@ -311,22 +331,7 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       return out;
     },
   });
-  tf.registerKernel({
-    kernelName: LINEAR_KERNEL,
-    backendName: "wasm",
-    kernelFunc: ({ inputs }) => {
-      const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b?: tf.TensorInfo };
-      if (
-        x.shape.length !== 2 || w.shape.length !== 2 ||
-        (b && (b.shape.length !== 1 || b.shape[0] !== w.shape[1]))
-      ) {
-        throw new Error(
-          `linear: x [${x.shape}], W [${w.shape}], b [${b?.shape ?? ""}] are not [N, in], [in, out], [out]`,
-        );
-      }
-      return batchMatMul(backend, sgemm, x, w, false, false, b);
-    },
-  });
+  registerLinearKernel(backend, sgemm);
   let onesCache = new Float32Array(0);
   const ones = (n: number) => {
     if (onesCache.length < n) onesCache = new Float32Array(Math.max(n, 2 * onesCache.length)).fill(1);
