@@ -24,6 +24,34 @@ function formatNumber(v: number): string {
   return v.toExponential(2);
 }
 
+/** A run's work so far, in its stages' estimated cost (one unit throughout; seconds or FLOPs alike). */
+export interface RunProgress {
+  stages: number;
+  doneStages: number;
+  /** Cost of the stages the run will build, done and in flight. */
+  total: number;
+  /** Cost of the stages built. */
+  done: number;
+  /** Cost of the running stages, times the share of their steps done. */
+  inFlight: number;
+  elapsedSec: number;
+}
+
+/** Seconds a run has left at the rate it has kept so far; undefined before any cost is done. */
+export function runEta(p: RunProgress): number | undefined {
+  const sofar = p.done + p.inFlight;
+  if (sofar <= 0 || p.elapsedSec <= 0) return undefined;
+  return (Math.max(0, p.total - sofar) * p.elapsedSec) / sofar;
+}
+
+/** The run's progress line: stages done, time elapsed and, once some work is done, the time left. */
+export function runLine(p: RunProgress): string {
+  const eta = runEta(p);
+  return `run: ${p.doneStages} of ${p.stages} stages built, ${formatDuration(p.elapsedSec)} elapsed${
+    eta === undefined || p.doneStages >= p.stages ? "" : `, about ${formatDuration(eta)} left`
+  }`;
+}
+
 interface Track {
   first?: { step: number; t: number };
   last: Progress;
@@ -82,6 +110,12 @@ export class ProgressView {
     this.#clear();
     this.write(text.endsWith("\n") ? text : text + "\n");
     if (this.tty) this.#redraw();
+  }
+
+  /** The share of a running stage's steps done (0 before its first report or without a total). */
+  fraction(id: string): number {
+    const p = this.#tracks.get(id)?.last;
+    return p && p.total > 0 ? Math.min(1, p.step / p.total) : 0;
   }
 
   /** Forgets a finished stage. */

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../testing/asserts.ts";
-import { formatDuration, ProgressView } from "./progress.ts";
+import { formatDuration, ProgressView, runEta, runLine } from "./progress.ts";
 
 Deno.test("formatDuration() is short and readable", () => {
   assertEquals(formatDuration(5), "5s");
@@ -31,4 +31,18 @@ Deno.test("ProgressView redraws one line on a terminal and keeps log lines above
   view.update("a", { step: 1, total: 10 });
   view.log("hello");
   assertEquals(out, ["\r\x1b[K[a] step 1/10 10%", "\r\x1b[K", "hello\n", "\r\x1b[K[a] step 1/10 10%"]);
+});
+
+Deno.test("runEta() and runLine(): the time left at the rate kept so far, running stages counted by their steps", () => {
+  const p = { stages: 10, doneStages: 2, total: 100, done: 20, inFlight: 5, elapsedSec: 600 };
+  // 25 of 100 done in 10 minutes -> 75 left at 2.5 per minute: 30 minutes.
+  assertEquals(runEta(p), 1800);
+  assertEquals(runLine(p), "run: 2 of 10 stages built, 10m00s elapsed, about 30m00s left");
+  assertEquals(runEta({ ...p, done: 0, inFlight: 0 }), undefined);
+  assertEquals(runLine({ ...p, doneStages: 10, done: 100 }), "run: 10 of 10 stages built, 10m00s elapsed");
+  assertEquals(runEta({ ...p, done: 120 }), 0); // estimates below the truth never give a negative time
+  const view = new ProgressView(() => {}, false);
+  assertEquals(view.fraction("a"), 0);
+  view.update("a", { step: 30, total: 120 });
+  assertEquals(view.fraction("a"), 0.25);
 });

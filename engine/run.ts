@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { nodeKey, type Plan, type PlanItem, staleReason } from "./plan.ts";
-import { ProgressView } from "./progress.ts";
+import { ProgressView, runLine } from "./progress.ts";
 import { LocalExecutor } from "./executor.ts";
 import { digestOf, executeStage, type RunOptions, type RunState, type StageOutcome } from "./execute.ts";
 
@@ -104,11 +104,13 @@ async function schedule(state: RunState, pending: PlanItem[]): Promise<StageOutc
   const bad = new Set<string>(), builtKeys = new Set<string>();
   const running = new Map<string, Promise<void>>();
   const signal = state.opts.signal;
+  const eta = runProgress(state, pending, running);
   const start = (item: PlanItem) => {
     const p = settle(state, item, builtKeys).then((o) => {
       outcomes.push(o);
       if (o.status !== "ran" && o.status !== "shared" && o.status !== "fresh") bad.add(item.node.id);
       if (o.status === "ran") builtKeys.add(o.key);
+      eta.settled(item, o);
     }).finally(() => running.delete(item.node.id));
     running.set(item.node.id, p);
   };
@@ -120,6 +122,7 @@ async function schedule(state: RunState, pending: PlanItem[]): Promise<StageOutc
       if (badDep) {
         pending.splice(i, 1);
         bad.add(item.node.id);
+        eta.dropped(item);
         outcomes.push({
           id: item.node.id,
           status: "blocked",
@@ -147,6 +150,38 @@ async function schedule(state: RunState, pending: PlanItem[]): Promise<StageOutc
     await Promise.race(running.values());
   }
   return outcomes;
+}
+
+/**
+ * The run's progress after each stage it builds: stages built, time elapsed and the time left, from the
+ * stages' estimates (plan.ts: their last time, or their cost models' FLOPs) and the rate the run has kept
+ * so far, counting the running stages by the share of their steps done. Stages that turn out fresh, shared,
+ * failed or blocked leave the total.
+ */
+function runProgress(state: RunState, pending: PlanItem[], running: Map<string, unknown>) {
+  const t0 = performance.now();
+  const cost = new Map(pending.map((i) => [i.node.id, i.estimate]));
+  const p = { stages: pending.length, doneStages: 0, total: 0, done: 0, inFlight: 0, elapsedSec: 0 };
+  for (const c of cost.values()) p.total += c;
+  return {
+    /** A stage that will not be built in this run (blocked, or settled without building). */
+    dropped(item: PlanItem) {
+      p.total -= cost.get(item.node.id) ?? 0;
+      p.stages--;
+    },
+    settled(item: PlanItem, o: StageOutcome) {
+      const c = cost.get(item.node.id) ?? 0;
+      if (o.status !== "ran") return this.dropped(item);
+      p.done += c;
+      p.doneStages++;
+      p.inFlight = 0;
+      for (const id of running.keys()) {
+        if (id !== item.node.id) p.inFlight += (cost.get(id) ?? 0) * state.view.fraction(id);
+      }
+      p.elapsedSec = (performance.now() - t0) / 1000;
+      state.view.log(runLine(p));
+    },
+  };
 }
 
 /**

@@ -51,9 +51,15 @@ async function value(data: string, stages: StageDecl[], id: string): Promise<num
 
 Deno.test("runPlan() builds everything once; a second run executes zero stages", async () => {
   const data = await Deno.makeTempDir();
-  const first = await run(data, BASE);
+  const log: string[] = [];
+  const first = await run(data, BASE, {}, log);
   assert(first.ok);
   assertEquals(ran(first), ["aff[factor=2]", "aff[factor=3]", "other", "src", "sum"]);
+  // After each stage built, the run's progress; the last says all are built, with no time left to guess.
+  const lines = log.join("").split("\n").filter((l) => l.startsWith("run: "));
+  assertEquals(lines.length, 5, log.join(""));
+  assert(/^run: 1 of 5 stages built, \d+s elapsed(, about \S+ left)?$/.test(lines[0]), lines[0]);
+  assert(/^run: 5 of 5 stages built, \d+s elapsed$/.test(lines[4]), lines[4]);
   assertEquals(await value(data, BASE, "sum"), 2 * 2 + 2 * 3);
   const second = await run(data, BASE);
   assertEquals(ran(second), []);
@@ -160,6 +166,8 @@ Deno.test("a failing stage stops only its downstream and keeps completed work", 
   assertEquals(failed.status, "failed");
   assertEquals(failed.error, "affine was told to fail");
   assertEquals(s.outcomes.find((o) => o.id === "sum")!.status, "blocked");
+  // The failed and the blocked stage leave the run's count: 3 of 3 built.
+  assert(log.join("").includes("run: 3 of 3 stages built"), log.join(""));
   assert(log.join("").includes(`✗ [aff[fail=true]] failed: affine was told to fail (log: ${failed.log})`));
   assert((await Deno.readTextFile(failed.log!)).includes("Error: affine was told to fail"));
   const plan = await planGraph(buildGraph(spec(failing), STAGE_KINDS), STAGE_KINDS, new Cache(data));
