@@ -50,7 +50,7 @@ Deno.test({
   fn: async () => {
     assertAgree(await compareBackends("cpu", "webgpu"));
     // Every wasm-only fused kernel falls back to the stock formula there: the agreement above is theirs.
-    assertEquals((await fallbacks("webgpu")).length, 16);
+    assertEquals((await fallbacks("webgpu")).length, 17);
   },
 });
 

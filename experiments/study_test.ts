@@ -48,8 +48,8 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   let withTiny: Artifact | undefined, comparePage: string | undefined;
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
   // E sweep (and a replica at a second sweep point), sizes, losses, a seed replica, Table 4's; video: 4 tubelets,
-  // 2 on frames, 1 other clip length, 2 long.
-  assertEquals(kinds("tokenizer"), 4 + 1 + 3 + 4 + 1 + 1 + 4 + 2 + 1 + 2);
+  // 2 on frames, 1 other clip length.
+  assertEquals(kinds("tokenizer"), 4 + 1 + 3 + 4 + 1 + 1 + 4 + 2 + 1);
   // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row, stage 2's.
   assertEquals(kinds("dit"), 4 + 1 + 3 + 3 + 1);
   // Stage 2: the no-GAN and default runs, and each again with the replica seed.
