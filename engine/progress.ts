@@ -37,10 +37,13 @@ export interface RunProgress {
   elapsedSec: number;
 }
 
-/** Seconds a run has left at the rate it has kept so far; undefined before any cost is done. */
+/** Share of a run's estimated cost done before {@link runEta} trusts its rate (data preparation has no cost model). */
+const ETA_AFTER = 0.01;
+
+/** Seconds a run has left at the rate it has kept so far; undefined until 1 % of its cost is done. */
 export function runEta(p: RunProgress): number | undefined {
   const sofar = p.done + p.inFlight;
-  if (sofar <= 0 || p.elapsedSec <= 0) return undefined;
+  if (sofar <= 0 || sofar < ETA_AFTER * p.total || p.elapsedSec <= 0) return undefined;
   return (Math.max(0, p.total - sofar) * p.elapsedSec) / sofar;
 }
 

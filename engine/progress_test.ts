@@ -39,6 +39,9 @@ Deno.test("runEta() and runLine(): the time left at the rate kept so far, runnin
   assertEquals(runEta(p), 1800);
   assertEquals(runLine(p), "run: 2 of 10 stages built, 10m00s elapsed, about 30m00s left");
   assertEquals(runEta({ ...p, done: 0, inFlight: 0 }), undefined);
+  // Cheap first stages (data, without a cost model) say nothing about the rate: no guess before 1 % is done.
+  assertEquals(runEta({ ...p, done: 0.5, inFlight: 0.4 }), undefined);
+  assertEquals(runLine({ ...p, done: 0.5, inFlight: 0 }), "run: 2 of 10 stages built, 10m00s elapsed");
   assertEquals(runLine({ ...p, doneStages: 10, done: 100 }), "run: 10 of 10 stages built, 10m00s elapsed");
   assertEquals(runEta({ ...p, done: 120 }), 0); // estimates below the truth never give a negative time
   const view = new ProgressView(() => {}, false);
