@@ -122,7 +122,7 @@ function ratioTableOf(ratios: Record<string, Ratio>, T: number): string {
       r.paper !== undefined ? r.paper.toFixed(2) : "-",
       T,
     ]),
-    `The E a ${T}-frame clip needs over the E a single frame needs for the same quality: each set fitted against log2 E and inverted at the target (the middle of the range both measured). The paper's text: 4-8x for 16 frames; its own points (Fig. 2 ImageNet images against Fig. 11 UCF-101 clips) give the value beside ours.`,
+    `The E a ${T}-frame clip needs over the E a single frame needs for the same quality: each set fitted against log2 E and inverted at the target (the middle of the range both measured). The paper's text: 4-8x for 16 frames; its own points (Fig. 2 ImageNet images against Fig. 11 UCF-101 clips) give the value beside ours. Whether the ratio moves with longer training: the budget pipeline rebuilds both sweeps at 2x and 4x the steps (deno task reproduce budget --experiments video).`,
   );
 }
 
