@@ -9,6 +9,7 @@
  * @module
  */
 import type { Sgemm } from "../compute/blas.ts";
+import { gemmPlan } from "../compute/wasm_blas.ts";
 
 /** One sgemm call shape (row-major, as `Sgemm` takes it) and how many such calls one kernel call makes. */
 export interface GemmShape {
@@ -29,27 +30,17 @@ export function gemmLabel(g: GemmShape): string {
 /** FLOPs of one kernel call of shape `g`. */
 export const gemmFlops = (g: GemmShape): number => 2 * g.count * g.m * g.n * g.k;
 
-const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
-
 /**
- * The sgemm calls a `BatchMatMul` / `_FusedMatMul` kernel call makes on wasm-blas (`compute/wasm_blas.ts`):
- * with a shared B and an untransposed A, all batches are one tall product; otherwise one product per
- * broadcast batch. Shapes are the kernel inputs' shapes; undefined for a call that makes no product.
+ * The sgemm calls a `BatchMatMul`, `_FusedMatMul` or linear kernel call makes on wasm-blas: the kernels' own
+ * plan (`gemmPlan`), a tall product as one call, else one per broadcast batch. Shapes are the kernel inputs'
+ * shapes; undefined for a call that makes no product.
  */
 export function gemmOf(aShape: number[], bShape: number[], tA: boolean, tB: boolean): GemmShape | undefined {
-  const ra = aShape.length, rb = bShape.length;
-  if (ra < 2 || rb < 2) return undefined;
-  const m = tA ? aShape[ra - 1] : aShape[ra - 2];
-  const k = tA ? aShape[ra - 2] : aShape[ra - 1];
-  const n = tB ? bShape[rb - 2] : bShape[rb - 1];
-  const batchA = aShape.slice(0, -2), batchB = bShape.slice(0, -2);
-  const len = Math.max(batchA.length, batchB.length);
-  const pad = (s: number[]) => [...Array(len - s.length).fill(1), ...s];
-  const out = pad(batchA).map((d, i) => Math.max(d, pad(batchB)[i]));
-  const batches = prod(out);
+  if (aShape.length < 2 || bShape.length < 2) return undefined;
+  const { m, n, k, outBatch, tall } = gemmPlan(aShape, bShape, tA, tB);
+  const batches = outBatch.reduce((a, b) => a * b, 1);
   if (batches === 0 || m === 0 || n === 0) return undefined;
-  if (prod(batchB) === 1 && !tA) return { tA, tB, m: batches * m, n, k, count: 1 };
-  return { tA, tB, m, n, k, count: batches };
+  return tall ? { tA, tB, m: batches * m, n, k, count: 1 } : { tA, tB, m, n, k, count: batches };
 }
 
 /** One shape's share of a step: calls per step, time inside the step and alone (ms per step). */
@@ -59,6 +50,9 @@ export interface GemmRecord {
   inStepMs: number;
   aloneMs: number;
 }
+
+/** FLOPs per step of one recorded shape. */
+const recordFlops = (g: GemmRecord) => gemmFlops(g.shape) * g.callsPerStep;
 
 /** A step's measured parts (ms per step) and its analytic FLOPs. */
 export interface StepMeasure {
@@ -96,7 +90,7 @@ export function stepGap(s: StepMeasure): StepGap {
   const floorMs = s.flops / (s.peakGflops * 1e6);
   let gemmFlops = 0, inStep = 0, alone = 0;
   for (const g of s.gemms) {
-    gemmFlops += gemmFlops_(g);
+    gemmFlops += recordFlops(g);
     inStep += g.inStepMs;
     alone += g.aloneMs;
   }
@@ -111,8 +105,6 @@ export function stepGap(s: StepMeasure): StepGap {
   rows.push({ part: "step", ms: s.stepMs, ofFloor: s.stepMs / floorMs });
   return { floorMs, gemmFlops, rows, ratio: s.stepMs / floorMs, gemmBound: alone / floorMs };
 }
-
-const gemmFlops_ = (g: GemmRecord) => gemmFlops(g.shape) * g.callsPerStep;
 
 /** The split as text lines, and the products by shape (costliest alone first, at most `top`). */
 export function formatGap(s: StepMeasure, g: StepGap, top = 10): string[] {
@@ -135,7 +127,7 @@ export function formatGap(s: StepMeasure, g: StepGap, top = 10): string[] {
   ];
   const byAlone = [...s.gemms].sort((a, b) => b.aloneMs - a.aloneMs).slice(0, top);
   for (const r of byAlone) {
-    const rate = gemmFlops_(r) / (r.aloneMs * 1e6);
+    const rate = recordFlops(r) / (r.aloneMs * 1e6);
     lines.push(
       `${gemmLabel(r.shape).padEnd(40)} ${String(r.callsPerStep).padStart(11)} ${
         r.inStepMs.toFixed(1).padStart(11)

@@ -98,6 +98,33 @@ function lightenSavedTensors(incRef: (id: object) => void): void {
 }
 
 /**
+ * How a matmul of operands shaped `aShape` and `bShape` runs here: op(A) is m x k and op(B) k x n per batch,
+ * over the broadcast batch dimensions `outBatch`; `tall` when B is shared and A untransposed, so that all
+ * batches are one tall sgemm (else one sgemm per batch). Throws on mismatched inner or batch dimensions.
+ * bench/gap.ts reads the same plan to time a step's products alone.
+ */
+export function gemmPlan(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  tA: boolean,
+  tB: boolean,
+): { m: number; n: number; k: number; outBatch: number[]; tall: boolean } {
+  const ra = aShape.length, rb = bShape.length;
+  const m = tA ? aShape[ra - 1] : aShape[ra - 2];
+  const k = tA ? aShape[ra - 2] : aShape[ra - 1];
+  const kb = tB ? bShape[rb - 1] : bShape[rb - 2];
+  const n = tB ? bShape[rb - 2] : bShape[rb - 1];
+  if (k !== kb) {
+    throw new Error(
+      `matMul inner dimensions differ: ${aShape} x ${bShape} (transposeA=${tA}, transposeB=${tB})`,
+    );
+  }
+  const batchB = bShape.slice(0, -2);
+  const outBatch = broadcastShape(aShape.slice(0, -2), batchB);
+  return { m, n, k, outBatch, tall: prod(batchB) === 1 && !tA };
+}
+
+/**
  * C = op(A) x op(B) (+ bias, a [n] row added to every output row) over broadcast batch dimensions, straight
  * on the wasm heap. The bias is copied into C first and the products accumulate onto it (beta = 1): no
  * second pass over C.
@@ -111,18 +138,8 @@ function batchMatMul(
   tB: boolean,
   bias?: tf.TensorInfo,
 ): tf.TensorInfo {
-  const ra = a.shape.length, rb = b.shape.length;
-  const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
-  const k = tA ? a.shape[ra - 2] : a.shape[ra - 1];
-  const kb = tB ? b.shape[rb - 1] : b.shape[rb - 2];
-  const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
-  if (k !== kb) {
-    throw new Error(
-      `matMul inner dimensions differ: ${a.shape} x ${b.shape} (transposeA=${tA}, transposeB=${tB})`,
-    );
-  }
+  const { m, n, k, outBatch, tall } = gemmPlan(a.shape, b.shape, tA, tB);
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  const outBatch = broadcastShape(batchA, batchB);
   const out = backend.makeOutput([...outBatch, m, n], "float32");
   const nOut = prod(outBatch);
   if (nOut === 0 || m === 0 || n === 0) return out;
@@ -142,7 +159,7 @@ function batchMatMul(
     }
     beta = 1;
   }
-  if (prod(batchB) === 1 && !tA) {
+  if (tall) {
     // Shared B and row-major A: all batches are one tall GEMM.
     const rows = nOut * m;
     sgemm(
