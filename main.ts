@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Cache, CorruptArtifactError, PipelineError, UntrustedFileError } from "./engine/mod.ts";
 import { DEFAULT_PIPELINE, PIPELINES, withExperiments } from "./pipelines/mod.ts";
 import { type Context, fail, parseCli, ROOT } from "./cli/context.ts";
-import { loader } from "./cli/set.ts";
+import { loader, precisionSet } from "./cli/set.ts";
 import { applyDatasetFlags } from "./cli/dataset.ts";
 import { HELP } from "./cli/help.ts";
 import { reproduceCommand } from "./cli/reproduce.ts";
@@ -87,7 +87,8 @@ async function main(): Promise<number> {
       );
     }
   }
-  return await spec.run({ command, arg, positionals, o, cache, base, load: loader(o.set ?? []) });
+  const sets = [...(o.set ?? []), ...precisionSet(o.precision)];
+  return await spec.run({ command, arg, positionals, o, cache, base, load: loader(sets) });
 }
 
 if (import.meta.main) {

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Sgemm } from "../compute/blas.ts";
-import { gemmPlan } from "../compute/wasm_blas.ts";
+import { gemmPlan } from "../compute/wasm_matmul.ts";
 
 /** One sgemm call shape (row-major, as `Sgemm` takes it) and how many such calls one kernel call makes. */
 export interface GemmShape {

@@ -9,6 +9,7 @@
  * other kernels and the time outside kernels.
  *
  * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...|stage2] [--steps N] [--batch N] [--backend wasm-blas]
+ *   [--precision fp32|bf16] (bf16: the products in bf16, the floor at the bf16 GEMM's peak)
  *   (stage2: the gan experiment's step, decoder and discriminator, with its perceptual and PatchGAN networks)
  *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
  *   (--variant: any tokenizer the study trains, at CPU sizes on 32x32 single-channel input, e.g. the video
@@ -21,8 +22,8 @@ import { BENCH_MODELS, benchModels, benchStep, stage2BenchStep } from "./models.
 import { forwardMacs, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 import { formatGap, gemmLabel, gemmOf, type GemmShape, stepGap, timeGemmAlone } from "./gap.ts";
 import { loadBlas } from "../compute/blas.ts";
-import { FUSED_KERNELS } from "../compute/mod.ts";
-import { sgemmGflops } from "../compute/peak.ts";
+import { FUSED_KERNELS, type Precision, PRECISIONS, setProductPrecision } from "../compute/mod.ts";
+import { bf16AsSgemm, bf16Gflops, sgemmGflops } from "../compute/peak.ts";
 import { cpuFlags } from "../compute/cpu.ts";
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "5" },
     batch: { type: "string" },
     backend: { type: "string", default: "wasm-blas" },
+    precision: { type: "string", default: "fp32" },
     variant: { type: "string" },
     frames: { type: "string", default: "1" },
     c: { type: "string", default: "2" },
@@ -49,6 +51,9 @@ const make: (() => ViTokConfig) | undefined = values.variant
     vitokConfig(values.variant!, { frames: Number(values.frames), size: 32, channels: 1 }, Number(values.c))
   : BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined;
 const info = await initBackend(values.backend as BackendName);
+const precision = values.precision as Precision;
+if (!PRECISIONS.includes(precision)) throw new Error(`--precision ${precision}: use fp32 or bf16`);
+setProductPrecision(precision); // throws, with the reason, where bf16 cannot run
 
 // The step's matrix products by sgemm shape, for the split against the FLOP floor (bench/gap.ts).
 const MATMUL_KERNELS = new Set(["BatchMatMul", "_FusedMatMul", FUSED_KERNELS.linear]);
@@ -113,7 +118,11 @@ timing = false;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
-console.log(`${info.backend} ${values.variant ?? values.model} batch ${batch}: ${total.toFixed(0)} ms/step`);
+console.log(
+  `${info.backend} ${values.variant ?? values.model} batch ${batch}, ${precision} products: ${
+    total.toFixed(0)
+  } ms/step`,
+);
 console.log(
   `kernels ${inKernels.toFixed(0)} ms/step, outside kernels ${(total - inKernels).toFixed(0)} ms/step, ` +
     (make ? `optimizer (AdamW, kernels included) ${(optMs / steps).toFixed(0)} ms/step` : "") + "\n",
@@ -136,14 +145,18 @@ if (!macs) console.log("\n(no analytic FLOPs for this step: no split against the
 else if (!info.backend.startsWith("wasm-blas")) console.log(`\n(${info.backend}: the split needs wasm-blas)`);
 else {
   const blas = loadBlas();
-  const peak0 = sgemmGflops(blas);
+  // In bf16 the floor is the bf16 GEMM's peak, and each shape alone is the bf16 GEMM on rounded operands.
+  const bf16 = precision === "bf16";
+  const peakOf = () => bf16 ? bf16Gflops(blas)! : sgemmGflops(blas);
+  const gemm = bf16 ? bf16AsSgemm(blas.gemmBf16!) : blas.sgemm;
+  const peak0 = peakOf();
   const records = [...gemms.values()].map((g) => ({
     shape: g.shape,
     callsPerStep: g.calls / steps,
     inStepMs: g.ms / steps,
-    aloneMs: timeGemmAlone(blas.sgemm, g.shape) * g.calls / steps,
+    aloneMs: timeGemmAlone(gemm, g.shape) * g.calls / steps,
   }));
-  const peak1 = sgemmGflops(blas);
+  const peak1 = peakOf();
   const gemmMs = records.reduce((a, r) => a + r.inStepMs, 0);
   const measure = {
     stepMs: total,
@@ -154,7 +167,7 @@ else {
     outsideMs: total - inKernels,
   };
   console.log(
-    `\nagainst the FLOP floor (CPU flags ${cpuFlags().join(" ")}; sgemm peak ${
+    `\nagainst the FLOP floor (CPU flags ${cpuFlags().join(" ")}; ${bf16 ? "bf16 GEMM" : "sgemm"} peak ${
       peak0.toFixed(1)
     } before the shapes, ` +
       `${peak1.toFixed(1)} after; threads as this process has them):`,

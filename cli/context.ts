@@ -23,6 +23,7 @@ export const OPTIONS = {
   from: { type: "string", multiple: true },
   force: { type: "string", multiple: true },
   set: { type: "string", multiple: true },
+  precision: { type: "string" },
   "dry-run": { type: "boolean" },
   verify: { type: "boolean" },
   repair: { type: "boolean" },

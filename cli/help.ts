@@ -37,6 +37,9 @@ options:
   --set ID.PARAM=VALUE   override a param or sweep axis for this run (VALUE is JSON, or a plain string);
                   '*.AXIS=[..]' changes a sweep axis in every stage that sweeps it;
                   'ID.resources.R=N' a cluster resource (cpus, memoryGiB, gpus, minutes; '*' for all)
+  --precision fp32|bf16   the training stages' matrix products (default fp32): bf16 rounds their operands to
+                  bfloat16 and accumulates in fp32 (native where the CPU has AVX512_BF16 or AMX, else
+                  emulated with the same numbers at fp32 speed); a stage's precision is part of its key
   --dry-run       print what would run and why, run nothing; with the estimated compute (per stage with
                   its resources on a cluster or where stages ask for GPUs; --gpu-tflops T, default 100)
   --jobs N        run up to N independent stages in parallel processes (default 1)

@@ -59,6 +59,7 @@ export async function reproduceCommand(ctx: Context): Promise<number> {
     }`,
   );
   if (compute.warning) loud(compute.warning);
+  if (graph.nodes.some((n) => n.params.precision === "bf16")) console.log(`bf16 products: ${compute.bf16}`);
   if (o["dry-run"]) return dryRun(o, graph, plan, executorName === "slurm");
   if (o.detach) {
     if (executorName !== "slurm") fail("--detach submits the DAG to a cluster: add --executor slurm");
@@ -115,6 +116,7 @@ async function detach(o: Options, graph: Graph, plan: Plan, cluster: ClusterConf
   const ids = new Set(items.map((i) => i.node.id));
   const passOn = [
     ...(o.set ?? []).flatMap((x) => ["--set", x]),
+    ...(o.precision ? ["--precision", o.precision] : []),
     ...(o.experiments?.length ? ["--experiments", o.experiments.join(",")] : []),
   ];
   const run = await submitDag(
@@ -201,8 +203,8 @@ function printOutcome(
       );
     }
     const ratio = floor && floor.seconds > 0
-      ? ` (${(wallSeconds / floor.seconds).toFixed(2)}x; sgemm peak ${
-        floor.peak.toFixed(1)
+      ? ` (${(wallSeconds / floor.seconds).toFixed(2)}x; sgemm peak ${floor.peak.toFixed(1)}${
+        floor.bf16Peak ? `, bf16 GEMM peak ${floor.bf16Peak.toFixed(1)}` : ""
       } GFLOP/s per worker, ${floor.jobs} workers)`
       : "";
     console.log(

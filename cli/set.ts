@@ -5,6 +5,7 @@
  */
 import { buildGraph, type Graph, type PipelineSpec } from "../engine/mod.ts";
 import { STAGE_KINDS } from "../pipelines/registry.ts";
+import { PRECISIONS } from "../compute/mod.ts";
 import { fail } from "./context.ts";
 
 /** The pipeline with every --set applied (one line and exit on a bad one). */
@@ -58,4 +59,16 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
 /** The graph loader of a command line: --set applied, then the stage kinds resolved. */
 export function loader(sets: string[]): (spec: PipelineSpec) => Graph {
   return (spec) => buildGraph(parseSet(spec, sets), STAGE_KINDS);
+}
+
+/**
+ * `--precision P`: the --set it stands for (the precision of every stage that takes one: the training stages'
+ * matrix products), or one line and exit on an unknown precision.
+ */
+export function precisionSet(precision: string | undefined): string[] {
+  if (precision === undefined) return [];
+  if (!(PRECISIONS as readonly string[]).includes(precision)) {
+    fail(`--precision ${precision}: expected one of ${PRECISIONS.join(", ")}`);
+  }
+  return [`*.precision=${precision}`];
 }

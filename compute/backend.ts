@@ -13,10 +13,11 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { loadBlas } from "./blas.ts";
-import { registerWasmFusedKernels } from "./fused.ts";
+import { heapMemory, registerWasmFusedKernels } from "./fused.ts";
 import { registerWasmConvKernels } from "./fused_conv.ts";
 import { registerLinearGradient, registerReductionGradients } from "./gradients.ts";
-import { registerWasmBlasKernels } from "./wasm_blas.ts";
+import { internals, registerWasmBlasKernels } from "./wasm_blas.ts";
+import { loadBf16Products, type Precision, type Products } from "./wasm_matmul.ts";
 import { registerWasmCopyKernels } from "./wasm_copy.ts";
 import { describeAdapter, probeAdapter } from "./webgpu.ts";
 import { guardWebgpu } from "./webgpu_guard.ts";
@@ -118,32 +119,86 @@ async function setWasm(): Promise<void> {
 }
 
 let blasRegistered = "";
+/** The wasm-blas products (and their precision) once that backend has started; else undefined. */
+let products: Products | undefined;
+/** Where bf16 products run, or why they cannot (from the BLAS loader). */
+let bf16Detail = "";
 
 async function tryWasmBlas(): Promise<string> {
   const blas = loadBlas(); // throws with the fix when missing or wrong
   await setWasm();
   if (!blasRegistered) {
-    registerWasmBlasKernels(blas);
+    const raw = tf.findBackend("wasm");
+    products = { sgemm: blas.sgemm, precision: "fp32" };
+    products.bf16 = await loadBf16Products(internals(raw), heapMemory(raw), blas.gemmBf16);
+    bf16Detail = blas.gemmBf16
+      ? `native: ${blas.bf16}`
+      : `emulated at fp32 speed, the same numbers: operands rounded to bf16, fp32 sgemm (${blas.bf16})`;
+    registerWasmBlasKernels(products, blas.sgemv);
     registerWasmCopyKernels();
     registerReductionGradients(); // their broadcast needs the fast Tile above
     registerLinearGradient();
     await registerWasmFusedKernels();
     await registerWasmConvKernels();
     blasRegistered =
-      `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}`;
+      `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}; bf16: ${
+        blas.gemmBf16 ? blas.bf16 : "no"
+      }`;
   }
   return `OpenBLAS ${blasRegistered}`;
 }
 
 /**
- * Sets the backend for a stage: logs a fallback note and the choice, and records it for the manifest.
+ * Why matrix products cannot run in bf16 in this process (one line), or undefined when they can: they run on
+ * the wasm-blas backend (natively where the CPU has AVX512_BF16 or AMX and oneDNN is installed, else emulated).
+ */
+export function bf16Unavailable(): string | undefined {
+  if (!products?.bf16) return "bf16 products run on the wasm-blas backend only";
+  return undefined;
+}
+
+/** How bf16 products run in this process (native or emulated, and on what), or "" before wasm-blas started. */
+export function bf16Path(): string {
+  return bf16Detail;
+}
+
+/**
+ * Sets the precision of the process's matrix products (forward and backward; everything else stays fp32).
+ * bf16 where it cannot run throws {@link bf16Unavailable}'s line; fp32 is always possible.
+ */
+export function setProductPrecision(p: Precision): void {
+  if (p === "bf16") {
+    const why = bf16Unavailable();
+    if (why) throw new Error(`precision bf16: ${why}; use precision fp32 (--precision fp32)`);
+  }
+  if (products) products.precision = p;
+}
+
+/** The precision the process's matrix products run in now. */
+export function productPrecision(): Precision {
+  return products?.precision ?? "fp32";
+}
+
+/**
+ * Sets the backend (and the matrix products' precision) for a stage: logs a fallback note and the choice,
+ * and records both for the manifest.
  */
 export async function initStageBackend(
   name: BackendName,
   ctx: { log(line: string): void; setInfo(info: Record<string, unknown>): void },
+  precision: Precision = "fp32",
 ): Promise<BackendInfo> {
   const info = await initBackend(name, ctx.log);
-  ctx.setInfo({ backend: info.backend, backendDetail: info.detail, tfjs: info.tfjs });
+  setProductPrecision(precision);
+  const detail = precision === "bf16" ? bf16Detail : undefined;
+  if (detail) ctx.log(`precision bf16: ${detail}`);
+  ctx.setInfo({
+    backend: info.backend,
+    backendDetail: info.detail,
+    tfjs: info.tfjs,
+    precision,
+    ...(detail ? { precisionDetail: detail } : {}),
+  });
   return info;
 }
 

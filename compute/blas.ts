@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { allCpuFlags } from "./cpu.ts";
+import { allCpuFlags, hasNativeBf16 } from "./cpu.ts";
 
 /** Row-major sgemm: C = alpha * op(A) * op(B) + beta * C. Views may point into wasm memory. */
 export interface Sgemm {
@@ -45,6 +45,28 @@ export interface Sgemv {
   ): void;
 }
 
+/**
+ * Row-major bf16 GEMM with float32 accumulation and output: C = alpha * op(A) * op(B) + beta * C, where A and B
+ * hold bfloat16 bit patterns (oneDNN's `dnnl_gemm_bf16bf16f32`; views may point into wasm memory).
+ */
+export interface GemmBf16 {
+  (
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Uint16Array,
+    lda: number,
+    b: Uint16Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+}
+
 /** A loaded BLAS library and what was learned while loading it. */
 export interface Blas {
   /** OpenBLAS, or oneDNN for products of at least {@link DNNL_MIN_MACS} multiply-adds when present. */
@@ -52,6 +74,10 @@ export interface Blas {
   sgemv: Sgemv;
   /** Where large products go: "OpenBLAS" or "oneDNN <library path>". */
   largeGemm: string;
+  /** oneDNN's bf16 GEMM, where the CPU computes bf16 natively (AVX512_BF16 or AMX) and oneDNN is loaded. */
+  gemmBf16?: GemmBf16;
+  /** Where bf16 products run, or why they cannot here (one line). */
+  bf16: string;
   library: string;
   coreName: string;
   threads: number;
@@ -111,21 +137,62 @@ export function selfCheck(sgemm: Sgemm): string | undefined {
   return undefined;
 }
 
+/** The bfloat16 bit pattern of each float, rounded to nearest even (the reference for the SIMD conversion). */
+export function toBf16Bits(x: Float32Array): Uint16Array {
+  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length), out = new Uint16Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = bits[i], hi = v >>> 16;
+    out[i] = x[i] !== x[i] ? hi | 0x40 : (v + 0x7fff + (hi & 1)) >>> 16;
+  }
+  return out;
+}
+
+/** The floats that bfloat16 bit patterns stand for. */
+export function fromBf16Bits(b: Uint16Array): Float32Array {
+  const out = new Uint32Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = b[i] << 16;
+  return new Float32Array(out.buffer);
+}
+
+/**
+ * Checks a bf16 GEMM against a float64 product of the same bf16 inputs, every transpose combination (float32
+ * accumulation: 1e-4 relative); returns an error text or undefined.
+ */
+export function selfCheckBf16(gemm: GemmBf16): string | undefined {
+  let seed = 54321;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  for (const [m, n, k] of [[37, 19, 71], [128, 64, 96], [1, 33, 5]]) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const a = toBf16Bits(Float32Array.from({ length: m * k }, rand));
+        const b = toBf16Bits(Float32Array.from({ length: k * n }, rand));
+        const c = new Float32Array(m * n).fill(NaN);
+        gemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
+        const ref = refGemm(tA, tB, m, n, k, fromBf16Bits(a), fromBf16Bits(b));
+        const bad = c.findIndex((x, i) => !(Math.abs(x - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i]))));
+        if (bad >= 0) {
+          return `bf16 gemm ${m}x${n}x${k} tA=${tA} tB=${tB} gave ${c[bad]} at ${bad}, expected ${ref[bad]}`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Products of at least this many multiply-adds go to oneDNN when it is loaded (measured crossover). */
 export const DNNL_MIN_MACS = 1 << 20;
 
 const DNNL_CANDIDATES = ["libdnnl.so.3", "libdnnl.so.2", "/usr/lib/x86_64-linux-gnu/libdnnl.so.2"];
 
 /** oneDNN's row-major `dnnl_sgemm`, self-checked; undefined when absent, disabled or wrong. */
-function loadDnnl(): { sgemm: Sgemm; library: string } | undefined {
+function loadDnnl(): { sgemm: Sgemm; gemmBf16?: GemmBf16; library: string } | undefined {
   if ((Deno.env.get("VITOK_GEMM") ?? "auto") === "openblas") return undefined;
   const i64 = "i64" as const;
-  const symbols = {
-    dnnl_sgemm: {
-      parameters: ["u8", "u8", i64, i64, i64, "f32", "buffer", i64, "buffer", i64, "f32", "buffer", i64],
-      result: "i32",
-    },
+  const gemm = {
+    parameters: ["u8", "u8", i64, i64, i64, "f32", "buffer", i64, "buffer", i64, "f32", "buffer", i64],
+    result: "i32",
   } as const;
+  const symbols = { dnnl_sgemm: gemm, dnnl_gemm_bf16bf16f32: { ...gemm, optional: true } } as const;
   for (const path of DNNL_CANDIDATES) {
     let lib: Deno.DynamicLibrary<typeof symbols>;
     try {
@@ -156,9 +223,39 @@ function loadDnnl(): { sgemm: Sgemm; library: string } | undefined {
       lib.close();
       return undefined;
     }
-    return { sgemm, library: path };
+    const bf16 = lib.symbols.dnnl_gemm_bf16bf16f32;
+    if (!bf16 || !hasNativeBf16([...allCpuFlags()])) return { sgemm, library: path };
+    const gemmBf16: GemmBf16 = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+      const status = bf16(
+        tA ? T : N,
+        tB ? T : N,
+        BigInt(m),
+        BigInt(n),
+        BigInt(k),
+        alpha,
+        a,
+        BigInt(lda),
+        b,
+        BigInt(ldb),
+        beta,
+        c,
+        BigInt(ldc),
+      );
+      if (status !== 0) throw new Error(`dnnl_gemm_bf16bf16f32 ${m}x${n}x${k} failed with status ${status}`);
+    };
+    return { sgemm, library: path, ...(selfCheckBf16(gemmBf16) ? {} : { gemmBf16 }) };
   }
   return undefined;
+}
+
+/** Why bf16 products cannot run here, in one line with the fix. */
+function bf16Missing(dnnl: boolean): string {
+  if (!hasNativeBf16([...allCpuFlags()])) {
+    return "this CPU has no native bf16 (neither the avx512_bf16 nor the amx_bf16 flag): products run in fp32";
+  }
+  return dnnl
+    ? "oneDNN's dnnl_gemm_bf16bf16f32 is missing or failed its self-check: products run in fp32"
+    : "bf16 products need oneDNN (Debian libdnnl2; VITOK_GEMM=openblas turns it off): products run in fp32";
 }
 
 /**
@@ -258,6 +355,8 @@ export function loadBlas(): Blas {
     sgemm: both,
     sgemv,
     largeGemm: dnnl ? `oneDNN ${dnnl.library}` : "OpenBLAS",
+    ...(dnnl?.gemmBf16 ? { gemmBf16: dnnl.gemmBf16 } : {}),
+    bf16: dnnl?.gemmBf16 ? `oneDNN dnnl_gemm_bf16bf16f32 (${dnnl.library})` : bf16Missing(dnnl !== undefined),
     library,
     coreName,
     threads: s.openblas_get_num_threads(),

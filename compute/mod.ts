@@ -8,8 +8,12 @@ export {
   type BackendInfo,
   type BackendName,
   BACKENDS,
+  bf16Path,
+  bf16Unavailable,
   initBackend,
   initStageBackend,
+  productPrecision,
+  setProductPrecision,
   tensorflowBinding,
   useBackend,
 } from "./backend.ts";
@@ -22,7 +26,19 @@ export {
   probeAdapter,
   tooLargeError,
 } from "./webgpu.ts";
-export { type Blas, DNNL_MIN_MACS, loadBlas, selfCheck, type Sgemm, type Sgemv } from "./blas.ts";
+export {
+  type Blas,
+  DNNL_MIN_MACS,
+  fromBf16Bits,
+  type GemmBf16,
+  loadBlas,
+  selfCheck,
+  selfCheckBf16,
+  type Sgemm,
+  type Sgemv,
+  toBf16Bits,
+} from "./blas.ts";
+export { gemmPlan, type Precision, PRECISIONS } from "./wasm_matmul.ts";
 export { allCpuFlags, allCpuFlagsOf, cpuFlags, cpuFlagsOf, hasNativeBf16, RELEVANT_FLAGS } from "./cpu.ts";
 export {
   type AdamWAttrs,

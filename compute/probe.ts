@@ -14,6 +14,8 @@ export interface ComputeProbe {
   summary: string;
   /** Set when stages will run on a slower path than this machine could have: what is missing and the fix. */
   warning?: string;
+  /** How bf16 products (`--precision bf16`) would run here: natively, or emulated at fp32 speed and why. */
+  bf16: string;
 }
 
 /** Probes the default CPU backend's libraries once. */
@@ -24,6 +26,7 @@ export function probeCompute(): ComputeProbe {
   } catch (e) {
     return {
       summary: "wasm (stock kernels, no OpenBLAS)",
+      bf16: "not available: bf16 products run on the wasm-blas backend only",
       warning:
         `${
           (e as Error).message.replace(/: install it.*$/, "")
@@ -33,13 +36,17 @@ export function probeCompute(): ComputeProbe {
     };
   }
   const core = `OpenBLAS ${blas.library} (core ${blas.coreName})`;
+  const bf16 = blas.gemmBf16
+    ? `native (${blas.bf16})`
+    : `emulated at fp32 speed, the same numbers (${blas.bf16})`;
   if (!blas.largeGemm.startsWith("oneDNN") && Deno.env.get("VITOK_GEMM") !== "openblas") {
     return {
       summary: `wasm-blas: ${core}; large products on OpenBLAS`,
+      bf16,
       warning:
         "oneDNN (libdnnl) not found: large matrix products run on OpenBLAS, about 2x slower on our layer " +
         "shapes. Fix: sudo apt-get install libdnnl2 (or set VITOK_GEMM=openblas to choose OpenBLAS alone)",
     };
   }
-  return { summary: `wasm-blas: ${core}; large products on ${blas.largeGemm}` };
+  return { summary: `wasm-blas: ${core}; large products on ${blas.largeGemm}`, bf16 };
 }

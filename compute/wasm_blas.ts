@@ -1,6 +1,7 @@
 /**
- * BLAS kernels for TensorFlow.js's wasm backend: `BatchMatMul` and `_FusedMatMul` call OpenBLAS
- * sgemm directly on the tensors' bytes in the wasm heap (no copies), `Sum` and `Mean` over leading or trailing
+ * BLAS kernels for TensorFlow.js's wasm backend: `BatchMatMul`, `_FusedMatMul` and the linear kernel run
+ * their products directly on the tensors' bytes in the wasm heap (`wasm_matmul.ts`: fp32 sgemm without
+ * copies, or bf16 on converted operands), `Sum` and `Mean` over leading or trailing
  * axes are one sgemv with a ones vector (bias and norm-gain gradients: the stock kernel transposes
  * first), and `Identity` and same-type `Cast` (every Mul gradient casts its inputs) share their input
  * instead of copying it; tensors saved for the backward pass are shared the same way, without a kernel run
@@ -12,7 +13,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Sgemm, Sgemv } from "./blas.ts";
+import type { Sgemv } from "./blas.ts";
+import { batchMatMul, type Products } from "./wasm_matmul.ts";
 
 /** The wasm backend's internals these kernels read and write (tensor bytes in the wasm heap). */
 export interface WasmBackendInternals {
@@ -43,35 +45,6 @@ export function takeWasmKernel(name: string): tf.KernelFunc {
 
 const prod = (s: number[]) => s.reduce((x, y) => x * y, 1);
 
-function broadcastShape(a: number[], b: number[]): number[] {
-  const r = Math.max(a.length, b.length);
-  const out = [];
-  for (let i = 0; i < r; i++) {
-    const x = a[a.length - r + i] ?? 1;
-    const y = b[b.length - r + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new Error(`matMul batch shapes ${a} and ${b} do not broadcast`);
-    out.push(Math.max(x, y));
-  }
-  return out;
-}
-
-/** Flat batch index into a (possibly broadcast) operand for output batch index `o`. */
-function operandIndex(o: number, outShape: number[], shape: number[]): number {
-  let idx = 0, stride = 1;
-  let rem = o;
-  const offset = outShape.length - shape.length;
-  const coords = new Array(outShape.length);
-  for (let i = outShape.length - 1; i >= 0; i--) {
-    coords[i] = rem % outShape[i];
-    rem = Math.floor(rem / outShape[i]);
-  }
-  for (let i = shape.length - 1; i >= 0; i--) {
-    idx += (shape[i] === 1 ? 0 : coords[i + offset]) * stride;
-    stride *= shape[i];
-  }
-  return idx;
-}
-
 interface EngineInternals {
   clone(x: tf.Tensor): tf.Tensor;
   makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
@@ -95,112 +68,6 @@ function lightenSavedTensors(incRef: (id: object) => void): void {
     return engine.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
   };
   engine.lightClone = true;
-}
-
-/**
- * How a matmul of operands shaped `aShape` and `bShape` runs here: op(A) is m x k and op(B) k x n per batch,
- * over the broadcast batch dimensions `outBatch`; `tall` when B is shared and A untransposed, so that all
- * batches are one tall sgemm (else one sgemm per batch). Throws on mismatched inner or batch dimensions.
- * bench/gap.ts reads the same plan to time a step's products alone.
- */
-export function gemmPlan(
-  aShape: readonly number[],
-  bShape: readonly number[],
-  tA: boolean,
-  tB: boolean,
-): { m: number; n: number; k: number; outBatch: number[]; tall: boolean } {
-  const ra = aShape.length, rb = bShape.length;
-  const m = tA ? aShape[ra - 1] : aShape[ra - 2];
-  const k = tA ? aShape[ra - 2] : aShape[ra - 1];
-  const kb = tB ? bShape[rb - 1] : bShape[rb - 2];
-  const n = tB ? bShape[rb - 2] : bShape[rb - 1];
-  if (k !== kb) {
-    throw new Error(
-      `matMul inner dimensions differ: ${aShape} x ${bShape} (transposeA=${tA}, transposeB=${tB})`,
-    );
-  }
-  const batchB = bShape.slice(0, -2);
-  const outBatch = broadcastShape(aShape.slice(0, -2), batchB);
-  return { m, n, k, outBatch, tall: prod(batchB) === 1 && !tA };
-}
-
-/**
- * C = op(A) x op(B) (+ bias, a [n] row added to every output row) over broadcast batch dimensions, straight
- * on the wasm heap. The bias is copied into C first and the products accumulate onto it (beta = 1): no
- * second pass over C.
- */
-function batchMatMul(
-  backend: WasmBackendInternals,
-  sgemm: Sgemm,
-  a: tf.TensorInfo,
-  b: tf.TensorInfo,
-  tA: boolean,
-  tB: boolean,
-  bias?: tf.TensorInfo,
-): tf.TensorInfo {
-  const { m, n, k, outBatch, tall } = gemmPlan(a.shape, b.shape, tA, tB);
-  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  const out = backend.makeOutput([...outBatch, m, n], "float32");
-  const nOut = prod(outBatch);
-  if (nOut === 0 || m === 0 || n === 0) return out;
-  const heap = backend.wasm.HEAPF32; // read after makeOutput: the heap may have grown
-  const aOff = backend.dataIdMap.get(a.dataId).memoryOffset / 4;
-  const bOff = backend.dataIdMap.get(b.dataId).memoryOffset / 4;
-  const cOff = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
-  const aSize = m * k, bSize = k * n, cSize = m * n;
-  const lda = tA ? m : k, ldb = tB ? k : n;
-  let beta = 0;
-  if (bias) { // C's rows start as the bias: one row, then doubling copies
-    const total = nOut * cSize;
-    const bOffset = backend.dataIdMap.get(bias.dataId).memoryOffset / 4;
-    heap.copyWithin(cOff, bOffset, bOffset + n);
-    for (let len = n; len < total; len *= 2) {
-      heap.copyWithin(cOff + len, cOff, cOff + Math.min(len, total - len));
-    }
-    beta = 1;
-  }
-  if (tall) {
-    // Shared B and row-major A: all batches are one tall GEMM.
-    const rows = nOut * m;
-    sgemm(
-      false,
-      tB,
-      rows,
-      n,
-      k,
-      1,
-      heap.subarray(aOff, aOff + rows * k),
-      lda,
-      heap.subarray(bOff, bOff + bSize),
-      ldb,
-      beta,
-      heap.subarray(cOff, cOff + rows * n),
-      n,
-    );
-    return out;
-  }
-  const same = batchA.length === outBatch.length && batchB.length === outBatch.length &&
-    batchA.every((d, i) => d === outBatch[i]) && batchB.every((d, i) => d === outBatch[i]);
-  for (let o = 0; o < nOut; o++) {
-    const ia = same ? o : operandIndex(o, outBatch, batchA);
-    const ib = same ? o : operandIndex(o, outBatch, batchB);
-    sgemm(
-      tA,
-      tB,
-      m,
-      n,
-      k,
-      1,
-      heap.subarray(aOff + ia * aSize, aOff + (ia + 1) * aSize),
-      lda,
-      heap.subarray(bOff + ib * bSize, bOff + (ib + 1) * bSize),
-      ldb,
-      beta,
-      heap.subarray(cOff + o * cSize, cOff + (o + 1) * cSize),
-      n,
-    );
-  }
-  return out;
 }
 
 /** Reduction axes of a Sum as [first, last) when they are contiguous (leading, trailing or in the middle). */
@@ -280,7 +147,7 @@ function sumByGemv(
 export const LINEAR_KERNEL = "VitokLinear";
 
 /** The linear kernel ({@link LINEAR_KERNEL}) on the wasm backend: one tall sgemm with the bias copied into C first. */
-function registerLinearKernel(backend: WasmBackendInternals, sgemm: Sgemm): void {
+function registerLinearKernel(backend: WasmBackendInternals, products: Products): void {
   tf.registerKernel({
     kernelName: LINEAR_KERNEL,
     backendName: "wasm",
@@ -294,13 +161,16 @@ function registerLinearKernel(backend: WasmBackendInternals, sgemm: Sgemm): void
           `linear: x [${x.shape}], W [${w.shape}], b [${b?.shape ?? ""}] are not [N, in], [in, out], [out]`,
         );
       }
-      return batchMatMul(backend, sgemm, x, w, false, false, b);
+      return batchMatMul(backend, products, x, w, false, false, b);
     },
   });
 }
 
-/** Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. */
-export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv: Sgemv }): void {
+/**
+ * Replaces the wasm backend's matmul, sum, cast and identity kernels; call after `tf.setBackend("wasm")`. The
+ * matrix products run in `products.precision`, which the caller may change between steps.
+ */
+export function registerWasmBlasKernels(products: Products, sgemv: Sgemv): void {
   const backend = internals(tf.findBackend("wasm"));
   const original = takeWasmKernel;
   const stockBatchMatMul = original("BatchMatMul");
@@ -311,7 +181,7 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (a.dtype !== "float32" || b.dtype !== "float32") return stockBatchMatMul(args);
-      return batchMatMul(backend, sgemm, a, b, transposeA, transposeB);
+      return batchMatMul(backend, products, a, b, transposeA, transposeB);
     },
   });
   const stockFused = original("_FusedMatMul");
@@ -333,8 +203,8 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       }
       const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
       const biasRow = bias && prod(bias.shape) === n && bias.shape[bias.shape.length - 1] === n;
-      if (!bias || biasRow) return batchMatMul(backend, sgemm, a, b, transposeA, transposeB, bias);
-      const out = batchMatMul(backend, sgemm, a, b, transposeA, transposeB);
+      if (!bias || biasRow) return batchMatMul(backend, products, a, b, transposeA, transposeB, bias);
+      const out = batchMatMul(backend, products, a, b, transposeA, transposeB);
       const heap = backend.wasm.HEAPF32;
       const c = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
       const bo = backend.dataIdMap.get(bias.dataId).memoryOffset / 4;
@@ -348,7 +218,7 @@ export function registerWasmBlasKernels({ sgemm, sgemv }: { sgemm: Sgemm; sgemv:
       return out;
     },
   });
-  registerLinearKernel(backend, sgemm);
+  registerLinearKernel(backend, products);
   let onesCache = new Float32Array(0);
   const ones = (n: number) => {
     if (onesCache.length < n) onesCache = new Float32Array(Math.max(n, 2 * onesCache.length)).fill(1);

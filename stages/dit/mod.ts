@@ -12,7 +12,7 @@ import { LATENTS_TABLE, tensorsToTable, writeTiming } from "../../formats/mod.ts
 import * as arrow from "apache-arrow";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend } from "../../compute/mod.ts";
+import { type BackendName, initStageBackend, type Precision } from "../../compute/mod.ts";
 import { countDiTParams, DiT, DIT_SIZES, ditConfig, runTraining, stateDict } from "../../models/mod.ts";
 import { ditTask, type LatentSet } from "./loop.ts";
 import { tailMean, trainHooks, trainingParams, trainOptions } from "../shared/training.ts";
@@ -96,7 +96,7 @@ export const dit = defineStage({
   inputKinds: { latents: "encode" },
   async run(ctx) {
     const p = ctx.params;
-    await initStageBackend(p.backend as BackendName, ctx);
+    await initStageBackend(p.backend as BackendName, ctx, p.precision as Precision);
     const art = ctx.inputs.latents as Artifact;
     const { set, grid, c, mu, std, variant } = await readLatents(art);
     const classes = Math.max(0, ...set.labels) + 1;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BACKENDS } from "../../compute/mod.ts";
+import { BACKENDS, PRECISIONS } from "../../compute/mod.ts";
 import { param, type ParamsOf, type StageContext } from "../../engine/mod.ts";
 import type { TrainHooks, TrainOptions } from "../../models/mod.ts";
 import { checkpointStore } from "../../formats/mod.ts";
@@ -24,7 +24,7 @@ export interface TrainingDefaults {
   checkpointEvery?: number;
 }
 
-/** The training params (steps, batch, AdamW, schedule, clipping, checkpoints, backend). */
+/** The training params (steps, batch, AdamW, schedule, clipping, checkpoints, backend, precision). */
 export function trainingParams(d: TrainingDefaults) {
   return {
     steps: param.int(d.steps, "training steps", { min: 1 }),
@@ -49,6 +49,13 @@ export function trainingParams(d: TrainingDefaults) {
       min: 1,
     }),
     backend: param.enum(BACKENDS, "auto", "TensorFlow.js backend"),
+    precision: param.added(param.enum(
+      PRECISIONS,
+      "fp32",
+      "matrix products (forward and backward) in fp32, or in bf16 with fp32 accumulation, fp32 master weights " +
+        "and optimizer state, as the paper's bf16 autocast (native where the CPU has AVX512_BF16 or AMX, else " +
+        "emulated with the same numbers at fp32 speed; wasm-blas backend)",
+    )),
   };
 }
 

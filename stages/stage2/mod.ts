@@ -16,7 +16,7 @@ import * as arrow from "apache-arrow";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend, loadLapack } from "../../compute/mod.ts";
+import { type BackendName, initStageBackend, loadLapack, type Precision } from "../../compute/mod.ts";
 import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
 import { tensorsToTable, vitokFromWeights, WEIGHTS_TABLE, writeTiming } from "../../formats/mod.ts";
 import { fitGaussian, frechetDistance, psnrPerSample, ssimPerSample } from "../../metrics/mod.ts";
@@ -156,7 +156,7 @@ export const stage2 = defineStage({
   },
   async run(ctx) {
     const p = ctx.params as Params;
-    const backend = await initStageBackend(p.backend as BackendName, ctx);
+    const backend = await initStageBackend(p.backend as BackendName, ctx, p.precision as Precision);
     ctx.log(`backend ${backend.backend} (${backend.detail})`);
     const tokArt = ctx.inputs.tokenizer as Artifact, data = ctx.inputs.data as Artifact;
     const baseWeights = await tokArt.readTable("weights.arrow", WEIGHTS_TABLE);

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { tensorsToTable, writeTiming } from "../../formats/mod.ts";
 import { type Artifact, defineStage, param, writeArrow } from "../../engine/mod.ts";
-import { type BackendName, initStageBackend } from "../../compute/mod.ts";
+import { type BackendName, initStageBackend, type Precision } from "../../compute/mod.ts";
 import { encodePng, inFileOrder, SampleFile, sampleGrid } from "../../datasets/mod.ts";
 import { type NamedPerceptual, perceptualFor } from "../shared/perceptual.ts";
 import { meanPsnr } from "../../metrics/mod.ts";
@@ -139,7 +139,7 @@ export const tokenizer = defineStage({
   },
   async run(ctx) {
     const p = ctx.params as Params;
-    const backend = await initStageBackend(p.backend as BackendName, ctx);
+    const backend = await initStageBackend(p.backend as BackendName, ctx, p.precision as Precision);
     ctx.log(`backend ${backend.backend} (${backend.detail})`);
     const data = ctx.inputs.data as Artifact;
     const train = await SampleFile.open(data.path("train.arrow"));
