@@ -33,11 +33,16 @@ export interface BenchContext {
   /** The matmul peak our kernels reach (GFLOP/s) and what gives it. */
   peakGflops: number;
   peakDetail: string;
+  /** The bf16 GEMM's peak (GFLOP/s), where the CPU has native bf16 and our bf16 runner ran. */
+  bf16PeakGflops?: number;
   /** The CPU's relevant flags (compute/cpu.ts): what the figures depend on. */
   flags?: string[];
   /** References left out or shortened in this run, and why. */
   notes?: string[];
-  /** Interleaved rounds of ours and PyTorch, and per model each round's ratio (ours over PyTorch's best). */
+  /**
+   * Interleaved rounds of ours and PyTorch, and per runner of ours and model (key `runner model`) each
+   * round's ratio (ours over PyTorch's best).
+   */
   rounds?: number;
   roundRatios?: Record<string, number[]>;
 }
@@ -91,6 +96,9 @@ export function ratios(
   }
   return out;
 }
+
+/** Our runners: wasm-blas in fp32, and in bf16 (`wasm-blas-bf16`) where the CPU has native bf16. */
+export const OURS = ["wasm-blas", "wasm-blas-bf16"];
 
 /** PyTorch's fastest row for a model (any precision and thread count), or undefined if none ran. */
 export function bestReference(rows: BenchRow[], model: string): BenchRow | undefined {
@@ -169,9 +177,12 @@ export async function writeBenchReport(dir: string, rows: BenchRow[], ctx: Bench
     esc(ctx.flags?.length ? ctx.flags.join(" ") : "unknown")
   }. Step times are medians over the measured steps (absolute times are not comparable across CPUs: compare
 the ratios, measured side by side in this run). GFLOP/s come from the analytic FLOPs (3 x forward, 2 per
-multiply-add). Matmul peak: sgemm 1024^3 at ${ctx.peakGflops.toFixed(1)} GFLOP/s (${
-    esc(ctx.peakDetail)
-  }). PyTorch (bench/torch_vitok.py, bench/torch_dit.py) runs the identical model and step with
+multiply-add). Matmul peak: sgemm 1024^3 at ${ctx.peakGflops.toFixed(1)} GFLOP/s (${esc(ctx.peakDetail)})${
+    ctx.bf16PeakGflops
+      ? `, bf16 GEMM 1024^3 (oneDNN, fp32 accumulation) at ${ctx.bf16PeakGflops.toFixed(1)} GFLOP/s`
+      : ""
+  }. Ours runs in fp32 (wasm-blas) and, where the CPU has native bf16, with its matrix products in bf16
+(wasm-blas-bf16: operands rounded to bf16, fp32 accumulation, everything else fp32). PyTorch (bench/torch_vitok.py, bench/torch_dit.py) runs the identical model and step with
 OPENBLAS_CORETYPE set: fp32 with 1 and 2 threads (torch-fp32-1t, -2t), and bf16 autocast where the CPU has native
 bf16; our ratio is to the fastest of them.</p>
 ${(ctx.notes ?? []).map((n) => `<p class="note">Not run: ${esc(n)}.</p>`).join("\n")}
@@ -204,25 +215,28 @@ ${
     table(
       [
         "model",
+        "ours",
         "ours, steps/s",
         "PyTorch's best",
         "its steps/s",
         "ours over best",
         "per round",
-        "ours over sgemm peak",
+        "ours over its GEMM peak",
         "goal met",
       ],
-      rows.filter((r) => r.runner === "wasm-blas").map((r) => {
+      rows.filter((r) => OURS.includes(r.runner)).map((r) => {
         const best = bestReference(rows, r.model);
         const over = best ? r.stepsPerSec / best.stepsPerSec : NaN;
-        const ofPeak = r.gflops / ctx.peakGflops;
+        const bf16 = r.runner === "wasm-blas-bf16";
+        const ofPeak = r.gflops / (bf16 && ctx.bf16PeakGflops ? ctx.bf16PeakGflops : ctx.peakGflops);
         return [
           r.model,
+          bf16 ? "bf16" : "fp32",
           r.stepsPerSec,
           best?.runner ?? "not run",
           best ? best.stepsPerSec : "-",
           best ? over : "-",
-          (ctx.roundRatios?.[r.model] ?? []).map((x) => x.toFixed(2)).join(", ") || "-",
+          (ctx.roundRatios?.[`${r.runner} ${r.model}`] ?? []).map((x) => x.toFixed(2)).join(", ") || "-",
           ofPeak,
           (best && over >= GOAL.overBest) || ofPeak >= GOAL.ofPeak ? "yes" : "no",
         ];
@@ -230,7 +244,12 @@ ${
     )
   }
 <h3>Ours over every reference</h3>
-${table(["model", "ours (wasm-blas) over", "ratio of steps/s"], rs.map((r) => [r.model, r.against, r.ratio]))}
+${
+    table(
+      ["model", "ours (wasm-blas, fp32) over", "ratio of steps/s"],
+      rs.map((r) => [r.model, r.against, r.ratio]),
+    )
+  }
 <h2>History</h2>
 <p>${history.length} rows from ${
     new Set(history.map((r) => r.runAt)).size

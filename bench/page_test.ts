@@ -42,11 +42,21 @@ Deno.test("writeBenchReport(): this run's Arrow, an appended history, the page a
     flags: ["avx2", "fma", "avx512f"],
     notes: ["PyTorch bf16 autocast not run: no native bf16"],
     rounds: 2,
-    roundRatios: { a: [1.31, 1.19] },
+    roundRatios: { "wasm-blas a": [1.31, 1.19], "wasm-blas-bf16 a": [1.77, 1.6] },
+    bf16PeakGflops: 200,
   };
   await Deno.writeTextFile(`${dir}/history.arrow`, "not arrow"); // a corrupt history is replaced, not fatal
-  await writeBenchReport(dir, [row("wasm-blas", "a", 400), row("torch-fp32", "a", 500)], ctx);
+  await writeBenchReport(
+    dir,
+    [row("wasm-blas", "a", 400), row("wasm-blas-bf16", "a", 250), row("torch-fp32", "a", 500)],
+    ctx,
+  );
   const first = await Deno.readTextFile(`${dir}/index.html`);
+  assert(first.includes(">1.77, 1.60<"), "the bf16 runner's rounds beside its own row");
+  assert(
+    first.includes(">0.1000<"),
+    "bf16's share of peak is over the bf16 peak (20 / 200)",
+  );
   assert(/>torch-fp32</.test(first), "the best reference is named in the goal table");
   assert(first.includes(">1.31, 1.19<"), "each round's ratio beside the medians' ratio");
   assert(first.includes("2 interleaved rounds"), "the rounds are said");
@@ -54,7 +64,7 @@ Deno.test("writeBenchReport(): this run's Arrow, an appended history, the page a
   const latest = arrow.tableFromIPC(await Deno.readFile(`${dir}/tokenizer.arrow`));
   assertEquals(latest.numRows, 1);
   const history = arrow.tableFromIPC(await Deno.readFile(`${dir}/history.arrow`));
-  assertEquals(history.numRows, 3);
+  assertEquals(history.numRows, 4);
   assertEquals(history.getChild("runAt")!.toArray().slice(-1)[0], "2026-01-02T00:00:00Z");
   const html = await Deno.readTextFile(`${dir}/index.html`);
   assert(html.includes('id="throughput"') && html.includes('id="history"'));

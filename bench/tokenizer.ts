@@ -12,7 +12,8 @@
  * CPU's flags (compute/cpu.ts) and, where Debian's python3-torch is installed, the identical model and step
  * in PyTorch (bench/torch_vitok.py, bench/torch_dit.py) with the OpenBLAS core type set, fp32 with one and
  * with two threads, plus bf16 autocast where the CPU has native bf16 (elsewhere it is emulated and only
- * slow; --torch-bf16 forces it). Our ratio is to PyTorch's fastest row per model. The stock cpu backend
+ * slow; --torch-bf16 forces it). Ours runs in fp32 and, where the CPU has native bf16, with bf16 products
+ * (wasm-blas-bf16). Our ratio is to PyTorch's fastest row per model. The stock cpu backend
  * runs only when --backends names it, so the whole bench stays within minutes. Prints ratios, writes the
  * rows to reports/bench/tokenizer.arrow (and appends history.arrow) and renders
  * reports/bench/index.html (bench/page.ts).
@@ -21,18 +22,27 @@
  *   [--torch-bf16] [--rounds N]
  */
 import { cpus } from "node:os";
-import { type BenchRow, bestReference, writeBenchReport } from "./page.ts";
+import { type BenchRow, bestReference, OURS, writeBenchReport } from "./page.ts";
 import { cpuFlags, hasNativeBf16 } from "../compute/cpu.ts";
 import { loadBlas } from "../compute/blas.ts";
 import { sgemmGflops } from "../compute/peak.ts";
 import { parseArgs } from "node:util";
-import { type BackendName, initBackend } from "../compute/backend.ts";
+import { type BackendName, initBackend, setProductPrecision } from "../compute/backend.ts";
+import type { Precision } from "../compute/wasm_matmul.ts";
+import { bf16Gflops } from "../compute/peak.ts";
 import { type BenchModel, benchModels } from "./models.ts";
 
 const MODELS = new Map(benchModels().map((m) => [m.name, m]));
 
-async function measure(backend: BackendName, name: string, steps: number, batch: number) {
+async function measure(
+  backend: BackendName,
+  name: string,
+  steps: number,
+  batch: number,
+  precision: Precision,
+) {
   const info = await initBackend(backend);
+  setProductPrecision(precision);
   const m = MODELS.get(name)!;
   const { step } = m.build(batch);
   await step(0); // warm-up (kernel setup, heap growth)
@@ -45,7 +55,7 @@ async function measure(backend: BackendName, name: string, steps: number, batch:
   const ms = times.sort((a, b) => a - b)[Math.floor(steps / 2)]; // median: robust to a shared machine's noise
   const gflop = (3 * 2 * m.macs * batch) / 1e9;
   return {
-    backend: info.backend,
+    backend: precision === "bf16" ? `${info.backend}-bf16` : info.backend,
     model: name,
     batch,
     msPerStep: ms,
@@ -58,8 +68,18 @@ async function measure(backend: BackendName, name: string, steps: number, batch:
 }
 
 if (Deno.args[0] === "--one") {
-  const [, backend, name, steps, batch] = Deno.args;
-  console.log(JSON.stringify(await measure(backend as BackendName, name, Number(steps), Number(batch))));
+  const [, backend, name, steps, batch, precision] = Deno.args;
+  console.log(
+    JSON.stringify(
+      await measure(
+        backend as BackendName,
+        name,
+        Number(steps),
+        Number(batch),
+        (precision ?? "fp32") as Precision,
+      ),
+    ),
+  );
   Deno.exit(0);
 }
 
@@ -118,6 +138,9 @@ const print = (r: Row, round: number) =>
 // The machine's matrix-multiply peak through the same FFI path (2 threads, auto core type).
 const blas = loadBlas();
 const peak = sgemmGflops(blas);
+// Ours in bf16 where the CPU computes it natively (elsewhere bf16 is emulated at fp32 speed: nothing to time).
+const bf16Peak = blas.gemmBf16 ? bf16Gflops(blas) : undefined;
+if (!bf16Peak) notes.push(`ours in bf16 (wasm-blas-bf16) not run: ${blas.bf16}`);
 console.log(
   `CPU: ${cpus()[0]?.model ?? "unknown"}, ${navigator.hardwareConcurrency} cores; flags ${
     flags.join(" ") || "unknown"
@@ -127,7 +150,9 @@ for (const n of notes) console.log(`note: ${n}`);
 console.log(
   `sgemm 1024^3: ${
     peak.toFixed(1)
-  } GFLOP/s (large products: ${blas.largeGemm}; OpenBLAS core ${blas.coreName}, ${blas.threads} threads)\n`,
+  } GFLOP/s (large products: ${blas.largeGemm}; OpenBLAS core ${blas.coreName}, ${blas.threads} threads)${
+    bf16Peak ? `; bf16 GEMM 1024^3: ${bf16Peak.toFixed(1)} GFLOP/s` : ""
+  }\n`,
 );
 
 const torchOk = await new Deno.Command("/usr/bin/python3", {
@@ -139,9 +164,9 @@ const torchOk = await new Deno.Command("/usr/bin/python3", {
 console.log("runner         model        batch  ms/step  steps/s  images/s  GFLOP/s  RSS MiB  round");
 
 /** One of our backends on one model: its median step over `steps`, or undefined if the run failed. */
-async function oursOnce(backend: string, name: string, steps: string, batch: string) {
+async function oursOnce(backend: string, name: string, steps: string, batch: string, precision = "fp32") {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", import.meta.filename!, "--one", backend, name, steps, batch],
+    args: ["run", "-A", "--quiet", import.meta.filename!, "--one", backend, name, steps, batch, precision],
     stderr: "null",
   }).output();
   const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
@@ -200,19 +225,24 @@ for (const model of chosen) {
     perRunner.set(runner, e);
     print(rowOf(runner, ms, rss), round);
   };
-  const ratiosHere: number[] = [];
+  const ratiosHere: Record<string, number[]> = {};
+  // Ours: each backend in fp32, and wasm-blas again with bf16 products where the CPU has native bf16.
+  const runs = [
+    ...backends.map((b) => [b, "fp32"]),
+    ...(bf16Peak && backends.includes("wasm-blas") ? [["wasm-blas", "bf16"]] : []),
+  ];
   for (let round = 1; round <= rounds; round++) {
-    let oursMs: number | undefined;
-    for (const backend of backends) {
+    const oursMs: Record<string, number> = {};
+    for (const [backend, precision] of runs) {
       const fast = backend === "wasm-blas";
       if (!fast && round > 1) continue; // the slow stock backends: one round, a few steps (the figure is per step)
-      const r = await oursOnce(backend, name, values.steps ?? (fast ? "10" : "1"), batch);
+      const r = await oursOnce(backend, name, values.steps ?? (fast ? "10" : "1"), batch, precision);
       if (!r) {
-        console.log(`${backend.padEnd(14)} ${name.padEnd(12)} failed`);
+        console.log(`${backend.padEnd(14)} ${name.padEnd(12)} ${precision} failed`);
         continue;
       }
       record(r.runner, r.msPerStep, r.rssMiB, round);
-      if (fast) oursMs = r.msPerStep;
+      if (fast) oursMs[r.runner] = r.msPerStep;
     }
     if (!torchOk) continue;
     // PyTorch's best is measured, not assumed: fp32 (and bf16 autocast where the CPU has native bf16) with
@@ -228,22 +258,25 @@ for (const model of chosen) {
         bestMs = Math.min(bestMs, r.msPerStep);
       }
     }
-    if (oursMs && Number.isFinite(bestMs)) ratiosHere.push(bestMs / oursMs);
+    if (!Number.isFinite(bestMs)) continue;
+    for (const [runner, ms] of Object.entries(oursMs)) (ratiosHere[runner] ??= []).push(bestMs / ms);
   }
   for (const [runner, e] of perRunner) {
     const ms = median(e.ms);
     rows.push(rowOf(runner, ms, e.rss));
   }
-  if (ratiosHere.length) roundRatios[name] = ratiosHere;
-  const ours = rows.find((r) => r.model === name && r.runner === "wasm-blas");
+  for (const [runner, rs] of Object.entries(ratiosHere)) roundRatios[`${runner} ${name}`] = rs;
   const best = bestReference(rows, name);
-  if (ours) {
+  for (const ours of rows.filter((r) => r.model === name && OURS.includes(r.runner))) {
+    const bf16 = ours.runner.endsWith("-bf16");
     console.log(
-      `  ${name}: ours/sgemm-peak ${(ours.gflops / peak).toFixed(2)}` +
+      `  ${name} ${bf16 ? "bf16" : "fp32"}: ours/${bf16 ? "bf16-GEMM" : "sgemm"}-peak ${
+        (ours.gflops / (bf16 ? bf16Peak! : peak)).toFixed(2)
+      }` +
         (best
           ? `, ours/PyTorch's best (${best.runner}, medians over rounds) ${
             (ours.stepsPerSec / best.stepsPerSec).toFixed(2)
-          }; per round ${ratiosHere.map((x) => x.toFixed(2)).join(", ")}`
+          }; per round ${(ratiosHere[ours.runner] ?? []).map((x) => x.toFixed(2)).join(", ")}`
           : ", PyTorch not installed (apt-get install python3-torch)"),
     );
   }
@@ -260,6 +293,7 @@ const page = await writeBenchReport(new URL("../reports/bench", import.meta.url)
   commit,
   cpu: `${cpus()[0]?.model ?? "unknown"} (${navigator.hardwareConcurrency} cores)`,
   peakGflops: peak,
+  ...(bf16Peak ? { bf16PeakGflops: bf16Peak } : {}),
   peakDetail: `large products: ${blas.largeGemm}; OpenBLAS core ${blas.coreName}`,
   rounds,
   roundRatios,

@@ -47,9 +47,9 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   const { graph, report } = await run(spec, cache);
   let withTiny: Artifact | undefined, comparePage: string | undefined;
   const kinds = (k: string) => graph.nodes.filter((n) => n.kind === k).length;
-  // E sweep (and a replica at a second sweep point), sizes, losses, a seed replica, Table 4's; video: 4 tubelets,
-  // 2 on frames, 1 other clip length.
-  assertEquals(kinds("tokenizer"), 4 + 1 + 3 + 4 + 1 + 1 + 4 + 2 + 1);
+  // E sweep (and a replica at a second sweep point), sizes, losses, a seed replica, Table 4's, Table 2's bf16
+  // twins of the fixed point and its replica; video: 4 tubelets, 2 on frames, 1 other clip length.
+  assertEquals(kinds("tokenizer"), 4 + 1 + 3 + 4 + 1 + 1 + 2 + 4 + 2 + 1);
   // Generation (and its fixed point's replica), one per size pair (Figs. 8-9), one per Table 7 row, stage 2's.
   assertEquals(kinds("dit"), 4 + 1 + 3 + 3 + 1);
   // Stage 2: the no-GAN and default runs, and each again with the replica seed.
@@ -116,6 +116,8 @@ Deno.test("study: every experiment's page renders in headless Chromium; adding a
   assertEquals(verdicts.tables.table3.length, 1); // the fixed point's row beside the paper's Table 3
   assertEquals(verdicts.tables.table6.length, 1); // and its DiT's row beside Table 6
   assertEquals(verdicts.tables.table4.map((r: { L: number }) => r.L), [16]); // 4x the fixed point's tokens
+  // Table 2: the fixed point in bf16 against fp32, paired over the pipeline's seed and the replica's.
+  assertEquals(verdicts.tables.table2.map((r: { pairs: number }) => r.pairs), [2, 2, 2, 2]);
   assert(Number.isFinite(verdicts.tables.table6[0].gFID));
   // Fig. 2: three claims per metric, each with its rule, the paper's refit and the noise in our interval.
   const claimIds = (page: { verdicts: { claim: string }[] }) => page.verdicts.map((v) => v.claim);

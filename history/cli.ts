@@ -39,7 +39,6 @@ export async function snapshotPublished(
       cores: navigator.hardwareConcurrency,
       os: `${Deno.build.os}-${Deno.build.arch}`,
       deno: Deno.version.deno,
-      precision: "fp32",
     };
     const { id, written } = await saveSnapshot(cache, report, name, { reportsDir, code, machine });
     return written

@@ -42,6 +42,7 @@ export {
   type CodeVersion,
   lineageOf,
   type MachineFacts,
+  precisionOf,
   type Snapshot,
   SNAPSHOT_FILE,
   SNAPSHOT_FORMAT,

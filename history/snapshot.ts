@@ -60,7 +60,7 @@ export interface MachineFacts {
   deno: string;
   /** Backend -> number of stages that ran on it. */
   backends: Record<string, number>;
-  /** Numeric precision of the matrix products (fp32 until a stage records another). */
+  /** Precision of the training stages' matrix products: "fp32", "bf16", or both with the bf16 count. */
   precision: string;
 }
 
@@ -148,6 +148,17 @@ export function backendCounts(stages: StageRecord[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of stages) if (s.backend) out[s.backend] = (out[s.backend] ?? 0) + 1;
   return out;
+}
+
+/**
+ * The precision of a build's matrix products from its stages' params: "fp32" (no stage asked for another),
+ * "bf16" (every stage that takes a precision ran in bf16), or "fp32 and bf16 (N stages in bf16)".
+ */
+export function precisionOf(stages: StageRecord[]): string {
+  const bf16 = stages.filter((s) => s.params.precision === "bf16").length;
+  const training = stages.filter((s) => ["tokenizer", "stage2", "dit"].includes(s.kind)).length;
+  if (!bf16) return "fp32";
+  return bf16 >= training ? "bf16" : `fp32 and bf16 (${bf16} stages in bf16)`;
 }
 
 /** Everything a snapshot holds but its identity, read from a report artifact and its lineage. */

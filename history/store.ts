@@ -15,6 +15,7 @@ import {
   CHARTS_FILE,
   type CodeVersion,
   type MachineFacts,
+  precisionOf,
   type Snapshot,
   SNAPSHOT_FILE,
   SNAPSHOT_FORMAT,
@@ -89,7 +90,7 @@ export async function snapshotIds(reportsDir: string, pipeline: string): Promise
 export interface PublishFacts {
   reportsDir: string;
   code: CodeVersion;
-  machine: Omit<MachineFacts, "backends">;
+  machine: Omit<MachineFacts, "backends" | "precision">;
   now?: Date;
 }
 
@@ -123,10 +124,10 @@ function assemble(
   report: Artifact,
   parts: SnapshotParts,
   code: CodeVersion,
-  machine: Omit<MachineFacts, "backends">,
+  machine: Omit<MachineFacts, "backends" | "precision">,
   now: Date,
 ): Snapshot {
-  const backends = backendCounts(parts.stages);
+  const backends = backendCounts(parts.stages), precision = precisionOf(parts.stages);
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -134,7 +135,7 @@ function assemble(
     pipeline,
     createdAt: now.toISOString(),
     code,
-    machine: { ...machine, backends },
+    machine: { ...machine, backends, precision },
     report: { stageId: report.manifest.stageId, key: report.key },
     verdicts: parts.verdicts,
     stages: parts.stages,
@@ -173,7 +174,6 @@ export async function snapshotOfCache(dir: string, pipeline: string, now = new D
     cores: Number(info.cores ?? 0),
     os: String(info.os ?? "unknown"),
     deno: String(info.deno ?? "unknown"),
-    precision: "fp32",
   };
   const code = {
     note: `cache folder ${dir}; report code hash ${found.artifact.manifest.codeHash.slice(0, 12)}`,

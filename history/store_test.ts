@@ -1,6 +1,13 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
-import { type Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, writeSnapshot } from "./snapshot.ts";
+import {
+  precisionOf,
+  type Snapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  type StageRecord,
+  writeSnapshot,
+} from "./snapshot.ts";
 import { historyDir, readCharts } from "./store.ts";
 import { gitVersion, newestPipeline, resolvePair } from "./resolve.ts";
 import { compareCommand, historyCommand } from "./cli.ts";
@@ -122,4 +129,15 @@ Deno.test("compare: a git revision names the snapshot published from its commit"
   await writeSnapshot(historyDir(dir, "p"), snap("2026-01-04T00-00-00Z_head", "p", code.commit), {});
   const [a] = await resolvePair(where, ["HEAD", "2026-01-01"]);
   assertEquals([a.snapshot.id, a.via.startsWith("git revision HEAD")], ["2026-01-04T00-00-00Z_head", true]);
+});
+
+Deno.test("precisionOf(): a build's matrix-product precision from its stages' params", () => {
+  const stage = (kind: string, precision?: string) =>
+    ({ kind, params: precision ? { precision } : {} }) as unknown as StageRecord;
+  assertEquals(precisionOf([stage("tokenizer"), stage("dit"), stage("evaluate")]), "fp32");
+  assertEquals(precisionOf([stage("tokenizer", "bf16"), stage("dit", "bf16"), stage("evaluate")]), "bf16");
+  assertEquals(
+    precisionOf([stage("tokenizer", "bf16"), stage("tokenizer"), stage("dit")]),
+    "fp32 and bf16 (1 stages in bf16)",
+  );
 });

@@ -13,9 +13,11 @@ import { countParams, forwardMacs, tokenGrid, vitokConfig } from "../../models/m
 import { esc, table } from "../../report/mod.ts";
 import { metricCell, type Page, verdictCell } from "../common/page.ts";
 import { renderPage } from "../common/render.ts";
-import { collectRuns, type Run } from "../common/runs.ts";
+import { collectRuns, METRICS, type Run } from "../common/runs.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
+import { type PrecisionRow, precisionRows, type PrecisionRun } from "./precision.ts";
+import { formatInterval } from "../../report/mod.ts";
 
 /** Within the printed precision: 0.5 % (Table 5's 73.2 for S-B/8x8 counts its tubelet embedding differently). */
 const MATCH = 0.005;
@@ -78,6 +80,14 @@ interface TableRuns {
   coco: Run[];
   hires: Run[];
   gen: GenRun[];
+  /** Table 2: the fixed point's tokenizers in fp32 and bf16 (by their precision param and seed). */
+  precision: Run[];
+}
+
+/** A Table 2 run: its tokenizer's precision (fp32 unless the param says otherwise) and seed, and its metrics. */
+function precisionRun(r: Run): PrecisionRun {
+  const m = r.tokenizer.manifest;
+  return { precision: String(m.params.precision ?? "fp32"), seed: m.seed, metrics: r.metrics, boot: r.boot };
 }
 
 /** A row of Tables 3 and 4 (their columns: name, params, GFLOPs, ImageNet rFID/PSNR/SSIM, COCO the same). */
@@ -173,21 +183,76 @@ function table6(gen: GenRun[], dataset: string): string {
   }`;
 }
 
+/** Table 2: bf16 against fp32 training, the paper's rows and ours (seed-paired), with the verdict per metric. */
+function table2(rows: PrecisionRow[]): string {
+  const t2 = paperTables().find((t) => t.table === "Table 2")!;
+  const col = (m: string) => t2.columns.findIndex((c) => c === m);
+  const paper = (label: string, m: string) => Number(t2.rows.find((r) => r[0] === label)?.[col(m)]);
+  const pairs = Math.max(0, ...rows.map((r) => r.pairs));
+  if (!rows.length) {
+    return `<h2>Table 2 (training precision)</h2><p>Not built in this run: the fixed point's bf16 tokenizers
+(stages tokenizer-bf16*) and their fp32 twins are needed.</p>`;
+  }
+  return `<h2>Table 2 (training precision)</h2>${
+    table(
+      [
+        "metric",
+        "paper fp32",
+        "paper bf16",
+        "paper bf16 - fp32",
+        "ours fp32",
+        "ours bf16",
+        "ours bf16 - fp32 [95 % CI]",
+        "fp32 seed-to-seed sd",
+        "verdict",
+      ],
+      rows.map((r) => {
+        const p32 = paper("Float32", r.metric), p16 = paper("BFloat16", r.metric);
+        return [
+          r.metric,
+          metricCell(p32),
+          metricCell(p16),
+          metricCell(p16 - p32),
+          metricCell(r.fp32),
+          metricCell(r.bf16),
+          formatInterval(r.delta),
+          metricCell(r.seedSd),
+          verdictCell(r.verdict),
+        ];
+      }),
+      `${t2.caption} Ours: the fixed point's tokenizer with its matrix products (forward and backward) in bf16 (operands rounded to bfloat16, float32 accumulation, float32 master weights and optimizer state) against the same tokenizer in fp32, trained with the same ${pairs} seed${
+        pairs === 1 ? "" : "s"
+      } and evaluated on the same test images; means over the seeds. The difference's interval carries the test images (paired bootstrap) and the training seed (the spread of the per-seed differences, with its uncertainty from ${pairs} seeds). "no difference": the interval holds 0. The seed-to-seed sd of the fp32 runs is what retraining alone moves a metric by.`,
+    )
+  }`;
+}
+
 /** Builds the tables page. */
 export function tablesPage(t: TableRuns, o: { dataset: string; pipeline: string }): Page {
+  const precision = precisionRows(t.precision.map(precisionRun), METRICS);
   const checks = sizeChecks();
   const matches = checks.filter((c) => c.verdict === "matches").length;
   const summary =
     `<a href="tables.html">Tables</a> (Tables 1, 3-5): ${matches} of ${checks.length} model-size entries match the printed values${
       t.runs.length ? `; Table 3 with our ${t.runs.map((r) => r.variant).join(", ")}` : ""
     }`;
+  const same = precision.filter((r) => r.verdict === "no difference").length;
   const verdictTable = table(
     ["check", "entries", "verdict"],
-    [[
-      "Table 1 and Tables 3-5 Params / GFLOPs / tokens",
-      `${matches} of ${checks.length}`,
-      verdictCell(matches === checks.length ? "matches" : "differs"),
-    ]],
+    [
+      [
+        "Table 1 and Tables 3-5 Params / GFLOPs / tokens",
+        `${matches} of ${checks.length}`,
+        verdictCell(matches === checks.length ? "matches" : "differs"),
+      ],
+      ...(precision.length
+        ? [[
+          "Table 2: bf16 against fp32 training, seed-paired",
+          `${same} of ${precision.length} metrics`,
+          verdictCell(same === precision.length ? "no difference" : "differs"),
+        ]]
+        : []),
+    ],
   );
   const facts = (r: Run) => ({ variant: r.variant, c: r.c, metrics: r.metrics, ci: r.ci });
   return renderPage({
@@ -198,6 +263,7 @@ export function tablesPage(t: TableRuns, o: { dataset: string; pipeline: string 
       `<p>What needs no GPU is reproduced exactly on every run; the metric columns of Tables 3-7 need the
 paper profile's runs; Tables 5 and 7 need the video experiments, which this study does not have yet.</p>`,
       sizeSection(checks),
+      table2(precision),
       table3(t, o.dataset),
       table4(t.hires),
       table6(t.gen, o.dataset),
@@ -208,6 +274,7 @@ paper profile's runs; Tables 5 and 7 need the video experiments, which this stud
         ...t.coco.map((c) => c.evaluation),
         ...t.hires.flatMap((r) => [r.tokenizer, r.evaluation]),
         ...t.gen.flatMap((g) => [g.dit, g.generation, g.evaluation]),
+        ...t.precision.flatMap((r) => [r.tokenizer, r.evaluation]),
       ],
       pipeline: o.pipeline,
     },
@@ -215,6 +282,7 @@ paper profile's runs; Tables 5 and 7 need the video experiments, which this stud
     verdictTable,
     verdicts: {
       checks,
+      table2: precision.map((r) => ({ ...r, delta: { ...r.delta, reps: undefined } })),
       table3: t.runs.map(facts),
       table3coco: t.coco.map(facts),
       table4: t.hires.map((r) => ({ ...facts(r), L: r.L })),
@@ -247,6 +315,8 @@ export const tablesPageStage = definePage({
     "genEvals[]?",
     "generations[]?",
     "dits[]?",
+    "precisionEvals[]?",
+    "precisionTokenizers[]?",
   ],
   inputKinds: {
     evals: "evaluate",
@@ -257,6 +327,8 @@ export const tablesPageStage = definePage({
     genEvals: "evaluate-samples",
     generations: "generate",
     dits: "dit",
+    precisionEvals: "evaluate",
+    precisionTokenizers: "tokenizer",
   },
   async build(ctx) {
     const list = (name: string) => (ctx.inputs[name] as Artifact[] | undefined) ?? [];
@@ -271,6 +343,7 @@ export const tablesPageStage = definePage({
       coco: await runsOf("cocoEvals", "tokenizers"),
       hires: await runsOf("hiresEvals", "hiresTokenizers"),
       gen,
+      precision: await runsOf("precisionEvals", "precisionTokenizers"),
     };
     return tablesPage(t, { dataset: ctx.params.dataset, pipeline: ctx.id });
   },
