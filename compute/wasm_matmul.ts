@@ -25,18 +25,24 @@ export interface HeapInternals {
   dataIdMap: { get(id: object): { memoryOffset: number; shape: number[]; dtype: string } };
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   wasm: { HEAPF32: Float32Array; _malloc?(bytes: number): number; _free?(ptr: number): void };
+  disposeData?(dataId: object, force?: boolean): boolean;
 }
 
-/** The bf16 path: oneDNN's bf16 GEMM where native, the conversion kernels and a scratch block of the heap. */
+/** The bf16 path: oneDNN's bf16 GEMM where native, the conversion kernels and the converted operands. */
 export interface Bf16Products {
   /** The native bf16 GEMM; absent: the operands are rounded and the fp32 sgemm runs them. */
   gemm?: GemmBf16;
+  /**
+   * Tensor data `id` (n floats at heap byte `at`) as the GEMM reads it: bf16 bit patterns for the native GEMM,
+   * float32 values rounded to bf16 for the emulated one. Converted on first use and kept until the tensor's
+   * data is freed: a layer's input is read by its forward product and its weight gradient, an output
+   * gradient by the input and the weight gradients. Returns the copy's byte offset; may grow the heap.
+   */
+  operand(id: object, at: number, n: number): number;
   /** float32 at byte `src` -> bf16 bit patterns at byte `dst`, `n` values (`bf16_wat.ts`). */
   toBf16(src: number, dst: number, n: number): void;
   /** float32 at byte `src` -> float32 rounded to bf16 at byte `dst`, `n` values. */
   roundBf16(src: number, dst: number, n: number): void;
-  /** A heap block of at least `bytes` (64-byte aligned), kept for the next call; may grow the heap. */
-  scratch(bytes: number): number;
 }
 
 /** How a process's products run: fp32 sgemm always, bf16 where it was loaded and asked for. */
@@ -49,8 +55,8 @@ export interface Products {
 type Convert = (src: number, dst: number, n: number) => void;
 
 /**
- * Loads the bf16 path on the heap `memory` of `backend`: the conversion kernels, their scratch block and, where
- * given, the native bf16 GEMM.
+ * Loads the bf16 path on the heap `memory` of `backend`: the conversion kernels, the converted operands (freed
+ * with their tensors: the backend's `disposeData` is wrapped) and, where given, the native bf16 GEMM.
  */
 export async function loadBf16Products(
   backend: HeapInternals,
@@ -63,20 +69,33 @@ export async function loadBf16Products(
     memory,
   );
   const { _malloc, _free } = backend.wasm;
-  if (!_malloc || !_free) {
-    throw new Error("this @tensorflow/tfjs-backend-wasm version does not export _malloc");
+  if (!_malloc || !_free || !backend.disposeData) {
+    throw new Error("this @tensorflow/tfjs-backend-wasm version does not export _malloc and disposeData");
   }
-  let block = 0, size = 0;
-  const scratch = (bytes: number) => {
-    if (bytes > size) {
-      if (block) _free(block);
-      size = Math.max(bytes, 2 * size);
-      block = _malloc(size + 64);
-      if (!block) throw new Error(`bf16 products: the wasm heap could not grow by ${size} bytes`);
+  // Converted copies by tensor data, freed with it (tensor data is immutable while it lives).
+  const copies = new Map<object, number>();
+  const stockDispose = backend.disposeData.bind(backend);
+  backend.disposeData = (id: object, force?: boolean) => {
+    const freed = stockDispose(id, force);
+    const copy = copies.get(id);
+    if (freed && copy !== undefined) {
+      _free(copy);
+      copies.delete(id);
     }
-    return Math.ceil(block / 64) * 64;
+    return freed;
   };
-  return { ...(gemm ? { gemm } : {}), toBf16, roundBf16, scratch };
+  const width = gemm ? 2 : 4, convert = gemm ? toBf16 : roundBf16;
+  const operand = (id: object, at: number, n: number) => {
+    let copy = copies.get(id);
+    if (copy === undefined) {
+      copy = _malloc(width * n);
+      if (!copy) throw new Error(`bf16 products: the wasm heap could not grow by ${width * n} bytes`);
+      copies.set(id, copy);
+      convert(at, copy, n);
+    }
+    return copy;
+  };
+  return { ...(gemm ? { gemm } : {}), operand, toBf16, roundBf16 };
 }
 
 const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
@@ -152,41 +171,27 @@ type OffsetGemm = (
   c: Float32Array,
 ) => void;
 
+/** A matmul operand: its tensor data, its first float's heap byte and its length in floats. */
+interface Operand {
+  id: object;
+  at: number;
+  n: number;
+}
+
 /**
- * The GEMM of this call in the process's precision, over A (aLen floats at byte aByte) and B: in bf16 both are
- * converted first into the scratch block (which may grow the heap, so take heap views after this).
+ * The GEMM of this call in the process's precision over operands A and B: in bf16 both are converted first
+ * (or found converted), which may grow the heap, so take heap views after this.
  */
-function operandGemm(
-  backend: HeapInternals,
-  p: Products,
-  aByte: number,
-  aLen: number,
-  bByte: number,
-  bLen: number,
-) {
-  if (p.precision === "bf16" && p.bf16 && !p.bf16.gemm) { // emulated: rounded operands, fp32 sgemm
-    const { roundBf16, scratch } = p.bf16;
-    const bAt = Math.ceil((4 * aLen) / 64) * 64;
-    const base = scratch(bAt + 4 * bLen);
-    roundBf16(aByte, base, aLen);
-    roundBf16(bByte, base + bAt, bLen);
-    return fp32Gemm(backend, p.sgemm, base, aLen, base + bAt, bLen);
-  }
-  if (p.precision === "bf16" && p.bf16?.gemm) {
-    const { gemm, toBf16, scratch } = p.bf16;
-    const bAt = Math.ceil((2 * aLen) / 64) * 64;
-    const base = scratch(bAt + 2 * bLen);
-    toBf16(aByte, base, aLen);
-    toBf16(bByte, base + bAt, bLen);
-    const u16 = new Uint16Array(backend.wasm.HEAPF32.buffer);
-    const a = u16.subarray(base / 2, base / 2 + aLen),
-      b = u16.subarray((base + bAt) / 2, (base + bAt) / 2 + bLen);
-    const run: OffsetGemm = (tA, tB, m, n, k, aAt, lda, bAt2, ldb, beta, c) =>
-      gemm(tA, tB, m, n, k, 1, a.subarray(aAt), lda, b.subarray(bAt2), ldb, beta, c, n);
-    return run;
-  }
-  if (p.precision === "bf16") throw new Error("bf16 products were asked for but not loaded on this backend");
-  return fp32Gemm(backend, p.sgemm, aByte, aLen, bByte, bLen);
+function operandGemm(backend: HeapInternals, p: Products, a: Operand, b: Operand): OffsetGemm {
+  if (p.precision !== "bf16") return fp32Gemm(backend, p.sgemm, a.at, a.n, b.at, b.n);
+  if (!p.bf16) throw new Error("bf16 products were asked for but not loaded on this backend");
+  const aAt = p.bf16.operand(a.id, a.at, a.n), bAt = p.bf16.operand(b.id, b.at, b.n);
+  const gemm = p.bf16.gemm;
+  if (!gemm) return fp32Gemm(backend, p.sgemm, aAt, a.n, bAt, b.n); // emulated: rounded operands, fp32 sgemm
+  const u16 = new Uint16Array(backend.wasm.HEAPF32.buffer);
+  const av = u16.subarray(aAt / 2, aAt / 2 + a.n), bv = u16.subarray(bAt / 2, bAt / 2 + b.n);
+  return (tA, tB, m, n, k, aOff, lda, bOff, ldb, beta, c) =>
+    gemm(tA, tB, m, n, k, 1, av.subarray(aOff), lda, bv.subarray(bOff), ldb, beta, c, n);
 }
 
 /** The fp32 GEMM of one call over float32 operands at bytes aByte (aLen floats) and bByte of the heap. */
@@ -225,7 +230,12 @@ export function batchMatMul(
   const nOut = prod(outBatch);
   if (nOut === 0 || m === 0 || n === 0) return out;
   const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  const gemm = operandGemm(backend, products, at(a), prod(a.shape), at(b), prod(b.shape));
+  const gemm = operandGemm(
+    backend,
+    products,
+    { id: a.dataId, at: at(a), n: prod(a.shape) },
+    { id: b.dataId, at: at(b), n: prod(b.shape) },
+  );
   const heap = backend.wasm.HEAPF32; // read after the output and the scratch: the heap may have grown
   const cOff = at(out) / 4;
   const aSize = m * k, bSize = k * n, cSize = m * n;

@@ -6,7 +6,7 @@ import { fromBf16Bits, loadBlas, toBf16Bits } from "./blas.ts";
 import { cpuFlags, hasNativeBf16 } from "./cpu.ts";
 import { heapMemory } from "./fused.ts";
 import { internals } from "./wasm_blas.ts";
-import { batchMatMul, loadBf16Products, type Products } from "./wasm_matmul.ts";
+import { batchMatMul, type HeapInternals, loadBf16Products, type Products } from "./wasm_matmul.ts";
 
 const blasOk = (() => {
   try {
@@ -44,7 +44,8 @@ async function productPaths() {
         run({ ...fp32, bf16: native, precision: "bf16" }, a, b, tA, tB, bias)),
     toBf16: emulated.toBf16,
     roundBf16: emulated.roundBf16,
-    scratch: emulated.scratch,
+    malloc: (bytes: number) => (backend as HeapInternals).wasm._malloc!(bytes),
+    emulatedOperand: emulated.operand,
   };
 }
 
@@ -90,7 +91,7 @@ Deno.test({
   const x = tf.tensor(values);
   const backend = internals(tf.findBackend("wasm"));
   const src = backend.dataIdMap.get(x.dataId).memoryOffset;
-  const dst = p.scratch(8 * values.length);
+  const dst = p.malloc(4 * values.length);
   p.toBf16(src, dst, values.length);
   const bits = new Uint16Array(backend.wasm.HEAPF32.buffer, dst, values.length).slice();
   assertEquals([...bits], [...toBf16Bits(values)]);
@@ -132,4 +133,23 @@ Deno.test({
     // Both accumulate exact bf16 products in float32; only the order of the sums differs.
     assert(maxRelDiff(got, want) < 1e-5, `${as} x ${bs}: ${maxRelDiff(got, want)}`);
   }
+});
+
+Deno.test({
+  name: "bf16 operands: converted once per tensor, never stale when a freed tensor's memory is reused",
+  ignore: noBlas,
+}, async () => {
+  const p = await productPaths();
+  const b = tf.randomNormal([70, 19]);
+  const x = tf.randomNormal([37, 70]);
+  const backend = internals(tf.findBackend("wasm"));
+  const at = backend.dataIdMap.get(x.dataId).memoryOffset;
+  const first = p.emulatedOperand(x.dataId, at, 37 * 70);
+  assertEquals(p.emulatedOperand(x.dataId, at, 37 * 70), first, "the second product reuses the copy");
+  p.emulated(x, b);
+  x.dispose();
+  // A new tensor, likely in the freed memory: its product must use its own values.
+  const y = tf.randomNormal([37, 70]);
+  const got = p.emulated(y, b), want = p.fp32(rounded(y), rounded(b));
+  assert(maxRelDiff(got, want) < 1e-6, `${maxRelDiff(got, want)}`);
 });

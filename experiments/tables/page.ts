@@ -17,7 +17,7 @@ import { collectRuns, METRICS, type Run } from "../common/runs.ts";
 import { collectGenRuns, type GenRun } from "../common/genruns.ts";
 import { definePage } from "../common/stage.ts";
 import { type PrecisionRow, precisionRows, type PrecisionRun } from "./precision.ts";
-import { formatInterval } from "../../report/mod.ts";
+import { fmtNum } from "../../report/mod.ts";
 
 /** Within the printed precision: 0.5 % (Table 5's 73.2 for S-B/8x8 counts its tubelet embedding differently). */
 const MATCH = 0.005;
@@ -215,7 +215,9 @@ function table2(rows: PrecisionRow[]): string {
           metricCell(p16 - p32),
           metricCell(r.fp32),
           metricCell(r.bf16),
-          formatInterval(r.delta),
+          r.delta.replicates
+            ? `${fmtNum(r.delta.estimate)} [${fmtNum(r.delta.ci[0])}, ${fmtNum(r.delta.ci[1])}]`
+            : `${fmtNum(r.delta.estimate)} (no interval)`,
           metricCell(r.seedSd),
           verdictCell(r.verdict),
         ];
