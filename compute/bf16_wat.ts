@@ -28,9 +28,20 @@ export const BF16_WAT =
         (i32.const 16))
       (f32x4.ne (local.get $x) (local.get $x))))
 
+;; One float's bit pattern $x rounded to its bf16 pattern (the scalar twin of $round4).
+  (func $round1 (param $x i32) (result i32)
+    (local $hi i32)
+    (local.set $hi (i32.shr_u (local.get $x) (i32.const 16)))
+    (select
+      (i32.or (local.get $hi) (i32.const 0x40))
+      (i32.shr_u
+        (i32.add (i32.add (local.get $x) (i32.const 0x7fff)) (i32.and (local.get $hi) (i32.const 1)))
+        (i32.const 16))
+      (f32.ne (f32.reinterpret_i32 (local.get $x)) (f32.reinterpret_i32 (local.get $x)))))
+
   ;; dst[i] = bf16(src[i]) for n floats: eight at a time, then one at a time.
   (func (export "toBf16") (param $src i32) (param $dst i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $x i32) (local $hi i32)
+    (local $i i32) (local $end i32)
     (local.set $end (i32.and (local.get $n) (i32.const -8)))
     (block $vdone
       (loop $v
@@ -44,21 +55,14 @@ export const BF16_WAT =
     (block $done
       (loop $s
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $x (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $hi (i32.shr_u (local.get $x) (i32.const 16)))
         (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 1)))
-          (select
-            (i32.or (local.get $hi) (i32.const 0x40))
-            (i32.shr_u
-              (i32.add (i32.add (local.get $x) (i32.const 0x7fff)) (i32.and (local.get $hi) (i32.const 1)))
-              (i32.const 16))
-            (f32.ne (f32.reinterpret_i32 (local.get $x)) (f32.reinterpret_i32 (local.get $x)))))
+          (call $round1 (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $s))))
 
   ;; dst[i] = src[i] rounded to bf16 and kept as a float32 (low 16 bits zero), for n floats (src = dst is fine).
   (func (export "roundBf16") (param $src i32) (param $dst i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $x i32) (local $hi i32)
+    (local $i i32) (local $end i32)
     (local.set $end (i32.and (local.get $n) (i32.const -4)))
     (block $vdone
       (loop $v
@@ -72,17 +76,9 @@ export const BF16_WAT =
     (block $done
       (loop $s
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $x (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $hi (i32.shr_u (local.get $x) (i32.const 16)))
         (i32.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
-          (i32.shl
-            (select
-              (i32.or (local.get $hi) (i32.const 0x40))
-              (i32.shr_u
-                (i32.add (i32.add (local.get $x) (i32.const 0x7fff)) (i32.and (local.get $hi) (i32.const 1)))
-                (i32.const 16))
-              (f32.ne (f32.reinterpret_i32 (local.get $x)) (f32.reinterpret_i32 (local.get $x))))
-            (i32.const 16)))
+          (i32.shl (call $round1 (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
+                   (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $s))))
 )

@@ -11,8 +11,11 @@
  */
 import { allCpuFlags, hasNativeBf16 } from "./cpu.ts";
 
-/** Row-major sgemm: C = alpha * op(A) * op(B) + beta * C. Views may point into wasm memory. */
-export interface Sgemm {
+/**
+ * Row-major GEMM with float32 output: C = alpha * op(A) * op(B) + beta * C, the operands of element type T
+ * (float32, or bfloat16 bit patterns). Views may point into wasm memory.
+ */
+export interface Gemm<T extends Float32Array | Uint16Array> {
   (
     transA: boolean,
     transB: boolean,
@@ -20,15 +23,18 @@ export interface Sgemm {
     n: number,
     k: number,
     alpha: number,
-    a: Float32Array,
+    a: T,
     lda: number,
-    b: Float32Array,
+    b: T,
     ldb: number,
     beta: number,
     c: Float32Array,
     ldc: number,
   ): void;
 }
+
+/** Row-major sgemm: C = alpha * op(A) * op(B) + beta * C. */
+export type Sgemm = Gemm<Float32Array>;
 
 /** Row-major sgemv: y = alpha * op(A) * x + beta * y, A [m, n]. */
 export interface Sgemv {
@@ -46,26 +52,10 @@ export interface Sgemv {
 }
 
 /**
- * Row-major bf16 GEMM with float32 accumulation and output: C = alpha * op(A) * op(B) + beta * C, where A and B
- * hold bfloat16 bit patterns (oneDNN's `dnnl_gemm_bf16bf16f32`; views may point into wasm memory).
+ * Row-major bf16 GEMM with float32 accumulation and output, A and B holding bfloat16 bit patterns (oneDNN's
+ * `dnnl_gemm_bf16bf16f32`).
  */
-export interface GemmBf16 {
-  (
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Uint16Array,
-    lda: number,
-    b: Uint16Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
-}
+export type GemmBf16 = Gemm<Uint16Array>;
 
 /** A loaded BLAS library and what was learned while loading it. */
 export interface Blas {
@@ -114,27 +104,40 @@ function refGemm(
   return c;
 }
 
-/** Checks sgemm on odd shapes with every transpose combination; returns an error text or undefined. */
-export function selfCheck(sgemm: Sgemm): string | undefined {
+/**
+ * Checks a GEMM on odd shapes with every transpose combination against a float64 product of the same inputs
+ * (as `encode` stores them, `decode` reads them back); returns an error text or undefined. float32
+ * accumulation: 1e-4 relative.
+ */
+function gemmCheck<T extends Float32Array | Uint16Array>(
+  name: string,
+  gemm: Gemm<T>,
+  encode: (x: Float32Array) => T,
+  decode: (x: T) => Float32Array,
+): string | undefined {
   let seed = 12345;
   const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   for (const [m, n, k] of [[37, 19, 71], [128, 64, 96], [1, 33, 5]]) {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
-        const a = Float32Array.from({ length: m * k }, rand);
-        const b = Float32Array.from({ length: k * n }, rand);
+        const a = encode(Float32Array.from({ length: m * k }, rand));
+        const b = encode(Float32Array.from({ length: k * n }, rand));
         const c = new Float32Array(m * n).fill(NaN);
-        sgemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
-        const ref = refGemm(tA, tB, m, n, k, a, b);
-        for (let i = 0; i < c.length; i++) {
-          if (!(Math.abs(c[i] - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i])))) {
-            return `sgemm ${m}x${n}x${k} tA=${tA} tB=${tB} gave ${c[i]} at ${i}, expected ${ref[i]}`;
-          }
+        gemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
+        const ref = refGemm(tA, tB, m, n, k, decode(a), decode(b));
+        const bad = c.findIndex((x, i) => !(Math.abs(x - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i]))));
+        if (bad >= 0) {
+          return `${name} ${m}x${n}x${k} tA=${tA} tB=${tB} gave ${c[bad]} at ${bad}, expected ${ref[bad]}`;
         }
       }
     }
   }
   return undefined;
+}
+
+/** Checks sgemm on odd shapes with every transpose combination; returns an error text or undefined. */
+export function selfCheck(sgemm: Sgemm): string | undefined {
+  return gemmCheck("sgemm", sgemm, (x) => x, (x) => x);
 }
 
 /** The bfloat16 bit pattern of each float, rounded to nearest even (the reference for the SIMD conversion). */
@@ -154,35 +157,42 @@ export function fromBf16Bits(b: Uint16Array): Float32Array {
   return new Float32Array(out.buffer);
 }
 
-/**
- * Checks a bf16 GEMM against a float64 product of the same bf16 inputs, every transpose combination (float32
- * accumulation: 1e-4 relative); returns an error text or undefined.
- */
+/** Checks a bf16 GEMM against a float64 product of the same bf16 inputs; returns an error text or undefined. */
 export function selfCheckBf16(gemm: GemmBf16): string | undefined {
-  let seed = 54321;
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  for (const [m, n, k] of [[37, 19, 71], [128, 64, 96], [1, 33, 5]]) {
-    for (const tA of [false, true]) {
-      for (const tB of [false, true]) {
-        const a = toBf16Bits(Float32Array.from({ length: m * k }, rand));
-        const b = toBf16Bits(Float32Array.from({ length: k * n }, rand));
-        const c = new Float32Array(m * n).fill(NaN);
-        gemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
-        const ref = refGemm(tA, tB, m, n, k, fromBf16Bits(a), fromBf16Bits(b));
-        const bad = c.findIndex((x, i) => !(Math.abs(x - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i]))));
-        if (bad >= 0) {
-          return `bf16 gemm ${m}x${n}x${k} tA=${tA} tB=${tB} gave ${c[bad]} at ${bad}, expected ${ref[bad]}`;
-        }
-      }
-    }
-  }
-  return undefined;
+  return gemmCheck("bf16 gemm", gemm, toBf16Bits, fromBf16Bits);
 }
 
 /** Products of at least this many multiply-adds go to oneDNN when it is loaded (measured crossover). */
 export const DNNL_MIN_MACS = 1 << 20;
 
 const DNNL_CANDIDATES = ["libdnnl.so.3", "libdnnl.so.2", "/usr/lib/x86_64-linux-gnu/libdnnl.so.2"];
+
+/** A oneDNN GEMM symbol's arguments (dnnl_sgemm and dnnl_gemm_bf16bf16f32 take the same). */
+type DnnlGemmSymbol = (
+  transA: number,
+  transB: number,
+  m: bigint,
+  n: bigint,
+  k: bigint,
+  alpha: number,
+  a: ArrayBufferView,
+  lda: bigint,
+  b: ArrayBufferView,
+  ldb: bigint,
+  beta: number,
+  c: ArrayBufferView,
+  ldc: bigint,
+) => number;
+
+/** A row-major oneDNN GEMM symbol as a call on typed arrays that throws on a failed status. */
+function dnnlCall<T extends Float32Array | Uint16Array>(name: string, fn: DnnlGemmSymbol): Gemm<T> {
+  const N = 78, T = 84; // 'N', 'T'
+  return (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+    const i = BigInt;
+    const status = fn(tA ? T : N, tB ? T : N, i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb), beta, c, i(ldc));
+    if (status !== 0) throw new Error(`${name} ${m}x${n}x${k} failed with status ${status}`);
+  };
+}
 
 /** oneDNN's row-major `dnnl_sgemm`, self-checked; undefined when absent, disabled or wrong. */
 function loadDnnl(): { sgemm: Sgemm; gemmBf16?: GemmBf16; library: string } | undefined {
@@ -200,49 +210,14 @@ function loadDnnl(): { sgemm: Sgemm; gemmBf16?: GemmBf16; library: string } | un
     } catch {
       continue;
     }
-    const N = 78, T = 84; // 'N', 'T'
-    const sgemm: Sgemm = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
-      const status = lib.symbols.dnnl_sgemm(
-        tA ? T : N,
-        tB ? T : N,
-        BigInt(m),
-        BigInt(n),
-        BigInt(k),
-        alpha,
-        a,
-        BigInt(lda),
-        b,
-        BigInt(ldb),
-        beta,
-        c,
-        BigInt(ldc),
-      );
-      if (status !== 0) throw new Error(`dnnl_sgemm ${m}x${n}x${k} failed with status ${status}`);
-    };
+    const sgemm: Sgemm = dnnlCall("dnnl_sgemm", lib.symbols.dnnl_sgemm);
     if (selfCheck(sgemm)) {
       lib.close();
       return undefined;
     }
     const bf16 = lib.symbols.dnnl_gemm_bf16bf16f32;
     if (!bf16 || !hasNativeBf16([...allCpuFlags()])) return { sgemm, library: path };
-    const gemmBf16: GemmBf16 = (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
-      const status = bf16(
-        tA ? T : N,
-        tB ? T : N,
-        BigInt(m),
-        BigInt(n),
-        BigInt(k),
-        alpha,
-        a,
-        BigInt(lda),
-        b,
-        BigInt(ldb),
-        beta,
-        c,
-        BigInt(ldc),
-      );
-      if (status !== 0) throw new Error(`dnnl_gemm_bf16bf16f32 ${m}x${n}x${k} failed with status ${status}`);
-    };
+    const gemmBf16: GemmBf16 = dnnlCall("dnnl_gemm_bf16bf16f32", bf16);
     return { sgemm, library: path, ...(selfCheckBf16(gemmBf16) ? {} : { gemmBf16 }) };
   }
   return undefined;

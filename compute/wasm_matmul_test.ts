@@ -86,7 +86,7 @@ Deno.test({
   ];
   const values = new Float32Array([
     ...specials,
-    ...Array.from({ length: 61 }, () => (Math.random() - 0.5) * 1e3),
+    ...Array.from({ length: 62 }, () => (Math.random() - 0.5) * 1e3),
   ]);
   const x = tf.tensor(values);
   const backend = internals(tf.findBackend("wasm"));
