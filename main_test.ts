@@ -102,6 +102,11 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
     [["reproduce", "demo", "--only", "nope"], 'error: no stage "nope" in pipeline "demo"'],
     [["reproduce", "demo", "--jobs", "0"], "error: --jobs 0: expected a whole number >= 1"],
     [["reproduce", "demo", "--bogus"], "error: Unknown option '--bogus'"],
+    [["reproduce", "demo", "--precision", "fp16"], "error: --precision fp16: expected one of fp32, bf16"],
+    [
+      ["reproduce", "demo", "--precision", "bf16"],
+      'error: --precision bf16: no stage of pipeline "demo" trains a model',
+    ],
   ];
   for (const [args, msg] of cases) {
     await t.step(args.join(" "), async () => {

@@ -35,6 +35,11 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
       : sweeping.length
       ? sweeping
       : stages.filter((s) => name in (STAGE_KINDS[s.kind]?.params ?? {}));
+    if (!targets.length && id === "*" && name === "precision") {
+      fail(
+        `--precision ${raw}: no stage of pipeline "${spec.name}" trains a model (only training stages take it)`,
+      );
+    }
     if (!targets.length) {
       fail(
         id === "*"
