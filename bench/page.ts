@@ -154,6 +154,40 @@ export function historyChart(rows: HistoryRow[]): Spec {
   };
 }
 
+/** The goal table: per model and precision of ours, its steps/s over PyTorch's best and over its GEMM peak. */
+function goalTable(rows: BenchRow[], ctx: BenchContext): string {
+  return table(
+    [
+      "model",
+      "ours",
+      "ours, steps/s",
+      "PyTorch's best",
+      "its steps/s",
+      "ours over best",
+      "per round",
+      "ours over its GEMM peak",
+      "goal met",
+    ],
+    rows.filter((r) => OURS.includes(r.runner)).map((r) => {
+      const best = bestReference(rows, r.model);
+      const over = best ? r.stepsPerSec / best.stepsPerSec : NaN;
+      const bf16 = r.runner === "wasm-blas-bf16";
+      const ofPeak = r.gflops / (bf16 && ctx.bf16PeakGflops ? ctx.bf16PeakGflops : ctx.peakGflops);
+      return [
+        r.model,
+        bf16 ? "bf16" : "fp32",
+        r.stepsPerSec,
+        best?.runner ?? "not run",
+        best ? best.stepsPerSec : "-",
+        best ? over : "-",
+        (ctx.roundRatios?.[`${r.runner} ${r.model}`] ?? []).map((x) => x.toFixed(2)).join(", ") || "-",
+        ofPeak,
+        (best && over >= GOAL.overBest) || ofPeak >= GOAL.ofPeak ? "yes" : "no",
+      ];
+    }),
+  );
+}
+
 /** Writes tokenizer.arrow (this run), appends history.arrow, and renders index.html plus SVGs into `dir`. */
 export async function writeBenchReport(dir: string, rows: BenchRow[], ctx: BenchContext): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
@@ -211,38 +245,7 @@ would pass the physical limit, at least ${100 * GOAL.ofPeak} % of the sgemm peak
 rounds, "per round" each round's own ratio (their spread is this machine's drift between minutes).`
       : ""
   }</p>
-${
-    table(
-      [
-        "model",
-        "ours",
-        "ours, steps/s",
-        "PyTorch's best",
-        "its steps/s",
-        "ours over best",
-        "per round",
-        "ours over its GEMM peak",
-        "goal met",
-      ],
-      rows.filter((r) => OURS.includes(r.runner)).map((r) => {
-        const best = bestReference(rows, r.model);
-        const over = best ? r.stepsPerSec / best.stepsPerSec : NaN;
-        const bf16 = r.runner === "wasm-blas-bf16";
-        const ofPeak = r.gflops / (bf16 && ctx.bf16PeakGflops ? ctx.bf16PeakGflops : ctx.peakGflops);
-        return [
-          r.model,
-          bf16 ? "bf16" : "fp32",
-          r.stepsPerSec,
-          best?.runner ?? "not run",
-          best ? best.stepsPerSec : "-",
-          best ? over : "-",
-          (ctx.roundRatios?.[`${r.runner} ${r.model}`] ?? []).map((x) => x.toFixed(2)).join(", ") || "-",
-          ofPeak,
-          (best && over >= GOAL.overBest) || ofPeak >= GOAL.ofPeak ? "yes" : "no",
-        ];
-      }),
-    )
-  }
+${goalTable(rows, ctx)}
 <h3>Ours over every reference</h3>
 ${
     table(
