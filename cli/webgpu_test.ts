@@ -6,6 +6,19 @@ const adapter = await probeAdapter();
 const on = typeof adapter === "string" ? `skipped: ${adapter}` : adapter.name;
 const EVAL = "evaluate[p=8,c=16]", TOK = "tokenizer[p=8,c=16]";
 
+/** Whether a running stage has a checkpoint in the cache's scratch folders (finished stages leave none). */
+function checkpointIn(data: string): boolean {
+  try {
+    for (const d of Deno.readDirSync(`${data}/scratch`)) {
+      try {
+        Deno.statSync(`${data}/scratch/${d.name}/checkpoint.arrow`);
+        return true;
+      } catch { /* none yet */ }
+    }
+  } catch { /* no scratch folder yet */ }
+  return false;
+}
+
 /** The smoke study's tokenizer -> evaluate chain at toy size, every stage on webgpu. */
 const CHAIN = [
   ["--experiments", "e-sweep", "--set", '*.backend="webgpu"'],
@@ -14,8 +27,11 @@ const CHAIN = [
   ["--set", "evaluate.samples=16", "--set", "evaluate.bootstrap=20", "--set", "evaluate.batchSize=16"],
 ].flat();
 
-/** Runs main.ts; with `stopAt`, sends SIGINT once a line of its output contains it. Returns code and output. */
-async function run(args: string[], env: Record<string, string>, stopAt?: string) {
+/**
+ * Runs main.ts; with `stopWhen`, sends SIGINT once it holds for the output so far (checked as output arrives and
+ * every 100 ms). Returns code and output.
+ */
+async function run(args: string[], env: Record<string, string>, stopWhen?: (text: string) => boolean) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
     env,
@@ -23,16 +39,20 @@ async function run(args: string[], env: Record<string, string>, stopAt?: string)
     stderr: "piped",
   }).spawn();
   let text = "", stopped = false;
+  const check = () => {
+    if (stopWhen && !stopped && stopWhen(text)) {
+      stopped = true;
+      child.kill("SIGINT");
+    }
+  };
+  const poll = setInterval(check, 100);
   const read = async (s: ReadableStream<Uint8Array>) => {
     for await (const chunk of s.pipeThrough(new TextDecoderStream())) {
       text += chunk;
-      if (stopAt && !stopped && text.includes(stopAt)) {
-        stopped = true;
-        child.kill("SIGINT");
-      }
+      check();
     }
   };
-  await Promise.all([read(child.stdout), read(child.stderr)]);
+  await Promise.all([read(child.stdout), read(child.stderr)]).finally(() => clearInterval(poll));
   return { code: (await child.status).code, text };
 }
 
@@ -44,8 +64,9 @@ Deno.test({
     const data = await Deno.makeTempDir(), reports = await Deno.makeTempDir();
     const env = { VITOK_REPORTS: reports };
     const args = ["reproduce", "smoke", ...CHAIN, "--until", EVAL, "--jobs", "1", "--data", data];
-    // Interrupted after the tokenizer's checkpoint at step 2, then rerun: it resumes there.
-    const first = await run(args, env, `[${TOK}] step 3/4`);
+    // Interrupted once the tokenizer's checkpoint (step 2 of 4) is on disk, then rerun: it resumes there. The
+    // checkpoint, not a progress line, is the trigger: plain progress lines are printed every 10 s at most.
+    const first = await run(args, env, (text) => text.includes(`[${TOK}] step 1/4`) && checkpointIn(data));
     assert(first.code !== 0 && first.text.includes("interrupted"), first.text.slice(-2000));
     const second = await run(args, env);
     assertEquals(second.code, 0, second.text.slice(-3000));
