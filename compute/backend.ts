@@ -142,41 +142,24 @@ async function tryWasmBlas(): Promise<string> {
     await registerWasmConvKernels();
     blasRegistered =
       `${blas.library}, core ${blas.coreName}, ${blas.threads} threads; large products: ${blas.largeGemm}; bf16: ${
-        blas.gemmBf16 ? blas.bf16 : "no"
+        blas.gemmBf16 ? blas.bf16 : "emulated"
       }`;
   }
   return `OpenBLAS ${blasRegistered}`;
 }
 
 /**
- * Why matrix products cannot run in bf16 in this process (one line), or undefined when they can: they run on
- * the wasm-blas backend (natively where the CPU has AVX512_BF16 or AMX and oneDNN is installed, else emulated).
- */
-export function bf16Unavailable(): string | undefined {
-  if (!products?.bf16) return "bf16 products run on the wasm-blas backend only";
-  return undefined;
-}
-
-/** How bf16 products run in this process (native or emulated, and on what), or "" before wasm-blas started. */
-export function bf16Path(): string {
-  return bf16Detail;
-}
-
-/**
  * Sets the precision of the process's matrix products (forward and backward; everything else stays fp32).
- * bf16 where it cannot run throws {@link bf16Unavailable}'s line; fp32 is always possible.
+ * bf16 runs on the wasm-blas backend only (natively where the CPU has AVX512_BF16 or AMX and oneDNN is
+ * installed, else emulated) and throws elsewhere; fp32 is always possible.
  */
 export function setProductPrecision(p: Precision): void {
-  if (p === "bf16") {
-    const why = bf16Unavailable();
-    if (why) throw new Error(`precision bf16: ${why}; use precision fp32 (--precision fp32)`);
+  if (p === "bf16" && !products?.bf16) {
+    throw new Error(
+      "precision bf16: bf16 products run on the wasm-blas backend only; use precision fp32 (--precision fp32)",
+    );
   }
   if (products) products.precision = p;
-}
-
-/** The precision the process's matrix products run in now. */
-export function productPrecision(): Precision {
-  return products?.precision ?? "fp32";
 }
 
 /**
