@@ -170,10 +170,12 @@ export interface MetricRow {
   /** "moved": outside the old build's 95 % interval; "stayed": inside it; "unchanged": the same stage. */
   status: "moved" | "stayed" | "unchanged";
   /**
-   * The change in units of the seed spread of this metric (relative for FID/FVD/IS): the spread A measured
-   * for this kind and metric, else B's; undefined where neither build has seed replicas of it.
+   * The change in units of the seed spread of this metric (relative for FID/FVD/IS), pooled over both
+   * builds' replica groups of this kind; undefined where neither build has seed replicas of it.
    */
   seedSds?: number;
+  /** The degrees of freedom behind that spread (replicas minus groups, both builds). */
+  seedDof?: number;
   /** Stages upstream whose own code or params changed (see rootCauses). */
   causes: string[];
 }
@@ -188,7 +190,7 @@ function outside(x: number, lo: number, hi: number): boolean {
 export function metricRows(a: StageRecord[], b: StageRecord[], changes: StageChange[]): MetricRow[] {
   const byB = new Map(b.map((s) => [s.id, s]));
   const changeMap = new Map(changes.map((c) => [c.id, c]));
-  const spreadsA = seedSpreads(a), spreadsB = seedSpreads(b);
+  const spreads = seedSpreads(a, b);
   const out: MetricRow[] = [];
   for (const o of a) {
     const n = byB.get(o.id);
@@ -201,7 +203,7 @@ export function metricRows(a: StageRecord[], b: StageRecord[], changes: StageCha
         continue;
       }
       const same = o.key === n.key;
-      const spread = spreadOf(spreadsA, o.kind, k) ?? spreadOf(spreadsB, o.kind, k);
+      const spread = spreadOf(spreads, o.kind, k);
       const delta = spread?.log ? Math.log(nv / v) : nv - v;
       out.push({
         id: o.id,
@@ -213,6 +215,7 @@ export function metricRows(a: StageRecord[], b: StageRecord[], changes: StageCha
         hi,
         status: same ? "unchanged" : outside(nv, lo, hi) ? "moved" : "stayed",
         seedSds: spread && Number.isFinite(delta) ? Math.abs(delta) / spread.sd : undefined,
+        seedDof: spread?.dof,
         causes: same ? [] : rootCauses(o.id, b, changeMap),
       });
     }

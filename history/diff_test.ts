@@ -110,6 +110,17 @@ Deno.test("seedSpreads(): replicas are stages of one configuration whose seed di
   assertEquals(seedSpreads(stages).get("tokenizer/rPSNR"), undefined, "no metric, no spread");
 });
 
+Deno.test("seedSpreads(): two builds pool their replica groups (more dof behind the yardstick)", () => {
+  const a = buildA();
+  // A second build of the same study whose pair of replicas lies 1.0 apart instead of 0.2.
+  const b = a.map((s) => s.id === "ev-seed" ? { ...s, key: "es2", metrics: ev(19, 18.9, 19.1) } : s);
+  const s = seedSpreads(a, b).get("evaluate/rPSNR")!;
+  // Groups (18, 18.2) and (18, 19): ss 0.02 + 0.5 over 2 dof.
+  assert(Math.abs(s.sd - Math.sqrt(0.52 / 2)) < 1e-12, `${s.sd}`);
+  assertEquals([s.dof, s.groups], [2, 2]);
+  assertEquals(seedSpreads(a).get("evaluate/rPSNR")!.dof, 1, "one build alone: one pair, 1 dof");
+});
+
 Deno.test("compareSnapshots(): a flipped verdict, a moved metric, a stayed one and an unchanged one", () => {
   const v = (word: string, est: number) => ({
     e: { verdicts: [{ claim: "fig2/rFID/direction", verdict: word, estimate: est, ci: [est - 1, est + 1] }] },
@@ -138,7 +149,7 @@ Deno.test("compareSnapshots(): a flipped verdict, a moved metric, a stayed one a
   assert(text.includes("1 moved beyond A's 95 % interval, 1 rebuilt and inside it, 1 unchanged"), text);
   assert(text.includes("ev[b] rPSNR: 18.00 [17.90, 18.10] -> 19.00 (+5.6 %"), text);
   assert(text.includes("params: steps 100 -> 200: tok[b]"), text);
-  assert(text.includes("(+5.6 %, 7.1 seed sd); from tok[b]"), text);
+  assert(text.includes("(+5.6 %, 7.1 seed sd, 1 dof); from tok[b]"), text);
 });
 
 Deno.test("verdictEntries(): claim-level verdicts by page and claim, older ones by their fields", () => {

@@ -72,8 +72,10 @@ function metricSection(c: Comparison): string {
   const unchanged = c.metrics.filter((m) => m.status === "unchanged").length;
   return `<h2>Metrics</h2><p>Of ${c.metrics.length} metrics with a 95 % interval in A: ${moved.length} moved beyond ` +
     `it, ${stayed.length} were rebuilt and stayed inside it, ${unchanged} are unchanged (the same stage, the same ` +
-    `key). "seed sd": the change in units of the seed spread B measured for that kind of stage and metric ` +
-    `(relative for FID, FVD and IS).</p>` +
+    `key). "seed sd": the change in units of the seed spread of that kind of stage and ` +
+    `metric (relative for FID, FVD and IS), pooled over both builds' seed replicas; "dof" is how many ` +
+    `replicas stand behind it beyond one per group: from 1 or 2 dof a spread is rough (1 dof: its 95 % ` +
+    `interval runs from 0.45x to 32x the estimate).</p>` +
     (moved.length ? metricTable(moved) : "") +
     (stayed.length
       ? `<details><summary>rebuilt, inside A's interval</summary>${metricTable(stayed)}` +

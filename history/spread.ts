@@ -44,12 +44,14 @@ export function configSignatures(stages: StageRecord[]): Map<string, string> {
   return sig;
 }
 
-/** Pooled seed spreads per "kind/metric" over every group of replicas in a build. */
-export function seedSpreads(stages: StageRecord[]): Map<string, Spread> {
+/** Sums of squared deviations and degrees of freedom per "kind/metric", over replica groups. */
+type SpreadSums = Map<string, { ss: number; dof: number; groups: number }>;
+
+/** Adds one build's replica groups (stages of one configuration, another seed) to `sums`. */
+function addReplicaGroups(stages: StageRecord[], sums: SpreadSums): void {
   const sigs = configSignatures(stages);
   const groups = new Map<string, StageRecord[]>();
   for (const s of stages) groups.set(sigs.get(s.id)!, [...(groups.get(sigs.get(s.id)!) ?? []), s]);
-  const sums = new Map<string, { ss: number; dof: number; groups: number }>();
   for (const members of groups.values()) {
     if (new Set(members.map((m) => m.key)).size < 2) continue;
     for (const metric of Object.keys(members[0].metrics)) {
@@ -68,6 +70,16 @@ export function seedSpreads(stages: StageRecord[]): Map<string, Spread> {
       sums.set(k, acc);
     }
   }
+}
+
+/**
+ * Pooled seed spreads per "kind/metric" over every group of replicas in the given builds. Pooling two builds
+ * of one study (a comparison's A and B) doubles the degrees of freedom behind the yardstick: a spread from
+ * one pair of seeds (1 dof) can be off by a factor of 30 either way (its 95 % interval is 0.45x-32x).
+ */
+export function seedSpreads(...builds: StageRecord[][]): Map<string, Spread> {
+  const sums: SpreadSums = new Map();
+  for (const stages of builds) addReplicaGroups(stages, sums);
   const out = new Map<string, Spread>();
   for (const [k, { ss, dof, groups }] of sums) {
     const sd = Math.sqrt(ss / dof);

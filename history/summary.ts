@@ -56,11 +56,11 @@ export function changedCurves(c: Comparison) {
   return curveRows(c.a.stages, c.b.stages).filter((r) => r.min !== 1 || r.max !== 1);
 }
 
-/** The change of a metric: relative, and in seed sds where the build measured its spread. */
+/** The change of a metric: relative, and in seed sds (with their dof) where the builds measured its spread. */
 export function changeText(m: MetricRow): string {
   const rel = (m.new - m.old) / Math.abs(m.old);
   const pct = `${rel >= 0 ? "+" : ""}${(100 * rel).toFixed(1)} %`;
-  return m.seedSds === undefined ? pct : `${pct}, ${m.seedSds.toFixed(1)} seed sd`;
+  return m.seedSds === undefined ? pct : `${pct}, ${m.seedSds.toFixed(1)} seed sd, ${m.seedDof} dof`;
 }
 
 /** Moved metrics, largest first: by seed sds where known, else by relative change. */
