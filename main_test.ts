@@ -94,7 +94,10 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
       'error: stage "numbers" (kind numbers): param "count" (int) must be >= 1, got -1',
     ],
     [["reproduce", "demo", "--set", "nope.x=1"], 'error: --set nope.x=1: no stage "nope"'],
-    [["reproduce", "demo", "--set", "*.c=[1]"], 'error: --set *.c=[1]: no stage sweeps or takes "c"'],
+    [
+      ["reproduce", "demo", "--set", "*.c=[1]"],
+      'error: --set *.c=[1]: no stage of pipeline "demo" sweeps or takes "c"',
+    ],
     [
       ["reproduce", "demo", "--set", "scale.factor=3"],
       'error: --set scale.factor=3: "factor" is a sweep of "scale"; give a JSON list',
@@ -105,7 +108,7 @@ Deno.test("CLI: bad input gets one clear line and exit code 2", async (t) => {
     [["reproduce", "demo", "--precision", "fp16"], "error: --precision fp16: expected one of fp32, bf16"],
     [
       ["reproduce", "demo", "--precision", "bf16"],
-      'error: --precision bf16: no stage of pipeline "demo" trains a model',
+      'error: --precision bf16: no stage of pipeline "demo" sweeps or takes "precision"',
     ],
   ];
   for (const [args, msg] of cases) {

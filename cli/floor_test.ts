@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "../testing/asserts.ts";
-import { buildGraph, defineStage, param, type RunSummary } from "../engine/mod.ts";
+import { buildGraph, defineStage, param, type RunSummary, type StageDecl } from "../engine/mod.ts";
 import { runFloor, workerPeak } from "./floor.ts";
 
 // A kind with a cost model (n GFLOP) and one without.
@@ -25,19 +25,18 @@ const KINDS = {
   }),
 };
 
+/** A pipeline graph of the kinds above. */
+function graphOf(stages: StageDecl[], groups: Record<string, string[]>) {
+  return buildGraph({ name: "t", doc: "", seed: 1, stages, groups }, KINDS);
+}
+
 Deno.test("runFloor(): per experiment, counted FLOPs at the peak and the rest at its time, over the workers", () => {
-  const graph = buildGraph({
-    name: "t",
-    doc: "",
-    seed: 1,
-    stages: [
-      { id: "a", kind: "train", params: { n: 100 } },
-      { id: "b", kind: "train", params: { n: 300 } },
-      { id: "p", kind: "page" },
-      { id: "c", kind: "train", params: { n: 50 } },
-    ],
-    groups: { one: ["a", "p"], two: ["b"] },
-  }, KINDS);
+  const graph = graphOf([
+    { id: "a", kind: "train", params: { n: 100 } },
+    { id: "b", kind: "train", params: { n: 300 } },
+    { id: "p", kind: "page" },
+    { id: "c", kind: "train", params: { n: 50 } },
+  ], { one: ["a", "p"], two: ["b"] });
   const ran = (id: string, s: number) => ({ id, status: "ran" as const, key: id, durationMs: s * 1000 });
   const summary: RunSummary = {
     ok: true,
@@ -53,16 +52,10 @@ Deno.test("runFloor(): per experiment, counted FLOPs at the peak and the rest at
 });
 
 Deno.test("runFloor(): a stage that ran in bf16 counts at the bf16 peak where there is one, else at sgemm's", () => {
-  const graph = buildGraph({
-    name: "t",
-    doc: "",
-    seed: 1,
-    stages: [
-      { id: "a", kind: "train", params: { n: 100 } },
-      { id: "b", kind: "train", params: { n: 100, precision: "bf16" } },
-    ],
-    groups: { one: ["a"], two: ["b"] },
-  }, KINDS);
+  const graph = graphOf([
+    { id: "a", kind: "train", params: { n: 100 } },
+    { id: "b", kind: "train", params: { n: 100, precision: "bf16" } },
+  ], { one: ["a"], two: ["b"] });
   const ran = (id: string) => ({ id, status: "ran" as const, key: id, durationMs: 60_000 });
   const summary: RunSummary = { ok: true, outcomes: [ran("a"), ran("b")] };
   // One worker: a 100 GFLOP at 10 -> 10 s; b at the bf16 peak 20 -> 5 s.

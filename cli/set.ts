@@ -8,12 +8,19 @@ import { STAGE_KINDS } from "../pipelines/registry.ts";
 import { PRECISIONS } from "../compute/mod.ts";
 import { fail } from "./context.ts";
 
+/**
+ * One override: an `ID.PARAM=VALUE` string as given to --set, or one that another flag stands for, with
+ * that flag as the user typed it (its errors then name the flag, e.g. "--precision bf16: ...").
+ */
+export type SetArg = string | { set: string; flag: string };
+
 /** The pipeline with every --set applied (one line and exit on a bad one). */
-export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
+export function parseSet(spec: PipelineSpec, sets: SetArg[]): PipelineSpec {
   const stages = spec.stages.map((s) => ({ ...s, params: { ...s.params } }));
-  for (const set of sets) {
+  for (const arg of sets) {
+    const [set, flag] = typeof arg === "string" ? [arg, `--set ${arg}`] : [arg.set, arg.flag];
     const m = /^([^=]+)\.(\w+)=(.*)$/s.exec(set);
-    if (!m) fail(`--set ${set}: expected ID.PARAM=VALUE, e.g. --set scale.factor=4`);
+    if (!m) fail(`${flag}: expected ID.PARAM=VALUE, e.g. --set scale.factor=4`);
     const [, id, name, raw] = m;
     let value: unknown = raw;
     try {
@@ -23,7 +30,7 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
       // A cluster resource of a stage (or of every stage: "*.resources.cpus=1"); not part of any key.
       const base = id.slice(0, -".resources".length);
       const hit = stages.filter((s) => base === "*" || s.id === base);
-      if (!hit.length) fail(`--set ${set}: no stage "${base}" in pipeline "${spec.name}"`);
+      if (!hit.length) fail(`${flag}: no stage "${base}" in pipeline "${spec.name}"`);
       for (const s of hit) s.resources = { ...s.resources, [name]: value as number };
       continue;
     }
@@ -35,16 +42,11 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
       : sweeping.length
       ? sweeping
       : stages.filter((s) => name in (STAGE_KINDS[s.kind]?.params ?? {}));
-    if (!targets.length && id === "*" && name === "precision") {
-      fail(
-        `--precision ${raw}: no stage of pipeline "${spec.name}" trains a model (only training stages take it)`,
-      );
-    }
     if (!targets.length) {
       fail(
         id === "*"
-          ? `--set ${set}: no stage sweeps or takes "${name}"`
-          : `--set ${set}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
+          ? `${flag}: no stage of pipeline "${spec.name}" sweeps or takes "${name}"`
+          : `${flag}: no stage "${id}" in pipeline "${spec.name}" (ids: ${
             stages.map((s) => s.id).join(", ")
           })`,
       );
@@ -52,7 +54,7 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
     for (const stage of targets) {
       if (stage.matrix && name in stage.matrix) {
         if (!Array.isArray(value) || !value.length) {
-          fail(`--set ${set}: "${name}" is a sweep of "${stage.id}"; give a JSON list, e.g. [1,2]`);
+          fail(`${flag}: "${name}" is a sweep of "${stage.id}"; give a JSON list, e.g. [1,2]`);
         }
         stage.matrix = { ...stage.matrix, [name]: value };
       } else stage.params[name] = value;
@@ -62,7 +64,7 @@ export function parseSet(spec: PipelineSpec, sets: string[]): PipelineSpec {
 }
 
 /** The graph loader of a command line: --set applied, then the stage kinds resolved. */
-export function loader(sets: string[]): (spec: PipelineSpec) => Graph {
+export function loader(sets: SetArg[]): (spec: PipelineSpec) => Graph {
   return (spec) => buildGraph(parseSet(spec, sets), STAGE_KINDS);
 }
 
@@ -70,10 +72,11 @@ export function loader(sets: string[]): (spec: PipelineSpec) => Graph {
  * `--precision P`: the --set it stands for (the precision of every stage that takes one: the training stages'
  * matrix products), or one line and exit on an unknown precision.
  */
-export function precisionSet(precision: string | undefined): string[] {
+export function precisionSet(precision: string | undefined): SetArg[] {
   if (precision === undefined) return [];
+  const flag = `--precision ${precision}`;
   if (!(PRECISIONS as readonly string[]).includes(precision)) {
-    fail(`--precision ${precision}: expected one of ${PRECISIONS.join(", ")}`);
+    fail(`${flag}: expected one of ${PRECISIONS.join(", ")}`);
   }
-  return [`*.precision=${precision}`];
+  return [{ set: `*.precision=${precision}`, flag }];
 }

@@ -12,7 +12,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { loadBlas } from "./blas.ts";
+import { bf16PathText, loadBlas } from "./blas.ts";
 import { heapMemory, registerWasmFusedKernels } from "./fused.ts";
 import { registerWasmConvKernels } from "./fused_conv.ts";
 import { registerLinearGradient, registerReductionGradients } from "./gradients.ts";
@@ -131,9 +131,7 @@ async function tryWasmBlas(): Promise<string> {
     const raw = tf.findBackend("wasm");
     products = { sgemm: blas.sgemm, precision: "fp32" };
     products.bf16 = await loadBf16Products(internals(raw), heapMemory(raw), blas.gemmBf16);
-    bf16Detail = blas.gemmBf16
-      ? `native: ${blas.bf16}`
-      : `emulated at fp32 speed, the same numbers: operands rounded to bf16, fp32 sgemm (${blas.bf16})`;
+    bf16Detail = bf16PathText(blas);
     registerWasmBlasKernels(products, blas.sgemv);
     registerWasmCopyKernels();
     registerReductionGradients(); // their broadcast needs the fast Tile above

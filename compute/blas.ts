@@ -223,14 +223,24 @@ function loadDnnl(): { sgemm: Sgemm; gemmBf16?: GemmBf16; library: string } | un
   return undefined;
 }
 
-/** Why bf16 products cannot run here, in one line with the fix. */
+/** Why bf16 products cannot run natively here (they run emulated), in one line with the fix. */
 function bf16Missing(dnnl: boolean): string {
   if (!hasNativeBf16([...allCpuFlags()])) {
-    return "this CPU has no native bf16 (neither the avx512_bf16 nor the amx_bf16 flag): products run in fp32";
+    return "this CPU has no native bf16 (neither the avx512_bf16 nor the amx_bf16 flag)";
   }
   return dnnl
-    ? "oneDNN's dnnl_gemm_bf16bf16f32 is missing or failed its self-check: products run in fp32"
-    : "bf16 products need oneDNN (Debian libdnnl2; VITOK_GEMM=openblas turns it off): products run in fp32";
+    ? "oneDNN's dnnl_gemm_bf16bf16f32 is missing or failed its self-check"
+    : "bf16 products need oneDNN (Debian libdnnl2; VITOK_GEMM=openblas turns it off)";
+}
+
+/**
+ * How bf16 products (`--precision bf16`) run with this BLAS, in one line for the CLI and the manifest:
+ * natively on oneDNN's bf16 GEMM, or emulated (the same numbers at fp32 speed) and why.
+ */
+export function bf16PathText(blas: Pick<Blas, "gemmBf16" | "bf16">): string {
+  return blas.gemmBf16
+    ? `native (${blas.bf16})`
+    : `emulated at fp32 speed, the same numbers: operands rounded to bf16, fp32 sgemm (${blas.bf16})`;
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { loadBlas } from "./blas.ts";
+import { bf16PathText, loadBlas } from "./blas.ts";
 
 /** The compute a run can count on, as the CLI prints it. */
 export interface ComputeProbe {
@@ -36,9 +36,7 @@ export function probeCompute(): ComputeProbe {
     };
   }
   const core = `OpenBLAS ${blas.library} (core ${blas.coreName})`;
-  const bf16 = blas.gemmBf16
-    ? `native (${blas.bf16})`
-    : `emulated at fp32 speed, the same numbers (${blas.bf16})`;
+  const bf16 = bf16PathText(blas);
   if (!blas.largeGemm.startsWith("oneDNN") && Deno.env.get("VITOK_GEMM") !== "openblas") {
     return {
       summary: `wasm-blas: ${core}; large products on OpenBLAS`,
