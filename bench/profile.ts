@@ -14,11 +14,22 @@
  *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
  *   (--variant: any tokenizer the study trains, at CPU sizes on 32x32 single-channel input, e.g. the video
  *   experiment's tubelet tokenizers, which the bench does not run)
+ *        deno run -A bench/profile.ts --dit S --grid 1,2,2 [--c 4] [--batch 128]
+ *   (--dit: a latent DiT of that size on a latent grid T,H,W, e.g. the study's DiTs on p = 16 latents, 2 x 2
+ *   tokens; the bench runs only the p = 8 grid)
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../compute/backend.ts";
-import { BENCH_MODELS, benchModels, benchStep, stage2BenchStep } from "./models.ts";
+import {
+  BENCH_MODELS,
+  type BenchModel,
+  benchModels,
+  benchStep,
+  ditBenchStep,
+  stage2BenchStep,
+} from "./models.ts";
+import { DIT_SIZES, ditConfig, ditForwardMacs } from "../models/dit.ts";
 import { forwardMacs, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 import { formatGap, gemmLabel, gemmOf, type GemmShape, stepGap, timeGemmAlone } from "./gap.ts";
 import { loadBlas } from "../compute/blas.ts";
@@ -36,24 +47,55 @@ const { values } = parseArgs({
     precision: { type: "string", default: "fp32" },
     variant: { type: "string" },
     frames: { type: "string", default: "1" },
-    c: { type: "string", default: "2" },
+    c: { type: "string" },
+    dit: { type: "string" },
+    grid: { type: "string", default: "1,4,4" },
   },
 });
 const models = new Map(benchModels().map((m) => [m.name, m]));
-const stage2 = !values.variant && values.model === "stage2";
-const chosen = values.variant || stage2 ? undefined : models.get(values.model!);
+const stage2 = !values.variant && !values.dit && values.model === "stage2";
+const chosen = values.dit
+  ? ditModel(values.dit, values.grid!, Number(values.c ?? 4))
+  : values.variant || stage2
+  ? undefined
+  : models.get(values.model!);
 if (!chosen && !values.variant && !stage2) {
   throw new Error(`unknown --model ${values.model}; use one of ${[...models.keys()].join(", ")}`);
 }
 // Tokenizers: the optimizer's share is timed too.
 const make: (() => ViTokConfig) | undefined = values.variant
   ? () =>
-    vitokConfig(values.variant!, { frames: Number(values.frames), size: 32, channels: 1 }, Number(values.c))
+    vitokConfig(
+      values.variant!,
+      { frames: Number(values.frames), size: 32, channels: 1 },
+      Number(values.c ?? 2),
+    )
+  : values.dit
+  ? undefined
   : BENCH_MODELS[values.model!] as (() => ViTokConfig) | undefined;
 const info = await initBackend(values.backend as BackendName);
 const precision = values.precision as Precision;
 if (!PRECISIONS.includes(precision)) throw new Error(`--precision ${precision}: use fp32 or bf16`);
 setProductPrecision(precision); // throws, with the reason, where bf16 cannot run
+
+/** A latent DiT of size `size` (S, B, ...) on latent grid "T,H,W" with c channels, as the bench builds it. */
+function ditModel(size: string, grid: string, c: number): BenchModel {
+  const g = grid.split(",").map(Number);
+  if (g.length !== 3 || g.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new Error(`--grid ${grid}: expected T,H,W, e.g. 1,2,2`);
+  }
+  if (!(size in DIT_SIZES)) throw new Error(`--dit ${size}: use one of ${Object.keys(DIT_SIZES).join(", ")}`);
+  const cfg = ditConfig(size as keyof typeof DIT_SIZES, g as [number, number, number], c, 10);
+  return {
+    name: `DiT-${size} ${g.join("x")} c${c}`,
+    kind: "dit",
+    batch: 128,
+    macs: ditForwardMacs(cfg),
+    config: cfg,
+    torchScript: "",
+    build: (batch) => ditBenchStep(cfg, batch),
+  };
+}
 
 // The step's matrix products by sgemm shape, for the split against the FLOP floor (bench/gap.ts).
 const MATMUL_KERNELS = new Set(["BatchMatMul", "_FusedMatMul", FUSED_KERNELS.linear]);
@@ -119,7 +161,7 @@ timing = false;
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
 console.log(
-  `${info.backend} ${values.variant ?? values.model} batch ${batch}, ${precision} products: ${
+  `${info.backend} ${values.variant ?? chosen?.name ?? values.model} batch ${batch}, ${precision} products: ${
     total.toFixed(0)
   } ms/step`,
 );
