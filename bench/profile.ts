@@ -9,7 +9,8 @@
  * other kernels and the time outside kernels.
  *
  * Usage: deno run -A bench/profile.ts [--model notes-2+2|"S-B/4 cpu"|"DiT-S p8 c4"|...|stage2] [--steps N] [--batch N] [--backend wasm-blas]
- *   [--precision fp32|bf16] (bf16: the products in bf16, the floor at the bf16 GEMM's peak)
+ *   [--precision fp32|bf16] (bf16: the products in bf16, the floor at the bf16 GEMM's peak) [--json FILE]
+ *   (--json: the split against the floor as JSON, for bench/study_gap.ts)
  *   (stage2: the gan experiment's step, decoder and discriminator, with its perceptual and PatchGAN networks)
  *        deno run -A bench/profile.ts --variant S-B/2x4 --frames 16 [--c 2] --batch 16
  *   (--variant: any tokenizer the study trains, at CPU sizes on 32x32 single-channel input, e.g. the video
@@ -50,6 +51,8 @@ const { values } = parseArgs({
     c: { type: "string" },
     dit: { type: "string" },
     grid: { type: "string", default: "1,4,4" },
+    size: { type: "string", default: "32" },
+    json: { type: "string" },
   },
 });
 const models = new Map(benchModels().map((m) => [m.name, m]));
@@ -67,7 +70,7 @@ const make: (() => ViTokConfig) | undefined = values.variant
   ? () =>
     vitokConfig(
       values.variant!,
-      { frames: Number(values.frames), size: 32, channels: 1 },
+      { frames: Number(values.frames), size: Number(values.size), channels: 1 },
       Number(values.c ?? 2),
     )
   : values.dit
@@ -214,5 +217,13 @@ else {
     } before the shapes, ` +
       `${peak1.toFixed(1)} after; threads as this process has them):`,
   );
-  for (const line of formatGap(measure, stepGap(measure))) console.log(line);
+  const gap = stepGap(measure);
+  for (const line of formatGap(measure, gap)) console.log(line);
+  // For bench/study_gap.ts: the split in units of the floor.
+  if (values.json) {
+    await Deno.writeTextFile(
+      values.json,
+      JSON.stringify({ stepMs: total, ...gap, peakGflops: measure.peakGflops }),
+    );
+  }
 }
