@@ -49,9 +49,11 @@ export interface BenchModel {
   build(batch: number): { step: (i: number) => Promise<void>; dispose: () => void };
 }
 
+/** The path of a script beside this module (the PyTorch twins). */
+const script = (f: string) => new URL(f, import.meta.url).pathname;
+
 /** Every model the bench runs, tokenizers first. */
 export function benchModels(): BenchModel[] {
-  const script = (f: string) => new URL(f, import.meta.url).pathname;
   return [
     ...Object.entries(BENCH_MODELS).map(([name, make]): BenchModel => ({
       name,
@@ -65,16 +67,21 @@ export function benchModels(): BenchModel[] {
         return { step, dispose: () => model.dispose() };
       },
     })),
-    ...Object.entries(BENCH_DITS).map(([name, make]): BenchModel => ({
-      name,
-      kind: "dit",
-      batch: 128,
-      macs: ditForwardMacs(make()),
-      config: make(),
-      torchScript: script("./torch_dit.py"),
-      build: (batch) => ditBenchStep(make(), batch),
-    })),
+    ...Object.entries(BENCH_DITS).map(([name, make]) => ditBenchModel(name, make())),
   ];
+}
+
+/** A latent DiT as the bench and the profiler run it (batch 128), with its PyTorch twin's script. */
+export function ditBenchModel(name: string, config: DiTConfig): BenchModel {
+  return {
+    name,
+    kind: "dit",
+    batch: 128,
+    macs: ditForwardMacs(config),
+    config,
+    torchScript: script("./torch_dit.py"),
+    build: (batch) => ditBenchStep(config, batch),
+  };
 }
 
 /**

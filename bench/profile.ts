@@ -27,10 +27,10 @@ import {
   type BenchModel,
   benchModels,
   benchStep,
-  ditBenchStep,
+  ditBenchModel,
   stage2BenchStep,
 } from "./models.ts";
-import { DIT_SIZES, ditConfig, ditForwardMacs } from "../models/dit.ts";
+import { DIT_SIZES, ditConfig } from "../models/dit.ts";
 import { forwardMacs, type ViTokConfig, vitokConfig } from "../models/vitok.ts";
 import { formatGap, gemmLabel, gemmOf, type GemmShape, stepGap, timeGemmAlone } from "./gap.ts";
 import { loadBlas } from "../compute/blas.ts";
@@ -89,15 +89,7 @@ function ditModel(size: string, grid: string, c: number): BenchModel {
   }
   if (!(size in DIT_SIZES)) throw new Error(`--dit ${size}: use one of ${Object.keys(DIT_SIZES).join(", ")}`);
   const cfg = ditConfig(size as keyof typeof DIT_SIZES, g as [number, number, number], c, 10);
-  return {
-    name: `DiT-${size} ${g.join("x")} c${c}`,
-    kind: "dit",
-    batch: 128,
-    macs: ditForwardMacs(cfg),
-    config: cfg,
-    torchScript: "",
-    build: (batch) => ditBenchStep(cfg, batch),
-  };
+  return ditBenchModel(`DiT-${size} ${g.join("x")} c${c}`, cfg);
 }
 
 // The step's matrix products by sgemm shape, for the split against the FLOP floor (bench/gap.ts).
